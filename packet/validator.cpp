@@ -1,0 +1,65 @@
+#include "packet/validator.hpp"
+
+namespace copylab {
+
+bool Validator::test_and_set(std::uint64_t seq) {
+  const std::size_t word = seq / 64;
+  if (word >= seen_.size()) seen_.resize(std::max(word + 1, seen_.size() * 2), 0);
+  const std::uint64_t bit = 1ULL << (seq % 64);
+  const bool was = (seen_[word] & bit) != 0;
+  seen_[word] |= bit;
+  return was;
+}
+
+PayloadStatus Validator::observe(std::span<const std::uint8_t> payload, PayloadHeader* header) {
+  ++counts_.received;
+  PayloadHeader h;
+  PayloadStatus st = payload.empty() ? PayloadStatus::kTooShort : read_payload(payload, h);
+  if (st == PayloadStatus::kOk && expected_len_ != 0 && payload.size() != expected_len_) {
+    st = PayloadStatus::kBadLength;
+  }
+  // A sequence number beyond 2^36 (64 Gi frames) cannot come from a real run: treat as corrupt
+  // rather than growing the bitset without bound.
+  if (st == PayloadStatus::kOk && h.seq >= (1ULL << 36)) st = PayloadStatus::kBadCheck;
+  if (st != PayloadStatus::kOk) {
+    ++counts_.corrupt;
+    return st;
+  }
+  if (header != nullptr) *header = h;
+  if (test_and_set(h.seq)) {
+    ++counts_.duplicates;
+    return st;
+  }
+  ++counts_.unique;
+  counts_.bytes += payload.size();
+  const auto seq = static_cast<std::int64_t>(h.seq);
+  if (seq < counts_.highest_seq) {
+    ++counts_.reordered;
+  } else {
+    counts_.highest_seq = seq;
+  }
+  return st;
+}
+
+std::uint64_t Validator::lost(std::uint64_t sent) const noexcept {
+  return sent > counts_.unique ? sent - counts_.unique : 0;
+}
+
+std::uint64_t Validator::gaps() const noexcept {
+  const auto span = static_cast<std::uint64_t>(counts_.highest_seq + 1);
+  return span > counts_.unique ? span - counts_.unique : 0;
+}
+
+bool Validator::intact(std::uint64_t sent) const noexcept {
+  return counts_.unique == sent && counts_.duplicates == 0 && counts_.reordered == 0 &&
+         counts_.corrupt == 0 && counts_.highest_seq + 1 == static_cast<std::int64_t>(sent);
+}
+
+nlohmann::json Validator::to_json() const {
+  return {{"received", counts_.received},     {"unique", counts_.unique},
+          {"duplicates", counts_.duplicates}, {"reordered", counts_.reordered},
+          {"corrupt", counts_.corrupt},       {"bytes", counts_.bytes},
+          {"highest_seq", counts_.highest_seq}};
+}
+
+}  // namespace copylab
