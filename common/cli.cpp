@@ -29,10 +29,36 @@ void add_common_options(CLI::App& app, CommonOptions& opts) {
       "Print copylab, libbpf and libxdp versions and exit");
 }
 
-int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& opts,
+namespace {
+int prescan_verbosity(int argc, char** argv) {
+  int v = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    if (a == "--verbose") {
+      ++v;
+    } else if (a.size() >= 2 && a[0] == '-' && a[1] == 'v' &&
+               a.find_first_not_of('v', 1) == std::string::npos) {
+      v += static_cast<int>(a.size() - 1);
+    }
+  }
+  return v;
+}
+}  // namespace
+
+void finish_command(int exit_code) {
+  if (exit_code != 0) throw CLI::RuntimeError(exit_code);
+}
+
+int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& /*opts*/,
              const std::function<int()>& body) {
+  setup_logging(prescan_verbosity(argc, argv));
+  install_stop_handlers();
   try {
     app.parse(argc, argv);
+    return body ? body() : 0;
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() != 0) {
       std::cerr << app.get_name() << ": error: " << e.what() << ". Fix: see " << app.get_name()
@@ -40,11 +66,6 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& opts,
       return kExitUsage;
     }
     return app.exit(e);
-  }
-  setup_logging(opts.verbosity);
-  install_stop_handlers();
-  try {
-    return body();
   } catch (const Error& e) {
     std::cerr << app.get_name() << ": error: " << e.one_line() << '\n';
     return e.exit_code();

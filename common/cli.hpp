@@ -16,10 +16,15 @@ struct CommonOptions {
 // Adds -v (repeatable) and --version (prints copylab, libbpf and libxdp versions).
 void add_common_options(CLI::App& app, CommonOptions& opts);
 
-// Parses argv, sets up logging and stop handlers, runs `body`, maps errors to exit codes:
-// CLI11 usage errors and copylab::Error with kExitUsage → 2, other Errors → their code.
+// Sets up logging (-v counted before parsing, so subcommand callbacks log at the right level)
+// and stop handlers, parses argv (subcommand callbacks run here), then runs `body` if given.
+// Maps errors to exit codes: usage errors → 2, copylab::Error → its code, one line on stderr.
 int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& opts,
              const std::function<int()>& body);
+
+// For subcommand callbacks, which cannot return a value: a non-zero exit code ends the program
+// with that code (run_main returns it).
+void finish_command(int exit_code);
 
 std::string version_string();
 

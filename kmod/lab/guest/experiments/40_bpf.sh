@@ -1,0 +1,55 @@
+# shellcheck shell=sh
+# copylab's BPF cross-check against the kernel's own instruments, on the same traffic: the module's
+# exact counters (kprobes on the copy functions themselves) and the ftrace hist trigger run while
+# `copylab hist --ledger` watches the same run with BPF tracepoints. Its ledger must equal the
+# module's counters to the packet, and its netif_receive_skb histogram must have the hist trigger's
+# hitcount. That is what makes the BPF backend trustworthy on kernels without kprobes.
+. /lab/tools.sh
+net_up || { fail "netns/veth setup failed"; exit 0; }
+COPYLAB=$(tool_path copylab) || { skip "copylab binary not in --bin-dir"; exit 0; }
+command -v jq >/dev/null || { skip "jq is not on the host, so the guest cannot read copylab's JSON"; exit 0; }
+N=$LAB_COUNT SIZE=$LAB_SIZE FRAME=$((LAB_SIZE + 42))
+
+# ledger ID: count of one ledger line in copylab's JSON
+ledger() { jq -r --arg id "$1" '[.[0].cross_check.ledger.lines[] | select(.id == $id) | .count] | first // "none"' /tmp/bpf_$run.json; }
+bpf_hist_hits() { jq -r '[.[0].cross_check.histograms[] | select(.event | test("netif_receive_skb")) | .hits] | first // 0' /tmp/bpf_$run.json; }
+
+for run in socket native generic; do
+  TAG="[$run]"
+  if [ $run = socket ]; then
+    sock_tools_select >/dev/null || { skip "$run: sock_sender/sock_receiver not in --bin-dir"; continue; }
+    [ "$SOCK_STANDIN" = 1 ] && { skip "$run: the BPF cross-check is only meaningful with copylab's own tools"; continue; }
+    tx_exe=$SOCK_TX_EXE tx_comm=sock_sender comms=$SOCK_COMMS
+  else
+    xdp_tools_select >/dev/null || { skip "$run: xdp_sender/xdp_receiver not in --bin-dir"; continue; }
+    tx_exe=$XDP_TX_EXE tx_comm=xdp_sender comms=$XDP_COMMS
+  fi
+  mod_load comm="$comms" burst=0 || continue
+  key=$(hist_key) || key=stacktrace
+  hist_arm "$key" "$tx_exe" "$tx_comm" || fail "arming the hist triggers failed"
+  mod_reset
+  $COPYLAB hist --event netif_receive_skb --scope pids --ledger --json /tmp/bpf_$run.json \
+    -- sh /lab/pair.sh $run "$N" > /tmp/bpf_$run.txt 2>&1
+  rc=$?
+  cat $TRACING/events/net/netif_receive_skb/hist > /tmp/hist_x_$run.txt
+  hist_disarm "$key" "$tx_exe" "$tx_comm"
+  cat /proc/copyprobe > /tmp/x_counters_$run.txt
+  mod_unload
+  section hist-xcheck-$run < /tmp/hist_x_$run.txt
+  section bpf-hist-xcheck-$run < /tmp/bpf_$run.txt
+  section xcheck-counters-$run < /tmp/x_counters_$run.txt
+  check "copylab hist -- (traffic) exit status" $rc -eq 0
+  [ -s /tmp/bpf_$run.json ] || { fail "copylab wrote no JSON"; continue; }
+  ftrace_hits=$(hist_hits /tmp/hist_x_$run.txt)
+  check "copylab BPF netif_receive_skb histogram hits == ftrace hist trigger hits ($ftrace_hits)" "$(bpf_hist_hits)" -eq "${ftrace_hits:-0}"
+  check "ledger copy1_user_to_kernel == module COPY1 calls of $SIZE bytes" "$(ledger copy1_user_to_kernel)" -eq "$(cp_len COPY1 "$SIZE")"
+  check "ledger copy4_kernel_to_user == module COPY4 calls of $SIZE bytes" "$(ledger copy4_kernel_to_user)" -eq "$(cp_len COPY4 "$SIZE")"
+  check "ledger net_dev_queue == module COPY2 frames of $FRAME bytes" "$(ledger net_dev_queue)" -eq "$(cp_len COPY2 "$FRAME")"
+  if [ $run = socket ]; then
+    check "module COPY1 calls of $SIZE bytes == datagrams" "$(cp_len COPY1 "$SIZE")" -eq "$N"
+  else
+    check "ledger xdp_redirect_xskmap == module XSK_RX copies of $FRAME bytes" "$(ledger xdp_redirect_xskmap)" -eq "$(cp_len XSK_RX "$FRAME")"
+    check "module XSK_TX copies of $FRAME bytes == frames" "$(cp_len XSK_TX "$FRAME")" -eq "$N"
+  fi
+done
+TAG=

@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# Stage 2 of the lab: the module, built with Kbuild against the guest kernel's own headers (so
+# vermagic matches), and the stand-in traffic tool. Sources are copied into WORK_DIR so the source
+# tree stays clean. Sourced by run.sh.
+
+lab_build_module() {
+  local src="$WORK_DIR/module"
+  mkdir -p "$src"
+  cp "$KMOD_DIR/Kbuild" "$KMOD_DIR"/copyprobe*.[ch] "$src/"
+  log "module: make -C linux-headers-$LAB_KVER M=$src"
+  if ! make -s -C "$LAB_ROOT/usr/src/linux-headers-$LAB_KVER" M="$src" modules >"$src/build.log" 2>&1; then
+    cat "$src/build.log" >&2
+    die "building copyprobe.ko against $LAB_KVER failed" "see the compiler output above" 1
+  fi
+  MODULE_KO="$src/copyprobe.ko"
+}
+
+# The stand-in is static so it needs nothing from the guest; built whether or not it will be used.
+lab_build_standins() {
+  mkdir -p "$WORK_DIR/standin"
+  gcc -O2 -Wall -Wextra -static -o "$WORK_DIR/standin/udpx" "$LAB_DIR/standin/udpx.c" ||
+    die "building the stand-in udpx failed" "install libc6-dev (static glibc)" 1
+}

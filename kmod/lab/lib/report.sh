@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Stage 5 of the lab: the report file from the guest's console (verdicts, then each section the
+# guest emitted, the ftrace hists next to copylab's BPF hists), and the exit code. Sourced by run.sh.
+
+# section NAME: the lines the guest framed as section NAME (last occurrence wins).
+lab_section() {
+  awk -v name="$1" '
+    $0 == "KLAB: SECTION " name { inside = 1; buf = ""; next }
+    inside && $0 == "KLAB: ENDSECTION" { inside = 0; out = buf; next }
+    inside && substr($0, 1, 6) == "KLAB| " { buf = buf substr($0, 7) "\n" }
+    END { printf "%s", out }' "$CONSOLE"
+}
+
+lab_sections() { sed -n 's/^KLAB: SECTION //p' "$CONSOLE" | awk '!seen[$0]++'; }
+
+lab_write_report() {
+  local boot_rc=$1 name bpf
+  {
+    echo "copylab kernel lab report"
+    echo "guest kernel: $LAB_KVER (Debian stock), accel: ${LAB_ACCEL:-?}, -smp $SMP"
+    echo "host: $(uname -r), date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "copylab binaries: ${BIN_DIR:-not given}; stand-in allowed: $((STANDIN)) ; count=$COUNT flood=$FLOOD size=$SIZE"
+    printf 'wall clock: qemu %.1f s, whole lab %.1f s\n' "${LAB_QEMU_SECONDS:-0}" \
+      "$(echo "$(date +%s.%N) - $T0" | bc)"
+    case $boot_rc in
+      0) echo "guest: ran to the end" ;;
+      4) echo "guest: TIMEOUT after ${TIMEOUT}s" ;;
+      *) echo "guest: did not finish (status $boot_rc; see $CONSOLE)" ;;
+    esac
+    echo
+    echo "== Verdicts =="
+    grep -E '^KLAB: (PASS|FAIL|SKIP|INFO)' "$CONSOLE" | sed 's/^KLAB: //' || true
+    echo
+    printf 'Summary: %d PASS, %d FAIL, %d SKIP\n' "$(grep -c '^KLAB: PASS' "$CONSOLE")" \
+      "$(grep -c '^KLAB: FAIL' "$CONSOLE")" "$(grep -c '^KLAB: SKIP' "$CONSOLE")"
+    for name in $(lab_sections); do
+      case $name in
+        bpf-hist-*) continue ;;  # printed next to its ftrace hist
+        dmesg) continue ;;       # last: long
+      esac
+      echo
+      echo "== $name =="
+      bpf="bpf-${name}"
+      if [[ $name == hist-* ]] && grep -qx "KLAB: SECTION $bpf" "$CONSOLE"; then
+        echo "(left: ftrace hist trigger in the guest kernel | right: copylab's BPF histogram, same traffic)"
+        pr -m -t -w 200 <(lab_section "$name") <(lab_section "$bpf")
+      else
+        lab_section "$name"
+      fi
+    done
+    echo
+    echo "== full guest dmesg =="
+    lab_section dmesg
+  } >"$REPORT"
+}
+
+lab_report() {
+  local boot_rc=$1 fails
+  lab_write_report "$boot_rc"
+  fails=$(grep -c '^KLAB: FAIL' "$CONSOLE" || true)
+  if ((QUIET)); then
+    grep -E '^(FAIL|guest:)' "$REPORT" || true
+    grep '^Summary:' "$REPORT"
+  else
+    sed '/^== full guest dmesg ==$/,$d' "$REPORT"
+    echo "(full guest dmesg: in $REPORT)"
+  fi
+  log "report: $REPORT"
+  ((boot_rc == 4)) && exit 4
+  ((boot_rc != 0)) && exit 1
+  ((fails > 0)) && exit 1
+  # Nothing but the environment ran (copylab's tools absent): skipped, not passed.
+  if ! grep -E '^KLAB: PASS ' "$CONSOLE" | grep -vqE '^KLAB: PASS (env|final):'; then
+    log "no traffic experiment ran (copylab's tools missing): exit 77 (skipped)"
+    exit 77
+  fi
+  exit 0
+}

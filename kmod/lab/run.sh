@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# copylab kernel lab: boots Debian's stock 6.1 kernel under qemu (KVM when /dev/kvm exists, TCG
+# otherwise) with copylab's kprobe module and copylab's own binaries, runs the copy experiments inside
+# the guest, and turns the guest's PASS/FAIL/SKIP lines into an exit code and a report file.
+#
+# Nothing is installed on the host: the kernel, headers, qemu and busybox come from `apt-get download`
+# into a cache and are extracted with dpkg-deb. See kmod/README.md.
+#
+# Exit codes: 0 all experiments passed (SKIPs allowed), 1 a guest assertion failed or the guest
+# reported BUG/WARNING/Oops, 2 usage, 3 the lab cannot run here (no qemu/apt), 4 timeout,
+# 77 no traffic experiment could run (copylab's tools missing): skipped.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KMOD_DIR=$(cd "$LAB_DIR/.." && pwd)
+
+usage() {
+  cat <<EOF
+usage: $0 [options]
+  --bin-dir DIR     copylab binaries (sock_sender, sock_receiver, xdp_sender, xdp_receiver, copylab).
+                    Experiments whose binary is missing report SKIP. Default: none (stand-ins only)
+  --work-dir DIR    build output: module, initramfs, console log, report (default: ./copylab-lab)
+  --cache-dir DIR   package cache (default: \$COPYLAB_LAB_CACHE or ~/.cache/copylab-lab)
+  --report FILE     report file (default: WORK/report.txt)
+  --only LIST       comma-separated experiments (default: all): $(ls "$LAB_DIR/guest/experiments" | sed 's/^[0-9]*_//; s/\.sh$//' | paste -sd, -)
+  --count N         datagrams per experiment (default 1000)
+  --flood N         datagrams in the flood experiment (default 100000)
+  --size N          UDP payload bytes (default 200)
+  --timeout SEC     kill qemu after SEC seconds (default 600)
+  --smp N           guest CPUs (default 1; TCG is faster with 1)
+  --standin        when a copylab tool is missing, run the socket experiments with the stand-in
+                    kmod/lab/standin/udpx.c instead of skipping them (lines are marked [stand-in])
+  --fetch-only      download and extract the packages, then stop
+  --quiet           print only the summary and the report path
+EOF
+}
+
+BIN_DIR="" WORK_DIR="$PWD/copylab-lab" REPORT="" ONLY="" COUNT=1000 FLOOD=100000 SIZE=200
+TIMEOUT=600 SMP=1 FETCH_ONLY=0 QUIET=0 STANDIN=0
+LAB_CACHE=${COPYLAB_LAB_CACHE:-${HOME:-/root}/.cache/copylab-lab}
+while (($#)); do
+  case $1 in
+    --bin-dir) BIN_DIR=$2; shift 2 ;;
+    --work-dir) WORK_DIR=$2; shift 2 ;;
+    --cache-dir) LAB_CACHE=$2; shift 2 ;;
+    --report) REPORT=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
+    --count) COUNT=$2; shift 2 ;;
+    --flood) FLOOD=$2; shift 2 ;;
+    --size) SIZE=$2; shift 2 ;;
+    --timeout) TIMEOUT=$2; shift 2 ;;
+    --smp) SMP=$2; shift 2 ;;
+    --fetch-only) FETCH_ONLY=1; shift ;;
+    --standin) STANDIN=1; shift ;;
+    --quiet) QUIET=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "copylab lab: unknown option '$1'. Fix: see $0 --help" >&2; exit 2 ;;
+  esac
+done
+if [[ -n $BIN_DIR ]]; then
+  [[ -d $BIN_DIR ]] || { echo "copylab lab: --bin-dir $BIN_DIR is not a directory. Fix: pass copylab's <build>/bin" >&2; exit 2; }
+  BIN_DIR=$(cd "$BIN_DIR" && pwd)
+fi
+for n in COUNT FLOOD SIZE TIMEOUT SMP; do
+  [[ ${!n} =~ ^[0-9]+$ ]] || { echo "copylab lab: --${n,,} '${!n}' is not a number. Fix: pass a positive integer" >&2; exit 2; }
+done
+for e in ${ONLY//,/ }; do
+  compgen -G "$LAB_DIR/guest/experiments/[0-9]*_$e.sh" >/dev/null ||
+    { echo "copylab lab: --only: no experiment '$e'. Fix: choose from $(ls "$LAB_DIR/guest/experiments" | sed 's/^[0-9]*_//; s/\.sh$//' | paste -sd, -)" >&2; exit 2; }
+done
+((SIZE >= 40 && SIZE <= 1400)) || { echo "copylab lab: --size $SIZE out of range. Fix: use 40..1400 bytes" >&2; exit 2; }
+
+T0=$(date +%s.%N)
+log() { ((QUIET)) || printf '[lab %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
+die() { echo "copylab lab: $1.${2:+ Fix: $2}" >&2; exit "${3:-3}"; }
+
+LAB_PACKAGES="$LAB_DIR/packages.txt"
+LAB_KVER=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "$LAB_PACKAGES")
+LAB_ROOT="$LAB_CACHE/root-$LAB_KVER"
+mkdir -p "$WORK_DIR" "$LAB_CACHE"
+WORK_DIR=$(cd "$WORK_DIR" && pwd)
+REPORT=${REPORT:-$WORK_DIR/report.txt}
+
+for tool in apt-get dpkg-deb make gcc bc; do
+  command -v "$tool" >/dev/null || die "'$tool' not found" "run on Debian/Ubuntu with build-essential and bc installed"
+done
+
+# shellcheck source=lib/fetch.sh
+. "$LAB_DIR/lib/fetch.sh"
+lab_fetch
+lab_extract
+((FETCH_ONLY)) && { log "fetch-only: done"; exit 0; }
+
+# shellcheck source=lib/build.sh
+. "$LAB_DIR/lib/build.sh"
+# shellcheck source=lib/initramfs.sh
+. "$LAB_DIR/lib/initramfs.sh"
+# shellcheck source=lib/qemu.sh
+. "$LAB_DIR/lib/qemu.sh"
+# shellcheck source=lib/report.sh
+. "$LAB_DIR/lib/report.sh"
+
+lab_build_module
+lab_build_standins
+lab_pack_initramfs
+rc=0
+lab_boot || rc=$?
+lab_report "$rc"

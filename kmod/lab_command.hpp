@@ -1,0 +1,13 @@
+// `copylab lab`: runs the kernel lab (kmod/lab/run.sh: Debian's stock 6.1 kernel under qemu with
+// copylab's kprobe module, hist triggers and copylab's own tools) and prints the guest's report.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common/cli.hpp"
+
+namespace copylab {
+
+void register_lab_command(CLI::App& app, CommonOptions& common);
+
+}  // namespace copylab

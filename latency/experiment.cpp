@@ -1,0 +1,238 @@
+#include "latency/experiment.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <future>
+#include <optional>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/cpu.hpp"
+#include "common/error.hpp"
+#include "common/stop.hpp"
+#include "latency/reflector.hpp"
+#include "latency/sides.hpp"
+#include "netns/netns_scope.hpp"
+
+namespace copylab {
+
+namespace {
+
+// Sets the flag when the ping thread leaves, however it leaves, so the pong never waits forever.
+struct SetOnExit {
+  std::atomic<bool>& flag;
+  ~SetOnExit() { flag.store(true); }
+};
+
+std::string fmt_us(double ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", ns / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
+                              const RunParams& params) {
+  const int digits = params.ping.significant_digits;
+  OnceOutcome out(digits);
+  std::atomic<bool> done{false};
+  std::promise<void> pong_ready;
+  std::future<void> ready = pong_ready.get_future();
+  std::exception_ptr ping_error, pong_error;
+  nlohmann::json ping_mode, pong_mode, ping_counters, pong_counters;
+
+  std::thread pong([&] {
+    bool signalled = false;
+    try {
+      NetnsScope ns(topo.ns_b);
+      pin_current_thread(params.cpu_pong);
+      if (uses_reflector(mode)) {
+        XdpReflector reflector(topo.dev_b, mode.pong.xdp, XdpReflector::Role::kReflect,
+                               params.port);
+        pong_mode = reflector.mode();
+        pong_ready.set_value();
+        signalled = true;
+        while (!done.load() && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        pong_counters = reflector.counters();
+      } else {
+        SideContext ctx{&topo, PingPongRole::kPong, params.ping.payload_len, params.port};
+        auto dp = make_side_datapath(mode.pong, ctx);
+        pong_mode = dp->mode();
+        pong_ready.set_value();
+        signalled = true;
+        run_pong(*dp, done, out.pong);
+        pong_counters = dp->counters();
+      }
+    } catch (...) {
+      pong_error = std::current_exception();
+      if (!signalled) pong_ready.set_exception(std::current_exception());
+    }
+  });
+
+  std::thread ping([&] {
+    SetOnExit finish{done};
+    try {
+      NetnsScope ns(topo.ns_a);
+      pin_current_thread(params.cpu_ping);
+      // XDP_TX into a veth is delivered only when the peer has a native XDP program.
+      std::optional<XdpReflector> peer;
+      if (uses_reflector(mode)) {
+        peer.emplace(topo.dev_a, XdpAttachMode::kNative, XdpReflector::Role::kPeerPassThrough,
+                     params.port);
+      }
+      SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port};
+      auto dp = make_side_datapath(mode.ping, ctx);
+      ping_mode = dp->mode();
+      if (peer) ping_mode["peer_xdp"] = peer->mode();
+      if (ready.wait_for(params.setup_timeout) != std::future_status::ready) {
+        throw Error("the pong side of " + mode.name + " did not get ready within " +
+                        std::to_string(params.setup_timeout.count()) + " s",
+                    "check the namespaces and devices (copylab doctor), then retry");
+      }
+      ready.get();  // rethrows the pong's setup error (reported from pong_error below)
+      out.ping = run_ping(*dp, params.ping);
+      ping_counters = dp->counters();
+      if (peer) ping_counters["peer_xdp"] = peer->counters();
+    } catch (...) {
+      ping_error = std::current_exception();
+    }
+  });
+
+  ping.join();
+  pong.join();
+  if (pong_error) std::rethrow_exception(pong_error);
+  if (ping_error) std::rethrow_exception(ping_error);
+
+  LatencyRun& rec = out.record;
+  rec.rtt = summarize(out.ping.rtt);
+  rec.rtt_corrected = summarize(out.ping.rtt_corrected);
+  rec.one_way = summarize(out.pong.one_way);
+  rec.packets.sent = out.ping.sent;
+  rec.packets.replies = out.ping.replies;
+  rec.packets.lost = out.ping.lost;
+  rec.packets.stale = out.ping.stale;
+  rec.packets.corrupt = out.ping.corrupt;
+  rec.packets.send_failures = out.ping.send_failures;
+  rec.packets.behind_schedule = out.ping.behind_schedule;
+  rec.packets.pong_echoed = out.pong.echoed;
+  rec.packets.pong_corrupt = out.pong.corrupt;
+  rec.achieved_rate_pps = out.ping.achieved_rate_pps();
+  rec.elapsed_ns = out.ping.elapsed_ns;
+  rec.truncated = out.ping.truncated;
+  rec.stop_reason = out.ping.stop_reason;
+  rec.ping_mode = std::move(ping_mode);
+  rec.pong_mode = std::move(pong_mode);
+  rec.ping_counters = std::move(ping_counters);
+  rec.pong_counters = std::move(pong_counters);
+  return out;
+}
+
+nlohmann::json method_json(const LatencyOptions& opts) {
+  return {
+      {"clock", std::string(kClockName) + " (clock_gettime, vDSO); both sides on one host"},
+      {"rtt", "ping: send_ns taken while writing the payload, just before send(); RTT = "
+              "receive time of the matching echo - send_ns; one ping in flight"},
+      {"one_way", "pong: user-space receive time - the ping's send_ns (same host clock); not "
+                  "measured for the XDP_TX reflector (no user space on the far side)"},
+      {"warmup", std::to_string(opts.warmup) +
+                     " pings per run flagged kFlagWarmup and discarded"},
+      {"loss", "an echo later than " + std::to_string(opts.reply_timeout_ms) +
+                   " ms counts as lost; later echoes count as stale"},
+      {"pacing", "rate sweep: closed loop, ping i scheduled at start + i/rate, sleeping then "
+                 "spinning to the due time (sockperf ping-pong --mps style)"},
+      {"coordinated_omission",
+       "paced runs also report rtt_corrected: HdrHistogram recordValueWithExpectedInterval "
+       "(for RTT > interval, synthetic samples RTT - k*interval, k=1,2,... while >= interval)"},
+      {"histogram", "log-linear (HdrHistogram layout), " + std::to_string(opts.digits) +
+                        " significant digits: relative error <= 1e-" +
+                        std::to_string(opts.digits)},
+      {"repetitions", std::to_string(opts.reps) +
+                          " per configuration, interleaved across configurations; headline = "
+                          "median of the runs' values, with min/max across runs"},
+      {"pinning", "ping thread on CPU " + std::to_string(opts.cpu_ping) + ", pong thread on CPU " +
+                      std::to_string(opts.cpu_pong)},
+  };
+}
+
+LatencyResults run_experiment(const LatencyPlan& plan, const LatencyOptions& opts,
+                              const TopologyConfig& topo, const ProgressFn& progress) {
+  LatencyResults results;
+  results.modes = plan.modes;
+  results.base_size = plan.sizes.front();
+
+  // Every configuration: base size unpaced, the size sweep unpaced, the rate sweep at base size.
+  for (const auto& m : plan.modes) {
+    for (std::size_t s : plan.sizes) {
+      ConfigResult c(opts.digits);
+      c.mode = m.name;
+      c.payload_bytes = s;
+      c.one_way_measured = !uses_reflector(m);
+      results.configs.push_back(std::move(c));
+    }
+    for (double r : plan.rates) {
+      ConfigResult c(opts.digits);
+      c.mode = m.name;
+      c.payload_bytes = plan.sizes.front();
+      c.rate_pps = r;
+      c.one_way_measured = !uses_reflector(m);
+      results.configs.push_back(std::move(c));
+    }
+  }
+  auto spec_of = [&](const std::string& name) -> const ModeSpec& {
+    for (const auto& m : plan.modes) {
+      if (m.name == name) return m;
+    }
+    throw Error("internal: unknown mode " + name);
+  };
+
+  const std::size_t total = results.configs.size() * static_cast<std::size_t>(opts.reps);
+  std::size_t k = 0;
+  for (int rep = 1; rep <= opts.reps && !stop_requested(); ++rep) {
+    for (auto& c : results.configs) {
+      if (stop_requested()) break;
+      ++k;
+      if (!c.error.empty()) continue;
+      RunParams p;
+      p.cpu_ping = opts.cpu_ping;
+      p.cpu_pong = opts.cpu_pong;
+      p.ping.count = opts.count;
+      p.ping.warmup = opts.warmup;
+      p.ping.payload_len = c.payload_bytes;
+      p.ping.rate_pps = c.rate_pps;
+      p.ping.reply_timeout = std::chrono::milliseconds(opts.reply_timeout_ms);
+      p.ping.max_duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+      p.ping.significant_digits = opts.digits;
+      std::string label = c.mode + " " + std::to_string(c.payload_bytes) + " B " +
+                          (c.rate_pps > 0 ? std::to_string(static_cast<long>(c.rate_pps)) + " pps"
+                                          : std::string("back-to-back")) +
+                          " rep " + std::to_string(rep) + "/" + std::to_string(opts.reps);
+      try {
+        OnceOutcome once = run_pingpong_once(spec_of(c.mode), topo, p);
+        once.record.rep = rep;
+        c.rtt_all.merge(once.ping.rtt);
+        c.rtt_corrected_all.merge(once.ping.rtt_corrected);
+        c.one_way_all.merge(once.pong.one_way);
+        if (progress) {
+          progress("[" + std::to_string(k) + "/" + std::to_string(total) + "] " + label +
+                   ": RTT p50 " + fmt_us(once.record.rtt.p50) + " µs, p99 " +
+                   fmt_us(once.record.rtt.p99) + " µs, lost " +
+                   std::to_string(once.record.packets.lost) +
+                   (once.record.truncated ? " (" + once.record.stop_reason + ")" : ""));
+        }
+        c.runs.push_back(std::move(once.record));
+      } catch (const Error& e) {
+        c.error = e.one_line();
+        if (progress) {
+          progress("[" + std::to_string(k) + "/" + std::to_string(total) + "] " + label +
+                   ": FAILED: " + c.error);
+        }
+      }
+    }
+  }
+  for (auto& c : results.configs) c.finish();
+  return results;
+}
+
+}  // namespace copylab

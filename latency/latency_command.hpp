@@ -1,0 +1,20 @@
+// `copylab latency`: HFT-style ping-pong experiments (modes × sizes × rates × repetitions),
+// with a terminal table, JSON, plots/HTML and an optional sockperf cross-check.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common/cli.hpp"
+#include "latency/options.hpp"
+
+namespace copylab {
+
+void register_latency_command(CLI::App& app, CommonOptions& common);
+
+// The command's body (also used by tests): returns the exit code, throws Error on bad input.
+int run_latency(const LatencyOptions& opts);
+
+// The modes table for --list-modes.
+std::string list_modes_text();
+
+}  // namespace copylab

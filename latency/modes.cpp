@@ -1,0 +1,152 @@
+#include "latency/modes.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+
+namespace copylab {
+
+namespace {
+
+SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, XdpAttachMode::kNative, false}; }
+SideSpec xsk(WaitPolicy w, XdpAttachMode m, bool wakeup = false) {
+  return {SideKind::kAfXdp, w, m, wakeup};
+}
+SideSpec reflector(XdpAttachMode m) {
+  return {SideKind::kXdpTxReflector, WaitPolicy::kSpin, m, false};
+}
+
+constexpr auto kNative = XdpAttachMode::kNative;
+constexpr auto kGeneric = XdpAttachMode::kGeneric;
+
+}  // namespace
+
+const std::vector<ModeSpec>& all_modes() {
+  static const std::vector<ModeSpec> modes = {
+      {"sock-block", "UDP sockets, blocking recv on both sides (the baseline)",
+       sock(WaitPolicy::kBlock), sock(WaitPolicy::kBlock), true},
+      {"sock-spin", "UDP sockets, MSG_DONTWAIT spinning on both sides", sock(WaitPolicy::kSpin),
+       sock(WaitPolicy::kSpin), true},
+      {"sock-busypoll", "UDP sockets, SO_BUSY_POLL + SO_PREFER_BUSY_POLL on both sides",
+       sock(WaitPolicy::kBusyPoll), sock(WaitPolicy::kBusyPoll), true},
+      {"xsk-spin-native", "AF_XDP spinning on the rings, native XDP, need_wakeup off",
+       xsk(WaitPolicy::kSpin, kNative), xsk(WaitPolicy::kSpin, kNative), true},
+      {"xsk-spin-generic", "AF_XDP spinning on the rings, generic (skb) XDP, need_wakeup off",
+       xsk(WaitPolicy::kSpin, kGeneric), xsk(WaitPolicy::kSpin, kGeneric), true},
+      {"xsk-wakeup-native", "AF_XDP spinning, native XDP, need_wakeup on",
+       xsk(WaitPolicy::kSpin, kNative, true), xsk(WaitPolicy::kSpin, kNative, true), true},
+      {"xsk-wakeup-generic", "AF_XDP spinning, generic XDP, need_wakeup on",
+       xsk(WaitPolicy::kSpin, kGeneric, true), xsk(WaitPolicy::kSpin, kGeneric, true), false},
+      {"xsk-poll-native", "AF_XDP waiting in poll(2), native XDP, need_wakeup on",
+       xsk(WaitPolicy::kPoll, kNative, true), xsk(WaitPolicy::kPoll, kNative, true), true},
+      {"xsk-busypoll-native", "AF_XDP with SO_BUSY_POLL + SO_PREFER_BUSY_POLL, native XDP",
+       xsk(WaitPolicy::kBusyPoll, kNative, true), xsk(WaitPolicy::kBusyPoll, kNative, true), false},
+      {"mixed-sock-xsk", "UDP socket spinning pings an AF_XDP pong (spin, native)",
+       sock(WaitPolicy::kSpin), xsk(WaitPolicy::kSpin, kNative), true},
+      {"mixed-xsk-sock", "AF_XDP ping (spin, native) against a spinning UDP socket pong",
+       xsk(WaitPolicy::kSpin, kNative), sock(WaitPolicy::kSpin), true},
+      {"mixed-block-xsk", "blocking UDP socket pings an AF_XDP pong (spin, native)",
+       sock(WaitPolicy::kBlock), xsk(WaitPolicy::kSpin, kNative), false},
+      {"xdp-tx-native", "spinning UDP socket against the XDP_TX reflector (native): kernel floor",
+       sock(WaitPolicy::kSpin), reflector(kNative), true},
+      {"xdp-tx-block", "blocking UDP socket against the XDP_TX reflector (native)",
+       sock(WaitPolicy::kBlock), reflector(kNative), false},
+      {"xdp-tx-generic", "spinning UDP socket against the XDP_TX reflector (generic XDP)",
+       sock(WaitPolicy::kSpin), reflector(kGeneric), false},
+  };
+  return modes;
+}
+
+std::vector<ModeSpec> parse_modes(std::string_view text) {
+  const auto& table = all_modes();
+  std::vector<ModeSpec> out;
+  auto add = [&](const ModeSpec& m) {
+    if (std::none_of(out.begin(), out.end(), [&](const ModeSpec& o) { return o.name == m.name; }))
+      out.push_back(m);
+  };
+  std::string unknown;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = text.find(',', pos);
+    std::string_view item =
+        text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    if (item == "all") {
+      for (const auto& m : table) add(m);
+    } else if (item == "default") {
+      for (const auto& m : table) {
+        if (m.in_default_set) add(m);
+      }
+    } else {
+      auto it = std::find_if(table.begin(), table.end(),
+                             [&](const ModeSpec& m) { return m.name == item; });
+      if (it == table.end()) {
+        unknown += (unknown.empty() ? "" : ", ") + std::string(item);
+      } else {
+        add(*it);
+      }
+    }
+  }
+  if (!unknown.empty() || out.empty()) {
+    std::string names;
+    for (const auto& m : table) names += (names.empty() ? "" : ",") + m.name;
+    throw Error("--modes: " + (unknown.empty() ? std::string("no mode given")
+                                               : "unknown mode(s) " + unknown),
+                "choose from all, default, " + names, kExitUsage);
+  }
+  return out;
+}
+
+const char* to_string(SideKind k) noexcept {
+  switch (k) {
+    case SideKind::kSocket: return "socket";
+    case SideKind::kAfXdp: return "af_xdp";
+    case SideKind::kXdpTxReflector: return "xdp_tx";
+  }
+  return "?";
+}
+
+const char* to_string(WaitPolicy w) noexcept {
+  switch (w) {
+    case WaitPolicy::kBlock: return "block";
+    case WaitPolicy::kSpin: return "spin";
+    case WaitPolicy::kPoll: return "poll";
+    case WaitPolicy::kBusyPoll: return "busy-poll";
+  }
+  return "?";
+}
+
+const char* to_string(XdpAttachMode m) noexcept {
+  return m == XdpAttachMode::kNative ? "native" : "generic";
+}
+
+std::string describe(const SideSpec& s) {
+  std::string out = to_string(s.kind);
+  if (s.kind == SideKind::kXdpTxReflector) return out + "/" + to_string(s.xdp);
+  out += "/" + std::string(to_string(s.wait));
+  if (s.kind == SideKind::kAfXdp) {
+    out += "/" + std::string(to_string(s.xdp));
+    if (s.need_wakeup) out += "/need_wakeup";
+  }
+  return out;
+}
+
+nlohmann::json to_json(const SideSpec& s) {
+  nlohmann::json j{{"kind", to_string(s.kind)}};
+  if (s.kind != SideKind::kXdpTxReflector) j["wait"] = to_string(s.wait);
+  if (s.kind != SideKind::kSocket) j["xdp_mode"] = to_string(s.xdp);
+  if (s.kind == SideKind::kAfXdp) j["need_wakeup"] = s.need_wakeup;
+  return j;
+}
+
+bool uses_af_xdp(const ModeSpec& m) noexcept {
+  return m.ping.kind == SideKind::kAfXdp || m.pong.kind == SideKind::kAfXdp;
+}
+bool uses_reflector(const ModeSpec& m) noexcept {
+  return m.pong.kind == SideKind::kXdpTxReflector;
+}
+
+}  // namespace copylab

@@ -1,0 +1,141 @@
+#include "latency/pingpong.hpp"
+
+#include <time.h>
+
+#include "common/clock.hpp"
+#include "common/stop.hpp"
+#include "packet/payload.hpp"
+
+namespace copylab {
+
+namespace {
+
+constexpr std::size_t kRxBurst = 16;
+constexpr int kSendRetries = 64;
+
+// Sleeps most of a long gap (so a paced ping leaves the CPU to the pong when they share one)
+// and spins the last stretch, where a timer wakeup would add its own latency.
+void wait_until(std::uint64_t due_ns) {
+  constexpr std::uint64_t kSpinWindowNs = 100'000;
+  std::uint64_t now = now_ns();
+  if (due_ns > now + 2 * kSpinWindowNs) {
+    const std::uint64_t sleep_ns = due_ns - now - kSpinWindowNs;
+    timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000ULL),
+                static_cast<long>(sleep_ns % 1'000'000'000ULL)};
+    nanosleep(&ts, nullptr);
+  }
+  while (now_ns() < due_ns && !stop_requested()) {
+  }
+}
+
+}  // namespace
+
+double PingResult::achieved_rate_pps() const noexcept {
+  return elapsed_ns ? static_cast<double>(sent) * 1e9 / static_cast<double>(elapsed_ns) : 0.0;
+}
+
+PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
+  PingResult r(cfg.significant_digits);
+  const std::uint64_t total = cfg.warmup + cfg.count;
+  const std::uint64_t timeout_ns =
+      static_cast<std::uint64_t>(cfg.reply_timeout.count()) * 1'000'000ULL;
+  const std::uint64_t interval_ns =
+      cfg.rate_pps > 0 ? static_cast<std::uint64_t>(1e9 / cfg.rate_pps) : 0;
+  const std::uint64_t run_start = now_ns();
+  const std::uint64_t run_deadline =
+      run_start + static_cast<std::uint64_t>(cfg.max_duration.count()) * 1'000'000ULL;
+  std::uint64_t measured_start = run_start;
+  std::uint64_t schedule_start = run_start;
+
+  for (std::uint64_t seq = 0; seq < total; ++seq) {
+    if (stop_requested()) {
+      r.truncated = true;
+      r.stop_reason = "stopped by signal";
+      break;
+    }
+    if (now_ns() >= run_deadline) {
+      r.truncated = true;
+      r.stop_reason = "duration bound reached";
+      break;
+    }
+    const bool warmup = seq < cfg.warmup;
+    if (seq == cfg.warmup) measured_start = schedule_start = now_ns();
+    if (interval_ns) {
+      const std::uint64_t index = warmup ? seq : seq - cfg.warmup;
+      const std::uint64_t due = (warmup ? run_start : schedule_start) + index * interval_ns;
+      wait_until(due);
+      if (!warmup && now_ns() > due + interval_ns) ++r.behind_schedule;
+    }
+
+    const std::uint8_t flags =
+        static_cast<std::uint8_t>(kFlagPing | (warmup ? kFlagWarmup : 0));
+    std::uint64_t sent_at = 0;
+    auto fill = [&](std::span<std::uint8_t> payload) {
+      sent_at = now_ns();
+      write_payload(payload, seq, sent_at, flags);
+    };
+    std::size_t queued = 0;
+    for (int attempt = 0; attempt < kSendRetries && queued == 0; ++attempt) {
+      queued = dp.send(1, fill);
+      if (queued == 0) dp.flush();
+    }
+    if (queued == 0) {
+      ++r.send_failures;
+      continue;
+    }
+    dp.flush();
+    (warmup ? r.warmup_sent : r.sent) += 1;
+
+    // Wait for this ping's echo; anything older is a late echo of a ping already counted lost.
+    bool matched = false;
+    const std::uint64_t reply_deadline = sent_at + timeout_ns;
+    auto sink = [&](std::span<const std::uint8_t> payload) {
+      const std::uint64_t t = now_ns();
+      PayloadHeader h;
+      if (payload.empty() || read_payload(payload, h) != PayloadStatus::kOk) {
+        ++r.corrupt;
+        return;
+      }
+      if (h.seq != seq) {
+        ++r.stale;
+        return;
+      }
+      matched = true;
+      if (warmup) return;
+      const std::uint64_t rtt = t > h.send_ns ? t - h.send_ns : 0;
+      r.rtt.record(rtt);
+      if (interval_ns) r.rtt_corrected.record_corrected(rtt, interval_ns);
+    };
+    while (!matched) {
+      if (dp.receive(kRxBurst, sink) > 0) continue;
+      const std::uint64_t now = now_ns();
+      if (now >= reply_deadline || stop_requested()) break;
+      const auto left_ms = static_cast<std::int64_t>((reply_deadline - now) / 1'000'000ULL) + 1;
+      dp.wait_rx(std::chrono::milliseconds(left_ms));
+    }
+    if (!warmup) (matched ? r.replies : r.lost) += 1;
+  }
+  dp.flush();
+  r.elapsed_ns = now_ns() - measured_start;
+  return r;
+}
+
+void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out) {
+  auto seen = [&](std::span<const std::uint8_t> payload) {
+    const std::uint64_t t = now_ns();
+    PayloadHeader h;
+    if (payload.empty() || read_payload(payload, h) != PayloadStatus::kOk) {
+      ++out.corrupt;
+      return;
+    }
+    if ((h.flags & kFlagWarmup) == 0 && t > h.send_ns) out.one_way.record(t - h.send_ns);
+  };
+  while (!done.load(std::memory_order_relaxed) && !stop_requested()) {
+    const std::size_t n = dp.echo(kRxBurst, seen);
+    out.echoed += n;
+    if (n == 0) dp.wait_rx(std::chrono::milliseconds(10));
+  }
+  dp.flush();
+}
+
+}  // namespace copylab

@@ -1,0 +1,124 @@
+#include "latency/reflector.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/error.hpp"
+#include "latency/reflect_abi.h"
+#include "latency_reflect.skel.h"
+
+namespace copylab {
+
+namespace {
+
+std::uint32_t attach_flag(XdpAttachMode m) {
+  return m == XdpAttachMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+}
+
+const char* attach_mode_name(std::uint8_t m) {
+  switch (m) {
+    case XDP_ATTACHED_DRV: return "native";
+    case XDP_ATTACHED_SKB: return "generic";
+    case XDP_ATTACHED_HW: return "offload";
+    case XDP_ATTACHED_MULTI: return "multi";
+    default: return "none";
+  }
+}
+
+std::uint32_t prog_id_of(int fd) {
+  bpf_prog_info info{};
+  std::uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return 0;
+  return info.id;
+}
+
+}  // namespace
+
+XdpReflector::XdpReflector(std::string dev, XdpAttachMode mode, Role role,
+                           std::uint16_t udp_port)
+    : dev_(std::move(dev)), mode_(mode), role_(role) {
+  ifindex_ = if_nametoindex(dev_.c_str());
+  if (ifindex_ == 0) {
+    throw_errno("if_nametoindex", dev_, errno,
+                "check the device name (--dev) and that it lives in the namespace given (--netns)");
+  }
+  skel_ = latency_reflect__open();
+  if (!skel_) throw_errno("open BPF skeleton", "latency_reflect", errno);
+  skel_->rodata->reflect_port = udp_port;
+  if (int err = latency_reflect__load(skel_); err != 0) {
+    latency_reflect__destroy(skel_);
+    throw_errno("load BPF program", "reflect.bpf.c", -err,
+                "run as root; `copylab doctor` shows what this kernel allows");
+  }
+  bpf_program* prog = role_ == Role::kReflect ? skel_->progs.xdp_reflect
+                                              : skel_->progs.xdp_pass_through;
+  prog_fd_ = bpf_program__fd(prog);
+  flags_ = attach_flag(mode_);
+  if (int err = bpf_xdp_attach(static_cast<int>(ifindex_), prog_fd_,
+                               XDP_FLAGS_UPDATE_IF_NOEXIST | flags_, nullptr);
+      err != 0) {
+    latency_reflect__destroy(skel_);
+    const int e = -err;
+    std::string what = std::string("attach ") + to_string(mode_) + " XDP (" +
+                       (role_ == Role::kReflect ? "XDP_TX reflector" : "peer pass-through") + ")";
+    if (e == EBUSY || e == EEXIST) {
+      throw_errno(what, dev_, e,
+                  "another XDP program is attached to " + dev_ +
+                      "; copylab does not replace it: remove it (ip link set dev " + dev_ +
+                      " xdp off) or use other devices");
+    }
+    throw_errno(what, dev_, e,
+                "this device/kernel refuses that XDP mode; `copylab doctor` lists what works");
+  }
+}
+
+XdpReflector::~XdpReflector() {
+  if (!skel_) return;
+  // Detach only our own program (XDP_FLAGS_REPLACE with old_prog_fd): never someone else's.
+  bpf_xdp_attach_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.old_prog_fd = prog_fd_;
+  bpf_xdp_detach(static_cast<int>(ifindex_), XDP_FLAGS_REPLACE | flags_, &opts);
+  latency_reflect__destroy(skel_);
+}
+
+nlohmann::json XdpReflector::mode() const {
+  bpf_xdp_query_opts q{};
+  q.sz = sizeof(q);
+  nlohmann::json j{{"device", dev_},
+                   {"program", role_ == Role::kReflect ? "xdp_reflect" : "xdp_pass_through"},
+                   {"requested_mode", to_string(mode_)}};
+  if (bpf_xdp_query(static_cast<int>(ifindex_), 0, &q) != 0) {
+    j["attach_mode"] = "unknown (bpf_xdp_query failed)";
+    return j;
+  }
+  const std::uint32_t ours = prog_id_of(prog_fd_);
+  const std::uint32_t attached = mode_ == XdpAttachMode::kNative ? q.drv_prog_id : q.skb_prog_id;
+  j["attach_mode"] = attach_mode_name(q.attach_mode);
+  j["prog_id"] = attached;
+  j["is_ours"] = ours != 0 && ours == attached;
+  return j;
+}
+
+nlohmann::json XdpReflector::counters() const {
+  const int ncpu = libbpf_num_possible_cpus();
+  nlohmann::json j;
+  const char* names[REFLECT_COUNTER_MAX] = {"reflected", "passed", "peer_passed"};
+  for (std::uint32_t slot = 0; slot < REFLECT_COUNTER_MAX; ++slot) {
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu > 0 ? ncpu : 1), 0);
+    std::uint64_t sum = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.reflect_counters), &slot, per_cpu.data()) ==
+        0) {
+      for (auto v : per_cpu) sum += v;
+    }
+    j[names[slot]] = sum;
+  }
+  return j;
+}
+
+}  // namespace copylab

@@ -1,0 +1,77 @@
+// The results of a latency experiment as data: one ConfigResult per (mode, payload size, rate),
+// each holding its repetitions. report/ renders it (table, JSON, plots); nothing here prints.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "latency/histogram.hpp"
+#include "latency/modes.hpp"
+#include "latency/summary.hpp"
+
+namespace copylab {
+
+struct PingPongCounts {
+  std::uint64_t sent = 0, replies = 0, lost = 0, stale = 0, corrupt = 0, send_failures = 0,
+                behind_schedule = 0, pong_echoed = 0, pong_corrupt = 0;
+  void add(const PingPongCounts& o);
+};
+nlohmann::json to_json(const PingPongCounts& c);
+
+// One repetition of one configuration.
+struct LatencyRun {
+  int rep = 0;
+  LatencySummary rtt, rtt_corrected, one_way;
+  PingPongCounts packets;
+  double achieved_rate_pps = 0;
+  std::uint64_t elapsed_ns = 0;
+  bool truncated = false;
+  std::string stop_reason;
+  nlohmann::json ping_mode, pong_mode, ping_counters, pong_counters;  // read back from the kernel
+};
+
+struct ConfigResult {
+  explicit ConfigResult(int digits)
+      : rtt_all(digits), rtt_corrected_all(digits), one_way_all(digits) {}
+  std::string mode;
+  std::size_t payload_bytes = 0;
+  double rate_pps = 0;  // 0 = back to back
+  std::vector<LatencyRun> runs;
+  RunsSummary rtt, rtt_corrected, one_way;  // spread across runs
+  LatencyHistogram rtt_all, rtt_corrected_all, one_way_all;  // all runs merged (for plots)
+  PingPongCounts packets;                                    // summed over runs
+  bool one_way_measured = false;  // false for the XDP_TX reflector (no user space to timestamp)
+  std::string error;              // non-empty: this configuration could not run
+  void finish();                  // fills the spreads and totals from runs
+};
+
+struct SockperfResult {
+  bool ran = false;
+  std::string error;    // why it did not run or could not be parsed
+  std::string command;  // what was run (client side)
+  std::uint64_t observations = 0;
+  // sockperf --full-rtt percentiles in µs, keyed like sockperf prints them ("50.000", "99.000", ...)
+  std::vector<std::pair<std::string, double>> percentiles_us;
+  double avg_rtt_us = 0;
+  std::optional<double> percentile(const std::string& key) const;
+};
+nlohmann::json to_json(const SockperfResult& s);
+
+struct LatencyResults {
+  nlohmann::json meta;  // clock, method statements, options, topology, CPUs
+  std::vector<ModeSpec> modes;
+  std::vector<ConfigResult> configs;
+  std::optional<SockperfResult> sockperf;
+  std::size_t base_size = 64;
+  const ConfigResult* find(const std::string& mode, std::size_t size, double rate) const;
+};
+
+// The stable JSON document (schema "copylab.latency/1", documented in report/LATENCY_JSON.md).
+inline constexpr const char* kLatencySchema = "copylab.latency/1";
+nlohmann::json to_json(const LatencyResults& r);
+
+}  // namespace copylab

@@ -1,0 +1,31 @@
+// Builds the Datapath for one side of a ping-pong from its SideSpec, using the socket (sock/) and
+// AF_XDP (xdp/) datapaths. Call it on the side's own thread, inside the side's namespace.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "datapath/datapath.hpp"
+#include "latency/modes.hpp"
+#include "netns/topology.hpp"
+
+namespace copylab {
+
+enum class PingPongRole { kPing, kPong };
+
+struct SideContext {
+  const TopologyConfig* topo = nullptr;  // side A pings from (ns_a, dev_a), side B pongs
+  PingPongRole role = PingPongRole::kPing;
+  std::size_t payload_len = 64;
+  std::uint16_t port = 9999;  // both sides use the same UDP port (src = dst)
+};
+
+// True if this build has the datapath for `kind` (the reflector is always built).
+bool side_available(SideKind kind) noexcept;
+
+// Throws Error(kExitUnsupported) if the datapath is not built in, or whatever the datapath
+// throws when the kernel refuses the configuration.
+std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx);
+
+}  // namespace copylab

@@ -1,0 +1,139 @@
+#include "netns/topology.hpp"
+
+#include <net/if.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <utility>
+
+#include "common/error.hpp"
+#include "netns/command.hpp"
+#include "netns/netns_scope.hpp"
+
+namespace copylab {
+namespace {
+
+std::atomic<unsigned> g_unique_counter{0};
+
+CommandResult run_script(std::string_view script, const TopologyConfig& cfg) {
+  std::vector<std::string> argv{netns_script_dir() + "/" + std::string(script)};
+  const std::vector<std::string> args = topology_script_args(cfg);
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.emplace_back("--quiet");
+  return run_command(argv);
+}
+
+std::string pair_name(const TopologyConfig& cfg) {
+  return cfg.ns_a + "/" + cfg.dev_a + " <-> " + cfg.ns_b + "/" + cfg.dev_b;
+}
+
+void require_device(const std::string& ns, const std::string& dev) {
+  NetnsScope scope(ns);
+  if (if_nametoindex(dev.c_str()) == 0) {
+    throw Error("no device '" + dev + "' in network namespace " + ns,
+                "check ip -n " + ns + " link, or pass the right --dev", kExitUsage);
+  }
+}
+
+}  // namespace
+
+std::string netns_script_dir() {
+  if (const char* dir = std::getenv("COPYLAB_NETNS_DIR"); dir != nullptr && *dir != '\0') {
+    return dir;
+  }
+  return COPYLAB_NETNS_SOURCE_DIR;
+}
+
+std::vector<std::string> topology_script_args(const TopologyConfig& cfg) {
+  return {"--ns-a",  cfg.ns_a,        "--ns-b",  cfg.ns_b,        "--dev-a",  cfg.dev_a,
+          "--dev-b", cfg.dev_b,       "--mac-a", cfg.mac_a.str(), "--mac-b",  cfg.mac_b.str(),
+          "--ip-a",  cfg.ip_a.str(),  "--ip-b",  cfg.ip_b.str(),  "--prefix", std::to_string(cfg.prefix)};
+}
+
+Topology Topology::create(const TopologyConfig& cfg) {
+  for (const std::string* ns : {&cfg.ns_a, &cfg.ns_b}) {
+    if (netns_exists(*ns)) {
+      throw Error("network namespace '" + *ns + "' already exists",
+                  "pick other names, remove it with netns/teardown.sh, or reuse it with --netns",
+                  kExitUsage);
+    }
+  }
+  const CommandResult r = run_script("setup.sh", cfg);
+  if (!r.ok()) {
+    // setup.sh rolls back what it created before it exits non-zero.
+    throw Error("netns/setup.sh failed for " + pair_name(cfg) + ": " + r.last_error_line(),
+                "see netns/setup.sh --help", r.exit_code == kExitUsage ? kExitUsage : 1);
+  }
+  spdlog::debug("topology up: {}", pair_name(cfg));
+  return Topology(cfg, true);
+}
+
+TopologyConfig unique_topology_config(std::string_view tag) {
+  std::string clean;
+  for (char c : tag) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 && clean.size() < 12) {
+      clean += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (clean.empty()) clean = "t";
+  const std::string pid = std::to_string(getpid());
+  const std::string n = std::to_string(g_unique_counter.fetch_add(1));
+  TopologyConfig cfg;
+  cfg.ns_a = "cl-" + clean + "-" + pid + "-" + n + "a";
+  cfg.ns_b = "cl-" + clean + "-" + pid + "-" + n + "b";
+  // "c" + pid (<= 7 digits) + "x" + counter + side: within IFNAMSIZ-1 = 15 up to 10^5 pairs.
+  cfg.dev_a = "c" + pid + "x" + n + "a";
+  cfg.dev_b = "c" + pid + "x" + n + "b";
+  return cfg;
+}
+
+Topology Topology::create_unique(std::string_view tag) { return create(unique_topology_config(tag)); }
+
+Topology Topology::adopt(const TopologyConfig& cfg) {
+  require_netns(cfg.ns_a);
+  require_netns(cfg.ns_b);
+  require_device(cfg.ns_a, cfg.dev_a);
+  require_device(cfg.ns_b, cfg.dev_b);
+  return Topology(cfg, false);
+}
+
+Topology::Topology(Topology&& other) noexcept
+    : cfg_(std::move(other.cfg_)), owned_(std::exchange(other.owned_, false)) {}
+
+Topology& Topology::operator=(Topology&& other) noexcept {
+  if (this != &other) {
+    try {
+      destroy();
+    } catch (const Error& e) {
+      spdlog::error("{}", e.one_line());
+    }
+    cfg_ = std::move(other.cfg_);
+    owned_ = std::exchange(other.owned_, false);
+  }
+  return *this;
+}
+
+Topology::~Topology() {
+  try {
+    destroy();
+  } catch (const std::exception& e) {
+    spdlog::error("topology teardown: {}", e.what());
+  }
+}
+
+void Topology::destroy() {
+  if (!owned_) return;
+  owned_ = false;
+  const CommandResult r = run_script("teardown.sh", cfg_);
+  if (!r.ok()) {
+    throw Error("netns/teardown.sh failed for " + pair_name(cfg_) + ": " + r.last_error_line(),
+                "remove them by hand: ip netns del " + cfg_.ns_a + "; ip netns del " + cfg_.ns_b);
+  }
+  spdlog::debug("topology removed: {}", pair_name(cfg_));
+}
+
+}  // namespace copylab

@@ -1,0 +1,64 @@
+// The experiment's topology as an RAII object: two network namespaces joined by a veth pair, made
+// by running netns/setup.sh and removed by netns/teardown.sh (so every test exercises the
+// scripts). Tests and `copylab compare` use create_unique(); --netns reuses existing ones (adopt).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "packet/addr.hpp"
+
+namespace copylab {
+
+struct TopologyConfig {
+  std::string ns_a = "ns1";
+  std::string ns_b = "ns2";
+  std::string dev_a = "veth1";
+  std::string dev_b = "veth2";
+  MacAddr mac_a{{0x00, 0x00, 0x00, 0x00, 0x00, 0x01}};
+  MacAddr mac_b{{0x00, 0x00, 0x00, 0x00, 0x00, 0x02}};
+  Ipv4Addr ip_a = parse_ipv4("10.0.0.1");
+  Ipv4Addr ip_b = parse_ipv4("10.0.0.2");
+  int prefix = 24;
+};
+
+// The script's command line for a config: --ns-a .. --prefix .. (the same for setup and teardown).
+std::vector<std::string> topology_script_args(const TopologyConfig& cfg);
+// Names unique to this process and call (pid + counter; device names fit IFNAMSIZ): namespaces
+// "cl-<tag>-<pid>-<n>a"/"...b", devices "c<pid>x<n>a"/"...b"; default addresses.
+TopologyConfig unique_topology_config(std::string_view tag);
+// Where netns/setup.sh and netns/teardown.sh are: $COPYLAB_NETNS_DIR if set, else the source tree.
+std::string netns_script_dir();
+
+class Topology {
+ public:
+  // Runs setup.sh for `cfg`. Refuses (Error) if either namespace already exists, so the
+  // destructor can remove exactly what this object made.
+  static Topology create(const TopologyConfig& cfg);
+  // create(unique_topology_config(tag)). Addresses stay 10.0.0.1/2: each pair lives in its own
+  // namespaces.
+  static Topology create_unique(std::string_view tag);
+  // Uses namespaces someone else made (e.g. `sudo netns/setup.sh`): checks that both namespaces
+  // and devices exist, and never deletes anything.
+  static Topology adopt(const TopologyConfig& cfg);
+
+  Topology(Topology&& other) noexcept;
+  Topology& operator=(Topology&& other) noexcept;
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+  ~Topology();
+
+  const TopologyConfig& config() const noexcept { return cfg_; }
+  bool owned() const noexcept { return owned_; }
+  // Removes the topology now (owned ones only); throws Error if teardown.sh fails. The
+  // destructor does the same but only logs failures.
+  void destroy();
+
+ private:
+  Topology(TopologyConfig cfg, bool owned) : cfg_(std::move(cfg)), owned_(owned) {}
+  TopologyConfig cfg_;
+  bool owned_ = false;
+};
+
+}  // namespace copylab

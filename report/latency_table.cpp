@@ -1,0 +1,161 @@
+#include "report/latency_table.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace copylab {
+
+namespace {
+
+std::string us(double ns, int prec = 1) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", prec, ns / 1000.0);
+  return b;
+}
+
+std::string pad(const std::string& s, std::size_t w, bool left = false) {
+  // Count UTF-8 code points so "µs" and "±" do not skew the columns.
+  std::size_t len = 0;
+  for (unsigned char ch : s) len += (ch & 0xC0) != 0x80;
+  if (len >= w) return s;
+  return left ? s + std::string(w - len, ' ') : std::string(w - len, ' ') + s;
+}
+
+const Spread* field(const RunsSummary& s, const char* key) { return s.find(key); }
+
+std::string median_range(const RunsSummary& s, const char* key) {
+  const Spread* sp = field(s, key);
+  if (!sp || s.runs == 0) return "-";
+  if (s.runs == 1) return us(sp->median);
+  return us(sp->median) + " [" + us(sp->min) + "-" + us(sp->max) + "]";
+}
+
+std::string median_only(const RunsSummary& s, const char* key) {
+  const Spread* sp = field(s, key);
+  if (!sp || s.runs == 0) return "-";
+  return us(sp->median);
+}
+
+}  // namespace
+
+std::string render_latency_table(const LatencyResults& r) {
+  std::ostringstream o;
+  const ConfigResult* base = r.find(std::string(kBaselineMode), r.base_size, 0);
+  const Spread* base_p50 = base && base->rtt.runs ? base->rtt.find("p50") : nullptr;
+
+  o << "Round-trip latency, " << r.base_size
+    << " B UDP payload, back to back (µs; median of runs [min-max of runs])\n";
+  const std::size_t wn = 20, wc = 22, ws = 9;
+  o << pad("mode", wn, true) << pad("p50", wc) << pad("p90", ws) << pad("p99", wc)
+    << pad("p99.9", ws) << pad("max", ws) << pad("1-way p50", 11) << pad("lost", 7)
+    << pad("x base", 8) << "\n";
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c) continue;
+    o << pad(m.name, wn, true);
+    if (!c->error.empty() && c->runs.empty()) {
+      o << "  FAILED: " << c->error << "\n";
+      continue;
+    }
+    std::string ratio = "-";
+    const Spread* p50 = c->rtt.find("p50");
+    if (base_p50 && p50 && base_p50->median > 0 && c->rtt.runs) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%.2f", p50->median / base_p50->median);
+      ratio = b;
+    }
+    o << pad(median_range(c->rtt, "p50"), wc) << pad(median_only(c->rtt, "p90"), ws)
+      << pad(median_range(c->rtt, "p99"), wc) << pad(median_only(c->rtt, "p99.9"), ws)
+      << pad(median_only(c->rtt, "max"), ws)
+      << pad(c->one_way_measured ? median_only(c->one_way, "p50") : "n/a", 11)
+      << pad(std::to_string(c->packets.lost), 7) << pad(ratio, 8);
+    if (!c->error.empty()) o << "  (then failed: " << c->error << ")";
+    o << "\n";
+  }
+  if (r.sockperf) {
+    const auto& s = *r.sockperf;
+    o << pad("sockperf ping-pong", wn, true);
+    if (!s.ran) {
+      o << "  not run: " << s.error << "\n";
+    } else {
+      auto p = [&](const char* k) {
+        auto v = s.percentile(k);
+        char b[32];
+        if (!v) return std::string("-");
+        std::snprintf(b, sizeof b, "%.1f", *v);
+        return std::string(b);
+      };
+      std::string ratio = "-";
+      if (base_p50 && base_p50->median > 0 && s.percentile("50.000")) {
+        char b[16];
+        std::snprintf(b, sizeof b, "%.2f", *s.percentile("50.000") * 1000.0 / base_p50->median);
+        ratio = b;
+      }
+      o << pad(p("50.000"), wc) << pad(p("90.000"), ws) << pad(p("99.000"), wc)
+        << pad(p("99.900"), ws) << pad(p("MAX"), ws) << pad("n/a", 11) << pad("-", 7)
+        << pad(ratio, 8) << "\n";
+      o << "  (sockperf --full-rtt, " << s.observations << " observations, same namespaces and "
+        << "CPUs as copylab; compare with " << kBaselineMode << ")\n";
+    }
+  }
+  o << "x base = p50 / p50 of " << kBaselineMode
+    << "; 1-way = ping send_ns to pong user-space receive.\n";
+
+  // Payload-size sweep: p50 per size.
+  std::vector<std::size_t> sizes;
+  for (const auto& c : r.configs) {
+    if (c.rate_pps == 0 && std::find(sizes.begin(), sizes.end(), c.payload_bytes) == sizes.end())
+      sizes.push_back(c.payload_bytes);
+  }
+  if (sizes.size() > 1) {
+    std::sort(sizes.begin(), sizes.end());
+    o << "\nPayload-size sweep: RTT p50 / p99 (µs, median of runs)\n" << pad("mode", wn, true);
+    for (auto s : sizes) o << pad(std::to_string(s) + " B", 14);
+    o << "\n";
+    for (const auto& m : r.modes) {
+      o << pad(m.name, wn, true);
+      for (auto s : sizes) {
+        const ConfigResult* c = r.find(m.name, s, 0);
+        std::string cell = "-";
+        if (c && c->rtt.runs) cell = median_only(c->rtt, "p50") + " / " + median_only(c->rtt, "p99");
+        else if (c && !c->error.empty()) cell = "failed";
+        o << pad(cell, 14);
+      }
+      o << "\n";
+    }
+  }
+
+  // Rate sweep.
+  bool any_rate = false;
+  for (const auto& c : r.configs) any_rate |= c.rate_pps > 0;
+  if (any_rate) {
+    o << "\nPaced rate sweep (" << r.base_size
+      << " B; µs, median of runs; corrected = coordinated-omission corrected)\n"
+      << pad("mode", wn, true) << pad("rate", 10) << pad("achieved", 10) << pad("p50", 9)
+      << pad("p99", 9) << pad("p99 corr", 10) << pad("p99.9 corr", 11) << pad("late", 8)
+      << pad("lost", 7) << "\n";
+    for (const auto& m : r.modes) {
+      for (const auto& c : r.configs) {
+        if (c.mode != m.name || c.rate_pps == 0) continue;
+        double achieved = 0;
+        for (const auto& run : c.runs) achieved += run.achieved_rate_pps;
+        if (!c.runs.empty()) achieved /= static_cast<double>(c.runs.size());
+        o << pad(m.name, wn, true) << pad(std::to_string(static_cast<long>(c.rate_pps)), 10)
+          << pad(std::to_string(static_cast<long>(achieved)), 10);
+        if (c.runs.empty()) {
+          o << "  FAILED: " << c.error << "\n";
+          continue;
+        }
+        o << pad(median_only(c.rtt, "p50"), 9) << pad(median_only(c.rtt, "p99"), 9)
+          << pad(median_only(c.rtt_corrected, "p99"), 10)
+          << pad(median_only(c.rtt_corrected, "p99.9"), 11)
+          << pad(std::to_string(c.packets.behind_schedule), 8)
+          << pad(std::to_string(c.packets.lost), 7) << "\n";
+      }
+    }
+  }
+  return o.str();
+}
+
+}  // namespace copylab

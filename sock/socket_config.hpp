@@ -1,0 +1,57 @@
+// What the classic UDP socket path is configured with, its command-line options (shared by
+// sock_sender, sock_receiver, copylab compare/latency) and the checks that turn bad input into
+// one clear line before any socket exists.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "datapath/datapath.hpp"
+
+namespace copylab {
+
+// Which address/port pair is local. A sender binds --src-ip:--src-port and sends to
+// --dst-ip:--dst-port; a receiver (and an echo/pong) binds --dst-ip:--dst-port and, with
+// --connect, accepts only datagrams from --src-ip:--src-port. Both can send and receive.
+enum class SocketRole { kSender, kReceiver };
+
+struct SocketConfig {
+  SocketRole role = SocketRole::kSender;
+  std::string dev;                  // SO_BINDTODEVICE; "" picks veth1 (sender) / veth2 (receiver)
+  std::string src_ip = "10.0.0.1";  // the sender's address ("0.0.0.0": any address of --dev)
+  std::string dst_ip = "10.0.0.2";  // the receiver's address ("0.0.0.0" on a receiver: any)
+  std::uint16_t src_port = 9000;
+  std::uint16_t dst_port = 9999;
+  bool connect = false;         // connect() to the peer: send()/no per-datagram route lookup
+  unsigned batch = 32;          // datagrams per sendmmsg/recvmmsg; 1 = plain sendto/recvfrom
+  WaitPolicy wait = WaitPolicy::kBlock;
+  int busy_poll_usec = 50;      // SO_BUSY_POLL for --wait busy-poll
+  int busy_poll_budget = 64;    // SO_BUSY_POLL_BUDGET for --wait busy-poll
+  int rcvbuf = 0;               // bytes requested with SO_RCVBUF(FORCE); 0 = kernel default
+  int sndbuf = 0;               // bytes requested with SO_SNDBUF(FORCE); 0 = kernel default
+  bool show_addresses = false;  // log the user buffer address around the first few calls
+  unsigned show_addresses_count = 8;
+  std::size_t payload_size = 64;  // UDP payload bytes per datagram (the traffic's --size)
+};
+
+inline constexpr unsigned kMaxSocketBatch = 1024;  // UIO_MAXIOV, the kernel's vlen cap
+
+const char* socket_wait_name(WaitPolicy w) noexcept;
+
+// Registers --dev --src-ip --dst-ip --src-port --dst-port --connect --batch --wait
+// --busy-poll-usec --busy-poll-budget --rcvbuf --sndbuf --show-addresses on `app`, with the
+// defaults of `cfg` shown in --help. Sets cfg.role from `sender` and fills an empty cfg.dev with
+// the role's default (veth1 / veth2, the seeds' recipe). A receiver defaults to a 4 MiB rcvbuf.
+void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender);
+
+// Checks everything that can be checked before the datapath is built, in the calling thread's
+// network namespace: device exists, addresses parse and are local, payload fits the device's
+// MTU (MTU - 28), batch/buffer ranges, the destination is routed through --dev, the local port
+// is free. Throws Error (kExitUsage for bad input) naming the fix.
+void validate(const SocketConfig& cfg, std::size_t payload_len);
+inline void validate(const SocketConfig& cfg) { validate(cfg, cfg.payload_size); }
+
+}  // namespace copylab

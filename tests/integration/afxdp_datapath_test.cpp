@@ -1,0 +1,486 @@
+// The AF_XDP datapath against the real kernel: two namespaces joined by a veth pair (made and
+// removed by netns/ Topology), a real steering program, real XSK sockets, real frames. Every test
+// ends by asking the kernel that no XDP program is left on either device.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "netns/netns_scope.hpp"
+#include "netns/topology.hpp"
+#include "packet/payload.hpp"
+#include "packet/validator.hpp"
+#include "xdp/af_xdp_datapath.hpp"
+#include "xdp/device.hpp"
+#include "xdp/xdp_query.hpp"
+
+using namespace copylab;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kPayload = 64;
+constexpr std::uint16_t kPort = 9999;
+constexpr std::uint16_t kOtherPort = 7777;
+constexpr auto kRunLimit = 60s;  // every loop is bounded by count AND time
+
+AfXdpConfig rx_config(const TopologyConfig& t, XdpMode mode) {
+  AfXdpConfig c;
+  c.dev = t.dev_b;
+  c.mode = mode;
+  c.rx = true;
+  c.tx = false;
+  c.payload_size = kPayload;
+  c.frame.dst_port = kPort;
+  return c;
+}
+
+AfXdpConfig tx_config(const TopologyConfig& t) {
+  AfXdpConfig c;
+  c.dev = t.dev_a;
+  c.rx = false;
+  c.tx = true;
+  c.payload_size = kPayload;
+  c.frame.src_mac = t.mac_a;
+  c.frame.dst_mac = t.mac_b;
+  c.frame.src_ip = t.ip_a;
+  c.frame.dst_ip = t.ip_b;
+  c.frame.src_port = 9000;
+  c.frame.dst_port = kPort;
+  return c;
+}
+
+XdpAttachment xdp_on(const std::string& ns, const std::string& dev) {
+  NetnsScope in(ns);
+  return query_xdp(ifindex_of(dev), dev);
+}
+
+void expect_no_xdp_left(const TopologyConfig& t) {
+  EXPECT_FALSE(xdp_on(t.ns_a, t.dev_a).attached()) << t.dev_a << " still has an XDP program";
+  EXPECT_FALSE(xdp_on(t.ns_b, t.dev_b).attached()) << t.dev_b << " still has an XDP program";
+}
+
+Error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no Error thrown";
+  return Error("");
+}
+
+// A plain UDP socket in the calling thread's namespace, bound to ip:port, short receive timeout.
+class UdpSocket {
+ public:
+  UdpSocket(Ipv4Addr ip, std::uint16_t port) : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    if (fd_ < 0) throw_errno("socket", "test UDP socket", errno);
+    const int buf = 16 << 20;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+    timeval tv{0, 20'000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = ip.be;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) throw_errno("bind", "test UDP socket", errno);
+  }
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+  ~UdpSocket() { close(fd_); }
+  // One datagram (or -1 on timeout); `from` gets the source.
+  ssize_t recv(std::vector<std::uint8_t>& buf, sockaddr_in* from = nullptr) {
+    socklen_t len = sizeof(sockaddr_in);
+    return recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(from),
+                    from != nullptr ? &len : nullptr);
+  }
+  void send_to(Ipv4Addr ip, std::uint16_t port, std::span<const std::uint8_t> data) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = ip.be;
+    if (sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof(a)) < 0) {
+      throw_errno("sendto", "test UDP socket", errno);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+struct RxResult {
+  ValidatorCounts counts;
+  bool intact = false;
+  nlohmann::json mode;
+  nlohmann::json counters;
+};
+
+// Sends `count` frames from an AF_XDP TX-only socket on dev A, never more than `window` ahead of
+// what the receiver has reported (so the test checks integrity, not overload behaviour).
+nlohmann::json send_frames(const TopologyConfig& t, std::uint64_t count, std::uint64_t window,
+                           const std::atomic<std::uint64_t>& received, AfXdpConfig cfg) {
+  NetnsScope in_a(t.ns_a);
+  validate(cfg, kPayload);
+  auto dp = make_af_xdp_datapath(cfg);
+  std::uint64_t seq = 0;
+  const auto deadline = Clock::now() + kRunLimit;
+  while (seq < count && Clock::now() < deadline) {
+    const std::uint64_t ahead = seq - received.load(std::memory_order_relaxed);
+    if (ahead >= window) {
+      dp->flush();
+      continue;
+    }
+    const std::uint64_t n = std::min({count - seq, window - ahead, std::uint64_t{64}});
+    dp->send(n, [&](std::span<std::uint8_t> p) { write_payload(p, seq++, now_ns()); });
+    dp->flush();
+  }
+  while (dp->flush() != 0 && Clock::now() < deadline) {
+  }
+  nlohmann::json out = dp->counters();
+  out["mode"] = dp->mode();
+  out["sent"] = seq;
+  return out;
+}
+
+class AfXdpTransfer : public ::testing::TestWithParam<XdpMode> {};
+
+TEST_P(AfXdpTransfer, HundredThousandFramesArriveIntact) {
+  constexpr std::uint64_t kFrames = 100'000;
+  const XdpMode mode = GetParam();
+  Topology topo = Topology::create_unique("axt");
+  const TopologyConfig t = topo.config();
+
+  std::promise<void> ready;
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<bool> sender_done{false};
+  auto receiver = std::async(std::launch::async, [&] {
+    NetnsScope in_b(t.ns_b);
+    const AfXdpConfig cfg = rx_config(t, mode);
+    validate(cfg, kPayload);
+    auto dp = make_af_xdp_datapath(cfg);
+    ready.set_value();
+    Validator v(kPayload);
+    const auto deadline = Clock::now() + kRunLimit;
+    int idle_after_done = 0;
+    while (v.counts().unique < kFrames && Clock::now() < deadline) {
+      const std::size_t got = dp->receive(64, [&](std::span<const std::uint8_t> p) { v.observe(p); });
+      received.store(v.counts().received, std::memory_order_relaxed);
+      if (got == 0 && !dp->wait_rx(20ms) && sender_done && ++idle_after_done > 25) break;
+    }
+    return RxResult{v.counts(), v.intact(kFrames), dp->mode(), dp->counters()};
+  });
+  ready.get_future().wait();
+  auto sender = std::async(std::launch::async, [&] {
+    auto out = send_frames(t, kFrames, 1024, received, tx_config(t));
+    sender_done = true;
+    return out;
+  });
+
+  const nlohmann::json s = sender.get();
+  const RxResult r = receiver.get();
+  EXPECT_EQ(s["sent"], kFrames);
+  EXPECT_EQ(s["tx_completions"], kFrames) << s.dump();
+  EXPECT_EQ(s["frames"]["tx"], 0U);
+  EXPECT_EQ(s["mode"]["xdp_attach"], "none");  // TX-only: nothing attached on the sender side
+  EXPECT_EQ(r.counts.unique, kFrames) << r.counters.dump();
+  EXPECT_EQ(r.counts.corrupt, 0U);
+  EXPECT_EQ(r.counts.duplicates, 0U);
+  EXPECT_EQ(r.counts.reordered, 0U);
+  EXPECT_TRUE(r.intact);
+  EXPECT_EQ(r.counters["xdp_statistics"]["rx_dropped"], 0U);
+  EXPECT_EQ(r.counters["xdp_statistics"]["rx_ring_full"], 0U);
+  EXPECT_EQ(r.counters["steer"]["redirected"], kFrames);
+  EXPECT_EQ(r.counters["rx_parse_failures"], 0U);
+  EXPECT_EQ(r.counters["udp_csum_partial"], 0U);  // our TX writes complete checksums
+  // What the kernel says it got, not what was asked.
+  EXPECT_EQ(r.mode["xdp_attach"], mode == XdpMode::kNative ? "native" : "generic") << r.mode.dump();
+  EXPECT_EQ(r.mode["bind"], "copy");
+  EXPECT_NE(r.mode["dispatcher"].get<std::string>().find("single program"), std::string::npos);
+  expect_no_xdp_left(t);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, AfXdpTransfer, ::testing::Values(XdpMode::kNative, XdpMode::kGeneric),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(AfXdpTx, PlainUdpSocketReceivesEveryPayloadIntact) {
+  constexpr std::uint64_t kFrames = 10'000;
+  Topology topo = Topology::create_unique("axu");
+  const TopologyConfig t = topo.config();
+
+  std::promise<void> ready;
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<bool> sender_done{false};
+  auto receiver = std::async(std::launch::async, [&] {
+    NetnsScope in_b(t.ns_b);
+    UdpSocket sock(t.ip_b, kPort);
+    ready.set_value();
+    Validator v(kPayload);
+    std::vector<std::uint8_t> buf(2048);
+    std::uint64_t wrong_source = 0;
+    int idle_after_done = 0;
+    const auto deadline = Clock::now() + kRunLimit;
+    while (v.counts().unique < kFrames && Clock::now() < deadline) {
+      sockaddr_in from{};
+      const ssize_t n = sock.recv(buf, &from);
+      if (n < 0) {
+        if (sender_done && ++idle_after_done > 25) break;
+        continue;
+      }
+      if (from.sin_addr.s_addr != t.ip_a.be || ntohs(from.sin_port) != 9000) ++wrong_source;
+      v.observe({buf.data(), static_cast<std::size_t>(n)});
+      received.store(v.counts().received, std::memory_order_relaxed);
+    }
+    return std::make_pair(v, wrong_source);
+  });
+  ready.get_future().wait();
+  const nlohmann::json s = send_frames(t, kFrames, 256, received, tx_config(t));
+  sender_done = true;
+  const auto [v, wrong_source] = receiver.get();
+  EXPECT_EQ(s["sent"], kFrames);
+  // The kernel stack validates both checksums on veth: anything wrong would be dropped here.
+  EXPECT_EQ(v.counts().unique, kFrames);
+  EXPECT_EQ(v.counts().corrupt, 0U);
+  EXPECT_TRUE(v.intact(kFrames));
+  EXPECT_EQ(wrong_source, 0U);
+  expect_no_xdp_left(t);
+}
+
+TEST(AfXdpSteer, NonMatchingTrafficStillReachesTheStack) {
+  constexpr std::uint64_t kEach = 200;
+  Topology topo = Topology::create_unique("axs");
+  const TopologyConfig t = topo.config();
+
+  std::promise<void> ready;
+  std::atomic<bool> sender_done{false};
+  auto receiver = std::async(std::launch::async, [&] {
+    NetnsScope in_b(t.ns_b);
+    UdpSocket other(t.ip_b, kOtherPort);
+    auto dp = make_af_xdp_datapath(rx_config(t, XdpMode::kNative));
+    ready.set_value();
+    Validator xsk(kPayload), stack(kPayload);
+    std::vector<std::uint8_t> buf(2048);
+    int idle_after_done = 0;
+    const auto deadline = Clock::now() + kRunLimit;
+    while ((xsk.counts().unique < kEach || stack.counts().unique < kEach) && Clock::now() < deadline) {
+      const std::size_t got = dp->receive(64, [&](std::span<const std::uint8_t> p) { xsk.observe(p); });
+      const ssize_t n = stack.counts().unique < kEach ? other.recv(buf) : -1;
+      if (n >= 0) stack.observe({buf.data(), static_cast<std::size_t>(n)});
+      if (got == 0 && n < 0 && sender_done && ++idle_after_done > 25) break;
+    }
+    return std::make_tuple(xsk.counts(), stack.counts(), dp->counters());
+  });
+  ready.get_future().wait();
+  {
+    NetnsScope in_a(t.ns_a);
+    UdpSocket sock(t.ip_a, 0);
+    std::vector<std::uint8_t> payload(kPayload);
+    for (std::uint64_t seq = 0; seq < kEach; ++seq) {
+      write_payload(payload, seq, now_ns());
+      sock.send_to(t.ip_b, kOtherPort, payload);
+      sock.send_to(t.ip_b, kPort, payload);
+      if (seq % 32 == 0) std::this_thread::sleep_for(1ms);  // stay inside the socket buffers
+    }
+  }
+  sender_done = true;
+  const auto [xsk, stack, counters] = receiver.get();
+  EXPECT_EQ(stack.unique, kEach) << counters.dump();  // another port: XDP_PASS to the stack
+  EXPECT_EQ(stack.corrupt, 0U);
+  EXPECT_EQ(xsk.unique, kEach) << counters.dump();    // our port: redirected into the socket
+  EXPECT_EQ(xsk.corrupt, 0U);
+  EXPECT_GE(counters["steer"]["passed_other_port"].get<std::uint64_t>(), kEach);
+  EXPECT_EQ(counters["steer"]["redirected"], kEach);
+  // A socket sender on veth leaves CHECKSUM_PARTIAL: counted, never rejected.
+  EXPECT_LE(counters["udp_csum_partial"].get<std::uint64_t>(), kEach);
+  expect_no_xdp_left(t);
+}
+
+TEST(AfXdpEcho, PingsComeBackFromTheSameUmemFrame) {
+  constexpr std::uint64_t kPings = 1000;
+  Topology topo = Topology::create_unique("axe");
+  const TopologyConfig t = topo.config();
+
+  std::promise<void> ready;
+  std::atomic<bool> stop{false};
+  auto pong = std::async(std::launch::async, [&] {
+    NetnsScope in_b(t.ns_b);
+    AfXdpConfig cfg = rx_config(t, XdpMode::kNative);
+    cfg.tx = true;
+    auto dp = make_af_xdp_datapath(cfg);
+    ready.set_value();
+    std::uint64_t echoed = 0;
+    const auto deadline = Clock::now() + kRunLimit;
+    while (!stop && Clock::now() < deadline) {
+      if (dp->wait_rx(10ms)) echoed += dp->echo(64, [](std::span<const std::uint8_t>) {});
+    }
+    return std::make_pair(echoed, dp->counters());
+  });
+  ready.get_future().wait();
+
+  std::uint64_t good = 0;
+  nlohmann::json ping_mode;
+  {
+    NetnsScope in_a(t.ns_a);
+    AfXdpConfig cfg = tx_config(t);
+    cfg.rx = true;
+    cfg.steer_port = cfg.frame.src_port;  // replies come back to our source port
+    auto dp = make_af_xdp_datapath(cfg);
+    ping_mode = dp->mode();
+    for (std::uint64_t seq = 0; seq < kPings; ++seq) {
+      ASSERT_EQ(dp->send(1, [&](std::span<std::uint8_t> p) { write_payload(p, seq, now_ns(), kFlagPing); }), 1U);
+      dp->flush();
+      bool back = false;
+      for (int tries = 0; tries < 200 && !back; ++tries) {
+        if (!dp->wait_rx(10ms)) continue;
+        dp->receive(1, [&](std::span<const std::uint8_t> p) {
+          PayloadHeader h;
+          back = read_payload(p, h) == PayloadStatus::kOk && h.seq == seq;
+        });
+      }
+      good += back ? 1 : 0;
+    }
+    while (dp->flush() != 0) {
+    }
+  }
+  stop = true;
+  const auto [echoed, counters] = pong.get();
+  EXPECT_EQ(good, kPings);
+  EXPECT_EQ(echoed, kPings) << counters.dump();
+  EXPECT_EQ(counters["echoed"], kPings);
+  EXPECT_EQ(ping_mode["steered_udp_port"], 9000);
+  expect_no_xdp_left(t);
+}
+
+TEST(AfXdpRefusals, ZeroCopyOnVethIsAClearErrorAndAttachesNothing) {
+  Topology topo = Topology::create_unique("axz");
+  const TopologyConfig t = topo.config();
+  for (const XdpMode mode : {XdpMode::kNative, XdpMode::kGeneric}) {
+    NetnsScope in_b(t.ns_b);
+    AfXdpConfig cfg = rx_config(t, mode);
+    cfg.zero_copy = true;
+    const Error e = error_of([&] { make_af_xdp_datapath(cfg); });
+    EXPECT_EQ(e.exit_code(), kExitUnsupported);
+    EXPECT_NE(e.one_line().find("zero-copy not supported by " + t.dev_b), std::string::npos) << e.one_line();
+    EXPECT_NE(e.one_line().find("use --copy"), std::string::npos) << e.one_line();
+  }
+  expect_no_xdp_left(t);
+}
+
+TEST(AfXdpRefusals, QueueThatDoesNotExist) {
+  Topology topo = Topology::create_unique("axq");
+  const TopologyConfig t = topo.config();
+  NetnsScope in_b(t.ns_b);
+  AfXdpConfig cfg = rx_config(t, XdpMode::kNative);
+  cfg.queue = 1;
+  const Error v = error_of([&] { validate(cfg, kPayload); });
+  EXPECT_EQ(v.exit_code(), kExitUsage);
+  EXPECT_NE(v.one_line().find("queue 1 doesn't exist on " + t.dev_b), std::string::npos) << v.one_line();
+  EXPECT_NE(v.fix().find("--queue 0"), std::string::npos);
+  // The datapath itself says the same when validate() was skipped.
+  const Error d = error_of([&] { make_af_xdp_datapath(cfg); });
+  EXPECT_NE(d.one_line().find("queue 1 doesn't exist"), std::string::npos) << d.one_line();
+  EXPECT_FALSE(query_xdp(ifindex_of(t.dev_b), t.dev_b).attached());
+}
+
+TEST(AfXdpRefusals, PayloadLargerThanTheMtu) {
+  Topology topo = Topology::create_unique("axm");
+  const TopologyConfig t = topo.config();
+  NetnsScope in_a(t.ns_a);
+  AfXdpConfig cfg = tx_config(t);
+  cfg.frame_size = 4096;
+  const Error e = error_of([&] { validate(cfg, 2000); });
+  EXPECT_EQ(e.exit_code(), kExitUsage);
+  EXPECT_NE(e.one_line().find("exceeds the MTU 1500 of " + t.dev_a), std::string::npos) << e.one_line();
+  EXPECT_NE(e.fix().find("--size 1472"), std::string::npos) << e.one_line();
+  EXPECT_NO_THROW(validate(cfg, 1472));
+}
+
+// Somebody else's XDP program (a two-instruction XDP_PASS), attached for the life of the object.
+class ForeignProgram {
+ public:
+  ForeignProgram(const std::string& dev) : ifindex_(ifindex_of(dev)) {
+    bpf_insn insns[2]{};
+    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+    insns[0].dst_reg = BPF_REG_0;
+    insns[0].imm = XDP_PASS;
+    insns[1].code = BPF_JMP | BPF_EXIT;
+    fd_ = bpf_prog_load(BPF_PROG_TYPE_XDP, "someone_else", "GPL", insns, 2, nullptr);
+    if (fd_ < 0) throw_errno("bpf_prog_load", "test program", -fd_);
+    const int ret = bpf_xdp_attach(ifindex_, fd_, XDP_FLAGS_DRV_MODE, nullptr);
+    if (ret != 0) throw_errno("bpf_xdp_attach", dev, -ret);
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    bpf_obj_get_info_by_fd(fd_, &info, &len);
+    id_ = info.id;
+  }
+  ForeignProgram(const ForeignProgram&) = delete;
+  ForeignProgram& operator=(const ForeignProgram&) = delete;
+  ~ForeignProgram() {
+    LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+    o.old_prog_fd = fd_;
+    bpf_xdp_detach(ifindex_, XDP_FLAGS_DRV_MODE, &o);  // only if it is still ours
+    close(fd_);
+  }
+  std::uint32_t id() const { return id_; }
+
+ private:
+  int ifindex_;
+  int fd_ = -1;
+  std::uint32_t id_ = 0;
+};
+
+TEST(AfXdpRefusals, SomeoneElsesProgramIsLeftAlone) {
+  Topology topo = Topology::create_unique("axf");
+  const TopologyConfig t = topo.config();
+  {
+    NetnsScope in_b(t.ns_b);
+    ForeignProgram foreign(t.dev_b);
+    const Error e = error_of([&] { make_af_xdp_datapath(rx_config(t, XdpMode::kAuto)); });
+    EXPECT_NE(e.one_line().find("'someone_else'"), std::string::npos) << e.one_line();
+    EXPECT_NE(e.one_line().find("already attached to " + t.dev_b), std::string::npos) << e.one_line();
+    EXPECT_NE(e.fix().find("--force-replace"), std::string::npos) << e.one_line();
+    const XdpAttachment still = query_xdp(ifindex_of(t.dev_b), t.dev_b);
+    EXPECT_EQ(still.prog_id, foreign.id());  // untouched
+    EXPECT_EQ(still.mode, XdpAttachMode::kNative);
+
+    // With --force-replace it is replaced for the run (and, as documented, not restored).
+    AfXdpConfig cfg = rx_config(t, XdpMode::kGeneric);
+    cfg.force_replace = true;
+    {
+      auto dp = make_af_xdp_datapath(cfg);
+      EXPECT_EQ(dp->mode()["xdp_attach"], "generic");
+      EXPECT_NE(query_xdp(ifindex_of(t.dev_b), t.dev_b).prog_id, foreign.id());
+    }
+    EXPECT_FALSE(query_xdp(ifindex_of(t.dev_b), t.dev_b).attached());
+  }
+  expect_no_xdp_left(t);
+}
+
+TEST(AfXdpCleanup, DetachesEvenWhenDestroyedFromAnotherNamespace) {
+  Topology topo = Topology::create_unique("axc");
+  const TopologyConfig t = topo.config();
+  std::unique_ptr<Datapath> dp;
+  {
+    NetnsScope in_b(t.ns_b);
+    dp = make_af_xdp_datapath(rx_config(t, XdpMode::kNative));
+    EXPECT_TRUE(query_xdp(ifindex_of(t.dev_b), t.dev_b).attached());
+  }
+  dp.reset();  // this thread is back in the host namespace
+  expect_no_xdp_left(t);
+}
+
+}  // namespace

@@ -1,0 +1,86 @@
+#include "tools/compare_checks.hpp"
+
+#include <string>
+
+#include "tools/compare_runner.hpp"
+
+namespace copylab {
+namespace {
+
+// Reads a number at a JSON pointer; nullopt when the path does not exist.
+std::optional<long long> at(const nlohmann::json& doc, const std::string& pointer) {
+  const nlohmann::json::json_pointer p(pointer);
+  if (!doc.contains(p) || !doc.at(p).is_number()) return std::nullopt;
+  return doc.at(p).get<long long>();
+}
+
+void add(nlohmann::json& out, const std::string& name, std::optional<long long> expected,
+         std::optional<long long> observed, const std::string& source, const std::string& note) {
+  nlohmann::json row{{"name", name}, {"source", source}, {"note", note}};
+  if (!expected || !observed) {
+    row["ok"] = nullptr;
+    row["unavailable"] = true;
+  } else {
+    row["expected"] = *expected;
+    row["observed"] = *observed;
+    row["ok"] = *expected == *observed;
+  }
+  out.push_back(row);
+}
+
+}  // namespace
+
+nlohmann::json cross_checks(const RunRecord& rec) {
+  nlohmann::json out = nlohmann::json::array();
+  const auto sent = at(rec.sender, "/result/sent");
+  const auto received = at(rec.receiver, "/result/received");
+  const auto lost_rx = at(rec.receiver, "/result/lost");
+  const auto& k = rec.kernel;
+
+  add(out, "sender sent every frame asked for", static_cast<long long>(rec.phase.count), sent,
+      "sender", "frames handed to the kernel by the sender");
+  add(out, "sent = received + lost", sent,
+      received && lost_rx ? std::optional<long long>(*received + *lost_rx) : std::nullopt,
+      "receiver", "the receiver's validator: unique sequence numbers + missing ones");
+  add(out, "no corrupt, duplicate or reordered frames", 0,
+      [&]() -> std::optional<long long> {
+        const auto c = at(rec.receiver, "/result/validator/corrupt");
+        const auto d = at(rec.receiver, "/result/validator/duplicates");
+        const auto r = at(rec.receiver, "/result/validator/reordered");
+        if (!c || !d || !r) return std::nullopt;
+        return *c + *d + *r;
+      }(),
+      "receiver", "payload header check and per-byte fill verified on every frame");
+
+  // Link counters: veth counts every frame that crossed the pair, whichever path sent it.
+  add(out, "device A link tx_packets = sent", sent, at(k, "/a/link/tx_packets"), "ip -s link",
+      "kernel's count of frames leaving the sender's veth");
+
+  if (rec.pair.tx == PathKind::kSocket) {
+    add(out, "namespace A Udp OutDatagrams = sent (COPY #1 per datagram)", sent,
+        at(k, "/a/udp/OutDatagrams"), "/proc/net/snmp",
+        "every datagram went through udp_sendmsg");
+  } else {
+    add(out, "namespace A Udp OutDatagrams = 0 (AF_XDP bypasses udp_sendmsg)", 0,
+        at(k, "/a/udp/OutDatagrams"), "/proc/net/snmp",
+        "frames were built in UMEM and sent by xsk_sendmsg");
+  }
+  if (rec.pair.rx == PathKind::kSocket) {
+    add(out, "namespace B Udp InDatagrams = received (COPY #4 per datagram)", received,
+        at(k, "/b/udp/InDatagrams"), "/proc/net/snmp",
+        "every datagram the receiver counted went through udp_recvmsg");
+    const auto rcvbuf = at(k, "/b/udp/RcvbufErrors");
+    add(out, "lost = Udp RcvbufErrors (socket buffer overflow)", lost_rx, rcvbuf,
+        "/proc/net/snmp", "where the socket path drops under load");
+  } else {
+    add(out, "namespace B Udp InDatagrams = 0 (the UDP stack never saw them)", 0,
+        at(k, "/b/udp/InDatagrams"), "/proc/net/snmp",
+        "frames were redirected to the XSK before the IP stack");
+    add(out, "XDP program redirected = received", received,
+        at(rec.receiver, "/counters/steer/redirected"), "steering program per-CPU counters",
+        "the BPF program's own count of frames sent to the XSKMAP");
+  }
+  return out;
+}
+
+}  // namespace copylab

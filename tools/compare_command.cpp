@@ -1,0 +1,242 @@
+#include "tools/compare_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "common/child_process.hpp"
+#include "common/error.hpp"
+#include "common/privilege.hpp"
+#include "netns/command.hpp"
+#include "netns/netns_scope.hpp"
+#include "packet/frame.hpp"
+#include "packet/payload.hpp"
+#include "tools/compare_observer.hpp"
+#include "tools/compare_report.hpp"
+#include "tools/compare_runner.hpp"
+
+namespace copylab {
+namespace {
+
+// Reads the MAC and first IPv4 address of `dev` inside `ns` (for --netns reuse).
+void discover_addresses(const std::string& ns, const std::string& dev, MacAddr& mac, Ipv4Addr& ip) {
+  const auto r = run_in_netns(ns, {"ip", "-j", "addr", "show", "dev", dev});
+  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  if (!r.ok() || !doc.is_array() || doc.empty()) {
+    throw Error("no device " + dev + " in namespace " + ns + " (" + r.last_error_line() + ")",
+                "give the devices netns/setup.sh made with --dev X,Y", kExitUsage);
+  }
+  mac = parse_mac(doc[0].value("address", ""), "address of " + dev);
+  for (const auto& a : doc[0].value("addr_info", nlohmann::json::array())) {
+    if (a.value("family", "") == "inet") {
+      ip = parse_ipv4(a.value("local", ""), "address of " + dev);
+      return;
+    }
+  }
+  throw Error("device " + dev + " in namespace " + ns + " has no IPv4 address",
+              "run netns/setup.sh for these namespaces", kExitUsage);
+}
+
+Topology make_topology(const CompareOptions& o) {
+  if (o.netns.empty()) return Topology::create_unique("cmp");
+  if (o.netns.size() != 2 || o.devs.size() != 2) {
+    throw Error("--netns and --dev each take two names (A,B and X,Y)",
+                "e.g. --netns ns1,ns2 --dev veth1,veth2", kExitUsage);
+  }
+  for (const auto& ns : o.netns) require_netns(ns);
+  TopologyConfig cfg;
+  cfg.ns_a = o.netns[0];
+  cfg.ns_b = o.netns[1];
+  cfg.dev_a = o.devs[0];
+  cfg.dev_b = o.devs[1];
+  discover_addresses(cfg.ns_a, cfg.dev_a, cfg.mac_a, cfg.ip_a);
+  discover_addresses(cfg.ns_b, cfg.dev_b, cfg.mac_b, cfg.ip_b);
+  return Topology::adopt(cfg);
+}
+
+void validate(const CompareOptions& o) {
+  if (o.payload_size < kMinPayloadLen || o.payload_size > kMaxUdpPayloadForMtu1500) {
+    throw Error("--size " + std::to_string(o.payload_size) + " is outside " +
+                    std::to_string(kMinPayloadLen) + ".." +
+                    std::to_string(kMaxUdpPayloadForMtu1500) + " bytes",
+                "pick a payload that holds copylab's header and fits a 1500-byte MTU", kExitUsage);
+  }
+  if (o.paced_count == 0 || (!o.skip_unpaced && o.unpaced_count == 0)) {
+    throw Error("--count and --unpaced-count must be positive", "e.g. --count 100000", kExitUsage);
+  }
+  if (!(o.paced_rate > 0 && o.paced_rate <= 1e8)) {
+    throw Error("--rate must be between 1 and 1e8 frames/s", "e.g. --rate 50000", kExitUsage);
+  }
+  if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
+    throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
+  }
+}
+
+class WorkDir {
+ public:
+  explicit WorkDir(const CompareOptions& o) : keep_(o.keep_logs || !o.work_dir.empty()) {
+    if (!o.work_dir.empty()) {
+      path_ = o.work_dir;
+      std::filesystem::create_directories(path_);
+    } else {
+      char tmpl[] = "/tmp/copylab-compare-XXXXXX";
+      if (mkdtemp(tmpl) == nullptr) throw_errno("mkdtemp", tmpl, errno);
+      path_ = tmpl;
+    }
+  }
+  ~WorkDir() {
+    if (!keep_) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { keep_ = true; }
+
+ private:
+  std::string path_;
+  bool keep_;
+};
+
+nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evidence_status) {
+  nlohmann::json notes = nlohmann::json::array();
+  notes.push_back(
+      "Identical traffic on both paths: same payload bytes (copylab's 32-byte header + "
+      "deterministic fill), same ports and sizes, same frame count and pacing; only how frames "
+      "move differs.");
+  notes.push_back(
+      "On veth the receive softirq runs inside the sender's system call (veth_xmit → backlog or "
+      "NAPI on the sender's CPU), so the sender's system time includes most of the receive "
+      "stack; the receiver's CPU time is only its own loop.");
+  for (const auto& r : runs) {
+    const auto& m = r.at("receiver").value("mode", nlohmann::json::object());
+    if (r.at("rx_path") == "af_xdp" && m.value("bind", "") == "copy") {
+      notes.push_back(
+          "AF_XDP ran in copy mode (read back from XDP_OPTIONS): veth has no zero-copy support. "
+          "The user↔kernel copies of the socket path (COPY #1 _copy_from_iter, COPY #4 "
+          "_copy_to_iter) are gone, but the kernel copies instead: UMEM→skb on transmit "
+          "(skb_store_bits in __xsk_generic_xmit) and into UMEM on receive (__xsk_rcv). True "
+          "zero-copy needs a ZC-capable driver (see copylab doctor).");
+      break;
+    }
+  }
+  notes.push_back(
+      "One-way latency here is measured under the run's own load (queueing included), from the "
+      "send timestamp in the payload (CLOCK_MONOTONIC_RAW) to the receiver's loop; for RTT "
+      "percentiles per wait mode use copylab latency.");
+  if (evidence_status.value("attached", false)) {
+    notes.push_back("In-kernel copy evidence: " + evidence_status.value("backend", "") + ".");
+  } else {
+    notes.push_back("No in-kernel copy evidence and no syscall counts in this report: " +
+                    evidence_status.value("reason", std::string("cross-check not attached")) +
+                    ". The counts above come from the tools and the kernel's counters only.");
+  }
+  return notes;
+}
+
+int run_compare(const CompareOptions& o) {
+  validate(o);
+  require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
+  for (const char* tool : {"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}) {
+    if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
+      throw Error(std::string("copylab compare needs ") + tool + " next to it in " + self_bin_dir(),
+                  "build the whole project (cmake --build build)");
+    }
+  }
+  WorkDir work(o);
+  Topology topo = make_topology(o);
+  const auto& t = topo.config();
+  spdlog::info("compare: {} {} ({}) ↔ {} {} ({}){}", t.ns_a, t.dev_a, t.ip_a.str(), t.ns_b,
+               t.dev_b, t.ip_b.str(), topo.owned() ? ", made for this run" : "");
+  std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
+
+  nlohmann::json runs = nlohmann::json::array();
+  const auto pairs = pairs_for(o);
+  const auto phases = phases_for(o);
+  const std::size_t total = pairs.size() * phases.size();
+  std::size_t index = 0;
+  for (const auto& phase : phases) {
+    for (const auto& pair : pairs) {
+      ++index;
+      spdlog::info("[{}/{}] {} {}: {} frames of {} B{}", index, total, pair.label(), phase.name,
+                   phase.count, o.payload_size,
+                   phase.rate_pps > 0 ? fmt::format(" at {:.0f} frames/s", phase.rate_pps)
+                                      : std::string(", as fast as it goes"));
+      try {
+        const RunRecord rec = run_compare_phase(
+            t, pair, phase, o, work.path(), observer ? observer.get() : nullptr,
+            [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
+        runs.push_back(to_json(rec));
+      } catch (const Error&) {
+        work.keep();
+        spdlog::info("logs kept in {}", work.path());
+        throw;
+      }
+    }
+  }
+  const nlohmann::json evidence_status =
+      observer ? observer->status() : nlohmann::json{{"attached", false}};
+  nlohmann::json doc{{"tool", "copylab compare"},
+                     {"topology",
+                      {{"ns_a", t.ns_a}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a}, {"dev_b", t.dev_b},
+                       {"ip_a", t.ip_a.str()}, {"ip_b", t.ip_b.str()}, {"owned", topo.owned()}}},
+                     {"payload_size", o.payload_size},
+                     {"cross_check", evidence_status},
+                     {"runs", runs}};
+  if (observer) doc["copies"] = observer->summarize(runs);
+  doc["notes"] = notes_for(runs, evidence_status);
+  if (!o.json_file.empty()) {
+    std::ofstream f(o.json_file);
+    f << doc.dump(2) << '\n';
+    if (!f) throw_errno("write", o.json_file, errno, "check the path is writable");
+    spdlog::info("compare: JSON written to {}", o.json_file);
+  }
+  std::cout << render_compare_report(doc);
+  int failed = 0;
+  for (const auto& r : runs) {
+    for (const auto& c : r.at("checks")) failed += c.at("ok") == false ? 1 : 0;
+  }
+  return failed == 0 ? 0 : 4;
+}
+
+}  // namespace
+
+void register_compare_command(CLI::App& app, CommonOptions& common) {
+  auto opts = std::make_shared<CompareOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
+                 "and report both side by side");
+  cmd->add_option("--size", opts->payload_size, "UDP payload bytes")->capture_default_str();
+  cmd->add_option("--count", opts->paced_count, "Frames in the paced run")->capture_default_str();
+  cmd->add_option("--rate", opts->paced_rate, "Frames/s of the paced run (both paths must carry it)")
+      ->capture_default_str();
+  cmd->add_option("--unpaced-count", opts->unpaced_count, "Frames in the unpaced run")
+      ->capture_default_str();
+  cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
+  cmd->add_flag("--all-pairs", opts->all_pairs,
+                "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
+  cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
+      ->capture_default_str();
+  cmd->add_option("--dst-port", opts->dst_port, "UDP destination port")->capture_default_str();
+  cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders")->capture_default_str();
+  cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers")->capture_default_str();
+  cmd->add_option("--json", opts->json_file, "Write every number and check to this JSON file");
+  cmd->add_option("--netns", opts->netns, "Reuse namespaces A,B (made by netns/setup.sh)")
+      ->delimiter(',');
+  cmd->add_option("--dev", opts->devs, "Devices X,Y in those namespaces")->delimiter(',');
+  cmd->add_option("--work-dir", opts->work_dir, "Keep per-run logs and JSON here");
+  cmd->add_flag("--keep-logs", opts->keep_logs, "Keep the temporary work directory");
+  cmd->add_option("--backend", opts->backend,
+                  "In-kernel cross-check: auto (what the kernel allows), bpf, none")
+      ->capture_default_str();
+  (void)common;  // -v is handled by run_main for every subcommand
+  cmd->callback([opts] { finish_command(run_compare(*opts)); });
+}
+
+}  // namespace copylab

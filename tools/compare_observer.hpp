@@ -1,0 +1,26 @@
+// The seam between `copylab compare` and the in-kernel cross-check (trace/): attached around
+// every run, it scopes itself to the run's processes and namespaces, and afterwards turns the
+// evidence of all runs into the copy verdict table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+#include "tools/compare_runner.hpp"
+
+namespace copylab {
+
+class CompareObserver : public RunObserver {
+ public:
+  // {attached: bool, backend: "...", reason: "..."}: what the report says about its evidence.
+  virtual nlohmann::json status() const = 0;
+  // {rows: [...], text: "..."} from every run's evidence.
+  virtual nlohmann::json summarize(const nlohmann::json& runs) = 0;
+};
+
+// The backend `opts.backend` asks for, as far as this kernel allows; never null.
+std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,
+                                                       const TopologyConfig& topo);
+
+}  // namespace copylab

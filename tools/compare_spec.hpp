@@ -1,0 +1,50 @@
+// What `copylab compare` runs: which datapath pairs, which traffic phases, on which topology.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netns/topology.hpp"
+
+namespace copylab {
+
+enum class PathKind { kSocket, kAfXdp };
+const char* to_string(PathKind p) noexcept;
+
+struct PairSpec {
+  PathKind tx;
+  PathKind rx;
+  std::string label() const;  // "socket→socket"
+};
+
+struct PhaseSpec {
+  std::string name;     // "paced" / "unpaced"
+  std::uint64_t count;  // frames the sender sends
+  double rate_pps;      // 0 = unpaced
+};
+
+struct CompareOptions {
+  std::size_t payload_size = 64;
+  std::uint64_t paced_count = 100'000;
+  double paced_rate = 50'000;  // both paths carry this on a 2-core VM (socket tops out ~150 kpps)
+  std::uint64_t unpaced_count = 300'000;
+  bool skip_unpaced = false;
+  bool all_pairs = false;
+  std::string xdp_mode = "native";
+  std::uint16_t dst_port = 9999;
+  std::uint16_t src_port = 9000;
+  int cpu_tx = 0;
+  int cpu_rx = 1;
+  std::string json_file;
+  std::vector<std::string> netns;  // reuse: A,B
+  std::vector<std::string> devs;   // reuse: X,Y
+  std::string work_dir;            // logs and per-run JSON (default: a temp dir, removed)
+  bool keep_logs = false;
+  std::string backend = "auto";    // cross-check backend: auto|bpf|none
+};
+
+std::vector<PairSpec> pairs_for(const CompareOptions& opts);
+std::vector<PhaseSpec> phases_for(const CompareOptions& opts);
+
+}  // namespace copylab

@@ -1,0 +1,67 @@
+#include <iostream>
+#include <memory>
+
+#include "common/error.hpp"
+#include "trace/capabilities.hpp"
+#include "trace/commands.hpp"
+
+namespace copylab::trace {
+namespace {
+
+struct DoctorOptions {
+  std::string dev;
+  std::string netns;
+  bool json = false;
+  bool no_device = false;
+};
+
+int run_doctor(const DoctorOptions& o) {
+  if (!o.netns.empty() && o.dev.empty())
+    throw Error("--netns needs --dev", "name the device in that namespace: --dev <if> --netns <ns>",
+                kExitUsage);
+  ProbeOptions p;
+  p.device = o.dev;
+  p.netns = o.netns;
+  p.devices = !o.no_device;
+  const Capabilities caps = probe_capabilities(p);
+  if (o.json) {
+    std::cout << to_json(caps).dump(2) << '\n';
+  } else {
+    std::cout << format_capabilities(caps);
+  }
+  return 0;
+}
+
+std::function<int()>& selected() {
+  static std::function<int()> body;
+  return body;
+}
+
+}  // namespace
+
+namespace detail {
+void select_command(std::function<int()> body) { selected() = std::move(body); }
+}  // namespace detail
+
+std::function<int()> selected_command() { return selected(); }
+
+void register_doctor_command(CLI::App& app, CommonOptions& common) {
+  auto opts = std::make_shared<DoctorOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "doctor",
+      "What this kernel allows (BPF, BTF, tp_btf, fentry, kprobes, modules, hist triggers, perf, "
+      "XDP native/generic, AF_XDP copy/zero-copy...), each probed for real, and which cross-check "
+      "backends follow");
+  add_common_options(*sub, common);
+  sub->add_option("--dev", opts->dev,
+                  "Probe XDP/AF_XDP on this device (default: a temporary veth pair in temporary "
+                  "namespaces, removed afterwards)")
+      ->type_name("<if>");
+  sub->add_option("--netns", opts->netns, "Namespace of --dev (default: the current one)")
+      ->type_name("<ns>");
+  sub->add_flag("--json", opts->json, "Print JSON instead of the table");
+  sub->add_flag("--no-device", opts->no_device, "Skip the XDP/AF_XDP device probes");
+  sub->callback([opts] { detail::select_command([opts] { return run_doctor(*opts); }); });
+}
+
+}  // namespace copylab::trace

@@ -1,0 +1,50 @@
+// Stack-trace histograms in the ftrace `hist` trigger format, so a reader of the seeds
+// (`hist:keys=common_stacktrace:vals=len` on net:netif_receive_skb) recognises them:
+//   { common_stacktrace:
+//            __netif_receive_skb_one_core+0x3c/0xa0
+//            ...
+//   } hitcount:         40  len:       3160
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace copylab::trace {
+
+struct HistEntry {
+  std::vector<std::string> frames;  // innermost first, "func+0xoff/0xsize"
+  std::uint64_t hitcount = 0;
+  std::uint64_t len = 0;
+};
+
+struct StackHistogram {
+  std::string event;                          // "net:netif_receive_skb"
+  std::string key_name = "common_stacktrace"; // "stacktrace" on kernels before 6.5
+  bool has_len = true;                        // xdp:xdp_redirect has no len field
+  std::string source;                         // "bpf" or "tracefs hist trigger"
+  std::string scope;                          // how events were attributed to the experiment
+  std::vector<HistEntry> entries;
+  std::uint64_t dropped = 0;                  // stacks the kernel could not store
+
+  std::uint64_t total_hits() const;
+  // Sorts by hitcount, ascending, as ftrace prints (largest last, next to the Totals).
+  void sort();
+};
+
+// The text ftrace prints for `cat .../hist`, including the header and the Totals block.
+std::string format_hist(const StackHistogram& h);
+
+// True if some entry's frames contain every name of `chain` in that order, innermost first
+// (e.g. {"__dev_queue_xmit", "ip_finish_output2", "udp_sendmsg"}). Names match the function
+// part of a frame ("udp_sendmsg+0x..." matches "udp_sendmsg").
+bool hist_has_chain(const StackHistogram& h, const std::vector<std::string>& chain);
+
+// The function name of a frame ("udp_sendmsg+0xb7e/0xf20" → "udp_sendmsg").
+std::string frame_function(const std::string& frame);
+
+nlohmann::json to_json(const StackHistogram& h);
+
+}  // namespace copylab::trace

@@ -1,0 +1,91 @@
+#include "trace/hist_paths.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "netns/topology.hpp"
+#include "trace/scope.hpp"
+#include "trace/scoped_command.hpp"
+
+namespace copylab::trace {
+
+std::string copylab_bin_dir() {
+  if (const char* env = std::getenv("COPYLAB_BIN_DIR"); env && *env) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+namespace {
+
+std::string require_binary(const std::string& name) {
+  const std::string path = copylab_bin_dir() + "/" + name;
+  if (::access(path.c_str(), X_OK) != 0)
+    throw Error(fmt::format("{} not found or not executable", path),
+                "build it (cmake --build <build> --target " + name +
+                    ") or set COPYLAB_BIN_DIR to the directory that holds it",
+                kExitUnsupported);
+  return path;
+}
+
+std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string> argv) {
+  std::vector<std::string> full = {"ip", "netns", "exec", ns};
+  full.insert(full.end(), argv.begin(), argv.end());
+  return full;
+}
+
+}  // namespace
+
+HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
+                          const CrossCheckOptions& opts) {
+  const bool xdp = path == "xdp";
+  const std::string sender = require_binary(xdp ? "xdp_sender" : "sock_sender");
+  const std::string receiver = require_binary(xdp ? "xdp_receiver" : "sock_receiver");
+
+  Topology topo = Topology::create_unique("hist");
+  const TopologyConfig& t = topo.config();
+  ScopeSpec scope;
+  scope.netns_inums = {named_netns_inode(t.ns_a), named_netns_inode(t.ns_b)};
+
+  const std::string n = std::to_string(count);
+  std::vector<std::string> rx = {receiver, "--dev", t.dev_b, "--count", n, "--duration", "10"};
+  std::vector<std::string> tx = {sender, "--dev", t.dev_a, "--dst-ip", t.ip_b.str(),
+                                 "--count", n};
+  if (xdp) {
+    rx.insert(rx.end(), {"--mode", "generic"});
+    tx.insert(tx.end(), {"--mode", "generic", "--dst-mac", t.mac_b.str(), "--src-mac",
+                         t.mac_a.str(), "--src-ip", t.ip_a.str()});
+  }
+
+  CrossCheck cc(opts);
+  cc.start(scope);
+  ScopedCommand receiving(in_netns(t.ns_b, rx));
+  receiving.release();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // receiver binds / attaches
+  ScopedCommand sending(in_netns(t.ns_a, tx));
+  sending.release();
+  const int tx_rc = sending.wait();
+  const int rx_rc = receiving.wait();
+  CrossCheckResult r = cc.stop();
+  if (tx_rc != 0 || rx_rc != 0)
+    throw Error(fmt::format("hist --path {}: sender exited {}, receiver exited {}", path, tx_rc,
+                            rx_rc),
+                "run the two binaries by hand with -v to see why");
+  HistPathRun run;
+  run.title = fmt::format("{} path: {} -> {} ({} datagrams, {} -> {} in netns {} -> {}{})",
+                          xdp ? "AF_XDP" : "socket", std::filesystem::path(sender).filename().string(),
+                          std::filesystem::path(receiver).filename().string(), count, t.dev_a,
+                          t.dev_b, t.ns_a, t.ns_b, xdp ? ", generic mode" : "");
+  run.result = std::move(r);
+  return run;
+}
+
+}  // namespace copylab::trace

@@ -1,0 +1,25 @@
+// `copylab hist --path socket|xdp`: copylab's own sender and receiver binaries (build bin dir)
+// in a temporary namespace pair, traced by the cross-check (scope: the pair's namespaces).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "trace/cross_check.hpp"
+
+namespace copylab::trace {
+
+struct HistPathRun {
+  std::string title;
+  CrossCheckResult result;
+};
+
+// path "socket": sock_sender → sock_receiver; "xdp": xdp_sender → xdp_receiver (generic mode,
+// the seeds' xdpsock -S case). Throws copylab::Error when a binary is missing or fails.
+HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
+                          const CrossCheckOptions& opts);
+
+// Where copylab's binaries are: $COPYLAB_BIN_DIR, else the directory of /proc/self/exe.
+std::string copylab_bin_dir();
+
+}  // namespace copylab::trace

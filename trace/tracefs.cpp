@@ -1,0 +1,92 @@
+#include "trace/tracefs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+
+namespace copylab::trace {
+namespace {
+std::atomic<int> g_instance_counter{0};
+constexpr const char* kDefaultTracefs = "/sys/kernel/tracing";
+}  // namespace
+
+int write_tracefs_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  // O_TRUNC would clear every trigger of the file: append semantics only.
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  const int err = n < 0 ? errno : 0;
+  ::close(fd);
+  return err;
+}
+
+std::string find_tracefs_mount() {
+  std::ifstream in("/proc/self/mounts");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string dev, dir, type;
+    if (ls >> dev >> dir >> type && type == "tracefs") return dir;
+  }
+  return {};
+}
+
+TracefsMount TracefsMount::acquire() {
+  std::string found = find_tracefs_mount();
+  if (!found.empty()) return TracefsMount(found, false);
+  if (::mount("nodev", kDefaultTracefs, "tracefs", 0, nullptr) != 0) {
+    throw_errno("mount tracefs", kDefaultTracefs, errno,
+                "mount it yourself (mount -t tracefs nodev /sys/kernel/tracing) or run as root");
+  }
+  spdlog::info("mounted tracefs on {} (will unmount it when done)", kDefaultTracefs);
+  return TracefsMount(kDefaultTracefs, true);
+}
+
+TracefsMount::~TracefsMount() {
+  if (mounted_ && ::umount2(path_.c_str(), 0) != 0)
+    spdlog::warn("could not unmount tracefs from {}: {}", path_, errno_text(errno));
+}
+
+TracefsInstance::TracefsInstance(const std::string& tracefs) {
+  name_ = fmt::format("copylab-{}-{}", ::getpid(), g_instance_counter++);
+  path_ = tracefs + "/instances/" + name_;
+  if (::mkdir(path_.c_str(), 0700) != 0)
+    throw_errno("create tracefs instance", path_, errno,
+                "check that tracefs is writable (root) and has instances/");
+}
+
+TracefsInstance::~TracefsInstance() {
+  if (::rmdir(path_.c_str()) != 0)
+    spdlog::warn("could not remove tracefs instance {}: {}", path_, errno_text(errno));
+}
+
+std::string TracefsInstance::event_file(const std::string& group, const std::string& event,
+                                        const std::string& file) const {
+  return path_ + "/events/" + group + "/" + event + "/" + file;
+}
+
+TracefsTrigger::TracefsTrigger(std::string trigger_file, std::string spec)
+    : file_(std::move(trigger_file)), spec_(std::move(spec)) {
+  err_ = write_tracefs_file(file_, spec_);
+}
+
+TracefsTrigger::~TracefsTrigger() {
+  if (err_ != 0) return;
+  std::string removal = spec_;
+  if (auto pos = removal.find(" if "); pos != std::string::npos) removal.resize(pos);
+  if (int err = write_tracefs_file(file_, "!" + removal); err != 0)
+    spdlog::warn("could not remove trigger '{}' from {}: {}", removal, file_, errno_text(err));
+}
+
+}  // namespace copylab::trace

@@ -1,0 +1,63 @@
+#include "traffic/run_output.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "common/error.hpp"
+#include "common/stop.hpp"
+
+#include <unistd.h>
+
+namespace copylab {
+
+void add_run_output_options(CLI::App& app, RunOutputOptions& opts) {
+  app.add_option("--cpu", opts.cpu, "Pin to this CPU (-1 = don't pin)")->capture_default_str();
+  app.add_flag("--json", opts.json, "Print the final result as JSON on stdout");
+  app.add_option("--json-file", opts.json_file, "Also write the final JSON result to this file");
+  app.add_option("--ready-file", opts.ready_file,
+                 "Create this file once the datapath is set up (for harnesses)");
+}
+
+void add_start_after_option(CLI::App& app, RunOutputOptions& opts) {
+  app.add_option("--start-after-file", opts.start_after_file,
+                 "Wait until this file exists before sending (for harnesses that attach "
+                 "tracing to this process first)");
+}
+
+void wait_for_start(const RunOutputOptions& opts) {
+  if (opts.start_after_file.empty()) return;
+  constexpr int kMaxWaitMs = 60'000;
+  for (int waited = 0; waited < kMaxWaitMs && !stop_requested(); waited += 2) {
+    if (access(opts.start_after_file.c_str(), F_OK) == 0) return;
+    usleep(2000);
+  }
+  if (stop_requested()) return;
+  throw Error("--start-after-file " + opts.start_after_file + " did not appear within 60 s",
+              "create the file to start sending, or drop --start-after-file");
+}
+
+void signal_ready(const RunOutputOptions& opts) {
+  if (opts.ready_file.empty()) return;
+  std::ofstream f(opts.ready_file);
+  f << "ready\n";
+  if (!f) throw_errno("create ready file", opts.ready_file, errno, "check the path is writable");
+}
+
+void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc) {
+  if (!opts.json_file.empty()) {
+    const std::string tmp = opts.json_file + ".tmp";
+    {
+      std::ofstream f(tmp);
+      f << doc.dump(2) << '\n';
+      if (!f) throw_errno("write JSON", tmp, errno, "check the path is writable");
+    }
+    if (std::rename(tmp.c_str(), opts.json_file.c_str()) != 0) {
+      throw_errno("rename", opts.json_file, errno, "check the path is writable");
+    }
+  }
+  if (opts.json) std::cout << doc.dump(2) << '\n';
+}
+
+}  // namespace copylab

@@ -1,0 +1,30 @@
+// Options and output every sender/receiver tool shares: --cpu pinning, --json (stdout),
+// --json-file, --ready-file (written once the datapath is set up, so a harness knows when to
+// start sending).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace copylab {
+
+struct RunOutputOptions {
+  int cpu = -1;
+  bool json = false;
+  std::string json_file;
+  std::string ready_file;
+  std::string start_after_file;  // senders: wait for this file before the first frame
+};
+
+void add_run_output_options(CLI::App& app, RunOutputOptions& opts);
+void add_start_after_option(CLI::App& app, RunOutputOptions& opts);
+// Marks readiness (creates the ready file) when one was asked for.
+void signal_ready(const RunOutputOptions& opts);
+// Waits (bounded, interruptible) until --start-after-file exists; no-op without it.
+void wait_for_start(const RunOutputOptions& opts);
+// Writes the document to --json-file (atomically) and/or stdout.
+void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc);
+
+}  // namespace copylab

@@ -1,0 +1,33 @@
+// What traffic to send and when to stop: one description shared by every sender and receiver,
+// so the socket and AF_XDP paths carry identical frames.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace copylab {
+
+struct TrafficConfig {
+  std::size_t payload_size = 64;   // UDP payload bytes, payload header included
+  std::uint64_t count = 0;         // frames to send/expect; 0 = until duration or signal
+  double duration_s = 0;           // 0 = no time bound
+  double rate_pps = 0;             // 0 = as fast as the datapath goes
+  std::size_t batch = 64;          // frames handed to the datapath per call
+};
+
+struct ReceiverLimits {
+  double idle_timeout_s = 0;       // stop this long after the last frame (0 = never)
+  bool per_second = true;          // print a stats line every second
+};
+
+// --size --count --duration --rate --batch (and for receivers --idle-timeout).
+void add_traffic_options(CLI::App& app, TrafficConfig& cfg, bool sender);
+void add_receiver_limit_options(CLI::App& app, ReceiverLimits& limits);
+// Throws Error(kExitUsage) for sizes below the payload header, impossible rates, zero batch.
+void validate(const TrafficConfig& cfg);
+nlohmann::json to_json(const TrafficConfig& cfg);
+
+}  // namespace copylab

@@ -1,0 +1,450 @@
+#include "xdp/af_xdp_datapath.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/stop.hpp"
+#include "packet/frame.hpp"
+#include "umem/umem.hpp"
+#include "xdp/device.hpp"
+#include "xdp/steer_program.hpp"
+#include "xdp/xsk_socket.hpp"
+
+namespace copylab {
+namespace {
+
+// The kernel's copy-mode transmit handles at most this many descriptors per sendto
+// (TX_BATCH_SIZE in net/xdp/xsk.c) and returns EAGAIN when more remain.
+constexpr std::uint32_t kKernelTxBudget = 32;
+
+struct DatapathStats {
+  std::uint64_t rx_frames = 0;
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t rx_parse_failures = 0;
+  std::uint64_t udp_csum_partial = 0;  // UDP checksum present but not complete: CHECKSUM_PARTIAL
+  std::uint64_t ip_csum_bad = 0;
+  std::uint64_t rx_wakeups = 0;
+  std::uint64_t fill_ring_short = 0;   // fill ring had no room for a recycled frame
+  std::uint64_t tx_frames = 0;
+  std::uint64_t tx_kicks = 0;
+  std::uint64_t tx_kicks_again = 0;    // EAGAIN/EBUSY/ENOBUFS: the kernel wants another kick
+  std::uint64_t tx_completions = 0;
+  std::uint64_t echoed = 0;
+};
+
+void set_int_sockopt(int fd, int opt, int value, const char* name, const std::string& dev) {
+  if (setsockopt(fd, SOL_SOCKET, opt, &value, sizeof(value)) != 0) {
+    throw_errno(std::string("setsockopt(") + name + ")", dev, errno,
+                "busy polling needs CAP_NET_ADMIN and a 5.11+ kernel; or use --wait spin");
+  }
+}
+
+int get_int_sockopt(int fd, int opt) {
+  int value = -1;
+  socklen_t len = sizeof(value);
+  if (getsockopt(fd, SOL_SOCKET, opt, &value, &len) != 0) return -1;
+  return value;
+}
+
+const char* to_string(WaitPolicy w) {
+  switch (w) {
+    case WaitPolicy::kBlock: return "block";
+    case WaitPolicy::kSpin: return "spin";
+    case WaitPolicy::kPoll: return "poll";
+    case WaitPolicy::kBusyPoll: return "busy-poll";
+  }
+  return "?";
+}
+
+class AfXdpDatapath final : public Datapath {
+ public:
+  explicit AfXdpDatapath(const AfXdpConfig& cfg);
+
+  std::string_view name() const override { return "af_xdp"; }
+  std::size_t send(std::size_t n, PayloadFill fill) override;
+  std::size_t flush() override;
+  std::size_t receive(std::size_t max, PayloadSink sink) override;
+  bool wait_rx(std::chrono::milliseconds timeout) override;
+  std::size_t echo(std::size_t max, PayloadSink seen) override;
+  nlohmann::json mode() const override;
+  nlohmann::json counters() const override;
+
+ private:
+  std::uint32_t tx_pending_in_ring();
+  void kick_tx();
+  void reap_completions();
+  void refill_rx();
+  void wake_rx_if_needed();
+  // Recycles RX frames straight back to the fill ring (to free if it has no room).
+  void recycle(std::span<const std::uint64_t> addrs);
+  bool rx_available() { return xsk_cons_nb_avail(xsk_->rx(), 1) != 0; }
+
+  AfXdpConfig cfg_;
+  DeviceInfo dev_;
+  std::unique_ptr<Umem> umem_;
+  std::unique_ptr<XskSocket> xsk_;
+  std::unique_ptr<SteerProgram> steer_;  // declared last: detached first
+  std::uint32_t rx_frames_ = 0;
+  std::uint32_t tx_frames_ = 0;
+  std::uint16_t ip_id_ = 0;
+  std::vector<std::uint64_t> scratch_;  // addresses of one batch
+  std::vector<std::uint32_t> scratch_len_;
+  DatapathStats stats_;
+};
+
+AfXdpDatapath::AfXdpDatapath(const AfXdpConfig& cfg)
+    : cfg_(cfg), dev_(query_device(cfg.dev)) {
+  if (!cfg_.rx && !cfg_.tx) throw Error("AF_XDP datapath with neither RX nor TX", "enable one");
+  umem_ = std::make_unique<Umem>(cfg_.umem_config());
+  rx_frames_ = cfg_.rx_frames();
+  tx_frames_ = cfg_.frame_count - rx_frames_;
+
+  XskOptions xo;
+  xo.dev = cfg_.dev;
+  xo.queue = cfg_.queue;
+  xo.rx = cfg_.rx;
+  xo.tx = cfg_.tx;
+  xo.rx_size = cfg_.ring_size;
+  xo.tx_size = cfg_.ring_size;
+  xo.zero_copy = cfg_.zero_copy;
+  xo.need_wakeup = cfg_.need_wakeup;
+  xsk_ = std::make_unique<XskSocket>(*umem_, xo);
+
+  if (cfg_.wait == WaitPolicy::kBusyPoll) {
+    set_int_sockopt(xsk_->fd(), SO_PREFER_BUSY_POLL, 1, "SO_PREFER_BUSY_POLL", cfg_.dev);
+    set_int_sockopt(xsk_->fd(), SO_BUSY_POLL, static_cast<int>(cfg_.busy_poll_usec), "SO_BUSY_POLL",
+                    cfg_.dev);
+    set_int_sockopt(xsk_->fd(), SO_BUSY_POLL_BUDGET, static_cast<int>(cfg_.busy_poll_budget),
+                    "SO_BUSY_POLL_BUDGET", cfg_.dev);
+  }
+  scratch_.resize(cfg_.ring_size);
+  scratch_len_.resize(cfg_.ring_size);
+
+  if (cfg_.rx) {
+    refill_rx();  // frames on the fill ring before anything is redirected here
+    SteerOptions so;
+    so.dev = cfg_.dev;
+    so.ifindex = dev_.ifindex;
+    so.mode = cfg_.mode;
+    so.dst_port = cfg_.steered_port();
+    so.force_replace = cfg_.force_replace;
+    steer_ = std::make_unique<SteerProgram>(so);
+    xsk_->register_in(steer_->xsks_map_fd());
+  }
+  spdlog::info("AF_XDP socket on {} queue {}: {} mode{}, {}{}", cfg_.dev, cfg_.queue,
+               xsk_->zero_copy() ? "zero-copy" : "copy",
+               cfg_.need_wakeup ? ", need_wakeup" : "",
+               cfg_.rx && cfg_.tx ? "RX+TX" : cfg_.rx ? "RX only" : "TX only (no XDP program)",
+               cfg_.wait == WaitPolicy::kBusyPoll ? ", busy-poll" : "");
+}
+
+void AfXdpDatapath::refill_rx() {
+  const std::size_t have = umem_->frames().count(FramePlace::kFill);
+  if (have < rx_frames_) umem_->refill(static_cast<std::uint32_t>(rx_frames_ - have));
+}
+
+void AfXdpDatapath::wake_rx_if_needed() {
+  if (cfg_.need_wakeup && xsk_ring_prod__needs_wakeup(&umem_->fill_ring())) {
+    recvfrom(xsk_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
+    ++stats_.rx_wakeups;
+  }
+}
+
+void AfXdpDatapath::reap_completions() {
+  std::uint32_t got = 0;
+  do {
+    got = umem_->reap_completions(cfg_.ring_size);
+    stats_.tx_completions += got;
+  } while (got != 0);
+}
+
+std::uint32_t AfXdpDatapath::tx_pending_in_ring() {
+  xsk_ring_prod* tx = xsk_->tx();
+  return cfg_.ring_size - xsk_prod_nb_free(tx, cfg_.ring_size);
+}
+
+void AfXdpDatapath::kick_tx() {
+  xsk_ring_prod* tx = xsk_->tx();
+  // Copy mode transmits inside sendto, at most kKernelTxBudget descriptors per call.
+  std::uint32_t pending = tx_pending_in_ring();
+  std::uint32_t tries = pending / kKernelTxBudget + 2;
+  while (pending != 0 && tries-- != 0) {
+    if (cfg_.need_wakeup && !xsk_ring_prod__needs_wakeup(tx)) break;
+    ++stats_.tx_kicks;
+    if (sendto(xsk_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
+      const int err = errno;
+      if (err == EAGAIN || err == EBUSY || err == ENOBUFS || err == EINTR) {
+        ++stats_.tx_kicks_again;
+        reap_completions();  // a full completion ring stops the kernel's transmit
+      } else {
+        throw_errno("sendto (AF_XDP TX kick)", cfg_.dev + " queue " + std::to_string(cfg_.queue),
+                    err, err == ENETDOWN || err == ENXIO ? "bring the device up (ip link set dev " + cfg_.dev + " up)" : "");
+      }
+    }
+    pending = tx_pending_in_ring();
+  }
+}
+
+std::size_t AfXdpDatapath::send(std::size_t n, PayloadFill fill) {
+  if (!cfg_.tx || n == 0) return 0;
+  reap_completions();
+  FrameAllocator& frames = umem_->frames();
+  const std::size_t in_tx = frames.count(FramePlace::kTx);
+  const std::size_t budget = tx_frames_ > in_tx ? tx_frames_ - in_tx : 0;
+  n = std::min({n, budget, frames.count(FramePlace::kFree), static_cast<std::size_t>(cfg_.ring_size)});
+  if (n == 0) return 0;
+  xsk_ring_prod* tx = xsk_->tx();
+  std::uint32_t idx = 0;
+  const std::uint32_t got = xsk_ring_prod__reserve(tx, static_cast<std::uint32_t>(n), &idx);
+  const std::size_t flen = frame_len(cfg_.payload_size);
+  for (std::uint32_t i = 0; i < got; ++i) {
+    const std::uint64_t addr = *frames.take_free(FramePlace::kTx);
+    const std::span<std::uint8_t> frame(umem_->at(addr), flen);
+    fill(frame_payload(frame));
+    finalize_frame(frame, cfg_.frame, cfg_.payload_size, ip_id_++);
+    xdp_desc* d = xsk_ring_prod__tx_desc(tx, idx + i);
+    d->addr = addr;
+    d->len = static_cast<std::uint32_t>(flen);
+    d->options = 0;
+  }
+  if (got != 0) xsk_ring_prod__submit(tx, got);
+  stats_.tx_frames += got;
+  return got;
+}
+
+std::size_t AfXdpDatapath::flush() {
+  if (!cfg_.tx) return 0;
+  kick_tx();
+  reap_completions();
+  return umem_->frames().count(FramePlace::kTx);
+}
+
+void AfXdpDatapath::recycle(std::span<const std::uint64_t> addrs) {
+  FrameAllocator& frames = umem_->frames();
+  xsk_ring_prod& fq = umem_->fill_ring();
+  std::uint32_t idx = 0;
+  const auto n = static_cast<std::uint32_t>(addrs.size());
+  const std::uint32_t got = xsk_ring_prod__reserve(&fq, n, &idx);
+  for (std::uint32_t i = 0; i < got; ++i) {
+    frames.move(addrs[i], FramePlace::kRx, FramePlace::kFill);
+    *xsk_ring_prod__fill_addr(&fq, idx + i) = frames.base_of(addrs[i]);
+  }
+  if (got != 0) xsk_ring_prod__submit(&fq, got);
+  for (std::uint32_t i = got; i < n; ++i) {
+    frames.move(addrs[i], FramePlace::kRx, FramePlace::kFree);
+    ++stats_.fill_ring_short;
+  }
+}
+
+std::size_t AfXdpDatapath::receive(std::size_t max, PayloadSink sink) {
+  if (!cfg_.rx || max == 0) return 0;
+  xsk_ring_cons* rx = xsk_->rx();
+  std::uint32_t idx = 0;
+  const std::uint32_t got = xsk_ring_cons__peek(
+      rx, static_cast<std::uint32_t>(std::min<std::size_t>(max, cfg_.ring_size)), &idx);
+  if (got == 0) {
+    wake_rx_if_needed();
+    return 0;
+  }
+  FrameAllocator& frames = umem_->frames();
+  for (std::uint32_t i = 0; i < got; ++i) {
+    const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
+    scratch_[i] = d->addr;
+    frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
+    const std::span<const std::uint8_t> frame(umem_->at(d->addr), d->len);
+    stats_.rx_bytes += d->len;
+    const auto parsed = parse_frame(frame);
+    if (!parsed) {
+      ++stats_.rx_parse_failures;
+      sink({});
+      continue;
+    }
+    if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
+    if (!parsed->ip_checksum_ok) ++stats_.ip_csum_bad;
+    sink(parsed->payload);
+  }
+  xsk_ring_cons__release(rx, got);
+  stats_.rx_frames += got;
+  recycle({scratch_.data(), got});
+  refill_rx();
+  return got;
+}
+
+std::size_t AfXdpDatapath::echo(std::size_t max, PayloadSink seen) {
+  if (!cfg_.rx || !cfg_.tx) {
+    throw Error("echo needs an AF_XDP datapath with both RX and TX", "enable rx and tx");
+  }
+  reap_completions();
+  xsk_ring_prod* tx = xsk_->tx();
+  const std::uint32_t room = xsk_prod_nb_free(tx, cfg_.ring_size);
+  const auto want = static_cast<std::uint32_t>(
+      std::min<std::size_t>({max, room, static_cast<std::size_t>(cfg_.ring_size)}));
+  if (want == 0) {
+    kick_tx();
+    return 0;
+  }
+  xsk_ring_cons* rx = xsk_->rx();
+  std::uint32_t idx = 0;
+  const std::uint32_t got = xsk_ring_cons__peek(rx, want, &idx);
+  if (got == 0) {
+    wake_rx_if_needed();
+    return 0;
+  }
+  FrameAllocator& frames = umem_->frames();
+  std::uint32_t echoed = 0;
+  std::vector<std::uint64_t> unparsed;  // rare: a frame the steering let through but isn't ours
+  for (std::uint32_t i = 0; i < got; ++i) {
+    const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
+    frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
+    const std::span<std::uint8_t> frame(umem_->at(d->addr), d->len);
+    stats_.rx_bytes += d->len;
+    const auto parsed = parse_frame(frame);
+    if (!parsed) {
+      ++stats_.rx_parse_failures;
+      seen({});
+      unparsed.push_back(d->addr);
+      continue;
+    }
+    if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
+    seen(parsed->payload);
+    reflect_frame(frame);  // swaps headers, recomputes both checksums (partial ones too)
+    scratch_[echoed] = d->addr;
+    scratch_len_[echoed] = d->len;
+    ++echoed;
+  }
+  xsk_ring_cons__release(rx, got);
+  stats_.rx_frames += got;
+  if (!unparsed.empty()) recycle(unparsed);
+
+  std::uint32_t tidx = 0;
+  const std::uint32_t reserved = xsk_ring_prod__reserve(tx, echoed, &tidx);  // == echoed: room checked
+  for (std::uint32_t i = 0; i < reserved; ++i) {
+    frames.move(scratch_[i], FramePlace::kRx, FramePlace::kTx);
+    xdp_desc* d = xsk_ring_prod__tx_desc(tx, tidx + i);
+    d->addr = scratch_[i];  // same UMEM frame, same offset: sent back in place
+    d->len = scratch_len_[i];
+    d->options = 0;
+  }
+  if (reserved != 0) xsk_ring_prod__submit(tx, reserved);
+  if (reserved < echoed) recycle({scratch_.data() + reserved, echoed - reserved});
+  stats_.tx_frames += reserved;
+  stats_.echoed += reserved;
+  kick_tx();
+  reap_completions();
+  refill_rx();
+  return reserved;
+}
+
+bool AfXdpDatapath::wait_rx(std::chrono::milliseconds timeout) {
+  const std::uint64_t deadline =
+      now_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000ULL;
+  if (!cfg_.rx) {
+    const timespec ts{static_cast<time_t>(timeout.count() / 1000),
+                      static_cast<long>(timeout.count() % 1000) * 1'000'000L};
+    nanosleep(&ts, nullptr);
+    return false;
+  }
+  if (rx_available()) return true;
+  switch (cfg_.wait) {
+    case WaitPolicy::kPoll:
+    case WaitPolicy::kBlock: {
+      pollfd pfd{xsk_->fd(), POLLIN, 0};
+      const int ret = poll(&pfd, 1, static_cast<int>(timeout.count()));
+      if (ret < 0 && errno != EINTR) throw_errno("poll", cfg_.dev, errno);
+      return ret > 0 && rx_available();
+    }
+    case WaitPolicy::kBusyPoll:
+    case WaitPolicy::kSpin:
+      for (std::uint32_t spins = 0;; ++spins) {
+        if (cfg_.wait == WaitPolicy::kBusyPoll) {
+          // recvfrom on an AF_XDP socket runs the busy-poll loop (SO_BUSY_POLL) for its queue.
+          recvfrom(xsk_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
+        } else if ((spins & 1023U) == 0) {
+          wake_rx_if_needed();
+        }
+        if (rx_available()) return true;
+        if ((spins & 255U) == 0 && (stop_requested() || now_ns() >= deadline)) return false;
+      }
+  }
+  return false;
+}
+
+nlohmann::json AfXdpDatapath::mode() const {
+  nlohmann::json j;
+  j["datapath"] = "af_xdp";
+  j["dev"] = cfg_.dev;
+  j["ifindex"] = dev_.ifindex;
+  j["queue"] = cfg_.queue;
+  j["rx"] = cfg_.rx;
+  j["tx"] = cfg_.tx;
+  if (steer_) {
+    j["xdp_attach"] = to_string(steer_->attached_mode());
+    j["xdp_mode_requested"] = to_string(cfg_.mode);
+    j["xdp_prog_id"] = steer_->prog_id();
+    j["dispatcher"] = steer_->dispatcher();
+    j["steered_udp_port"] = cfg_.steered_port();
+  } else {
+    j["xdp_attach"] = "none";
+    j["dispatcher"] = "none: a TX-only socket needs no XDP program";
+  }
+  j["bind"] = xsk_->zero_copy() ? "zero-copy" : "copy";
+  j["need_wakeup"] = cfg_.need_wakeup;  // bind accepted XDP_USE_NEED_WAKEUP
+  j["wait"] = to_string(cfg_.wait);
+  if (cfg_.wait == WaitPolicy::kBusyPoll) {
+    j["busy_poll"] = {{"so_busy_poll_usec", get_int_sockopt(xsk_->fd(), SO_BUSY_POLL)},
+                      {"so_prefer_busy_poll", get_int_sockopt(xsk_->fd(), SO_PREFER_BUSY_POLL)},
+                      {"so_busy_poll_budget", get_int_sockopt(xsk_->fd(), SO_BUSY_POLL_BUDGET)}};
+  } else {
+    j["busy_poll"] = nullptr;
+  }
+  j["batch"] = cfg_.batch;
+  j["rings"] = {{"rx", cfg_.rx ? cfg_.ring_size : 0},
+                {"tx", cfg_.tx ? cfg_.ring_size : 0},
+                {"fill", umem_->config().fill_size},
+                {"completion", umem_->config().comp_size}};
+  j["umem"] = {{"frame_size", umem_->config().frame_size},
+               {"frame_count", umem_->config().frame_count},
+               {"huge_pages", umem_->huge_pages()},
+               {"rx_frames", rx_frames_},
+               {"tx_frames", tx_frames_}};
+  return j;
+}
+
+nlohmann::json AfXdpDatapath::counters() const {
+  nlohmann::json j;
+  j["xdp_statistics"] = xsk_->statistics_json();
+  j["steer"] = steer_ ? steer_->counters_json() : nlohmann::json(nullptr);
+  j["rx_frames"] = stats_.rx_frames;
+  j["rx_bytes"] = stats_.rx_bytes;
+  j["rx_parse_failures"] = stats_.rx_parse_failures;
+  j["udp_csum_partial"] = stats_.udp_csum_partial;
+  j["ip_csum_bad"] = stats_.ip_csum_bad;
+  j["rx_wakeups"] = stats_.rx_wakeups;
+  j["fill_ring_short"] = stats_.fill_ring_short;
+  j["tx_frames"] = stats_.tx_frames;
+  j["tx_kicks"] = stats_.tx_kicks;
+  j["tx_kicks_again"] = stats_.tx_kicks_again;
+  j["tx_completions"] = stats_.tx_completions;
+  j["echoed"] = stats_.echoed;
+  const FrameAllocator& f = umem_->frames();
+  j["frames"] = {{"free", f.count(FramePlace::kFree)},
+                 {"fill", f.count(FramePlace::kFill)},
+                 {"rx", f.count(FramePlace::kRx)},
+                 {"tx", f.count(FramePlace::kTx)}};
+  return j;
+}
+
+}  // namespace
+
+std::unique_ptr<Datapath> make_af_xdp_datapath(const AfXdpConfig& cfg) {
+  return std::make_unique<AfXdpDatapath>(cfg);
+}
+
+}  // namespace copylab

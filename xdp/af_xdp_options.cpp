@@ -1,0 +1,114 @@
+#include "xdp/af_xdp_options.hpp"
+
+#include <map>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace copylab {
+namespace {
+
+// CLI11 check that runs a copylab parser and reports its one-line error (exit code 2 via
+// run_main), so a malformed address never reaches the datapath.
+template <typename Parse>
+CLI::Validator parsed_by(Parse parse, std::string name) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        try {
+          parse(text);
+          return {};
+        } catch (const Error& e) {
+          return e.one_line();
+        }
+      },
+      "", std::move(name));
+}
+
+}  // namespace
+
+void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
+  app.add_option("--dev", cfg.dev, "Network device (a veth) to bind; looked up in this namespace")
+      ->required();
+  app.add_option("--queue", cfg.queue, "RX/TX queue to bind (veth: only 0)")->capture_default_str();
+
+  const std::map<std::string, XdpMode> modes{
+      {"native", XdpMode::kNative}, {"generic", XdpMode::kGeneric}, {"auto", XdpMode::kAuto}};
+  if (!sender) {
+    app.add_option("--mode", cfg.mode,
+                   "XDP attach mode of the steering program: native, generic, or auto (native, "
+                   "then generic)")
+        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+        ->default_str("auto");
+  } else {
+    // The sender is TX-only and attaches nothing; accepted so both ends share a command line.
+    app.add_option("--mode", cfg.mode, "Accepted for symmetry; a TX-only sender attaches no XDP program")
+        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+        ->default_str("auto");
+  }
+  auto* copy = app.add_flag_callback("--copy", [&cfg] { cfg.zero_copy = false; },
+                                     "Bind in copy mode (XDP_COPY; the default, and veth's only mode)");
+  auto* zc = app.add_flag_callback("--zero-copy", [&cfg] { cfg.zero_copy = true; },
+                                   "Bind zero-copy (XDP_ZEROCOPY); fails clearly where the driver lacks it");
+  copy->excludes(zc);
+  zc->excludes(copy);
+  app.add_flag("--need-wakeup,!--no-need-wakeup", cfg.need_wakeup,
+               "Use XDP_USE_NEED_WAKEUP (kick only when the kernel asks)")
+      ->default_str(cfg.need_wakeup ? "on" : "off");
+  if (CLI::Option* existing = app.get_option_no_throw("--batch")) {
+    existing->each([&cfg](const std::string& v) { cfg.batch = std::stoul(v); });
+  } else {
+    app.add_option("--batch", cfg.batch, "Descriptors per ring operation / TX kick")
+        ->capture_default_str();
+  }
+  app.add_option("--frame-size", cfg.frame_size, "UMEM frame size (power of two: 2048 or 4096)")
+      ->capture_default_str();
+  app.add_option("--frame-count", cfg.frame_count, "UMEM frames (power of two)")->capture_default_str();
+  app.add_option("--ring-size", cfg.ring_size,
+                 "RX/TX ring entries (power of two); fill and completion rings get twice this")
+      ->capture_default_str();
+  app.add_flag("--huge-pages", cfg.huge_pages,
+               "Put the UMEM on 2 MiB huge pages (falls back to normal pages, and says so)");
+  const std::map<std::string, WaitPolicy> waits{
+      {"spin", WaitPolicy::kSpin}, {"poll", WaitPolicy::kPoll}, {"busy-poll", WaitPolicy::kBusyPoll}};
+  app.add_option("--wait", cfg.wait,
+                 "How to wait for frames: spin (poll the ring), poll (poll(2)), busy-poll "
+                 "(SO_BUSY_POLL + SO_PREFER_BUSY_POLL, then spin on recvfrom)")
+      ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
+      ->default_str("spin");
+  app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)")
+      ->capture_default_str();
+  app.add_option("--busy-poll-budget", cfg.busy_poll_budget,
+                 "SO_BUSY_POLL_BUDGET packets per busy poll (--wait busy-poll)")
+      ->capture_default_str();
+  app.add_flag("--force-replace", cfg.force_replace,
+               "Replace an XDP program someone else attached to --dev (it is not restored)");
+
+  FrameSpec& f = cfg.frame;
+  auto mac_option = [&app](const char* name, MacAddr& target, const char* help) {
+    app.add_option_function<std::string>(
+           name, [&target, name](const std::string& s) { target = parse_mac(s, name); }, help)
+        ->check(parsed_by([name](const std::string& s) { parse_mac(s, name); }, "MAC"))
+        ->default_str(target.str());
+  };
+  auto ip_option = [&app](const char* name, Ipv4Addr& target, const char* help) {
+    app.add_option_function<std::string>(
+           name, [&target, name](const std::string& s) { target = parse_ipv4(s, name); }, help)
+        ->check(parsed_by([name](const std::string& s) { parse_ipv4(s, name); }, "IPv4"))
+        ->default_str(target.str());
+  };
+  if (sender) {
+    mac_option("--src-mac", f.src_mac, "Source MAC (the sending veth's)");
+    mac_option("--dst-mac", f.dst_mac, "Destination MAC (the peer veth's; no ARP on AF_XDP)");
+    ip_option("--src-ip", f.src_ip, "Source IPv4 address");
+    ip_option("--dst-ip", f.dst_ip, "Destination IPv4 address");
+    app.add_option("--src-port", f.src_port, "UDP source port")->capture_default_str();
+    app.add_option("--dst-port", f.dst_port, "UDP destination port")->capture_default_str();
+  } else {
+    app.add_option("--dst-port", f.dst_port,
+                   "UDP destination port the steering program redirects to this socket (all "
+                   "other traffic goes to the kernel stack)")
+        ->capture_default_str();
+  }
+}
+
+}  // namespace copylab

@@ -1,0 +1,18 @@
+// The AF_XDP command-line options, so xdp_sender/xdp_receiver and copylab subcommands need no
+// AF_XDP knowledge: they call this, then validate() and make_af_xdp_datapath().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "xdp/af_xdp_config.hpp"
+
+namespace copylab {
+
+// --dev --queue --mode --copy|--zero-copy --need-wakeup/--no-need-wakeup --batch --frame-size
+// --frame-count --ring-size --huge-pages --wait --busy-poll-usec --busy-poll-budget
+// --force-replace, and the frame options: sender --src-mac --dst-mac --src-ip --dst-ip
+// --src-port --dst-port; receiver --dst-port (the port the steering program redirects).
+// If the app already has --batch (the traffic options), cfg.batch follows it.
+void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender);
+
+}  // namespace copylab

@@ -1,0 +1,224 @@
+#include "xdp/steer_program.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <spdlog/spdlog.h>
+#include <xdp/libxdp.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/error.hpp"
+#include "steer.skel.h"
+#include "xdp/bpffs_mount.hpp"
+#include "xdp/device.hpp"
+
+namespace copylab {
+namespace {
+
+xdp_attach_mode libxdp_mode(XdpMode m) {
+  return m == XdpMode::kGeneric ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+}
+
+__u32 libbpf_flags(XdpMode m) {
+  return m == XdpMode::kGeneric ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+std::uint32_t prog_id_of_fd(int fd) {
+  bpf_prog_info info{};
+  __u32 len = sizeof(info);
+  return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+}  // namespace
+
+const char* to_string(XdpMode m) noexcept {
+  switch (m) {
+    case XdpMode::kNative: return "native";
+    case XdpMode::kGeneric: return "generic";
+    case XdpMode::kAuto: return "auto";
+  }
+  return "?";
+}
+
+SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
+  if (opts_.ifindex == 0) opts_.ifindex = ifindex_of(opts_.dev);
+  refuse_or_replace_existing();
+
+  skel_ = steer__open();
+  if (skel_ == nullptr) throw_errno("open the steering program (steer__open)", opts_.dev, errno);
+  skel_->rodata->dst_port = opts_.dst_port;
+
+  std::vector<XdpMode> modes;
+  if (opts_.mode == XdpMode::kAuto) {
+    modes = {XdpMode::kNative, XdpMode::kGeneric};
+  } else {
+    modes = {opts_.mode};
+  }
+  int err = 0;
+  std::string libxdp_failure;
+  try {
+    bpffs_ = BpffsMount::acquire();
+  } catch (const Error& e) {
+    libxdp_failure = e.what();
+  }
+  bool ok = false;
+  for (XdpMode m : modes) {
+    if (bpffs_ && attach_libxdp(m, err)) {
+      ok = true;
+      attached_with_ = m;
+      break;
+    }
+    if (bpffs_) libxdp_failure = "libxdp attach: " + errno_text(err);
+    // libxdp refused (or has no bpffs): one program through plain libbpf is what it would
+    // have fallen back to anyway.
+    if (attach_libbpf(m, err)) {
+      ok = true;
+      attached_with_ = m;
+      break;
+    }
+    spdlog::debug("XDP {} attach on {} failed: {}", to_string(m), opts_.dev, errno_text(err));
+  }
+  if (!ok) {
+    const std::string what_mode = opts_.mode == XdpMode::kAuto ? "native or generic" : to_string(opts_.mode);
+    steer__destroy(skel_);
+    skel_ = nullptr;
+    throw_errno("attach the XDP steering program (" + what_mode + ")", opts_.dev, err,
+                err == EPERM ? "run as root (CAP_NET_ADMIN + CAP_BPF)"
+                : opts_.mode == XdpMode::kNative
+                    ? "the driver may lack native XDP: try --mode generic"
+                    : "check dmesg and the device's MTU (XDP needs MTU <= page size minus headroom)");
+  }
+
+  // Read back what the kernel actually has on the device.
+  const int fd = bpf_program__fd(skel_->progs.copylab_steer);
+  const std::uint32_t ours = prog_id_of_fd(fd);
+  XdpAttachment now;
+  try {
+    now = query_xdp(opts_.ifindex, opts_.dev);
+  } catch (...) {
+    detach();
+    throw;
+  }
+  attached_ = now.mode;
+  prog_id_ = ours;
+  if (now.prog_id == ours) {
+    dispatcher_ = xdp_prog_ != nullptr
+                      ? "single program: libxdp multiprog dispatcher refused by this kernel"
+                      : "single program via libbpf (" + libxdp_failure + ")";
+  } else {
+    dispatcher_ = "libxdp multiprog dispatcher " + describe_program(now.prog_id, now.mode);
+  }
+  spdlog::info("XDP steering program on {} for UDP port {}: {} mode, {}", opts_.dev,
+               opts_.dst_port, to_string(attached_), dispatcher_);
+}
+
+void SteerProgram::refuse_or_replace_existing() {
+  const XdpAttachment existing = query_xdp(opts_.ifindex, opts_.dev);
+  if (!existing.attached()) return;
+  const std::string who = describe_program(existing.prog_id, existing.mode);
+  if (!opts_.force_replace) {
+    throw Error("XDP program " + who + " is already attached to " + opts_.dev +
+                    "; copylab does not replace someone else's program",
+                "detach it (ip link set dev " + opts_.dev +
+                    " xdp off, or xdp-loader unload " + opts_.dev +
+                    " --all), or pass --force-replace to replace it for this run");
+  }
+  const __u32 flags = existing.mode == XdpAttachMode::kGeneric   ? XDP_FLAGS_SKB_MODE
+                      : existing.mode == XdpAttachMode::kOffload ? XDP_FLAGS_HW_MODE
+                                                                 : XDP_FLAGS_DRV_MODE;
+  const int ret = bpf_xdp_detach(opts_.ifindex, flags, nullptr);
+  if (ret != 0) throw_errno("detach the existing XDP program " + who, opts_.dev, -ret);
+  spdlog::warn("--force-replace: detached XDP program {} from {}; it is not restored afterwards",
+               who, opts_.dev);
+}
+
+bool SteerProgram::attach_libxdp(XdpMode mode, int& err) {
+  if (xdp_prog_ == nullptr) {
+    xdp_prog_ = xdp_program__from_bpf_obj(skel_->obj, nullptr);
+    const long perr = libxdp_get_error(xdp_prog_);
+    if (perr != 0) {
+      xdp_prog_ = nullptr;
+      err = static_cast<int>(-perr);
+      return false;
+    }
+  }
+  const int ret = xdp_program__attach(xdp_prog_, opts_.ifindex, libxdp_mode(mode), 0);
+  if (ret == 0) return true;
+  err = -ret;
+  // Keep the handle only if the object got loaded: libbpf then reuses its fd.
+  xdp_program__close(xdp_prog_);
+  xdp_prog_ = nullptr;
+  return false;
+}
+
+bool SteerProgram::attach_libbpf(XdpMode mode, int& err) {
+  int fd = bpf_program__fd(skel_->progs.copylab_steer);
+  if (fd < 0) {
+    const int ret = steer__load(skel_);
+    if (ret != 0) {
+      err = -ret;
+      return false;
+    }
+    fd = bpf_program__fd(skel_->progs.copylab_steer);
+  }
+  const int ret = bpf_xdp_attach(opts_.ifindex, fd, XDP_FLAGS_UPDATE_IF_NOEXIST | libbpf_flags(mode),
+                                 nullptr);
+  if (ret != 0) {
+    err = -ret;
+    return false;
+  }
+  return true;
+}
+
+void SteerProgram::detach() noexcept {
+  int ret = 0;
+  const bool ran = netns_.run([&] {
+    if (xdp_prog_ != nullptr) {
+      ret = xdp_program__detach(xdp_prog_, opts_.ifindex, libxdp_mode(attached_with_), 0);
+    } else {
+      LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+      o.old_prog_fd = bpf_program__fd(skel_->progs.copylab_steer);
+      ret = bpf_xdp_detach(opts_.ifindex, libbpf_flags(attached_with_), &o);
+    }
+  });
+  if (!ran || ret != 0) {
+    spdlog::warn("couldn't detach the XDP steering program from {}: {}; remove it with: ip link "
+                 "set dev {} xdp off",
+                 opts_.dev, ran ? errno_text(-ret) : "can't enter its network namespace",
+                 opts_.dev);
+  }
+}
+
+SteerProgram::~SteerProgram() {
+  detach();
+  if (xdp_prog_ != nullptr) xdp_program__close(xdp_prog_);
+  if (skel_ != nullptr) steer__destroy(skel_);
+}
+
+int SteerProgram::xsks_map_fd() const { return bpf_map__fd(skel_->maps.xsks_map); }
+
+SteerCounters SteerProgram::counters() const {
+  SteerCounters total{};
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return total;
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu));
+  const int fd = bpf_map__fd(skel_->maps.counters);
+  for (__u32 key = 0; key < STEER_COUNTER_MAX; ++key) {
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+    for (std::uint64_t v : per_cpu) total[key] += v;
+  }
+  return total;
+}
+
+nlohmann::json SteerProgram::counters_json() const {
+  const SteerCounters c = counters();
+  return {{"redirected", c[STEER_REDIRECTED]},
+          {"passed_no_xsk", c[STEER_NO_XSK]},
+          {"passed_other_port", c[STEER_OTHER_PORT]},
+          {"passed_not_udp", c[STEER_NOT_UDP]},
+          {"passed_truncated", c[STEER_TRUNCATED]}};
+}
+
+}  // namespace copylab

@@ -1,0 +1,72 @@
+// The steering program on one device, for the life of this object: loaded from the embedded
+// skeleton with the experiment's UDP port in rodata, attached through libxdp (native, generic,
+// or auto = native then generic), read back from the kernel, and detached on every exit path.
+// Refuses to touch a device where someone else's XDP program sits unless force_replace is set.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "xdp/netns_anchor.hpp"
+#include "xdp/steer_abi.h"
+#include "xdp/xdp_query.hpp"
+
+struct steer;  // the generated skeleton
+struct xdp_program;
+
+namespace copylab {
+
+class BpffsMount;
+
+enum class XdpMode { kNative, kGeneric, kAuto };
+const char* to_string(XdpMode m) noexcept;
+
+struct SteerOptions {
+  std::string dev;
+  int ifindex = 0;
+  XdpMode mode = XdpMode::kAuto;
+  std::uint16_t dst_port = 9999;
+  bool force_replace = false;
+};
+
+using SteerCounters = std::array<std::uint64_t, STEER_COUNTER_MAX>;
+
+class SteerProgram {
+ public:
+  explicit SteerProgram(const SteerOptions& opts);
+  SteerProgram(const SteerProgram&) = delete;
+  SteerProgram& operator=(const SteerProgram&) = delete;
+  ~SteerProgram();
+
+  int xsks_map_fd() const;
+  std::uint32_t prog_id() const noexcept { return prog_id_; }
+  // Read back from the kernel after attaching.
+  XdpAttachMode attached_mode() const noexcept { return attached_; }
+  // How it is attached: "single program: libxdp multiprog dispatcher refused by this kernel", ...
+  const std::string& dispatcher() const noexcept { return dispatcher_; }
+  // Per-CPU counters summed over CPUs.
+  SteerCounters counters() const;
+  nlohmann::json counters_json() const;
+
+ private:
+  void refuse_or_replace_existing();
+  bool attach_libxdp(XdpMode mode, int& err);
+  bool attach_libbpf(XdpMode mode, int& err);
+  void detach() noexcept;
+
+  SteerOptions opts_;
+  NetnsAnchor netns_;
+  std::shared_ptr<BpffsMount> bpffs_;
+  steer* skel_ = nullptr;
+  xdp_program* xdp_prog_ = nullptr;  // set when attached through libxdp
+  XdpMode attached_with_ = XdpMode::kAuto;
+  XdpAttachMode attached_ = XdpAttachMode::kNone;
+  std::uint32_t prog_id_ = 0;
+  std::string dispatcher_;
+};
+
+}  // namespace copylab

@@ -1,0 +1,56 @@
+#include "xdp/xdp_query.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+
+namespace copylab {
+
+const char* to_string(XdpAttachMode m) noexcept {
+  switch (m) {
+    case XdpAttachMode::kNone: return "none";
+    case XdpAttachMode::kNative: return "native";
+    case XdpAttachMode::kGeneric: return "generic";
+    case XdpAttachMode::kOffload: return "offload";
+    case XdpAttachMode::kMulti: return "multi";
+  }
+  return "?";
+}
+
+XdpAttachment query_xdp(int ifindex, const std::string& dev) {
+  LIBBPF_OPTS(bpf_xdp_query_opts, opts);
+  const int ret = bpf_xdp_query(ifindex, 0, &opts);
+  if (ret != 0) throw_errno("bpf_xdp_query", dev, -ret);
+  XdpAttachment a;
+  switch (opts.attach_mode) {
+    case XDP_ATTACHED_DRV: a.mode = XdpAttachMode::kNative; break;
+    case XDP_ATTACHED_SKB: a.mode = XdpAttachMode::kGeneric; break;
+    case XDP_ATTACHED_HW: a.mode = XdpAttachMode::kOffload; break;
+    case XDP_ATTACHED_MULTI: a.mode = XdpAttachMode::kMulti; break;
+    default: a.mode = XdpAttachMode::kNone; break;
+  }
+  a.prog_id = opts.prog_id;
+  a.drv_prog_id = opts.drv_prog_id;
+  a.skb_prog_id = opts.skb_prog_id;
+  a.hw_prog_id = opts.hw_prog_id;
+  if (a.prog_id == 0) a.prog_id = a.drv_prog_id != 0 ? a.drv_prog_id : a.skb_prog_id;
+  return a;
+}
+
+std::string describe_program(std::uint32_t prog_id, XdpAttachMode mode) {
+  std::string name;
+  const int fd = bpf_prog_get_fd_by_id(prog_id);
+  if (fd >= 0) {
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) name = info.name;
+    close(fd);
+  }
+  std::string text = name.empty() ? std::string() : "'" + name + "' ";
+  return text + "(id " + std::to_string(prog_id) + ", " + to_string(mode) + ")";
+}
+
+}  // namespace copylab
