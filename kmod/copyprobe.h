@@ -12,8 +12,10 @@
 #include <linux/ratelimit.h>
 #include <linux/types.h>
 
-/* Distinct copy lengths remembered exactly per site; further lengths go to lens_other. */
-#define COPYPROBE_NLENS 8
+/* Distinct copy lengths remembered exactly per site; further lengths go to lens_other. The
+ * lengths given in the watch= parameter are seeded first, so they are always counted exactly. */
+#define COPYPROBE_NLENS 16
+#define COPYPROBE_NWATCH 8
 /* Candidate symbols per site, tried in order: the first one kallsyms has is probed. */
 #define COPYPROBE_NCANDIDATES 3
 
@@ -59,6 +61,8 @@ extern const size_t copyprobe_nsites;
 /* copyprobe_stats.c */
 void copyprobe_count(struct copyprobe_site *site, u64 len);
 void copyprobe_reset(void);
+void copyprobe_set_watch(const u64 *lens, int n);
+bool copyprobe_watched(u64 len);
 int copyprobe_proc_init(const char *filter_desc);
 void copyprobe_proc_exit(void);
 

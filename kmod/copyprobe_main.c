@@ -13,6 +13,10 @@
  *   comm=a,b,c  count only tasks whose comm is in the list (empty: every task)
  *   pid=N       count only thread group N (0: any)
  *   burst=N     dmesg lines per second per site (0: none; counters still count)
+ *   watch=a,b   copy lengths always counted exactly in the length table (up to 8), so "zero
+ *               copies of N bytes" stays provable when a site sees many other lengths
+ *   print_watched=1  print only calls whose length is watched (the payload lines, not the
+ *               tools' own startup reads), so the rate limit is spent on the experiment
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -37,6 +41,15 @@ MODULE_PARM_DESC(pid, "thread group id to count (0: any)");
 static int burst_param = 10;
 module_param_named(burst, burst_param, int, 0444);
 MODULE_PARM_DESC(burst, "dmesg lines per second per site (0: print nothing)");
+
+static unsigned long long watch_param[COPYPROBE_NWATCH];
+static int nwatch_param;
+module_param_array_named(watch, watch_param, ullong, &nwatch_param, 0444);
+MODULE_PARM_DESC(watch, "copy lengths always counted exactly (comma-separated, up to 8)");
+
+static bool print_watched_param;
+module_param_named(print_watched, print_watched_param, bool, 0444);
+MODULE_PARM_DESC(print_watched, "print only calls whose length is in watch=");
 
 static char comms[MAX_COMMS][TASK_COMM_LEN];
 static int ncomms;
@@ -171,7 +184,8 @@ static int copyprobe_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 
 	copyprobe_count(site, len);
-	print = burst_param > 0 && __ratelimit(&site->rs);
+	print = burst_param > 0 && (!print_watched_param || copyprobe_watched(len)) &&
+		__ratelimit(&site->rs);
 	if (!print)
 		return 0;
 	atomic64_inc(&site->printed);
@@ -258,6 +272,7 @@ static int __init copyprobe_init(void)
 	err = parse_comms();
 	if (err)
 		return err;
+	copyprobe_set_watch((const u64 *)watch_param, nwatch_param);
 	for (i = 0; i < copyprobe_nsites; i++) {
 		attach_site(&copyprobe_sites[i]);
 		nattached += copyprobe_sites[i].attached;

@@ -15,6 +15,39 @@
 #include "copyprobe.h"
 
 static const char *filter_line;
+static u64 watch[COPYPROBE_NWATCH];
+static int nwatch;
+
+/* Seeds every site's length table with the watched lengths (count 0). */
+static void seed_lens(void)
+{
+	size_t s;
+	int i;
+
+	for (s = 0; s < copyprobe_nsites; s++)
+		for (i = 0; i < nwatch; i++)
+			atomic64_set(&copyprobe_sites[s].len_key[i], (s64)watch[i] + 1);
+}
+
+bool copyprobe_watched(u64 len)
+{
+	int i;
+
+	for (i = 0; i < nwatch; i++)
+		if (watch[i] == len)
+			return true;
+	return false;
+}
+
+void copyprobe_set_watch(const u64 *lens, int n)
+{
+	int i;
+
+	nwatch = n < COPYPROBE_NWATCH ? n : COPYPROBE_NWATCH;
+	for (i = 0; i < nwatch; i++)
+		watch[i] = lens[i];
+	seed_lens();
+}
 
 /* Remembers up to COPYPROBE_NLENS distinct lengths exactly, lock-free. */
 static void count_len(struct copyprobe_site *site, u64 len)
@@ -64,6 +97,7 @@ void copyprobe_reset(void)
 		}
 		site->nmissed_base = site->attached ? site->kp.nmissed : 0;
 	}
+	seed_lens();
 }
 
 static void show_site(struct seq_file *m, struct copyprobe_site *site)

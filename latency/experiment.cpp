@@ -79,7 +79,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       // XDP_TX into a veth is delivered only when the peer has a native XDP program.
       std::optional<XdpReflector> peer;
       if (uses_reflector(mode)) {
-        peer.emplace(topo.dev_a, XdpAttachMode::kNative, XdpReflector::Role::kPeerPassThrough,
+        peer.emplace(topo.dev_a, LatencyXdpMode::kNative, XdpReflector::Role::kPeerPassThrough,
                      params.port);
       }
       SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port};
@@ -151,6 +151,13 @@ nlohmann::json method_json(const LatencyOptions& opts) {
       {"repetitions", std::to_string(opts.reps) +
                           " per configuration, interleaved across configurations; headline = "
                           "median of the runs' values, with min/max across runs"},
+      {"sockets", "UDP sockets connected to the peer, one datagram per sendto/recvfrom, bound "
+                  "to the experiment's veth"},
+      {"af_xdp", "copy mode on veth (queue 0), 16-descriptor batches; the pong echoes in place in "
+                 "the same UMEM frame (headers swapped, checksums recomputed)"},
+      {"xdp_tx", "reflect.bpf.c swaps MAC/IP/ports and sets the UDP checksum to 0 (socket "
+                 "senders leave CHECKSUM_PARTIAL frames); the peer veth gets a native "
+                 "pass-through program because XDP_TX into a veth needs one"},
       {"pinning", "ping thread on CPU " + std::to_string(opts.cpu_ping) + ", pong thread on CPU " +
                       std::to_string(opts.cpu_pong)},
   };

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -83,6 +84,28 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
           {"significant_digits", o.digits}, {"vs_sockperf", o.vs_sockperf}};
 }
 
+// Fails before the experiment (not after minutes of measuring) when an output can't be written.
+void check_output_paths(const LatencyOptions& opts) {
+  namespace fs = std::filesystem;
+  if (!opts.json_path.empty()) {
+    const fs::path parent = fs::absolute(opts.json_path).parent_path();
+    if (!fs::is_directory(parent) || access(parent.c_str(), W_OK) != 0) {
+      throw Error("--json " + opts.json_path + ": directory " + parent.string() +
+                      " does not exist or is not writable",
+                  "create it first or give another path", kExitUsage);
+    }
+  }
+  if (!opts.html_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(opts.html_dir, ec);
+    if (ec || access(opts.html_dir.c_str(), W_OK) != 0) {
+      throw Error("--html " + opts.html_dir + ": cannot create or write the directory" +
+                      (ec ? " (" + ec.message() + ")" : std::string()),
+                  "give a writable directory", kExitUsage);
+    }
+  }
+}
+
 }  // namespace
 
 std::string list_modes_text() {
@@ -101,6 +124,7 @@ int run_latency(const LatencyOptions& opts) {
   const int cpus = online_cpu_count();
   LatencyPlan plan = validate(opts, 0, cpus);
   require_datapaths(plan);
+  check_output_paths(opts);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   require_capability(Privilege::kBpf, "load the XDP programs");
   if (opts.cpu_ping == opts.cpu_pong) {
@@ -151,7 +175,11 @@ int run_latency(const LatencyOptions& opts) {
     sp.cpu_server = opts.cpu_pong;
     sp.cpu_client = opts.cpu_ping;
     sp.msg_size = plan.sizes.front();
-    results.sockperf = run_sockperf(sp);
+    for (bool nonblocked : {false, true}) {
+      if (stop_requested()) break;
+      sp.nonblocked = nonblocked;
+      results.sockperf.push_back(run_sockperf(sp));
+    }
   }
 
   results.meta = {{"method", method_json(opts)},
@@ -221,7 +249,8 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
   sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
   sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");
   sub->add_flag("--vs-sockperf", opts->vs_sockperf,
-                "also run sockperf ping-pong in the same namespaces and CPUs");
+                "also run sockperf ping-pong (blocking, and --nonblocked) in the same namespaces and "
+                "CPUs, next to sock-block and sock-spin");
   sub->add_flag("--quiet", opts->quiet, "no progress lines");
   sub->callback([opts, sizes, rates, list] {
     if (*list) {

@@ -8,16 +8,16 @@ namespace copylab {
 
 namespace {
 
-SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, XdpAttachMode::kNative, false}; }
-SideSpec xsk(WaitPolicy w, XdpAttachMode m, bool wakeup = false) {
+SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, LatencyXdpMode::kNative, false}; }
+SideSpec xsk(WaitPolicy w, LatencyXdpMode m, bool wakeup = false) {
   return {SideKind::kAfXdp, w, m, wakeup};
 }
-SideSpec reflector(XdpAttachMode m) {
+SideSpec reflector(LatencyXdpMode m) {
   return {SideKind::kXdpTxReflector, WaitPolicy::kSpin, m, false};
 }
 
-constexpr auto kNative = XdpAttachMode::kNative;
-constexpr auto kGeneric = XdpAttachMode::kGeneric;
+constexpr auto kNative = LatencyXdpMode::kNative;
+constexpr auto kGeneric = LatencyXdpMode::kGeneric;
 
 }  // namespace
 
@@ -119,8 +119,8 @@ const char* to_string(WaitPolicy w) noexcept {
   return "?";
 }
 
-const char* to_string(XdpAttachMode m) noexcept {
-  return m == XdpAttachMode::kNative ? "native" : "generic";
+const char* to_string(LatencyXdpMode m) noexcept {
+  return m == LatencyXdpMode::kNative ? "native" : "generic";
 }
 
 std::string describe(const SideSpec& s) {

@@ -17,12 +17,12 @@ enum class SideKind {
   kAfXdp,        // AF_XDP socket behind the steering program (xdp/)
   kXdpTxReflector,  // pong only: reflect.bpf.c answers with XDP_TX, no user space at all
 };
-enum class XdpAttachMode { kNative, kGeneric };
+enum class LatencyXdpMode { kNative, kGeneric };
 
 struct SideSpec {
   SideKind kind = SideKind::kSocket;
   WaitPolicy wait = WaitPolicy::kBlock;
-  XdpAttachMode xdp = XdpAttachMode::kNative;  // AF_XDP and reflector only
+  LatencyXdpMode xdp = LatencyXdpMode::kNative;  // AF_XDP and reflector only
   bool need_wakeup = false;                    // AF_XDP only
 };
 
@@ -43,7 +43,7 @@ std::vector<ModeSpec> parse_modes(std::string_view text);
 
 const char* to_string(SideKind k) noexcept;
 const char* to_string(WaitPolicy w) noexcept;
-const char* to_string(XdpAttachMode m) noexcept;
+const char* to_string(LatencyXdpMode m) noexcept;
 // "socket/block", "af_xdp/spin/native/need_wakeup", "xdp_tx/native"
 std::string describe(const SideSpec& s);
 nlohmann::json to_json(const SideSpec& s);

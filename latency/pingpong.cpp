@@ -106,12 +106,18 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       r.rtt.record(rtt);
       if (interval_ns) r.rtt_corrected.record_corrected(rtt, interval_ns);
     };
+    // wait_rx first: for a blocking socket the blocking recv *is* the wait, and receive() then
+    // hands over what it fetched without another syscall.
     while (!matched) {
-      if (dp.receive(kRxBurst, sink) > 0) continue;
       const std::uint64_t now = now_ns();
       if (now >= reply_deadline || stop_requested()) break;
       const auto left_ms = static_cast<std::int64_t>((reply_deadline - now) / 1'000'000ULL) + 1;
-      dp.wait_rx(std::chrono::milliseconds(left_ms));
+      if (dp.wait_rx(std::chrono::milliseconds(left_ms))) dp.receive(kRxBurst, sink);
+    }
+    if (!matched && stop_requested()) {
+      // Interrupted while waiting: this ping was abandoned, not lost.
+      if (!warmup) --r.sent;
+      continue;
     }
     if (!warmup) (matched ? r.replies : r.lost) += 1;
   }

@@ -16,8 +16,8 @@ namespace copylab {
 
 namespace {
 
-std::uint32_t attach_flag(XdpAttachMode m) {
-  return m == XdpAttachMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+std::uint32_t attach_flag(LatencyXdpMode m) {
+  return m == LatencyXdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 }
 
 const char* attach_mode_name(std::uint8_t m) {
@@ -39,7 +39,7 @@ std::uint32_t prog_id_of(int fd) {
 
 }  // namespace
 
-XdpReflector::XdpReflector(std::string dev, XdpAttachMode mode, Role role,
+XdpReflector::XdpReflector(std::string dev, LatencyXdpMode mode, Role role,
                            std::uint16_t udp_port)
     : dev_(std::move(dev)), mode_(mode), role_(role) {
   ifindex_ = if_nametoindex(dev_.c_str());
@@ -98,7 +98,7 @@ nlohmann::json XdpReflector::mode() const {
     return j;
   }
   const std::uint32_t ours = prog_id_of(prog_fd_);
-  const std::uint32_t attached = mode_ == XdpAttachMode::kNative ? q.drv_prog_id : q.skb_prog_id;
+  const std::uint32_t attached = mode_ == LatencyXdpMode::kNative ? q.drv_prog_id : q.skb_prog_id;
   j["attach_mode"] = attach_mode_name(q.attach_mode);
   j["prog_id"] = attached;
   j["is_ours"] = ours != 0 && ours == attached;

@@ -20,7 +20,7 @@ class XdpReflector {
   enum class Role { kReflect, kPeerPassThrough };
 
   // Loads and attaches; refuses (Error) to replace a program someone else attached.
-  XdpReflector(std::string dev, XdpAttachMode mode, Role role, std::uint16_t udp_port);
+  XdpReflector(std::string dev, LatencyXdpMode mode, Role role, std::uint16_t udp_port);
   ~XdpReflector();
   XdpReflector(const XdpReflector&) = delete;
   XdpReflector& operator=(const XdpReflector&) = delete;
@@ -32,7 +32,7 @@ class XdpReflector {
 
  private:
   std::string dev_;
-  XdpAttachMode mode_;
+  LatencyXdpMode mode_;
   Role role_;
   unsigned ifindex_ = 0;
   std::uint32_t flags_ = 0;

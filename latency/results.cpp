@@ -27,7 +27,7 @@ nlohmann::json to_json(const PingPongCounts& c) {
 }
 
 void ConfigResult::finish() {
-  std::vector<LatencySummary> r, rc, ow;
+  std::vector<LatencyStats> r, rc, ow;
   packets = {};
   for (const auto& run : runs) {
     r.push_back(run.rtt);
@@ -50,7 +50,9 @@ std::optional<double> SockperfResult::percentile(const std::string& key) const {
 nlohmann::json to_json(const SockperfResult& s) {
   nlohmann::json p = nlohmann::json::object();
   for (const auto& [k, v] : s.percentiles_us) p[k] = v;
-  return {{"ran", s.ran},
+  return {{"variant", s.variant},
+          {"compare_with", s.compare_with},
+          {"ran", s.ran},
           {"error", s.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.error)},
           {"command", s.command},
           {"observations", s.observations},
@@ -116,13 +118,15 @@ nlohmann::json to_json(const LatencyResults& r) {
          {"packets", to_json(c.packets)},
          {"runs", runs}});
   }
+  nlohmann::json sockperf = nlohmann::json::array();
+  for (const auto& s : r.sockperf) sockperf.push_back(to_json(s));
   return {{"schema", kLatencySchema},
           {"meta", r.meta},
           {"baseline", std::string(kBaselineMode)},
           {"base_payload_bytes", r.base_size},
           {"modes", modes},
           {"results", results},
-          {"sockperf", r.sockperf ? to_json(*r.sockperf) : nlohmann::json(nullptr)}};
+          {"sockperf", sockperf}};
 }
 
 }  // namespace copylab

@@ -25,7 +25,7 @@ nlohmann::json to_json(const PingPongCounts& c);
 // One repetition of one configuration.
 struct LatencyRun {
   int rep = 0;
-  LatencySummary rtt, rtt_corrected, one_way;
+  LatencyStats rtt, rtt_corrected, one_way;
   PingPongCounts packets;
   double achieved_rate_pps = 0;
   std::uint64_t elapsed_ns = 0;
@@ -50,6 +50,8 @@ struct ConfigResult {
 };
 
 struct SockperfResult {
+  std::string variant;       // "blocking" or "nonblocked" (client and server --nonblocked)
+  std::string compare_with;  // the copylab mode that runs the same way ("sock-block", "sock-spin")
   bool ran = false;
   std::string error;    // why it did not run or could not be parsed
   std::string command;  // what was run (client side)
@@ -65,7 +67,7 @@ struct LatencyResults {
   nlohmann::json meta;  // clock, method statements, options, topology, CPUs
   std::vector<ModeSpec> modes;
   std::vector<ConfigResult> configs;
-  std::optional<SockperfResult> sockperf;
+  std::vector<SockperfResult> sockperf;  // empty unless --vs-sockperf
   std::size_t base_size = 64;
   const ConfigResult* find(const std::string& mode, std::size_t size, double rate) const;
 };

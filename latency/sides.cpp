@@ -1,8 +1,74 @@
 #include "latency/sides.hpp"
 
+#include <chrono>
+#include <string_view>
+#include <thread>
+
 #include "common/error.hpp"
 
+#ifdef HAVE_COPYLAB_SOCK
+#include "sock/socket_config.hpp"
+#include "sock/socket_datapath.hpp"
+#endif
+#ifdef HAVE_COPYLAB_XDP
+#include "xdp/af_xdp_config.hpp"
+#include "xdp/af_xdp_datapath.hpp"
+#endif
+
 namespace copylab {
+
+namespace {
+
+// The ping sends from kPingPort to the pong's port; echoes come back to kPingPort.
+constexpr std::uint16_t kPingPort = 9000;
+[[maybe_unused]] constexpr int kBusyRetries = 50;  // x 100 ms
+
+#ifdef HAVE_COPYLAB_SOCK
+std::unique_ptr<Datapath> make_socket_side(const SideSpec& spec, const SideContext& ctx) {
+  const TopologyConfig& t = *ctx.topo;
+  SocketConfig cfg;
+  cfg.role = ctx.role == PingPongRole::kPing ? SocketRole::kSender : SocketRole::kReceiver;
+  cfg.dev = ctx.role == PingPongRole::kPing ? t.dev_a : t.dev_b;
+  cfg.src_ip = t.ip_a.str();
+  cfg.dst_ip = t.ip_b.str();
+  cfg.src_port = kPingPort;
+  cfg.dst_port = ctx.port;
+  // One datagram per syscall (sendto/recvfrom), as sockperf and the hand-written probes do:
+  // batching buys nothing with one ping in flight and adds recvmmsg bookkeeping.
+  cfg.batch = 1;
+  // Connected: no route lookup per datagram, and the pong accepts only the ping's address.
+  cfg.connect = true;
+  cfg.wait = spec.wait;
+  cfg.payload_size = ctx.payload_len;
+  validate(cfg, ctx.payload_len);
+  return make_socket_datapath(cfg);
+}
+#endif
+
+#ifdef HAVE_COPYLAB_XDP
+std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideContext& ctx) {
+  const TopologyConfig& t = *ctx.topo;
+  const bool ping = ctx.role == PingPongRole::kPing;
+  AfXdpConfig cfg;
+  cfg.dev = ping ? t.dev_a : t.dev_b;
+  cfg.mode = spec.xdp == LatencyXdpMode::kNative ? XdpMode::kNative : XdpMode::kGeneric;
+  cfg.need_wakeup = spec.need_wakeup;
+  cfg.wait = spec.wait;
+  cfg.payload_size = ctx.payload_len;
+  cfg.batch = 16;
+  cfg.frame.src_mac = ping ? t.mac_a : t.mac_b;
+  cfg.frame.dst_mac = ping ? t.mac_b : t.mac_a;
+  cfg.frame.src_ip = ping ? t.ip_a : t.ip_b;
+  cfg.frame.dst_ip = ping ? t.ip_b : t.ip_a;
+  cfg.frame.src_port = ping ? kPingPort : ctx.port;
+  cfg.frame.dst_port = ping ? ctx.port : kPingPort;
+  cfg.steer_port = ping ? kPingPort : ctx.port;  // a pinger steers its echoes
+  validate(cfg, ctx.payload_len);
+  return make_af_xdp_datapath(cfg);
+}
+#endif
+
+}  // namespace
 
 bool side_available(SideKind kind) noexcept {
   switch (kind) {
@@ -25,8 +91,32 @@ bool side_available(SideKind kind) noexcept {
 }
 
 std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx) {
-  (void)ctx;
-  throw Error(std::string("the ") + to_string(spec.kind) + " datapath is not in this build",
+  switch (spec.kind) {
+#ifdef HAVE_COPYLAB_SOCK
+    case SideKind::kSocket:
+      return make_socket_side(spec, ctx);
+#endif
+#ifdef HAVE_COPYLAB_XDP
+    case SideKind::kAfXdp:
+      // The kernel frees a closed XSK's buffer pool from a workqueue, so the previous run's
+      // socket can hold the queue for a moment after close(): EBUSY right then is transient.
+      for (int attempt = 1;; ++attempt) {
+        try {
+          return make_af_xdp_side(spec, ctx);
+        } catch (const Error& e) {
+          if (attempt >= kBusyRetries ||
+              std::string_view(e.what()).find("EBUSY") == std::string_view::npos) {
+            throw;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+#endif
+    default:
+      break;
+  }
+  throw Error(std::string("the ") + to_string(spec.kind) +
+                  " datapath is not available for a ping-pong side in this build",
               "build copylab with sock/ and xdp/ (they provide the socket and AF_XDP datapaths)",
               kExitUnsupported);
 }

@@ -49,6 +49,8 @@ SockperfResult parse_sockperf_output(const std::string& text) {
 
 SockperfResult run_sockperf(const SockperfParams& p) {
   SockperfResult r;
+  r.variant = p.nonblocked ? "nonblocked" : "blocking";
+  r.compare_with = p.nonblocked ? "sock-spin" : "sock-block";
   if (!sockperf_installed()) {
     r.error = "sockperf is not installed (apt-get install sockperf)";
     return r;
@@ -56,10 +58,11 @@ SockperfResult run_sockperf(const SockperfParams& p) {
   const std::string port = std::to_string(p.port);
   try {
     const std::string log = "/tmp/copylab-sockperf-server-" + std::to_string(getpid()) + ".log";
-    ChildProcess server = ChildProcess::start(
-        {"ip", "netns", "exec", p.ns_server, "taskset", "-c", std::to_string(p.cpu_server),
-         "sockperf", "server", "-i", p.server_ip, "-p", port},
-        log);
+    std::vector<std::string> server_argv = {"ip", "netns", "exec", p.ns_server, "taskset", "-c",
+                                            std::to_string(p.cpu_server), "sockperf", "server",
+                                            "-i", p.server_ip, "-p", port};
+    if (p.nonblocked) server_argv.push_back("--nonblocked");
+    ChildProcess server = ChildProcess::start(server_argv, log);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     if (!server.running()) {
       r.error = "sockperf server exited at start: " + last_line_of(log);
@@ -70,6 +73,7 @@ SockperfResult run_sockperf(const SockperfParams& p) {
         "taskset", "-c", std::to_string(p.cpu_client), "sockperf", "ping-pong", "-i",
         p.server_ip, "-p", port, "-m", std::to_string(p.msg_size), "-t",
         std::to_string(p.seconds), "--full-rtt"};
+    if (p.nonblocked) client.push_back("--nonblocked");
     std::string cmd = "ip netns exec " + p.ns_client;
     for (const auto& a : client) cmd += " " + a;
     const CommandResult res = run_in_netns(p.ns_client, client);
@@ -77,6 +81,8 @@ SockperfResult run_sockperf(const SockperfParams& p) {
     std::remove(log.c_str());
     r = parse_sockperf_output(res.out + "\n" + res.err);
     r.command = cmd;
+    r.variant = p.nonblocked ? "nonblocked" : "blocking";
+    r.compare_with = p.nonblocked ? "sock-spin" : "sock-block";
     if (!res.ok()) {
       r.ran = false;
       r.error = "sockperf ping-pong failed: " + res.last_error_line();

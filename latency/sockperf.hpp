@@ -17,6 +17,7 @@ struct SockperfParams {
   std::size_t msg_size = 64;
   int seconds = 3;
   std::uint16_t port = 11111;
+  bool nonblocked = false;  // --nonblocked on both ends: sockperf's spinning variant
 };
 
 bool sockperf_installed();

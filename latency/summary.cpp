@@ -5,8 +5,8 @@
 
 namespace copylab {
 
-LatencySummary summarize(const LatencyHistogram& h) {
-  LatencySummary s;
+LatencyStats summarize(const LatencyHistogram& h) {
+  LatencyStats s;
   s.count = h.count();
   if (s.count == 0) return s;
   s.min = static_cast<double>(h.min());
@@ -23,11 +23,11 @@ LatencySummary summarize(const LatencyHistogram& h) {
 
 const std::vector<SummaryField>& summary_fields() {
   static const std::vector<SummaryField> fields = {
-      {"min", &LatencySummary::min},     {"p50", &LatencySummary::p50},
-      {"p90", &LatencySummary::p90},     {"p99", &LatencySummary::p99},
-      {"p99.9", &LatencySummary::p999},  {"p99.99", &LatencySummary::p9999},
-      {"max", &LatencySummary::max},     {"mean", &LatencySummary::mean},
-      {"stddev", &LatencySummary::stddev},
+      {"min", &LatencyStats::min},     {"p50", &LatencyStats::p50},
+      {"p90", &LatencyStats::p90},     {"p99", &LatencyStats::p99},
+      {"p99.9", &LatencyStats::p999},  {"p99.99", &LatencyStats::p9999},
+      {"max", &LatencyStats::max},     {"mean", &LatencyStats::mean},
+      {"stddev", &LatencyStats::stddev},
   };
   return fields;
 }
@@ -36,7 +36,7 @@ namespace {
 double us(double ns) { return std::round(ns) / 1000.0; }
 }  // namespace
 
-nlohmann::json to_json(const LatencySummary& s) {
+nlohmann::json to_json(const LatencyStats& s) {
   nlohmann::json j;
   j["count"] = s.count;
   for (const auto& f : summary_fields()) j[std::string(f.key) + "_us"] = us(s.*f.member);
@@ -61,7 +61,7 @@ const Spread* RunsSummary::find(const std::string& key) const {
   return nullptr;
 }
 
-RunsSummary summarize_runs(const std::vector<LatencySummary>& runs) {
+RunsSummary summarize_runs(const std::vector<LatencyStats>& runs) {
   RunsSummary out;
   out.runs = runs.size();
   for (const auto& f : summary_fields()) {

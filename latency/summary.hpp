@@ -14,23 +14,23 @@
 namespace copylab {
 
 // One distribution, values in ns.
-struct LatencySummary {
+struct LatencyStats {
   std::uint64_t count = 0;
   double min = 0, mean = 0, stddev = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, p9999 = 0, max = 0;
 };
 
-LatencySummary summarize(const LatencyHistogram& h);
+LatencyStats summarize(const LatencyHistogram& h);
 
 // The statistics every summary carries, in a fixed order: the JSON keys ("p50_us", ...) and the
 // table columns come from here so they cannot drift apart.
 struct SummaryField {
   const char* key;  // "p50"
-  double LatencySummary::*member;
+  double LatencyStats::*member;
 };
 const std::vector<SummaryField>& summary_fields();
 
 // {"count": N, "min_us": .., "mean_us": .., ..., "max_us": ..}
-nlohmann::json to_json(const LatencySummary& s);
+nlohmann::json to_json(const LatencyStats& s);
 
 // The same statistic over repetitions: median of the runs, and the extremes across runs.
 struct Spread {
@@ -44,7 +44,7 @@ struct RunsSummary {
   std::vector<std::pair<std::string, Spread>> fields;
   const Spread* find(const std::string& key) const;
 };
-RunsSummary summarize_runs(const std::vector<LatencySummary>& runs);
+RunsSummary summarize_runs(const std::vector<LatencyStats>& runs);
 // {"runs": N, "p50_us": {"median": .., "min": .., "max": ..}, ...}
 nlohmann::json to_json(const RunsSummary& s);
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by setup.sh and teardown.sh: option/env parsing, validation and the ownership markers.
 # Sourced, not run.
 
@@ -21,6 +22,7 @@ MARK_DIR=${COPYLAB_MARK_DIR:-/run/copylab/netns}
 VETH_ALIAS_PREFIX="copylab-setup"
 
 PROG=$(basename "$0")
+ORIG_ARGS=("$@")  # sourced before option parsing: the script's own arguments
 
 die_usage() {  # one line, exit 2: bad input
   echo "$PROG: error: $*" >&2
@@ -38,6 +40,7 @@ need_value() {  # $1 = flag, $2 = number of remaining args
   if (( $2 < 2 )); then die_usage "$1 needs a value. Fix: see $PROG --help"; fi
 }
 
+# shellcheck disable=SC2034  # SHIFT_BY is read by the sourcing script
 parse_common_flag() {  # returns 0 and sets SHIFT_BY when it consumed a flag
   SHIFT_BY=2
   case "$1" in
@@ -84,8 +87,9 @@ validate_inputs() {
   valid_ipv4 "$IP_A" || die_usage "--ip-a '$IP_A' is not an IPv4 address. Fix: dotted quad, e.g. 10.0.0.1"
   valid_ipv4 "$IP_B" || die_usage "--ip-b '$IP_B' is not an IPv4 address. Fix: dotted quad, e.g. 10.0.0.2"
   [[ "$IP_A" != "$IP_B" ]] || die_usage "--ip-a and --ip-b are both $IP_A. Fix: give the two ends different addresses"
-  [[ "$PREFIX" =~ ^[0-9]{1,2}$ ]] && (( 10#$PREFIX >= 1 && 10#$PREFIX <= 30 )) ||
+  if ! [[ "$PREFIX" =~ ^[0-9]{1,2}$ ]] || (( 10#$PREFIX < 1 || 10#$PREFIX > 30 )); then
     die_usage "--prefix '$PREFIX' is not a prefix length the pair can share. Fix: 1..30, e.g. 24"
+  fi
   PREFIX=$((10#$PREFIX))
   [[ "$(net_of "$IP_A")" == "$(net_of "$IP_B")" ]] ||
     die_usage "$IP_A and $IP_B are not in one /$PREFIX network. Fix: choose addresses in the same subnet or a shorter --prefix"
@@ -100,7 +104,7 @@ net_of() {  # network part of $1 under $PREFIX, as an integer
 
 require_root() {
   if [[ $(id -u) -ne 0 ]]; then
-    die "$PROG needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create namespaces and veth. Fix: sudo $0 $*"
+    die "$PROG needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to change namespaces and veth. Fix: sudo $0 ${ORIG_ARGS[*]}"
   fi
   command -v ip >/dev/null || die "the 'ip' command (iproute2) is missing. Fix: apt-get install iproute2"
 }

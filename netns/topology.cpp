@@ -51,7 +51,8 @@ std::string netns_script_dir() {
 std::vector<std::string> topology_script_args(const TopologyConfig& cfg) {
   return {"--ns-a",  cfg.ns_a,        "--ns-b",  cfg.ns_b,        "--dev-a",  cfg.dev_a,
           "--dev-b", cfg.dev_b,       "--mac-a", cfg.mac_a.str(), "--mac-b",  cfg.mac_b.str(),
-          "--ip-a",  cfg.ip_a.str(),  "--ip-b",  cfg.ip_b.str(),  "--prefix", std::to_string(cfg.prefix)};
+          "--ip-a",  cfg.ip_a.str(),  "--ip-b",  cfg.ip_b.str(),  "--prefix", std::to_string(cfg.prefix),
+          "--tx-csum", cfg.tx_csum};
 }
 
 Topology Topology::create(const TopologyConfig& cfg) {

@@ -21,6 +21,9 @@ struct TopologyConfig {
   Ipv4Addr ip_a = parse_ipv4("10.0.0.1");
   Ipv4Addr ip_b = parse_ipv4("10.0.0.2");
   int prefix = 24;
+  // TX checksum offload on both veth ends: "keep" (the kernel's default, on), "on" or "off"
+  // (full checksums in frames from socket senders; see netns/setup.sh --help).
+  std::string tx_csum = "keep";
 };
 
 // The script's command line for a config: --ns-a .. --prefix .. (the same for setup and teardown).

@@ -1,5 +1,6 @@
 #include "report/latency_plots.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -152,8 +153,8 @@ HtmlReport write_latency_html(const LatencyResults& r, const std::string& dir,
                   " B payload, all runs merged)'\n"
                   "set logscale x\nset logscale y\nset grid\nset key top left\n"
                   "set xlabel 'percentile'\nset ylabel 'RTT (µs)'\n"
-                  "set xtics ('0%' 1, '50%' 2, '90%' 10, '99%' 100, '99.9%' 1000, '99.99%' "
-                  "10000, '99.999%' 100000)\n",
+                  "set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
+                  "'99.99%%' 10000, '99.999%%' 100000)\n",
               plot_list(pct, "3:1", "lines lw 2"));
     stems.push_back("percentiles");
     emit_plot(gp, "cdf",
@@ -173,11 +174,18 @@ HtmlReport write_latency_html(const LatencyResults& r, const std::string& dir,
     }
     emit_plot(gp, "rate_sweep",
               "set title 'Latency under paced load'\nset logscale x\nset logscale y\nset grid\n"
-              "set key top left\nset xlabel 'ping rate (pings/s)'\nset ylabel 'RTT (µs)'\n",
+              "set key outside right\nset xlabel 'ping rate (pings/s)'\nset ylabel 'RTT (µs)'\n",
               cmd);
     stems.push_back("rate_sweep");
   }
-  if (!size.empty()) {
+  std::vector<std::size_t> distinct_sizes;
+  for (const auto& cc : r.configs) {
+    if (cc.rate_pps == 0 && std::find(distinct_sizes.begin(), distinct_sizes.end(),
+                                      cc.payload_bytes) == distinct_sizes.end()) {
+      distinct_sizes.push_back(cc.payload_bytes);
+    }
+  }
+  if (!size.empty() && distinct_sizes.size() > 1) {
     emit_plot(gp, "size_sweep",
               "set title 'RTT p50 by UDP payload size'\nset grid\nset key top left\n"
               "set xlabel 'UDP payload (bytes)'\nset ylabel 'RTT p50 (µs)'\n",

@@ -18,8 +18,9 @@ std::string pad(const std::string& s, std::size_t w, bool left = false) {
   // Count UTF-8 code points so "µs" and "±" do not skew the columns.
   std::size_t len = 0;
   for (unsigned char ch : s) len += (ch & 0xC0) != 0x80;
-  if (len >= w) return s;
-  return left ? s + std::string(w - len, ' ') : std::string(w - len, ' ') + s;
+  // Right-aligned cells always keep one space in front, so wide values never run together.
+  if (left) return len >= w ? s + " " : s + std::string(w - len, ' ');
+  return len + 1 >= w ? " " + s : std::string(w - len, ' ') + s;
 }
 
 const Spread* field(const RunsSummary& s, const char* key) { return s.find(key); }
@@ -46,7 +47,7 @@ std::string render_latency_table(const LatencyResults& r) {
 
   o << "Round-trip latency, " << r.base_size
     << " B UDP payload, back to back (µs; median of runs [min-max of runs])\n";
-  const std::size_t wn = 20, wc = 22, ws = 9;
+  const std::size_t wn = 20, wc = 24, ws = 10;
   o << pad("mode", wn, true) << pad("p50", wc) << pad("p90", ws) << pad("p99", wc)
     << pad("p99.9", ws) << pad("max", ws) << pad("1-way p50", 11) << pad("lost", 7)
     << pad("x base", 8) << "\n";
@@ -56,6 +57,10 @@ std::string render_latency_table(const LatencyResults& r) {
     o << pad(m.name, wn, true);
     if (!c->error.empty() && c->runs.empty()) {
       o << "  FAILED: " << c->error << "\n";
+      continue;
+    }
+    if (c->runs.empty()) {
+      o << "  not run (interrupted)\n";
       continue;
     }
     std::string ratio = "-";
@@ -73,31 +78,31 @@ std::string render_latency_table(const LatencyResults& r) {
     if (!c->error.empty()) o << "  (then failed: " << c->error << ")";
     o << "\n";
   }
-  if (r.sockperf) {
-    const auto& s = *r.sockperf;
-    o << pad("sockperf ping-pong", wn, true);
+  for (const auto& s : r.sockperf) {
+    o << pad("sockperf " + s.variant, wn, true);
     if (!s.ran) {
       o << "  not run: " << s.error << "\n";
-    } else {
-      auto p = [&](const char* k) {
-        auto v = s.percentile(k);
-        char b[32];
-        if (!v) return std::string("-");
-        std::snprintf(b, sizeof b, "%.1f", *v);
-        return std::string(b);
-      };
-      std::string ratio = "-";
-      if (base_p50 && base_p50->median > 0 && s.percentile("50.000")) {
-        char b[16];
-        std::snprintf(b, sizeof b, "%.2f", *s.percentile("50.000") * 1000.0 / base_p50->median);
-        ratio = b;
-      }
-      o << pad(p("50.000"), wc) << pad(p("90.000"), ws) << pad(p("99.000"), wc)
-        << pad(p("99.900"), ws) << pad(p("MAX"), ws) << pad("n/a", 11) << pad("-", 7)
-        << pad(ratio, 8) << "\n";
-      o << "  (sockperf --full-rtt, " << s.observations << " observations, same namespaces and "
-        << "CPUs as copylab; compare with " << kBaselineMode << ")\n";
+      continue;
     }
+    auto p = [&](const char* k) {
+      auto v = s.percentile(k);
+      char b[32];
+      if (!v) return std::string("-");
+      std::snprintf(b, sizeof b, "%.1f", *v);
+      return std::string(b);
+    };
+    std::string ratio = "-";
+    if (base_p50 && base_p50->median > 0 && s.percentile("50.000")) {
+      char b[16];
+      std::snprintf(b, sizeof b, "%.2f", *s.percentile("50.000") * 1000.0 / base_p50->median);
+      ratio = b;
+    }
+    o << pad(p("50.000"), wc) << pad(p("90.000"), ws) << pad(p("99.000"), wc)
+      << pad(p("99.900"), ws) << pad(p("MAX"), ws) << pad("n/a", 11) << pad("-", 7)
+      << pad(ratio, 8) << "\n";
+    o << "  (sockperf ping-pong --full-rtt, " << s.observations
+      << " observations, same namespaces and CPUs; the same method as " << s.compare_with
+      << ")\n";
   }
   o << "x base = p50 / p50 of " << kBaselineMode
     << "; 1-way = ping send_ns to pong user-space receive.\n";

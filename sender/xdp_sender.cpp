@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       {[&](CLI::App& app) { copylab::add_af_xdp_options(app, cfg, /*sender=*/true); },
        [&](const copylab::TrafficConfig& traffic) {
          cfg.batch = traffic.batch;
+         cfg.payload_size = traffic.payload_size;
          copylab::validate(cfg, traffic.payload_size);
          return copylab::make_af_xdp_datapath(cfg);
        }});

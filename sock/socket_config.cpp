@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <cstring>
 #include <map>
 
@@ -64,11 +65,15 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
   app.add_flag("--connect", cfg.connect,
                sender ? "connect() to the destination (send() without a per-call route lookup)"
                       : "connect() to --src-ip:--src-port (accept only that sender)");
-  app.add_option("--batch", cfg.batch,
-                 "Datagrams per sendmmsg/recvmmsg call; 1 = plain sendto/recvfrom (one copy per "
-                 "syscall, as in the seeds)")
-      ->check(CLI::Range(1U, kMaxSocketBatch))
-      ->capture_default_str();
+  // The shared traffic options may already own --batch (frames per datapath call); then the
+  // caller copies that value into cfg.batch and the socket must not register it twice.
+  if (app.get_option_no_throw("--batch") == nullptr) {
+    app.add_option("--batch", cfg.batch,
+                   "Datagrams per sendmmsg/recvmmsg call; 1 = plain sendto/recvfrom (one copy per "
+                   "syscall, as in the seeds)")
+        ->check(CLI::Range(1U, kMaxSocketBatch))
+        ->capture_default_str();
+  }
   const std::map<std::string, WaitPolicy> waits{{"block", WaitPolicy::kBlock},
                                                 {"spin", WaitPolicy::kSpin},
                                                 {"poll", WaitPolicy::kPoll},
@@ -76,7 +81,17 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
   app.add_option("--wait", cfg.wait,
                  "How to wait for data: block (blocking recv), spin (MSG_DONTWAIT polling), poll "
                  "(poll(2)), busy-poll (SO_BUSY_POLL + SO_PREFER_BUSY_POLL, then spin)")
-      ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
+      ->transform(CLI::Validator(
+          [waits](std::string& in) -> std::string {
+            std::string key = in;
+            for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            const auto it = waits.find(key);
+            if (it == waits.end()) return "'" + in + "' is not one of block|spin|poll|busy-poll";
+            in = std::to_string(static_cast<int>(it->second));
+            return {};
+          },
+          "", "wait policy"))
+      ->type_name("block|spin|poll|busy-poll")
       ->default_str(socket_wait_name(cfg.wait));
   app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)")
       ->check(CLI::Range(0, 1000000))

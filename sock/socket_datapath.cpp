@@ -438,7 +438,15 @@ nlohmann::json SocketDatapath::mode() const {
   bp["so_busy_poll_usec"] = getsockopt_int(SOL_SOCKET, SO_BUSY_POLL);
   bp["so_prefer_busy_poll"] = getsockopt_int(SOL_SOCKET, SO_PREFER_BUSY_POLL);
   const int budget = getsockopt_int(SOL_SOCKET, SO_BUSY_POLL_BUDGET);
-  bp["so_busy_poll_budget"] = budget >= 0 ? nlohmann::json(budget) : nlohmann::json("not readable on this kernel");
+  if (budget >= 0) {
+    bp["so_busy_poll_budget"] = budget;
+  } else if (cfg_.wait == WaitPolicy::kBusyPoll) {
+    // This kernel has no getsockopt for it; setsockopt succeeded, which is all we can show.
+    bp["so_busy_poll_budget"] = "set to " + std::to_string(cfg_.busy_poll_budget) +
+                                " (setsockopt accepted; the kernel does not report it back)";
+  } else {
+    bp["so_busy_poll_budget"] = nullptr;
+  }
   bp["incoming_napi_id"] = napi_id;
   if (cfg_.wait == WaitPolicy::kBusyPoll && counts_.received > 0 && napi_id == 0) {
     bp["note"] =

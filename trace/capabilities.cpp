@@ -159,11 +159,13 @@ std::string in_private_mount_ns(Fn fn) {
   std::string out;
   char buf[512];
   ssize_t n = 0;
-  while (pid > 0 && (n = ::read(fds[0], buf, sizeof(buf))) > 0)
-    out.append(buf, static_cast<std::size_t>(n));
+  // A stop signal (installed without SA_RESTART) may interrupt us: retry, the child is quick.
+  while (pid > 0 && ((n = ::read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
+    if (n > 0) out.append(buf, static_cast<std::size_t>(n));
   ::close(fds[0]);
   int status = 0;
-  if (pid > 0) ::waitpid(pid, &status, 0);
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   return out;
 }
 
@@ -210,7 +212,8 @@ Capability probe_tracefs() {
     ::_exit(::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 ? 0 : 12);
   }
   int status = 0;
-  if (pid > 0) ::waitpid(pid, &status, 0);
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   const bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return {"tracefs", "tracefs", ok,
           ok ? "not mounted, but mountable (copylab mounts it when needed and unmounts it after)"
@@ -227,7 +230,8 @@ Capability probe_bpffs() {
     ::_exit(::mount("bpf", "/sys/fs/bpf", "bpf", 0, nullptr) == 0 ? 0 : 12);
   }
   int status = 0;
-  if (pid > 0) ::waitpid(pid, &status, 0);
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   const bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return {"bpffs", "bpffs mounted", false,
           ok ? "not mounted; mountable (libxdp honours LIBXDP_BPFFS=<dir>)"

@@ -9,16 +9,19 @@ namespace copylab::trace {
 
 const std::vector<CopySiteDef>& copy_site_defs() {
   static const std::vector<CopySiteDef> kDefs = {
-      {"copy_from_iter", "COPY #1 user -> kernel (socket send)", {"_copy_from_iter"}, ""},
-      {"copy_to_iter", "COPY #4 kernel -> user (socket receive)", {"_copy_to_iter"}, ""},
+      {"copy_from_iter", "COPY #1 user -> kernel (_copy_from_iter in a socket send)",
+       {"_copy_from_iter"}, {"udp_sendmsg", "udpv6_sendmsg", "tcp_sendmsg_locked"}},
+      {"copy_to_iter", "COPY #4 kernel -> user (_copy_to_iter in a socket receive)",
+       // Not skb_copy_datagram_iter: netlink (libbpf's XDP attach) copies through it too.
+       {"_copy_to_iter"}, {"udp_recvmsg", "udpv6_recvmsg", "tcp_recvmsg_locked"}},
       {"skb_store_bits", "AF_XDP TX copy mode: UMEM -> skb (memcpy under skb_store_bits)",
-       {"skb_store_bits"}, ""},
-      {"xsk_rcv", "AF_XDP RX copy mode: xdp_buff -> UMEM (__xsk_rcv)", {"__xsk_rcv"}, ""},
+       {"skb_store_bits"}, {}},
+      {"xsk_rcv", "AF_XDP RX copy mode: xdp_buff -> UMEM (__xsk_rcv)", {"__xsk_rcv"}, {}},
       {"skb_pp_cow_data", "native veth XDP headroom copy: skb -> page_pool (skb_copy_bits)",
-       {"skb_pp_cow_data"}, ""},
+       {"skb_pp_cow_data"}, {}},
       {"pskb_expand_head", "generic XDP headroom copy (pskb_expand_head)", {"pskb_expand_head"},
-       ""},
-      {"memcpy", "any kernel memcpy (callers below)", {"memcpy", "__memcpy", "__pi_memcpy"}, ""},
+       {}},
+      {"memcpy", "any kernel memcpy (callers below)", {"memcpy", "__memcpy", "__pi_memcpy"}, {}},
   };
   return kDefs;
 }
@@ -35,7 +38,9 @@ std::vector<CopySite> attribute_copy_sites(const std::vector<SampledStack>& stac
         return std::find(def.functions.begin(), def.functions.end(), f) != def.functions.end();
       });
       if (hit == fs.end()) continue;
-      if (!def.under.empty() && std::find(hit, fs.end(), def.under) == fs.end()) continue;
+      if (!def.under.empty() && std::find_first_of(hit, fs.end(), def.under.begin(),
+                                                   def.under.end()) == fs.end())
+        continue;
       site.samples += s.count;
       // The caller: the first frame above the match that is not another alias of it.
       auto up = std::next(hit);
@@ -73,10 +78,15 @@ nlohmann::json to_json(const CopySiteReport& r) {
                      {"share", s.share},
                      {"callers", std::move(callers)}});
   }
+  nlohmann::json machine = nlohmann::json::array();
+  for (const CopySite& s : r.machine_sites)
+    machine.push_back({{"id", s.def.id}, {"samples", s.samples}, {"share", s.share}});
   return {{"measured", "sampled (stack profile)"},
           {"sample_hz", r.sample_hz},
           {"total_samples", r.total_samples},
           {"kernel_samples", r.kernel_samples},
+          {"machine_kernel_samples", r.machine_kernel_samples},
+          {"machine_sites", std::move(machine)},
           {"user_samples", r.user_samples},
           {"lost_stacks", r.lost_stacks},
           {"scope", r.scope},
@@ -85,8 +95,10 @@ nlohmann::json to_json(const CopySiteReport& r) {
 
 std::string format_copy_sites(const CopySiteReport& r) {
   std::string out = fmt::format(
-      "Copy sites (sampled: cpu-clock {} Hz, {} samples, {} in kernel, {} in user mode; {})\n",
-      r.sample_hz, r.total_samples, r.kernel_samples, r.user_samples, r.scope);
+      "Copy sites (sampled: cpu-clock {} Hz on all CPUs, {} samples, {} in user mode, {} kernel "
+      "stacks machine-wide, {} in scope: {})\n",
+      r.sample_hz, r.total_samples, r.user_samples, r.machine_kernel_samples, r.kernel_samples,
+      r.scope);
   for (const CopySite& s : r.sites) {
     out += fmt::format("  {:<17} {:>7} samples {:>6.2f}%  {}\n", s.def.id, s.samples,
                        100.0 * s.share, s.def.label);

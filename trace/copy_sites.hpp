@@ -20,7 +20,7 @@ struct CopySiteDef {
   std::string id;
   std::string label;                   // what copy this is
   std::vector<std::string> functions;  // any of these in the stack
-  std::string under;                   // and this further out ("" = any caller)
+  std::vector<std::string> under;      // and one of these further out (empty = any caller)
 };
 
 // The sites of feasibility.md §6(e): COPY #1/#4 and the AF_XDP copy-mode kernel copies.
@@ -35,12 +35,17 @@ struct CopySite {
 
 struct CopySiteReport {
   int sample_hz = 0;
-  std::uint64_t total_samples = 0;   // every sample taken
-  std::uint64_t kernel_samples = 0;  // with a kernel stack
+  std::uint64_t total_samples = 0;   // every sample taken, all CPUs
+  std::uint64_t kernel_samples = 0;  // with a kernel stack (in scope, see `scope`)
+  std::uint64_t machine_kernel_samples = 0;  // with a kernel stack, any task
   std::uint64_t user_samples = 0;    // interrupted user mode
   std::uint64_t lost_stacks = 0;     // stack map full / collisions
-  std::string scope = "machine-wide: all CPUs, all tasks (sampling cannot be scoped)";
-  std::vector<CopySite> sites;
+  // Which samples `sites` counts: those whose interrupted task belongs to the experiment (its
+  // pids, or a task in its namespaces; on veth the whole datapath, softirqs included, runs in
+  // the sender's and receiver's tasks), or every sample when the run is unscoped.
+  std::string scope;
+  std::vector<CopySite> sites;          // in-scope samples
+  std::vector<CopySite> machine_sites;  // every sample on the machine (other work included)
 
   const CopySite* site(const std::string& id) const;
 };

@@ -88,7 +88,7 @@ struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 8192);
   __type(key, __s32); /* stack id */
-  __type(value, __u64);
+  __type(value, struct cl_sample_val);
 } sample_counts SEC(".maps");
 
 struct {
@@ -462,7 +462,17 @@ int cl_sample(struct bpf_perf_event_data *ctx)
     return 0;
   }
   __s32 key = (__s32)id;
-  add_u64(&sample_counts, &key, 1);
+  struct cl_sample_val *v = bpf_map_lookup_elem(&sample_counts, &key);
+  if (!v) {
+    struct cl_sample_val zero = {};
+    bpf_map_update_elem(&sample_counts, &key, &zero, BPF_NOEXIST);
+    v = bpf_map_lookup_elem(&sample_counts, &key);
+    if (!v)
+      return 0;
+  }
+  __sync_fetch_and_add(&v->all, 1);
+  if (task_in_scope())
+    __sync_fetch_and_add(&v->scoped, 1);
   return 0;
 }
 

@@ -389,26 +389,34 @@ std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& sco
 }
 
 CopySiteReport read_copy_sites(cross_check& s, const KernelSymbols* syms, int hz,
-                               std::uint64_t total, std::uint64_t user, std::uint64_t lost) {
+                               std::uint64_t total, std::uint64_t user, std::uint64_t lost,
+                               const ScopeSpec& scope) {
   CopySiteReport r;
   r.sample_hz = hz;
   r.total_samples = total;
   r.user_samples = user;
   r.lost_stacks = lost;
-  std::vector<SampledStack> stacks;
+  const bool scoped = !scope.pids.empty() || !scope.netns_inums.empty();
+  r.scope = scoped ? "samples whose interrupted task is the experiment's (" + scope.describe() +
+                         "; on veth the datapath's softirqs run in those tasks)"
+                   : "every sample (unscoped run)";
+  std::vector<SampledStack> all, in_scope;
   const int stack_fd = bpf_map__fd(s.maps.stacks);
-  for (const auto& [id, count] :
-       read_hash<std::int32_t, std::uint64_t>(bpf_map__fd(s.maps.sample_counts))) {
+  for (const auto& [id, val] :
+       read_hash<std::int32_t, cl_sample_val>(bpf_map__fd(s.maps.sample_counts))) {
     SampledStack st;
-    st.count = count;
     for (std::uint64_t ip : read_stack(stack_fd, id)) {
       auto sym = syms ? syms->resolve(ip) : std::nullopt;
       st.functions.push_back(sym ? sym->name : fmt::format("{:#x}", ip));
     }
-    r.kernel_samples += count;
-    stacks.push_back(std::move(st));
+    r.machine_kernel_samples += val.all;
+    r.kernel_samples += val.scoped;
+    if (val.scoped > 0) in_scope.push_back({st.functions, val.scoped});
+    st.count = val.all;
+    all.push_back(std::move(st));
   }
-  r.sites = attribute_copy_sites(stacks, r.kernel_samples);
+  r.sites = attribute_copy_sites(in_scope, r.kernel_samples);
+  r.machine_sites = attribute_copy_sites(all, r.machine_kernel_samples);
   return r;
 }
 
@@ -448,7 +456,7 @@ CrossCheckResult CrossCheck::stop() {
   if (opts_.histograms) r.histograms = read_histograms(s, impl->scope, sp, stack_errs);
   if ((impl->sampler && impl->sampler->active()) || total(CL_EV_SAMPLES) > 0) {
     r.copy_sites = read_copy_sites(s, sp, opts_.sample_hz, total(CL_EV_SAMPLES),
-                                   total(CL_EV_SAMPLES_USER), stack_errs);
+                                   total(CL_EV_SAMPLES_USER), stack_errs, impl->scope);
   }
   r.backends = std::move(impl->backends);
   return r;  // impl (skeleton: programs and maps) is freed here

@@ -78,6 +78,13 @@ struct cl_syscall_key {
   cl_u32 id;
 };
 
+/* cpu-clock samples per kernel stack: all of them, and those taken while the current task was
+ * in the experiment's scope (its pids, or a task in its network namespaces). */
+struct cl_sample_val {
+  cl_u64 all;
+  cl_u64 scoped;
+};
+
 /* Where a payload was seen in a kernel buffer: the VA table of the seeds. */
 enum cl_sample_where { CL_WHERE_DEV_QUEUE = 0, CL_WHERE_NETIF_RECEIVE_SKB = 1 };
 

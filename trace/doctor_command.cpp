@@ -1,12 +1,15 @@
 #include <iostream>
 #include <memory>
 
+#include "trace/doctor_command.hpp"
+
 #include "common/error.hpp"
 #include "trace/capabilities.hpp"
-#include "trace/commands.hpp"
 
-namespace copylab::trace {
+namespace copylab {
 namespace {
+
+using namespace trace;
 
 struct DoctorOptions {
   std::string dev;
@@ -32,18 +35,7 @@ int run_doctor(const DoctorOptions& o) {
   return 0;
 }
 
-std::function<int()>& selected() {
-  static std::function<int()> body;
-  return body;
-}
-
 }  // namespace
-
-namespace detail {
-void select_command(std::function<int()> body) { selected() = std::move(body); }
-}  // namespace detail
-
-std::function<int()> selected_command() { return selected(); }
 
 void register_doctor_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<DoctorOptions>();
@@ -61,7 +53,7 @@ void register_doctor_command(CLI::App& app, CommonOptions& common) {
       ->type_name("<ns>");
   sub->add_flag("--json", opts->json, "Print JSON instead of the table");
   sub->add_flag("--no-device", opts->no_device, "Skip the XDP/AF_XDP device probes");
-  sub->callback([opts] { detail::select_command([opts] { return run_doctor(*opts); }); });
+  sub->callback([opts] { finish_command(run_doctor(*opts)); });
 }
 
-}  // namespace copylab::trace
+}  // namespace copylab

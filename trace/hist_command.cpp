@@ -5,14 +5,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "trace/hist_command.hpp"
+
 #include "common/error.hpp"
-#include "trace/commands.hpp"
 #include "trace/cross_check.hpp"
 #include "trace/hist_paths.hpp"
 #include "trace/scoped_command.hpp"
 
-namespace copylab::trace {
+namespace copylab {
 namespace {
+
+using namespace trace;
 
 struct HistOptions {
   std::string path;                  // socket | xdp | both ("" with a command)
@@ -113,9 +116,9 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
   sub->add_option("command", opts->command, "The command to trace (after --)");
   sub->callback([opts] {
     if (opts->command.empty() == opts->path.empty())
-      throw CLI::ValidationError("hist", "give either --path socket|xdp|both or -- CMD...");
-    detail::select_command([opts] { return run_hist_command(*opts); });
+      throw CLI::ValidationError("hist", "give either --path socket|xdp|both or a command after --");
+    finish_command(run_hist_command(*opts));
   });
 }
 
-}  // namespace copylab::trace
+}  // namespace copylab

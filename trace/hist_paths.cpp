@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/stop.hpp"
 #include "netns/topology.hpp"
 #include "trace/scope.hpp"
 #include "trace/scoped_command.hpp"
@@ -56,20 +57,33 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
   scope.netns_inums = {named_netns_inode(t.ns_a), named_netns_inode(t.ns_b)};
 
   const std::string n = std::to_string(count);
-  std::vector<std::string> rx = {receiver, "--dev", t.dev_b, "--count", n, "--duration", "10"};
-  std::vector<std::string> tx = {sender, "--dev", t.dev_a, "--dst-ip", t.ip_b.str(),
-                                 "--count", n};
+  const std::string ready = fmt::format("/tmp/copylab-hist-{}-{}.ready", ::getpid(), path);
+  ::unlink(ready.c_str());
+  // The same addresses, ports and payload on both paths (the traffic is identical).
+  std::vector<std::string> rx = {receiver,        "--dev",        t.dev_b,           "--count",
+                                 n,               "--idle-timeout", "2",              "--duration",
+                                 "30",            "--no-per-second", "--ready-file",   ready};
+  std::vector<std::string> tx = {sender,     "--dev",       t.dev_a, "--src-ip", t.ip_a.str(),
+                                 "--dst-ip", t.ip_b.str(), "--count", n};
   if (xdp) {
     rx.insert(rx.end(), {"--mode", "generic"});
-    tx.insert(tx.end(), {"--mode", "generic", "--dst-mac", t.mac_b.str(), "--src-mac",
-                         t.mac_a.str(), "--src-ip", t.ip_a.str()});
+    tx.insert(tx.end(), {"--dst-mac", t.mac_b.str(), "--src-mac", t.mac_a.str()});
+  } else {
+    rx.insert(rx.end(), {"--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()});
   }
 
   CrossCheck cc(opts);
   cc.start(scope);
   ScopedCommand receiving(in_netns(t.ns_b, rx));
   receiving.release();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // receiver binds / attaches
+  // The receiver creates --ready-file once its socket / XDP program is set up (bounded wait).
+  for (int waited = 0; ::access(ready.c_str(), F_OK) != 0; waited += 10) {
+    if (waited > 10'000 || stop_requested())
+      throw Error(fmt::format("hist --path {}: the receiver did not get ready within 10 s", path),
+                  "run it by hand with -v to see why");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::unlink(ready.c_str());
   ScopedCommand sending(in_netns(t.ns_a, tx));
   sending.release();
   const int tx_rc = sending.wait();

@@ -78,6 +78,10 @@ void validate(const AfXdpConfig& cfg, std::size_t payload_len) {
     throw Error("--busy-poll-usec " + str(cfg.busy_poll_usec) + " is out of range",
                 "use 1..1000000 microseconds (e.g. 20)", kExitUsage);
   }
+  if (cfg.wait == WaitPolicy::kBusyPoll && (cfg.busy_poll_budget == 0 || cfg.busy_poll_budget > 65535)) {
+    throw Error("--busy-poll-budget " + str(cfg.busy_poll_budget) + " is out of range",
+                "use 1..65535 packets per busy poll (e.g. 64)", kExitUsage);
+  }
   const std::size_t room = cfg.frame_size - kXdpHeadroom;
   if (frame_len(payload_len) > room) {
     throw Error("--size " + str(payload_len) + " doesn't fit a " + str(cfg.frame_size) +

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -12,32 +13,15 @@
 #include "common/error.hpp"
 #include "common/stop.hpp"
 #include "packet/frame.hpp"
-#include "umem/umem.hpp"
-#include "xdp/device.hpp"
-#include "xdp/steer_program.hpp"
-#include "xdp/xsk_socket.hpp"
+#include "xdp/af_xdp_datapath_impl.hpp"
 
 namespace copylab {
+namespace afxdp_detail {
 namespace {
 
 // The kernel's copy-mode transmit handles at most this many descriptors per sendto
 // (TX_BATCH_SIZE in net/xdp/xsk.c) and returns EAGAIN when more remain.
 constexpr std::uint32_t kKernelTxBudget = 32;
-
-struct DatapathStats {
-  std::uint64_t rx_frames = 0;
-  std::uint64_t rx_bytes = 0;
-  std::uint64_t rx_parse_failures = 0;
-  std::uint64_t udp_csum_partial = 0;  // UDP checksum present but not complete: CHECKSUM_PARTIAL
-  std::uint64_t ip_csum_bad = 0;
-  std::uint64_t rx_wakeups = 0;
-  std::uint64_t fill_ring_short = 0;   // fill ring had no room for a recycled frame
-  std::uint64_t tx_frames = 0;
-  std::uint64_t tx_kicks = 0;
-  std::uint64_t tx_kicks_again = 0;    // EAGAIN/EBUSY/ENOBUFS: the kernel wants another kick
-  std::uint64_t tx_completions = 0;
-  std::uint64_t echoed = 0;
-};
 
 void set_int_sockopt(int fd, int opt, int value, const char* name, const std::string& dev) {
   if (setsockopt(fd, SOL_SOCKET, opt, &value, sizeof(value)) != 0) {
@@ -46,14 +30,9 @@ void set_int_sockopt(int fd, int opt, int value, const char* name, const std::st
   }
 }
 
-int get_int_sockopt(int fd, int opt) {
-  int value = -1;
-  socklen_t len = sizeof(value);
-  if (getsockopt(fd, SOL_SOCKET, opt, &value, &len) != 0) return -1;
-  return value;
-}
+}  // namespace
 
-const char* to_string(WaitPolicy w) {
+const char* to_string(WaitPolicy w) noexcept {
   switch (w) {
     case WaitPolicy::kBlock: return "block";
     case WaitPolicy::kSpin: return "spin";
@@ -63,45 +42,17 @@ const char* to_string(WaitPolicy w) {
   return "?";
 }
 
-class AfXdpDatapath final : public Datapath {
- public:
-  explicit AfXdpDatapath(const AfXdpConfig& cfg);
-
-  std::string_view name() const override { return "af_xdp"; }
-  std::size_t send(std::size_t n, PayloadFill fill) override;
-  std::size_t flush() override;
-  std::size_t receive(std::size_t max, PayloadSink sink) override;
-  bool wait_rx(std::chrono::milliseconds timeout) override;
-  std::size_t echo(std::size_t max, PayloadSink seen) override;
-  nlohmann::json mode() const override;
-  nlohmann::json counters() const override;
-
- private:
-  std::uint32_t tx_pending_in_ring();
-  void kick_tx();
-  void reap_completions();
-  void refill_rx();
-  void wake_rx_if_needed();
-  // Recycles RX frames straight back to the fill ring (to free if it has no room).
-  void recycle(std::span<const std::uint64_t> addrs);
-  bool rx_available() { return xsk_cons_nb_avail(xsk_->rx(), 1) != 0; }
-
-  AfXdpConfig cfg_;
-  DeviceInfo dev_;
-  std::unique_ptr<Umem> umem_;
-  std::unique_ptr<XskSocket> xsk_;
-  std::unique_ptr<SteerProgram> steer_;  // declared last: detached first
-  std::uint32_t rx_frames_ = 0;
-  std::uint32_t tx_frames_ = 0;
-  std::uint16_t ip_id_ = 0;
-  std::vector<std::uint64_t> scratch_;  // addresses of one batch
-  std::vector<std::uint32_t> scratch_len_;
-  DatapathStats stats_;
-};
-
 AfXdpDatapath::AfXdpDatapath(const AfXdpConfig& cfg)
     : cfg_(cfg), dev_(query_device(cfg.dev)) {
   if (!cfg_.rx && !cfg_.tx) throw Error("AF_XDP datapath with neither RX nor TX", "enable one");
+  SteerOptions so;
+  so.dev = cfg_.dev;
+  so.ifindex = dev_.ifindex;
+  so.mode = cfg_.mode;
+  so.dst_port = cfg_.steered_port();
+  so.force_replace = cfg_.force_replace;
+  // Refuse before binding anything: a foreign program means nothing of ours gets created.
+  if (cfg_.rx) SteerProgram::check_device_free(so);
   umem_ = std::make_unique<Umem>(cfg_.umem_config());
   rx_frames_ = cfg_.rx_frames();
   tx_frames_ = cfg_.frame_count - rx_frames_;
@@ -129,12 +80,6 @@ AfXdpDatapath::AfXdpDatapath(const AfXdpConfig& cfg)
 
   if (cfg_.rx) {
     refill_rx();  // frames on the fill ring before anything is redirected here
-    SteerOptions so;
-    so.dev = cfg_.dev;
-    so.ifindex = dev_.ifindex;
-    so.mode = cfg_.mode;
-    so.dst_port = cfg_.steered_port();
-    so.force_replace = cfg_.force_replace;
     steer_ = std::make_unique<SteerProgram>(so);
     xsk_->register_in(steer_->xsks_map_fd());
   }
@@ -198,7 +143,7 @@ std::size_t AfXdpDatapath::send(std::size_t n, PayloadFill fill) {
   FrameAllocator& frames = umem_->frames();
   const std::size_t in_tx = frames.count(FramePlace::kTx);
   const std::size_t budget = tx_frames_ > in_tx ? tx_frames_ - in_tx : 0;
-  n = std::min({n, budget, frames.count(FramePlace::kFree), static_cast<std::size_t>(cfg_.ring_size)});
+  n = std::min({n, cfg_.batch, budget, frames.count(FramePlace::kFree)});
   if (n == 0) return 0;
   xsk_ring_prod* tx = xsk_->tx();
   std::uint32_t idx = 0;
@@ -248,7 +193,7 @@ std::size_t AfXdpDatapath::receive(std::size_t max, PayloadSink sink) {
   xsk_ring_cons* rx = xsk_->rx();
   std::uint32_t idx = 0;
   const std::uint32_t got = xsk_ring_cons__peek(
-      rx, static_cast<std::uint32_t>(std::min<std::size_t>(max, cfg_.ring_size)), &idx);
+      rx, static_cast<std::uint32_t>(std::min(max, cfg_.batch)), &idx);
   if (got == 0) {
     wake_rx_if_needed();
     return 0;
@@ -285,7 +230,7 @@ std::size_t AfXdpDatapath::echo(std::size_t max, PayloadSink seen) {
   xsk_ring_prod* tx = xsk_->tx();
   const std::uint32_t room = xsk_prod_nb_free(tx, cfg_.ring_size);
   const auto want = static_cast<std::uint32_t>(
-      std::min<std::size_t>({max, room, static_cast<std::size_t>(cfg_.ring_size)}));
+      std::min<std::size_t>({max, room, cfg_.batch}));
   if (want == 0) {
     kick_tx();
     return 0;
@@ -376,75 +321,10 @@ bool AfXdpDatapath::wait_rx(std::chrono::milliseconds timeout) {
   return false;
 }
 
-nlohmann::json AfXdpDatapath::mode() const {
-  nlohmann::json j;
-  j["datapath"] = "af_xdp";
-  j["dev"] = cfg_.dev;
-  j["ifindex"] = dev_.ifindex;
-  j["queue"] = cfg_.queue;
-  j["rx"] = cfg_.rx;
-  j["tx"] = cfg_.tx;
-  if (steer_) {
-    j["xdp_attach"] = to_string(steer_->attached_mode());
-    j["xdp_mode_requested"] = to_string(cfg_.mode);
-    j["xdp_prog_id"] = steer_->prog_id();
-    j["dispatcher"] = steer_->dispatcher();
-    j["steered_udp_port"] = cfg_.steered_port();
-  } else {
-    j["xdp_attach"] = "none";
-    j["dispatcher"] = "none: a TX-only socket needs no XDP program";
-  }
-  j["bind"] = xsk_->zero_copy() ? "zero-copy" : "copy";
-  j["need_wakeup"] = cfg_.need_wakeup;  // bind accepted XDP_USE_NEED_WAKEUP
-  j["wait"] = to_string(cfg_.wait);
-  if (cfg_.wait == WaitPolicy::kBusyPoll) {
-    j["busy_poll"] = {{"so_busy_poll_usec", get_int_sockopt(xsk_->fd(), SO_BUSY_POLL)},
-                      {"so_prefer_busy_poll", get_int_sockopt(xsk_->fd(), SO_PREFER_BUSY_POLL)},
-                      {"so_busy_poll_budget", get_int_sockopt(xsk_->fd(), SO_BUSY_POLL_BUDGET)}};
-  } else {
-    j["busy_poll"] = nullptr;
-  }
-  j["batch"] = cfg_.batch;
-  j["rings"] = {{"rx", cfg_.rx ? cfg_.ring_size : 0},
-                {"tx", cfg_.tx ? cfg_.ring_size : 0},
-                {"fill", umem_->config().fill_size},
-                {"completion", umem_->config().comp_size}};
-  j["umem"] = {{"frame_size", umem_->config().frame_size},
-               {"frame_count", umem_->config().frame_count},
-               {"huge_pages", umem_->huge_pages()},
-               {"rx_frames", rx_frames_},
-               {"tx_frames", tx_frames_}};
-  return j;
-}
-
-nlohmann::json AfXdpDatapath::counters() const {
-  nlohmann::json j;
-  j["xdp_statistics"] = xsk_->statistics_json();
-  j["steer"] = steer_ ? steer_->counters_json() : nlohmann::json(nullptr);
-  j["rx_frames"] = stats_.rx_frames;
-  j["rx_bytes"] = stats_.rx_bytes;
-  j["rx_parse_failures"] = stats_.rx_parse_failures;
-  j["udp_csum_partial"] = stats_.udp_csum_partial;
-  j["ip_csum_bad"] = stats_.ip_csum_bad;
-  j["rx_wakeups"] = stats_.rx_wakeups;
-  j["fill_ring_short"] = stats_.fill_ring_short;
-  j["tx_frames"] = stats_.tx_frames;
-  j["tx_kicks"] = stats_.tx_kicks;
-  j["tx_kicks_again"] = stats_.tx_kicks_again;
-  j["tx_completions"] = stats_.tx_completions;
-  j["echoed"] = stats_.echoed;
-  const FrameAllocator& f = umem_->frames();
-  j["frames"] = {{"free", f.count(FramePlace::kFree)},
-                 {"fill", f.count(FramePlace::kFill)},
-                 {"rx", f.count(FramePlace::kRx)},
-                 {"tx", f.count(FramePlace::kTx)}};
-  return j;
-}
-
-}  // namespace
+}  // namespace afxdp_detail
 
 std::unique_ptr<Datapath> make_af_xdp_datapath(const AfXdpConfig& cfg) {
-  return std::make_unique<AfXdpDatapath>(cfg);
+  return std::make_unique<afxdp_detail::AfXdpDatapath>(cfg);
 }
 
 }  // namespace copylab

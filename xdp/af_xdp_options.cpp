@@ -18,7 +18,13 @@ CLI::Validator parsed_by(Parse parse, std::string name) {
           parse(text);
           return {};
         } catch (const Error& e) {
-          return e.one_line();
+          // CLI11 prefixes the option name and run_main adds its own "Fix:", so hand back
+          // "<problem>; <fix>" without the repeated name.
+          std::string what = e.what();
+          if (const auto colon = what.find(": "); colon != std::string::npos && what.rfind("--", 0) == 0) {
+            what.erase(0, colon + 2);
+          }
+          return e.fix().empty() ? what : what + "; " + e.fix();
         }
       },
       "", std::move(name));

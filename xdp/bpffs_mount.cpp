@@ -1,6 +1,8 @@
 #include "xdp/bpffs_mount.hpp"
 
+#include <dirent.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -26,8 +28,25 @@ bool is_bpffs(const std::string& path) {
   return statfs(path.c_str(), &st) == 0 && st.f_type == static_cast<decltype(st.f_type)>(BPF_FS_MAGIC);
 }
 
-std::string private_path() {
-  return "/run/copylab-bpffs-" + std::to_string(getpid());
+constexpr const char* kPrivatePrefix = "copylab-bpffs-";
+
+std::string private_path() { return std::string("/run/") + kPrivatePrefix + std::to_string(getpid()); }
+
+// A run killed with SIGKILL can't unmount its private bpffs: remove those whose process is gone.
+void remove_stale_mounts() {
+  DIR* dir = opendir("/run");
+  if (dir == nullptr) return;
+  const std::string prefix = kPrivatePrefix;
+  while (const dirent* e = readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    const std::string path = "/run/" + name;
+    umount2(path.c_str(), MNT_DETACH);
+    if (rmdir(path.c_str()) == 0) spdlog::debug("removed a stale private bpffs at {}", path);
+  }
+  closedir(dir);
 }
 
 }  // namespace
@@ -43,6 +62,7 @@ std::shared_ptr<BpffsMount> BpffsMount::acquire() {
   } else if (is_bpffs(kSystemBpffs)) {
     m.reset(new BpffsMount(kSystemBpffs, false));
   } else {
+    remove_stale_mounts();
     const std::string path = private_path();
     if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       throw_errno("mkdir", path, errno, "make /run writable, or mount a bpffs at /sys/fs/bpf");

@@ -114,17 +114,22 @@ SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
                opts_.dst_port, to_string(attached_), dispatcher_);
 }
 
+void SteerProgram::check_device_free(const SteerOptions& opts) {
+  const int ifindex = opts.ifindex != 0 ? opts.ifindex : ifindex_of(opts.dev);
+  const XdpAttachment existing = query_xdp(ifindex, opts.dev);
+  if (!existing.attached() || opts.force_replace) return;
+  throw Error("XDP program " + describe_program(existing.prog_id, existing.mode) +
+                  " is already attached to " + opts.dev +
+                  "; copylab does not replace someone else's program",
+              "detach it (ip link set dev " + opts.dev + " xdp off, or xdp-loader unload " +
+                  opts.dev + " --all), or pass --force-replace to replace it for this run");
+}
+
 void SteerProgram::refuse_or_replace_existing() {
+  check_device_free(opts_);
   const XdpAttachment existing = query_xdp(opts_.ifindex, opts_.dev);
   if (!existing.attached()) return;
   const std::string who = describe_program(existing.prog_id, existing.mode);
-  if (!opts_.force_replace) {
-    throw Error("XDP program " + who + " is already attached to " + opts_.dev +
-                    "; copylab does not replace someone else's program",
-                "detach it (ip link set dev " + opts_.dev +
-                    " xdp off, or xdp-loader unload " + opts_.dev +
-                    " --all), or pass --force-replace to replace it for this run");
-  }
   const __u32 flags = existing.mode == XdpAttachMode::kGeneric   ? XDP_FLAGS_SKB_MODE
                       : existing.mode == XdpAttachMode::kOffload ? XDP_FLAGS_HW_MODE
                                                                  : XDP_FLAGS_DRV_MODE;

@@ -38,6 +38,9 @@ using SteerCounters = std::array<std::uint64_t, STEER_COUNTER_MAX>;
 class SteerProgram {
  public:
   explicit SteerProgram(const SteerOptions& opts);
+  // Throws the refusal (someone else's program is on the device) without changing anything, so a
+  // datapath can check before it binds a socket. With force_replace it only checks the query works.
+  static void check_device_free(const SteerOptions& opts);
   SteerProgram(const SteerProgram&) = delete;
   SteerProgram& operator=(const SteerProgram&) = delete;
   ~SteerProgram();

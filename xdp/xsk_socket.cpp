@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "common/error.hpp"
 #include "xdp/device.hpp"
@@ -53,8 +55,16 @@ XskSocket::XskSocket(Umem& umem, const XskOptions& opts) : opts_(opts) {
   cfg.xdp_flags = 0;
   cfg.bind_flags = static_cast<__u16>((opts.zero_copy ? XDP_ZEROCOPY : XDP_COPY) |
                                       (opts.need_wakeup ? XDP_USE_NEED_WAKEUP : 0));
-  const int ret = xsk_socket__create(&xsk_, opts.dev.c_str(), opts.queue, umem.handle(),
-                                     opts.rx ? &rx_ : nullptr, opts.tx ? &tx_ : nullptr, &cfg);
+  int ret = 0;
+  // A socket just closed on this queue releases it asynchronously (deferred pool cleanup), so a
+  // quick rerun can see EBUSY for a moment: retry briefly before calling it a conflict.
+  for (int attempt = 0;; ++attempt) {
+    ret = xsk_socket__create(&xsk_, opts.dev.c_str(), opts.queue, umem.handle(),
+                             opts.rx ? &rx_ : nullptr, opts.tx ? &tx_ : nullptr, &cfg);
+    if (ret != -EBUSY || attempt == 20) break;
+    spdlog::debug("xsk_socket__create on {} queue {}: EBUSY, retrying", opts.dev, opts.queue);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   if (ret != 0) {
     xsk_ = nullptr;
     throw_create_error(opts, -ret);

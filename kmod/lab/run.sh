@@ -81,14 +81,18 @@ mkdir -p "$WORK_DIR" "$LAB_CACHE"
 WORK_DIR=$(cd "$WORK_DIR" && pwd)
 REPORT=${REPORT:-$WORK_DIR/report.txt}
 
-for tool in apt-get dpkg-deb make gcc bc; do
+for tool in apt-get dpkg-deb make gcc bc flock strip; do
   command -v "$tool" >/dev/null || die "'$tool' not found" "run on Debian/Ubuntu with build-essential and bc installed"
 done
 
 # shellcheck source=lib/fetch.sh
 . "$LAB_DIR/lib/fetch.sh"
+# Two labs sharing a cache (ctest -j, copylab lab) must not download or extract at the same time.
+exec 9>"$LAB_CACHE/.lock"
+flock 9
 lab_fetch
 lab_extract
+flock -u 9
 ((FETCH_ONLY)) && { log "fetch-only: done"; exit 0; }
 
 # shellcheck source=lib/build.sh

@@ -186,6 +186,27 @@ TEST(SetupScript, SecondRunChangesNothing) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
+TEST(SetupScript, EnvironmentOverridesDefaults) {
+  TopologyConfig cfg = unique_topology_config("env");
+  cfg.ip_a = parse_ipv4("192.168.77.1");
+  cfg.ip_b = parse_ipv4("192.168.77.2");
+  struct Cleanup {
+    const TopologyConfig& c;
+    ~Cleanup() { script(teardown_path(), c); }
+  } cleanup{cfg};
+  const CommandResult r = run_command(
+      {"env", "COPYLAB_NS_A=" + cfg.ns_a, "COPYLAB_NS_B=" + cfg.ns_b, "COPYLAB_DEV_A=" + cfg.dev_a,
+       "COPYLAB_DEV_B=" + cfg.dev_b, "COPYLAB_IP_A=192.168.77.1", "COPYLAB_IP_B=192.168.77.2",
+       setup_path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(run_command({"ip", "-n", cfg.ns_b, "-4", "addr", "show", "dev", cfg.dev_b})
+                .out.find("inet 192.168.77.2/24"),
+            std::string::npos);
+  // The same topology through flags: nothing to change.
+  EXPECT_NE(script(setup_path(), cfg).out.find("already set up"), std::string::npos);
+  EXPECT_TRUE(udp_crosses(cfg));
+}
+
 TEST(SetupScript, RepairsWhatWasChanged) {
   const TopologyConfig cfg = unique_topology_config("repair");
   struct Cleanup {

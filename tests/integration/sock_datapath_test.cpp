@@ -20,6 +20,11 @@
 using namespace copylab;
 using namespace std::chrono_literals;
 
+namespace copylab {
+// Readable parameter names in ctest output.
+void PrintTo(WaitPolicy w, std::ostream* os) { *os << socket_wait_name(w); }
+}  // namespace copylab
+
 namespace {
 
 constexpr std::size_t kPayload = 64;

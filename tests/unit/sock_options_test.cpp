@@ -106,3 +106,14 @@ TEST(SockValidate, PayloadSmallerThanHeaderOrBatchOutOfRange) {
   c.batch = 0;
   EXPECT_NE(error_of(c, 64).find("--batch"), std::string::npos);
 }
+
+TEST(SockOptions, LeavesAnExistingBatchOptionAlone) {
+  // The shared traffic options register --batch first; the socket options must not clash.
+  CLI::App app("test");
+  std::size_t traffic_batch = 64;
+  app.add_option("--batch", traffic_batch);
+  SocketConfig cfg;
+  EXPECT_NO_THROW(add_socket_options(app, cfg, true));
+  app.parse(std::vector<std::string>{"7", "--batch"});
+  EXPECT_EQ(traffic_batch, 7U);
+}

@@ -177,6 +177,9 @@ TEST(AfXdpValidate, BatchAndFramesOutOfRange) {
   c.wait = WaitPolicy::kBusyPoll;
   c.busy_poll_usec = 0;
   expect_usage(c, 64, "--busy-poll-usec 0", "microseconds");
+  c.busy_poll_usec = 20;
+  c.busy_poll_budget = 0;
+  expect_usage(c, 64, "--busy-poll-budget 0", "packets per busy poll");
 }
 
 TEST(AfXdpValidate, PayloadLargerThanAFrame) {

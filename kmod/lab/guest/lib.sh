@@ -19,7 +19,7 @@ now() { cut -d' ' -f1 /proc/uptime; }
 
 # check <description> <actual> <op> <expected>: one PASS or FAIL line with both numbers.
 check() {
-  if [ -n "$2" ] && [ "$2" "$3" "$4" ] 2>/dev/null; then
+  if [ -n "$2" ] && test "$2" "$3" "$4" 2>/dev/null; then
     pass "$1: $2 $3 $4"
   else
     fail "$1: got '${2:-none}', expected $3 $4"
@@ -65,7 +65,10 @@ tool_path() { [ -x /opt/copylab/bin/$1 ] && echo /opt/copylab/bin/$1; }
 # --- the module ---
 mod_load() {
   rmmod copyprobe 2>/dev/null
-  insmod /lab/copyprobe.ko "$@" || { fail "insmod copyprobe.ko $*: failed"; return 1; }
+  # watch=: the experiment's lengths (payload, frame, frame without Ethernet) are always counted
+  # exactly, however many other lengths a site sees.
+  insmod /lab/copyprobe.ko watch=$LAB_SIZE,$((LAB_SIZE + 42)),$((LAB_SIZE + 28)) "$@" ||
+    { fail "insmod copyprobe.ko $*: failed"; return 1; }
 }
 mod_unload() {
   rmmod copyprobe && pass "rmmod copyprobe: clean" || fail "rmmod copyprobe failed"
@@ -76,9 +79,14 @@ cp_field() {
   awk -v s="site=$1" -v f="$2" '$1 == s { for (i = 2; i <= NF; i++) { n = index($i, "=");
        if (substr($i, 1, n - 1) == f) print substr($i, n + 1) } }' /proc/copyprobe
 }
-# cp_len SITE LEN: how many hits of SITE copied exactly LEN bytes (0 when none).
+# cp_len SITE LEN: how many hits of SITE copied exactly LEN bytes; "unknown" when LEN is not in
+# the site's length table and the table overflowed (then a zero could hide in lens_other).
 cp_len() {
-  cp_field "$1" lens | tr ',' '\n' | awk -F: -v l="$2" '$1 == l { c = $2 } END { print c + 0 }'
+  n=$(cp_field "$1" lens | tr ',' '\n' | awk -F: -v l="$2" '$1 == l { c = $2; f = 1 } END { if (f) print c }')
+  if [ -n "$n" ]; then echo "$n"
+  elif [ "$(cp_field "$1" lens_other)" = 0 ]; then echo 0
+  else echo unknown
+  fi
 }
 cp_attached() { [ "$(cp_field "$1" state)" = attached ]; }
 
@@ -131,11 +139,21 @@ hist_disarm() {
   echo "!hist:keys=$1:vals=len:sort=hitcount:pause" > $TRACING/events/net/netif_receive_skb/trigger
 }
 hist_hits() { awk '/^ *Hits:/ { print $2 }' "$1"; }
+# hist_len_sum FILE: sum of the len values over all entries (bytes seen at the event)
+hist_len_sum() { awk '/^} hitcount:/ { s += $NF } END { print s + 0 }' "$1"; }
+
+# dmesg_take FILE: the kernel messages since the last call, into FILE (and kept for the final
+# check), so each experiment's samples are its own.
+dmesg_take() {
+  dmesg -c > "$1"
+  cat "$1" >> /tmp/dmesg_all.txt
+}
 
 # --- final checks: module unloaded, dmesg clean ---
 lab_final_checks() {
   grep -q '^copyprobe ' /proc/modules && { rmmod copyprobe || fail "final rmmod copyprobe failed"; }
-  dmesg > /tmp/dmesg.txt
+  dmesg_take /tmp/dmesg_rest.txt
+  cp /tmp/dmesg_all.txt /tmp/dmesg.txt
   section dmesg-copy-lines <<EOF
 $(grep -E '\[(COPY[124]|XSK_[A-Z]+)\]|copyprobe:' /tmp/dmesg.txt | head -n 60)
 EOF

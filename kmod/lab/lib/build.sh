@@ -4,7 +4,13 @@
 # tree stays clean. Sourced by run.sh.
 
 lab_build_module() {
-  local src="$WORK_DIR/module"
+  local src="$WORK_DIR/module" sum
+  MODULE_KO="$src/copyprobe.ko"
+  sum=$(cat "$KMOD_DIR/Kbuild" "$KMOD_DIR"/copyprobe*.[ch] | sha256sum | cut -d' ' -f1)-$LAB_KVER
+  if [[ -f $MODULE_KO && $(cat "$src/.sources" 2>/dev/null) == "$sum" ]]; then
+    log "module: up to date ($MODULE_KO)"
+    return 0
+  fi
   mkdir -p "$src"
   cp "$KMOD_DIR/Kbuild" "$KMOD_DIR"/copyprobe*.[ch] "$src/"
   log "module: make -C linux-headers-$LAB_KVER M=$src"
@@ -12,12 +18,13 @@ lab_build_module() {
     cat "$src/build.log" >&2
     die "building copyprobe.ko against $LAB_KVER failed" "see the compiler output above" 1
   fi
-  MODULE_KO="$src/copyprobe.ko"
+  echo "$sum" >"$src/.sources"
 }
 
 # The stand-in is static so it needs nothing from the guest; built whether or not it will be used.
 lab_build_standins() {
   mkdir -p "$WORK_DIR/standin"
+  [[ $WORK_DIR/standin/udpx -nt $LAB_DIR/standin/udpx.c ]] && return 0
   gcc -O2 -Wall -Wextra -static -o "$WORK_DIR/standin/udpx" "$LAB_DIR/standin/udpx.c" ||
     die "building the stand-in udpx failed" "install libc6-dev (static glibc)" 1
 }

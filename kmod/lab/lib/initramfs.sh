@@ -43,6 +43,17 @@ lab_pack_initramfs() {
       missing+=("$tool")
     fi
   done
+  # copylab finds its netns scripts and sibling tools by the paths it was built with: mirror them.
+  local src_root
+  src_root=$(cd "$KMOD_DIR/.." && pwd)
+  if ((${#found[@]})); then
+    mkdir -p "$root$src_root" "$root$(dirname "$BIN_DIR")"
+    cp -r "$src_root/netns" "$root$src_root/netns" 2>/dev/null || true
+    ln -sfn /opt/copylab/bin "$root$BIN_DIR"
+    for tool in bash ethtool flock; do
+      command -v $tool >/dev/null && copy_with_libs "$(command -v $tool)" "/usr/bin/$tool" "$root"
+    done
+  fi
   # libxdp loads its dispatcher/default XSK programs from here at run time.
   if [[ -d /usr/lib/x86_64-linux-gnu/bpf ]]; then
     mkdir -p "$root/usr/lib/x86_64-linux-gnu/bpf"
@@ -52,7 +63,8 @@ lab_pack_initramfs() {
     mkdir -p "$root/lab/standin"
     cp "$WORK_DIR/standin/udpx" "$root/lab/standin/udpx"
   fi
-  log "initramfs: copylab tools found: ${found[*]:-none}; missing: ${missing[*]:-none}${BIN_DIR:+ (in $BIN_DIR)}"
+  LAB_TOOLS_FOUND="${found[*]:-none}" LAB_TOOLS_MISSING="${missing[*]:-none}"
+  log "initramfs: copylab tools found: $LAB_TOOLS_FOUND; missing: $LAB_TOOLS_MISSING${BIN_DIR:+ (in $BIN_DIR)}"
 
   cat >"$root/lab/config" <<CFG
 LAB_KVER='$LAB_KVER'

@@ -19,7 +19,10 @@ lab_write_report() {
     echo "copylab kernel lab report"
     echo "guest kernel: $LAB_KVER (Debian stock), accel: ${LAB_ACCEL:-?}, -smp $SMP"
     echo "host: $(uname -r), date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    echo "copylab binaries: ${BIN_DIR:-not given}; stand-in allowed: $((STANDIN)) ; count=$COUNT flood=$FLOOD size=$SIZE"
+    echo "copylab binaries: ${BIN_DIR:-not given}: found ${LAB_TOOLS_FOUND:-?}; missing ${LAB_TOOLS_MISSING:-?}"
+    echo "stand-in allowed: $((STANDIN)); count=$COUNT flood=$FLOOD size=$SIZE (payload bytes)"
+    echo "module: copyprobe.ko built against linux-headers-$LAB_KVER; counters from /proc/copyprobe are exact,"
+    echo "        dmesg lines are rate limited (the counters say how many were suppressed)"
     printf 'wall clock: qemu %.1f s, whole lab %.1f s\n' "${LAB_QEMU_SECONDS:-0}" \
       "$(echo "$(date +%s.%N) - $T0" | bc)"
     case $boot_rc in

@@ -13,7 +13,8 @@ N=$LAB_COUNT SIZE=$LAB_SIZE FRAME=$((LAB_SIZE + 42))
 
 for mode in native generic; do
   TAG="[$mode]"
-  mod_load comm="$XDP_COMMS" burst=20 || continue
+  mod_load comm="$XDP_COMMS" burst=20 print_watched=1 || continue
+  dmesg_take /tmp/dmesg_before.txt
   key=$(hist_key) || key=stacktrace
   hist_arm "$key" "$XDP_TX_EXE" "$XDP_TX_COMM" || fail "arming the hist triggers failed"
   mod_reset
@@ -37,11 +38,13 @@ for mode in native generic; do
   check "XSK_TX (skb_store_bits, UMEM -> skb) copies of $FRAME bytes" "$(cp_len XSK_TX "$FRAME")" -eq "$N"
   check "XSK_XMIT (__dev_direct_xmit) frames of $FRAME bytes" "$(cp_len XSK_XMIT "$FRAME")" -eq "$N"
   check "XSK_RX (__xsk_rcv, xdp_buff -> UMEM) copies of $FRAME bytes" "$(cp_len XSK_RX "$FRAME")" -eq "${received:-0}"
+  # The XDP headroom copy: AF_XDP's skbs carry ~64 B of headroom, XDP wants 256.
   if [ $mode = native ]; then
-    info "XDP_COW (skb_copy_bits) lengths: $(cp_field XDP_COW lens) (veth native XDP copies an skb without 256 B headroom into a page)"
+    check "XDP_COW (skb_copy_bits in veth native XDP: skb -> page) copies of $FRAME bytes" "$(cp_len XDP_COW "$FRAME")" -eq "${received:-0}"
   else
-    info "XDP_EXPAND (pskb_expand_head) skb lengths: $(cp_field XDP_EXPAND lens) (generic XDP reallocates a head without 256 B headroom)"
+    check "XDP_EXPAND (pskb_expand_head in generic XDP) of $((FRAME - 14))-byte skbs (Ethernet header pulled)" "$(cp_len XDP_EXPAND $((FRAME - 14)))" -eq "${received:-0}"
   fi
+  info "XDP_COW lengths: $(cp_field XDP_COW lens); XDP_EXPAND lengths: $(cp_field XDP_EXPAND lens) (other lengths: other callers)"
   for s in XSK_TX XSK_XMIT XSK_RX; do info "$s nmissed=$(cp_field $s nmissed) printed=$(cp_field $s printed)"; done
 
   cat $TRACING/events/net/netif_receive_skb/hist > /tmp/hist_xdp_$mode.txt
@@ -55,7 +58,21 @@ for mode in native generic; do
     grep -q '__xsk_generic_xmit' /tmp/hist_xdp_$mode.txt && pass "hist stack runs through __xsk_generic_xmit -> __dev_direct_xmit" ||
       fail "hist stack lacks __xsk_generic_xmit"
   fi
-  dmesg | grep -E '\[(XSK_[A-Z]+|XDP_[A-Z]+)\]' | tail -n 8 | section xdp-dmesg-sample-$mode
+  dmesg_take /tmp/dmesg_xdp_$mode.txt
+  grep -E "\[(XSK_[A-Z]+|XDP_[A-Z]+)\].*len=$FRAME$" /tmp/dmesg_xdp_$mode.txt > /tmp/xdplines.txt
+  head -n 12 /tmp/xdplines.txt | section xdp-dmesg-sample-$mode
+  # The address chain of one frame: UMEM -> skb (XSK_TX), [native: skb -> page (XDP_COW)], -> UMEM (XSK_RX).
+  tx_skb=$(grep -m1 '\[XSK_TX\]' /tmp/xdplines.txt | sed 's/.*skb_data=\([0-9a-f]*\).*/\1/')
+  rx_src=$(grep -m1 '\[XSK_RX\]' /tmp/xdplines.txt | sed 's/.*xdp_data=\([0-9a-f]*\).*/\1/')
+  if [ $mode = native ]; then
+    cow_src=$(grep -m1 '\[XDP_COW\]' /tmp/xdplines.txt | sed 's/.*skb_data=\([0-9a-f]*\).*/\1/')
+    cow_dst=$(grep -m1 '\[XDP_COW\]' /tmp/xdplines.txt | sed 's/.*dest=\([0-9a-f]*\).*/\1/')
+    [ -n "$tx_skb" ] && [ "$tx_skb" = "$cow_src" ] && [ "$cow_dst" = "$rx_src" ] &&
+      pass "address chain: UMEM -> skb $tx_skb (XSK_TX) -> page $cow_dst (XDP_COW) -> UMEM (XSK_RX reads $rx_src)" ||
+      info "address chain not matched on the first lines: XSK_TX skb=$tx_skb XDP_COW $cow_src->$cow_dst XSK_RX $rx_src"
+  else
+    info "address chain: UMEM -> skb $tx_skb (XSK_TX); generic XDP hands __xsk_rcv the skb's own data ($rx_src) after pskb_expand_head"
+  fi
   mod_unload
 done
 TAG=

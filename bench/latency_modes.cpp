@@ -1,0 +1,79 @@
+// bench: the latency mode table as JSON. Makes its own namespace pair, runs every default mode
+// (64 B, pinned ping CPU 0 / pong CPU 1, interleaved repetitions) and prints per mode the median
+// of the runs' p50/p99 and the ratio of p50 to socket-blocking measured in the same run, next to
+// the reference measured on this VM with hand-written probes (shared/notes/feasibility.md §4).
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "common/cli.hpp"
+#include "common/cpu.hpp"
+#include "latency/experiment.hpp"
+#include "netns/topology.hpp"
+
+using namespace copylab;
+
+int main(int argc, char** argv) {
+  CLI::App app("latency mode table as JSON");
+  CommonOptions common;
+  add_common_options(app, common);
+  LatencyOptions o;
+  o.count = 10000;
+  o.warmup = 1000;
+  o.reps = 3;
+  app.add_option("--modes", o.modes)->capture_default_str();
+  app.add_option("--count", o.count)->capture_default_str();
+  app.add_option("--reps", o.reps)->capture_default_str();
+  return run_main(app, argc, argv, common, [&] {
+    o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
+    const LatencyPlan plan = validate(o, 1500, online_cpu_count());
+    std::optional<Topology> topo;
+    topo.emplace(Topology::create_unique("lb"));
+    const LatencyResults r = run_experiment(plan, o, topo->config(), [](const std::string& l) {
+      std::cerr << l << "\n";
+    });
+    // p50 references in µs (feasibility §4, 64 B, pinned, hand-written C probes).
+    const std::map<std::string, double> reference = {
+        {"sock-block", 24.3},       {"sock-spin", 8.6},       {"xsk-spin-native", 5.5},
+        {"xsk-spin-generic", 4.7},  {"xsk-wakeup-native", 5.5}, {"xsk-poll-native", 24.5},
+        {"mixed-sock-xsk", 7.4},    {"xdp-tx-native", 4.55},  {"mixed-block-xsk", 15.4},
+        {"xsk-busypoll-native", 6.7}};
+    const ConfigResult* base = r.find("sock-block", 64, 0);
+    const double base_p50 = base && base->rtt.runs ? base->rtt.find("p50")->median : 0;
+    // Spinning modes are compared with the spinning socket too: blocking adds two wakeups whose
+    // cost depends on what else runs on the CPUs, spinning does not.
+    const ConfigResult* spin = r.find("sock-spin", 64, 0);
+    const double spin_p50 = spin && spin->rtt.runs ? spin->rtt.find("p50")->median : 0;
+    nlohmann::json modes = nlohmann::json::array();
+    for (const auto& c : r.configs) {
+      nlohmann::json m{{"mode", c.mode}, {"error", c.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.error)}};
+      if (c.rtt.runs) {
+        const double p50 = c.rtt.find("p50")->median;
+        m["p50_us"] = p50 / 1000.0;
+        m["p50_us_min_max"] = {c.rtt.find("p50")->min / 1000.0, c.rtt.find("p50")->max / 1000.0};
+        m["p99_us"] = c.rtt.find("p99")->median / 1000.0;
+        m["p99.9_us"] = c.rtt.find("p99.9")->median / 1000.0;
+        m["ratio_to_sock_block"] = base_p50 > 0 ? nlohmann::json(p50 / base_p50) : nlohmann::json(nullptr);
+        m["ratio_to_sock_spin"] = spin_p50 > 0 ? nlohmann::json(p50 / spin_p50) : nlohmann::json(nullptr);
+        m["lost"] = c.packets.lost;
+      }
+      if (auto it = reference.find(c.mode); it != reference.end()) {
+        m["reference_p50_us"] = it->second;
+        m["reference_ratio_to_sock_block"] = it->second / reference.at("sock-block");
+        m["reference_ratio_to_sock_spin"] = it->second / reference.at("sock-spin");
+      }
+      modes.push_back(m);
+    }
+    nlohmann::json out{{"bench", "latency_modes"},
+                       {"payload_bytes", 64},
+                       {"count", o.count},
+                       {"reps", o.reps},
+                       {"cpu_ping", o.cpu_ping},
+                       {"cpu_pong", o.cpu_pong},
+                       {"modes", modes}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  });
+}

@@ -1,0 +1,49 @@
+// Runs copylab's own binaries the way a user does (`ip netns exec NS build/bin/TOOL ...`) inside
+// a test's private topology, with a bound on time, and reads back what they left in the kernel.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/child_process.hpp"
+#include "netns/topology.hpp"
+
+namespace copylab::test {
+
+struct ToolRun {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+  nlohmann::json json; // --json-file result, null when none
+  // The last line (where a failing tool puts its one-line error).
+  std::string last_line() const;
+  int lines_containing(const std::string& needle) const;
+};
+
+std::string bin(const std::string& tool);
+// argv for running `tool` in namespace `ns` (empty ns: in the test's own namespace).
+std::vector<std::string> tool_argv(const std::string& ns, const std::string& tool,
+                                   const std::vector<std::string>& args);
+// Runs to completion (bounded by `timeout`); a run that times out is killed and fails the test.
+ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std::string> args,
+                 std::chrono::seconds timeout = std::chrono::seconds(60));
+// Starts a tool in the background with --ready-file and --json-file and waits until it is ready.
+struct BackgroundTool {
+  ChildProcess process;
+  std::string json_path;
+  std::string log_path;
+  ToolRun finish(std::chrono::seconds timeout = std::chrono::seconds(60));
+};
+BackgroundTool start_tool(const std::string& ns, const std::string& tool,
+                          std::vector<std::string> args);
+
+// The XDP program attached to `dev` in `ns`, as `ip link` reports it (empty: none).
+std::string attached_xdp(const std::string& ns, const std::string& dev);
+// Sender and receiver arguments for the topology's A→B direction.
+std::vector<std::string> xdp_sender_args(const TopologyConfig& t);
+std::vector<std::string> sock_sender_args(const TopologyConfig& t);
+std::string temp_path(const std::string& stem);
+
+}  // namespace copylab::test

@@ -1,0 +1,144 @@
+// trace/: the cross-check on the AF_XDP path (native and generic XDP on veth, copy mode), and
+// the verdict table built from a socket run and an AF_XDP run measured in the same test.
+#include <gtest/gtest.h>
+
+#include <iostream>
+
+#include "netns/topology.hpp"
+#include "trace/capabilities.hpp"
+#include "trace/cross_check.hpp"
+#include "trace/device_probe.hpp"
+#include "trace/hist_format.hpp"
+#include "trace/scope.hpp"
+#include "trace/verdict.hpp"
+#include "trace_test_support.hpp"
+
+using namespace copylab;
+using namespace copylab::trace;
+using namespace copylab::trace::testing;
+
+namespace {
+
+constexpr std::uint64_t kFrames = 100'000;
+
+ScopeSpec netns_scope(const TopologyConfig& t) {
+  ScopeSpec s;
+  s.netns_inums = {named_netns_inode(t.ns_a), named_netns_inode(t.ns_b)};
+  return s;
+}
+
+struct Measured {
+  XskRun run;
+  CrossCheckResult result;
+};
+
+Measured measure_af_xdp(const TopologyConfig& t, bool native, std::uint64_t frames) {
+  CrossCheck cc;
+  cc.start(netns_scope(t));
+  XskRun run = run_af_xdp(t, frames, native);
+  return {run, cc.stop()};
+}
+
+class AfXdpLedger : public ::testing::TestWithParam<bool> {};
+
+TEST_P(AfXdpLedger, NoUserCopiesAndTheKernelCopySitesAreListed) {
+  const bool native = GetParam();
+  Topology topo = Topology::create_unique(native ? "tracexn" : "tracexg");
+  const Measured m = measure_af_xdp(topo.config(), native, kFrames);
+  const CopyLedger& l = m.result.ledger;
+  ASSERT_EQ(m.run.sent, kFrames);
+  ASSERT_EQ(m.run.received, kFrames);
+  EXPECT_EQ(m.run.xdp_attach, native ? "native" : "generic");
+  EXPECT_EQ(m.run.bind, "copy");
+
+  // Zero user<->kernel payload copies, exactly.
+  EXPECT_EQ(l.count(ledger_id::kCopy1), 0U) << format_ledger(l);
+  EXPECT_EQ(l.count(ledger_id::kCopy4), 0U);
+  // The TX kicks: sendto on the XSK, copying no user bytes.
+  EXPECT_GT(l.count(ledger_id::kXskTxKick), 0U);
+  EXPECT_EQ(l.bytes(ledger_id::kXskTxKick), 0U);
+  // Every frame went through an XSKMAP redirect: the copy into UMEM follows each one.
+  EXPECT_EQ(l.count(ledger_id::kXdpRedirectXsk), m.run.received) << format_ledger(l);
+  // No socket transmit path: AF_XDP uses __dev_direct_xmit.
+  EXPECT_EQ(l.count(ledger_id::kDevQueue), 0U);
+  if (native) {
+    // veth's native XDP copies the skb into a page_pool page for headroom, then frees it.
+    EXPECT_GE(l.frees_in("consume_skb", "skb_pp_cow_data"), m.run.received) << format_ledger(l);
+    const StackHistogram* h = m.result.histogram("xdp:xdp_redirect");
+    ASSERT_NE(h, nullptr);
+    EXPECT_TRUE(hist_has_chain(*h, {"veth_xdp_rcv_skb", "__dev_direct_xmit",
+                                    "__xsk_generic_xmit", "xsk_sendmsg"}))
+        << format_hist(*h);
+  } else {
+    EXPECT_GE(l.frees_in("consume_skb", "xdp_do_generic_redirect"), m.run.received)
+        << format_ledger(l);
+    // The seeds' AF_XDP stack at netif_receive_skb (generic mode).
+    const StackHistogram* h = m.result.histogram("net:netif_receive_skb");
+    ASSERT_NE(h, nullptr);
+    EXPECT_TRUE(hist_has_chain(*h, {"process_backlog", "__dev_direct_xmit", "__xsk_generic_xmit",
+                                    "xsk_sendmsg"}))
+        << format_hist(*h);
+    EXPECT_FALSE(hist_has_chain(*h, {"udp_sendmsg"}));
+  }
+  // Sampled evidence of where the kernel copies run (machine-wide samples).
+  const CopySiteReport& cs = m.result.copy_sites;
+  ASSERT_GT(cs.kernel_samples, 0U);
+  const CopySite* tx = cs.site("skb_store_bits");
+  const CopySite* rx = cs.site("xsk_rcv");
+  ASSERT_TRUE(tx && rx);
+  EXPECT_GT(tx->samples + rx->samples, 0U) << format_copy_sites(cs);
+  // In scope (the experiment's tasks), no sample ever lands in a socket send/receive copy.
+  EXPECT_EQ(cs.site("copy_from_iter")->samples, 0U) << format_copy_sites(cs);
+  EXPECT_EQ(cs.site("copy_to_iter")->samples, 0U) << format_copy_sites(cs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mode, AfXdpLedger, ::testing::Values(true, false),
+                         [](const auto& p) { return std::string(p.param ? "native" : "generic"); });
+
+TEST(Verdicts, SocketVersusAfXdpOnVethIsMoved) {
+  Topology topo = Topology::create_unique("tracev");
+  const TopologyConfig& t = topo.config();
+  CrossCheckResult sock_result;
+  UdpRun sock;
+  {
+    CrossCheck cc;
+    cc.start(netns_scope(t));
+    sock = run_udp(t, 20'000, 1);
+    sock_result = cc.stop();
+  }
+  const Measured xsk = measure_af_xdp(t, true, kFrames);
+  const DeviceCapabilities dev = probe_device("", "");
+  Capabilities caps;
+  caps.devices.push_back(dev);
+
+  const VerdictTable v = make_verdicts(
+      {"socket", sock.sent, sock.received, &sock_result, "", false},
+      {"af_xdp", xsk.run.sent, xsk.run.received, &xsk.result, xsk.run.xdp_attach,
+       xsk.run.bind == "zero-copy"},
+      zero_copy_note(caps));
+  const std::string text = format_verdicts(v);
+  std::cout << text;  // the table as `copylab compare` shows it, for the CI log
+  auto row = [&](const std::string& id) -> const VerdictRow& {
+    for (const VerdictRow& r : v.rows)
+      if (r.id == id) return r;
+    throw std::runtime_error("no row " + id);
+  };
+  // COPY #1 / #4: exactly one per packet on the socket path, none on AF_XDP, moved into the kernel.
+  EXPECT_DOUBLE_EQ(*row("copy1").socket.per_packet, 1.0) << text;
+  EXPECT_DOUBLE_EQ(*row("copy1").af_xdp.per_packet, 0.0) << text;
+  EXPECT_EQ(row("copy1").verdict.rfind("moved to skb_store_bits", 0), 0U) << text;
+  EXPECT_DOUBLE_EQ(*row("copy4").socket.per_packet, 1.0) << text;
+  EXPECT_DOUBLE_EQ(*row("copy4").af_xdp.per_packet, 0.0) << text;
+  EXPECT_EQ(row("copy4").verdict.rfind("moved to __xsk_rcv", 0), 0U) << text;
+  // veth: no DMA, the sender's skb buffer is the receiver's.
+  EXPECT_EQ(row("copy2").verdict.rfind("n/a on veth", 0), 0U) << text;
+  // The copies AF_XDP copy mode adds, one per frame at the XSKMAP redirect.
+  EXPECT_DOUBLE_EQ(*row("xsk_rx_copy").af_xdp.per_packet, 1.0) << text;
+  EXPECT_GE(*row("xdp_headroom_copy").af_xdp.per_packet, 1.0) << text;
+  EXPECT_NE(v.summary.find("moved, not gone"), std::string::npos) << text;
+  EXPECT_NE(v.zero_copy_note.find("EOPNOTSUPP"), std::string::npos) << v.zero_copy_note;
+  const nlohmann::json j = to_json(v);
+  EXPECT_EQ(j["rows"].size(), v.rows.size());
+}
+
+}  // namespace

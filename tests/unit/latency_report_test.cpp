@@ -1,0 +1,189 @@
+// latency options, modes, summaries, the JSON schema's stable keys, the sockperf parser and the
+// terminal table: everything of `copylab latency` that needs no kernel.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "common/error.hpp"
+#include "latency/options.hpp"
+#include "latency/results.hpp"
+#include "latency/sockperf.hpp"
+#include "report/latency_table.hpp"
+
+using namespace copylab;
+
+namespace {
+
+int usage_code(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    EXPECT_FALSE(e.fix().empty()) << e.what();
+    return e.exit_code();
+  }
+  return -1;
+}
+
+LatencyResults sample_results() {
+  LatencyResults r;
+  r.modes = parse_modes("sock-block,xsk-spin-native,xdp-tx-native");
+  r.base_size = 64;
+  for (const auto& m : r.modes) {
+    ConfigResult c(3);
+    c.mode = m.name;
+    c.payload_bytes = 64;
+    c.one_way_measured = m.pong.kind != SideKind::kXdpTxReflector;
+    for (int rep = 1; rep <= 3; ++rep) {
+      LatencyHistogram h(3);
+      for (int i = 0; i < 1000; ++i) h.record(static_cast<std::uint64_t>(5000 * rep + i));
+      LatencyRun run;
+      run.rep = rep;
+      run.rtt = summarize(h);
+      run.one_way = summarize(h);
+      run.packets.sent = 1000;
+      run.packets.replies = 1000;
+      c.rtt_all.merge(h);
+      c.runs.push_back(run);
+    }
+    c.finish();
+    r.configs.push_back(std::move(c));
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST(LatencyOptions, DefaultsAreValid) {
+  LatencyOptions o;
+  const LatencyPlan p = validate(o, 1500, 2);
+  EXPECT_FALSE(p.modes.empty());
+  EXPECT_EQ(p.sizes, std::vector<std::size_t>{64});
+}
+
+TEST(LatencyOptions, BadInputIsAUsageError) {
+  auto with = [](auto change) {
+    return [change] {
+      LatencyOptions o;
+      change(o);
+      validate(o, 1500, 2);
+    };
+  };
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.size = 1473; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.size = 16; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.sizes = {64, 9000}; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.rates = {0}; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.rates = {-5}; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.rates = {2e6}; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.cpu_ping = 7; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.cpu_pong = -1; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.modes = "sock-block,warp-drive"; })),
+            kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.count = 0; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.reps = 0; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.digits = 9; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.netns = "only-one"; })), kExitUsage);
+  EXPECT_EQ(usage_code(with([](LatencyOptions& o) { o.dev = "a,b"; })), kExitUsage);
+  // A smaller MTU lowers the limit.
+  LatencyOptions o;
+  o.size = 1400;
+  EXPECT_EQ(usage_code([&] { validate(o, 1280, 2); }), kExitUsage);
+}
+
+TEST(LatencyOptions, ListsParse) {
+  EXPECT_EQ(parse_size_list("64, 256,1472", "--sizes"), (std::vector<std::size_t>{64, 256, 1472}));
+  EXPECT_EQ(parse_rate_list("1000,2.5e4", "--rates"), (std::vector<double>{1000, 25000}));
+  EXPECT_EQ(usage_code([] { parse_size_list("64,abc", "--sizes"); }), kExitUsage);
+  EXPECT_EQ(usage_code([] { parse_size_list("-64", "--sizes"); }), kExitUsage);
+  EXPECT_EQ(usage_code([] { parse_rate_list("1k", "--rates"); }), kExitUsage);
+  LatencyOptions o;
+  o.sizes = {64, 1472, 256, 1472};
+  o.rates = {5000, 1000, 5000};
+  const auto p = validate(o, 1500, 2);
+  EXPECT_EQ(p.sizes, (std::vector<std::size_t>{64, 1472, 256}));
+  EXPECT_EQ(p.rates, (std::vector<double>{1000, 5000}));
+}
+
+TEST(LatencyModes, TableIsConsistent) {
+  std::set<std::string> names;
+  for (const auto& m : all_modes()) {
+    EXPECT_TRUE(names.insert(m.name).second) << "duplicate " << m.name;
+    EXPECT_NE(m.ping.kind, SideKind::kXdpTxReflector) << m.name << ": the reflector only pongs";
+  }
+  EXPECT_TRUE(names.count(std::string(kBaselineMode)));
+  EXPECT_EQ(parse_modes("all").size(), all_modes().size());
+  EXPECT_EQ(parse_modes("sock-block,sock-block").size(), 1u);
+}
+
+TEST(LatencyStats, SpreadIsMedianAndExtremes) {
+  const Spread s = spread_of({3, 1, 2});
+  EXPECT_EQ(s.median, 2);
+  EXPECT_EQ(s.min, 1);
+  EXPECT_EQ(s.max, 3);
+  EXPECT_EQ(spread_of({1, 2, 3, 4}).median, 2.5);
+}
+
+TEST(LatencyJson, SchemaKeysAreStable) {
+  const nlohmann::json j = to_json(sample_results());
+  for (const char* k : {"schema", "meta", "baseline", "base_payload_bytes", "modes", "results",
+                        "sockperf"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  EXPECT_EQ(j["schema"], kLatencySchema);
+  EXPECT_TRUE(j["sockperf"].is_array());
+  EXPECT_EQ(j["baseline"], "sock-block");
+  for (const char* k : {"name", "description", "ping", "pong"}) EXPECT_TRUE(j["modes"][0].contains(k)) << k;
+  const auto& res = j["results"][0];
+  for (const char* k : {"mode", "payload_bytes", "rate_pps", "reps", "error", "rtt", "rtt_merged",
+                        "rtt_corrected", "rtt_corrected_merged", "one_way", "one_way_merged",
+                        "packets", "runs"}) {
+    EXPECT_TRUE(res.contains(k)) << k;
+  }
+  for (const char* k : {"runs", "min_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99_us",
+                        "max_us", "mean_us", "stddev_us"}) {
+    EXPECT_TRUE(res["rtt"].contains(k)) << k;
+  }
+  for (const char* k : {"median", "min", "max"}) EXPECT_TRUE(res["rtt"]["p50_us"].contains(k));
+  for (const char* k : {"count", "p50_us", "p99.99_us", "max_us"}) EXPECT_TRUE(res["rtt_merged"].contains(k));
+  for (const char* k : {"sent", "replies", "lost", "stale", "corrupt", "send_failures"}) {
+    EXPECT_TRUE(res["packets"].contains(k)) << k;
+  }
+  for (const char* k : {"rep", "rtt", "one_way", "packets", "truncated", "ping_mode", "pong_mode"}) {
+    EXPECT_TRUE(res["runs"][0].contains(k)) << k;
+  }
+  // Unpaced: no corrected histogram; reflector: no one-way.
+  EXPECT_TRUE(res["rtt_corrected"].is_null());
+  EXPECT_TRUE(j["results"][2]["one_way"].is_null());
+  // Median of the three runs' p50 is the middle run's.
+  EXPECT_NEAR(res["rtt"]["p50_us"]["median"].get<double>(), 10.5, 0.02);
+}
+
+TEST(LatencyTable, ShowsModesAndRatio) {
+  const std::string t = render_latency_table(sample_results());
+  EXPECT_NE(t.find("sock-block"), std::string::npos);
+  EXPECT_NE(t.find("xsk-spin-native"), std::string::npos);
+  EXPECT_NE(t.find("1.00"), std::string::npos);  // the baseline against itself
+  EXPECT_NE(t.find("n/a"), std::string::npos);   // reflector has no one-way
+}
+
+TEST(Sockperf, ParsesFullRttOutput) {
+  const std::string out =
+      "sockperf: == version #3.7-no.git ==\n"
+      "sockperf: [Valid Duration] RunTime=2.990 sec; SentMessages=119284; ReceivedMessages=119284\n"
+      "sockperf: ====> avg-rtt=25.116 (std-dev=4.529, mean-ad=1.447)\n"
+      "sockperf: Summary: Round trip is 25.116 usec\n"
+      "sockperf: Total 96665 observations; each percentile contains 966.65 observations\n"
+      "sockperf: ---> <MAX> observation = 2292.010\n"
+      "sockperf: ---> percentile 99.999 = 1073.425\n"
+      "sockperf: ---> percentile 99.000 =   66.100\n"
+      "sockperf: ---> percentile 50.000 =   24.600\n"
+      "sockperf: ---> <MIN> observation =   21.946\n";
+  const SockperfResult r = parse_sockperf_output(out);
+  EXPECT_TRUE(r.ran);
+  EXPECT_EQ(r.observations, 96665u);
+  EXPECT_DOUBLE_EQ(*r.percentile("50.000"), 24.6);
+  EXPECT_DOUBLE_EQ(*r.percentile("MAX"), 2292.01);
+  EXPECT_DOUBLE_EQ(*r.percentile("MIN"), 21.946);
+  EXPECT_DOUBLE_EQ(r.avg_rtt_us, 25.116);
+  EXPECT_FALSE(parse_sockperf_output("garbage").ran);
+}

@@ -1,0 +1,189 @@
+// trace/: symbolizer, hist printer, copy-site attribution, capability JSON shape. Inputs are
+// either read from this machine (/proc/kallsyms, the probes) or constructed in the test.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "trace/capabilities.hpp"
+#include "trace/copy_sites.hpp"
+#include "trace/hist_format.hpp"
+#include "trace/kallsyms.hpp"
+
+using namespace copylab::trace;
+
+namespace {
+
+// The first two text symbols of /proc/kallsyms with distinct addresses, read independently of
+// KernelSymbols.
+struct Pair {
+  std::uint64_t addr = 0, next = 0;
+  std::string name;
+};
+
+Pair find_symbol_pair(const std::string& wanted) {
+  std::ifstream in("/proc/kallsyms");
+  std::string line;
+  Pair p;
+  std::vector<std::pair<std::uint64_t, std::string>> text;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string a, t, n;
+    if (!(ls >> a >> t >> n) || (t != "t" && t != "T")) continue;
+    text.emplace_back(std::stoull(a, nullptr, 16), n);
+  }
+  std::sort(text.begin(), text.end());
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i].second != wanted) continue;
+    p.addr = text[i].first;
+    p.name = wanted;
+    for (std::size_t j = i + 1; j < text.size(); ++j) {
+      if (text[j].first != p.addr) {
+        p.next = text[j].first;
+        break;
+      }
+    }
+    break;
+  }
+  return p;
+}
+
+TEST(KernelSymbols, ResolvesAKnownAddressFromKallsyms) {
+  if (::geteuid() != 0) GTEST_SKIP() << "kallsyms addresses need root";
+  const KernelSymbols syms = KernelSymbols::load();
+  const Pair p = find_symbol_pair("udp_sendmsg");
+  ASSERT_NE(p.addr, 0U) << "udp_sendmsg not in /proc/kallsyms";
+  ASSERT_GT(p.next, p.addr + 0x10);
+  const auto r = syms.resolve(p.addr + 0x10);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->name, "udp_sendmsg");
+  EXPECT_EQ(r->offset, 0x10U);
+  EXPECT_EQ(r->size, p.next - p.addr);
+  std::ostringstream want;
+  want << "udp_sendmsg+0x10/0x" << std::hex << (p.next - p.addr);
+  EXPECT_EQ(syms.format(p.addr + 0x10), want.str());
+  EXPECT_EQ(syms.address_of("udp_sendmsg"), p.addr);
+  EXPECT_EQ(syms.format(1), "0x1");  // below every symbol: left as a number
+}
+
+StackHistogram sample_hist() {
+  StackHistogram h;
+  h.event = "net:netif_receive_skb";
+  h.source = "test";
+  h.scope = "constructed";
+  h.entries.push_back({{"__netif_receive_skb_one_core+0x3c/0xa0", "process_backlog+0x85/0x120",
+                        "__dev_queue_xmit+0x28b/0xd90", "ip_finish_output2+0x2a1/0x570",
+                        "udp_sendmsg+0xb7e/0xf20"},
+                       48, 10784});
+  h.entries.push_back({{"__netif_receive_skb_one_core+0x3c/0xa0", "__dev_direct_xmit+0x152/0x210",
+                        "__xsk_generic_xmit+0x3e4/0x710", "xsk_sendmsg+0x12f/0x1f0"},
+                       40, 3160});
+  h.sort();
+  return h;
+}
+
+TEST(HistFormat, PrintsFtraceHistLayout) {
+  const std::string text = format_hist(sample_hist());
+  const std::string expected_body =
+      "{ common_stacktrace:\n"
+      "         __netif_receive_skb_one_core+0x3c/0xa0\n"
+      "         __dev_direct_xmit+0x152/0x210\n"
+      "         __xsk_generic_xmit+0x3e4/0x710\n"
+      "         xsk_sendmsg+0x12f/0x1f0\n"
+      "} hitcount:         40  len:       3160\n"
+      "{ common_stacktrace:\n"
+      "         __netif_receive_skb_one_core+0x3c/0xa0\n"
+      "         process_backlog+0x85/0x120\n"
+      "         __dev_queue_xmit+0x28b/0xd90\n"
+      "         ip_finish_output2+0x2a1/0x570\n"
+      "         udp_sendmsg+0xb7e/0xf20\n"
+      "} hitcount:         48  len:      10784\n"
+      "\n"
+      "Totals:\n"
+      "    Hits: 88\n"
+      "    Entries: 2\n"
+      "    Dropped: 0\n";
+  ASSERT_NE(text.find(expected_body), std::string::npos) << text;
+  EXPECT_EQ(text.rfind("# event histogram", 0), 0U);
+  EXPECT_NE(text.find("hist:keys=common_stacktrace:vals=hitcount,len"), std::string::npos);
+}
+
+TEST(HistFormat, NoLenColumnWhenTheEventHasNone) {
+  StackHistogram h = sample_hist();
+  h.has_len = false;
+  const std::string text = format_hist(h);
+  EXPECT_EQ(text.find("len:"), std::string::npos);
+  EXPECT_NE(text.find("} hitcount:         40\n"), std::string::npos);
+}
+
+TEST(HistFormat, ChainMatchesFunctionsInOrder) {
+  const StackHistogram h = sample_hist();
+  EXPECT_TRUE(hist_has_chain(h, {"__dev_queue_xmit", "udp_sendmsg"}));
+  EXPECT_TRUE(hist_has_chain(h, {"xsk_sendmsg"}));
+  EXPECT_FALSE(hist_has_chain(h, {"udp_sendmsg", "__dev_queue_xmit"}));  // wrong order
+  EXPECT_FALSE(hist_has_chain(h, {"__dev_direct_xmit", "udp_sendmsg"}));  // different stacks
+  EXPECT_EQ(frame_function("udp_sendmsg+0xb7e/0xf20"), "udp_sendmsg");
+}
+
+TEST(CopySites, AttributesStacksToCopyRoutinesAndCallers) {
+  const std::vector<SampledStack> stacks = {
+      {{"_copy_from_iter", "ip_generic_getfrag", "__ip_append_data", "udp_sendmsg"}, 30},
+      {{"__pi_memcpy", "skb_store_bits", "__xsk_generic_xmit", "xsk_sendmsg"}, 20},
+      {{"__pi_memcpy", "__xsk_rcv", "__xsk_map_redirect", "xdp_do_redirect"}, 10},
+      {{"pvm_irq_enable", "do_syscall_64"}, 40},
+  };
+  const auto sites = attribute_copy_sites(stacks, 100);
+  auto find = [&](const std::string& id) {
+    for (const CopySite& s : sites)
+      if (s.def.id == id) return s;
+    ADD_FAILURE() << "no site " << id;
+    return CopySite{};
+  };
+  EXPECT_EQ(find("copy_from_iter").samples, 30U);
+  EXPECT_DOUBLE_EQ(find("copy_from_iter").share, 0.30);
+  ASSERT_FALSE(find("copy_from_iter").callers.empty());
+  EXPECT_EQ(find("copy_from_iter").callers[0].first, "ip_generic_getfrag");
+  EXPECT_EQ(find("copy_to_iter").samples, 0U);
+  EXPECT_EQ(find("skb_store_bits").samples, 20U);
+  EXPECT_EQ(find("xsk_rcv").samples, 10U);
+  const CopySite memcpy_site = find("memcpy");
+  EXPECT_EQ(memcpy_site.samples, 30U);
+  ASSERT_EQ(memcpy_site.callers.size(), 2U);
+  EXPECT_EQ(memcpy_site.callers[0].first, "skb_store_bits");
+  EXPECT_EQ(memcpy_site.callers[1].first, "__xsk_rcv");
+}
+
+TEST(Capabilities, JsonShape) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the probes load BPF programs: root only";
+  ProbeOptions opts;
+  opts.devices = false;  // no namespaces in a unit test
+  const Capabilities caps = probe_capabilities(opts);
+  const nlohmann::json j = to_json(caps);
+  ASSERT_TRUE(j.contains("capabilities"));
+  for (const char* id : {"bpf", "jit", "btf", "tp_btf", "raw_tp", "fentry", "kprobes", "modules",
+                         "tracefs", "hist_triggers", "bpffs", "lockdown", "perf_cpu_clock",
+                         "af_xdp", "busy_poll"}) {
+    ASSERT_TRUE(j["capabilities"].contains(id)) << id;
+    EXPECT_TRUE(j["capabilities"][id]["ok"].is_boolean()) << id;
+    EXPECT_TRUE(j["capabilities"][id]["evidence"].is_string()) << id;
+    EXPECT_FALSE(j["capabilities"][id]["evidence"].get<std::string>().empty()) << id;
+  }
+  ASSERT_TRUE(j["backends"].is_array());
+  ASSERT_GE(j["backends"].size(), 5U);
+  for (const auto& b : j["backends"]) {
+    EXPECT_TRUE(b["name"].is_string());
+    EXPECT_TRUE(b["available"].is_boolean());
+    EXPECT_TRUE(b["why"].is_string());
+  }
+  EXPECT_TRUE(j["devices"].is_array());
+  EXPECT_TRUE(j["zero_copy"].is_string());
+  // The evidence is the kernel's answer, not a guess: a refused fentry names its errno.
+  if (!caps.has("fentry")) {
+    EXPECT_NE(caps.find("fentry")->evidence.find("("), std::string::npos);
+  }
+}
+
+}  // namespace

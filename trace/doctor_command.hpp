@@ -1,0 +1,13 @@
+// `copylab doctor [--dev IF] [--netns NS] [--json] [--no-device]`: what this kernel allows
+// (each capability probed for real) and which cross-check backends follow.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common/cli.hpp"
+
+namespace copylab {
+
+void register_doctor_command(CLI::App& app, CommonOptions& common);
+
+}  // namespace copylab
