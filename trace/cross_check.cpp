@@ -474,6 +474,91 @@ nlohmann::json to_json(const CrossCheckResult& r) {
           {"copy_sites", to_json(r.copy_sites)}};
 }
 
+namespace {
+std::uint64_t hex_or_number(const nlohmann::json& v) {
+  if (v.is_string()) return std::stoull(v.get<std::string>(), nullptr, 16);
+  return v.get<std::uint64_t>();
+}
+}  // namespace
+
+CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
+  CrossCheckResult r;
+  for (const auto& b : j.value("backends", nlohmann::json::array()))
+    r.backends.push_back({b.at("name"), b.at("active"), b.value("detail", "")});
+  const nlohmann::json& l = j.at("ledger");
+  r.ledger.duration_s = l.value("duration_s", 0.0);
+  if (l.contains("scope")) {
+    const nlohmann::json& sc = l.at("scope");
+    r.ledger.scope.netns_inums = sc.value("netns_inums", std::vector<std::uint32_t>{});
+    r.ledger.scope.pids = sc.value("pids", std::vector<pid_t>{});
+    r.ledger.scope.follow_forks = sc.value("follow_forks", true);
+    r.ledger.scope.ifindexes = sc.value("ifindexes", std::vector<int>{});
+    r.ledger.scope.ports = sc.value("ports", std::vector<std::uint16_t>{});
+  }
+  for (const auto& x : l.at("lines")) {
+    LedgerLine line;
+    line.id = x.at("id");
+    line.what = x.value("what", "");
+    line.tracepoint = x.value("tracepoint", "");
+    line.count = x.at("count");
+    line.bytes = x.value("bytes", std::uint64_t{0});
+    r.ledger.lines.push_back(std::move(line));
+  }
+  for (const auto& f : l.value("skb_frees", nlohmann::json::array()))
+    r.ledger.skb_frees.push_back({f.at("event"), f.value("location", ""), f.at("function"),
+                                  f.value("reason", 0U), f.at("count")});
+  for (const auto& s : l.value("syscalls", nlohmann::json::array()))
+    r.ledger.syscalls.push_back({s.at("tgid"), s.at("id"), s.at("name"), s.at("count")});
+  for (const auto& s : l.value("payload_samples", nlohmann::json::array())) {
+    r.ledger.payload_samples.push_back({s.at("where"), s.at("seq"), hex_or_number(s.at("skb")),
+                                        hex_or_number(s.at("head")), hex_or_number(s.at("data")),
+                                        hex_or_number(s.at("payload")), s.value("len", 0U),
+                                        s.value("ifindex", 0U), s.value("tgid", 0)});
+  }
+  for (const auto& h : j.value("histograms", nlohmann::json::array())) {
+    StackHistogram hist;
+    hist.event = h.at("event");
+    hist.key_name = h.value("key", "common_stacktrace");
+    hist.source = h.value("source", "");
+    hist.scope = h.value("scope", "");
+    hist.dropped = h.value("dropped", std::uint64_t{0});
+    hist.has_len = false;
+    for (const auto& e : h.at("entries")) {
+      HistEntry entry;
+      entry.frames = e.at("frames").get<std::vector<std::string>>();
+      entry.hitcount = e.at("hitcount");
+      if (e.contains("len")) {
+        entry.len = e.at("len");
+        hist.has_len = true;
+      }
+      hist.entries.push_back(std::move(entry));
+    }
+    r.histograms.push_back(std::move(hist));
+  }
+  if (j.contains("copy_sites")) {
+    const nlohmann::json& c = j.at("copy_sites");
+    r.copy_sites.sample_hz = c.value("sample_hz", 0);
+    r.copy_sites.total_samples = c.value("total_samples", std::uint64_t{0});
+    r.copy_sites.kernel_samples = c.value("kernel_samples", std::uint64_t{0});
+    r.copy_sites.machine_kernel_samples = c.value("machine_kernel_samples", std::uint64_t{0});
+    r.copy_sites.user_samples = c.value("user_samples", std::uint64_t{0});
+    r.copy_sites.lost_stacks = c.value("lost_stacks", std::uint64_t{0});
+    r.copy_sites.scope = c.value("scope", "");
+    for (const auto& s : c.value("sites", nlohmann::json::array())) {
+      CopySite site;
+      for (const CopySiteDef& d : copy_site_defs())
+        if (d.id == s.at("id")) site.def = d;
+      site.def.id = s.at("id");
+      site.samples = s.at("samples");
+      site.share = s.at("share");
+      for (const auto& caller : s.value("callers", nlohmann::json::array()))
+        site.callers.emplace_back(caller.at("caller"), caller.at("samples"));
+      r.copy_sites.sites.push_back(std::move(site));
+    }
+  }
+  return r;
+}
+
 std::string format_cross_check(const CrossCheckResult& r) {
   std::string out = "Cross-check backends:\n";
   for (const BackendStatus& b : r.backends)

@@ -8,6 +8,7 @@
 #include "trace/hist_command.hpp"
 
 #include "common/error.hpp"
+#include "common/stop.hpp"
 #include "trace/cross_check.hpp"
 #include "trace/hist_paths.hpp"
 #include "trace/scoped_command.hpp"
@@ -85,6 +86,7 @@ int run_hist_command(const HistOptions& o) {
     if (!out) throw_errno("open", o.json_file, errno, "give a writable --json path");
     out << json.dump(2) << '\n';
   }
+  if (stop_requested()) return 128 + stop_signal();
   return rc;
 }
 

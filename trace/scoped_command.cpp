@@ -31,6 +31,10 @@ ScopedCommand::ScopedCommand(std::vector<std::string> argv) : argv_(std::move(ar
     throw_errno("fork", argv_.front(), err);
   }
   if (pid_ == 0) {
+    // copylab's stop handlers only set a flag: a SIGTERM landing between here and exec would be
+    // swallowed and the command would run on. Default dispositions until exec.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
     ::close(fds[1]);
     char go = 0;
     // EOF without a byte means the parent gave up: do not run the command.
@@ -61,6 +65,7 @@ void ScopedCommand::release() {
 
 int ScopedCommand::wait() {
   bool terminated = false;
+  std::chrono::steady_clock::time_point terminated_at;
   for (;;) {
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
@@ -74,7 +79,11 @@ int ScopedCommand::wait() {
     if (stop_requested() && !terminated) {
       ::kill(pid_, SIGTERM);
       terminated = true;
+      terminated_at = std::chrono::steady_clock::now();
     }
+    // A command that ignores SIGTERM gets SIGKILL after 5 s: copylab must come back.
+    if (terminated && std::chrono::steady_clock::now() - terminated_at > std::chrono::seconds(5))
+      ::kill(pid_, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

@@ -29,6 +29,14 @@ target_compile_definitions(trace_cli_test PRIVATE
   TRACE_CLI_PATH="$<TARGET_FILE:copylab_trace_cli>"
   TRACE_UDP_BURST_PATH="$<TARGET_FILE:trace_udp_burst>")
 add_dependencies(trace_cli_test copylab_trace_cli trace_udp_burst)
+# `hist --path` runs copylab's own sender/receiver binaries (bin dir of copylab_trace_cli).
+target_compile_definitions(trace_cli_test PRIVATE
+  SOCK_SENDER_PATH="${COPYLAB_BIN_DIR}/sock_sender" XDP_SENDER_PATH="${COPYLAB_BIN_DIR}/xdp_sender")
+foreach(tool sock_sender sock_receiver xdp_sender xdp_receiver)
+  if(TARGET ${tool})
+    add_dependencies(trace_cli_test ${tool})
+  endif()
+endforeach()
 gtest_discover_tests(trace_cli_test PROPERTIES LABELS integration DISCOVERY_TIMEOUT 30)
 
 # Not a test: `trace_overhead_bench [reps]` prints the cross-check's throughput cost as JSON.

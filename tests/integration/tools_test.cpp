@@ -178,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"PayloadBelowHeader", "sock_sender", true, {"--dev", "@A", "--size", "8"}, "--size"},
         BadInput{"ImpossibleRate", "sock_sender", true, {"--dev", "@A", "--rate", "-5"}, "--rate"},
         BadInput{"CpuMissing", "sock_receiver", false, {"--dev", "@B", "--cpu", "4096"}, "CPU 4096"},
-        BadInput{"UnknownOption", "xdp_sender", true, {"--no-such-option"}, "no-such-option"}),
+        BadInput{"UnknownOption", "xdp_sender", true, {"--dev", "@A", "--no-such-option"}, "no-such-option"}),
     [](const ::testing::TestParamInfo<BadInput>& row) { return std::string(row.param.name); });
 
 TEST_F(ToolsTest, RefusesToReplaceSomeoneElsesProgram) {

@@ -96,6 +96,59 @@ TEST(HistCommand, ScopesToTheCommandsProcessTree) {
   EXPECT_TRUE(socket_stack) << r.out;
 }
 
+// The frames of every netif_receive_skb stack of run `run` in the hist JSON, one string each.
+std::vector<std::string> receive_stacks(const nlohmann::json& run) {
+  std::vector<std::string> out;
+  for (const auto& h : run["histograms"]) {
+    if (h["event"] != "net:netif_receive_skb") continue;
+    for (const auto& e : h["entries"]) {
+      std::string all;
+      for (const auto& f : e["frames"]) all += f.get<std::string>() + "\n";
+      out.push_back(all);
+    }
+  }
+  return out;
+}
+
+bool any_contains_in_order(const std::vector<std::string>& stacks,
+                           const std::vector<std::string>& chain) {
+  for (const std::string& s : stacks) {
+    std::size_t pos = 0;
+    bool ok = true;
+    for (const std::string& fn : chain) {
+      pos = s.find(fn + "+", pos);
+      if (pos == std::string::npos) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+TEST(HistCommand, PathBothShowsTheSeedsTwoTransmitStacks) {
+  if (::access(SOCK_SENDER_PATH, X_OK) != 0 || ::access(XDP_SENDER_PATH, X_OK) != 0)
+    GTEST_SKIP() << "copylab's sender/receiver binaries are not built";
+  const std::string json_file = temp_path("path.json");
+  const CommandResult r =
+      run_command({kCli, "hist", "--path", "both", "--count", "1000", "--json", json_file});
+  ASSERT_TRUE(r.ok()) << r.err << r.out;
+  std::ifstream in(json_file);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  std::remove(json_file.c_str());
+  ASSERT_EQ(j.size(), 2U);
+  // Socket path: udp_sendmsg → ip_send_skb → __dev_queue_xmit, delivered in the sender's softirq.
+  EXPECT_TRUE(any_contains_in_order(receive_stacks(j[0]), {"process_backlog", "__dev_queue_xmit",
+                                                           "ip_send_skb", "udp_sendmsg"}))
+      << r.out;
+  // AF_XDP generic mode: xsk_sendmsg → __xsk_generic_xmit → __dev_direct_xmit.
+  EXPECT_TRUE(any_contains_in_order(receive_stacks(j[1]), {"process_backlog", "__dev_direct_xmit",
+                                                           "__xsk_generic_xmit", "xsk_sendmsg"}))
+      << r.out;
+  EXPECT_FALSE(any_contains_in_order(receive_stacks(j[1]), {"udp_sendmsg"}));
+}
+
 TEST(HistCommand, RejectsNeitherPathNorCommand) {
   const CommandResult r = run_command({kCli, "hist"});
   EXPECT_EQ(r.exit_code, 2) << r.err;

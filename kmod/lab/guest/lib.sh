@@ -74,10 +74,11 @@ mod_unload() {
   rmmod copyprobe && pass "rmmod copyprobe: clean" || fail "rmmod copyprobe failed"
 }
 mod_reset() { echo reset > /proc/copyprobe; }
-# cp_field SITE FIELD: one field of /proc/copyprobe, e.g. cp_field COPY1 hits.
+# cp_field SITE FIELD: one field of the counters ($CP_FILE: /proc/copyprobe, or a copy of it
+# taken before the module was unloaded), e.g. cp_field COPY1 hits.
 cp_field() {
   awk -v s="site=$1" -v f="$2" '$1 == s { for (i = 2; i <= NF; i++) { n = index($i, "=");
-       if (substr($i, 1, n - 1) == f) print substr($i, n + 1) } }' /proc/copyprobe
+       if (substr($i, 1, n - 1) == f) print substr($i, n + 1) } }' "${CP_FILE:-/proc/copyprobe}"
 }
 # cp_len SITE LEN: how many hits of SITE copied exactly LEN bytes; "unknown" when LEN is not in
 # the site's length table and the table overflowed (then a zero could hide in lens_other).

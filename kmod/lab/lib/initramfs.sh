@@ -43,12 +43,11 @@ lab_pack_initramfs() {
       missing+=("$tool")
     fi
   done
-  # copylab finds its netns scripts and sibling tools by the paths it was built with: mirror them.
-  local src_root
-  src_root=$(cd "$KMOD_DIR/.." && pwd)
+  # copylab's netns scripts (found through COPYLAB_NETNS_DIR, set in /init) and, for anything
+  # that uses the path it was built with, its bin dir mirrored.
   if ((${#found[@]})); then
-    mkdir -p "$root$src_root" "$root$(dirname "$BIN_DIR")"
-    cp -r "$src_root/netns" "$root$src_root/netns" 2>/dev/null || true
+    mkdir -p "$root/opt/copylab/netns" "$root$(dirname "$BIN_DIR")"
+    cp "$KMOD_DIR"/../netns/*.sh "$root/opt/copylab/netns/"
     ln -sfn /opt/copylab/bin "$root$BIN_DIR"
     for tool in bash ethtool flock; do
       command -v $tool >/dev/null && copy_with_libs "$(command -v $tool)" "/usr/bin/$tool" "$root"

@@ -46,7 +46,7 @@ lab_write_report() {
       bpf="bpf-${name}"
       if [[ $name == hist-* ]] && grep -qx "KLAB: SECTION $bpf" "$CONSOLE"; then
         echo "(left: ftrace hist trigger in the guest kernel | right: copylab's BPF histogram, same traffic)"
-        pr -m -t -w 200 <(lab_section "$name") <(lab_section "$bpf")
+        pr -m -t -w 200 <(lab_section "$name" | expand) <(lab_section "$bpf" | expand) | expand
       else
         lab_section "$name"
       fi

@@ -18,7 +18,8 @@ ledger_vs() {
   tp=$(jq -r --arg id "$1" '[.[0].cross_check.ledger.lines[] | select(.id == $id) | .tracepoint] | first // "" | split(" ")[0]' /tmp/bpf_$run.json)
   if [ -z "$tp" ]; then
     fail "copylab's ledger has no line $1"
-  elif jq -r '[.[0].cross_check.backends[] | .detail] | join(" ")' /tmp/bpf_$run.json | grep -q "missing:.*$tp"; then
+  elif jq -r '.[0].cross_check.backends[] | select(.name | test("ledger")) | .detail' /tmp/bpf_$run.json |
+       sed -n 's/.*missing: //p' | tr ',' '\n' | grep -q "^ *$tp "; then
     skip "$run: ledger $1 cannot be measured on $(uname -r): $tp is not in this kernel ($3: $2)"
   else
     check "ledger $1 ($tp) == $3" "$(ledger "$1")" -eq "$2"
@@ -47,6 +48,7 @@ for run in socket native generic; do
   hist_disarm "$key" "$tx_exe" "$tx_comm"
   cat /proc/copyprobe > /tmp/x_counters_$run.txt
   mod_unload
+  CP_FILE=/tmp/x_counters_$run.txt
   section hist-xcheck-$run < /tmp/hist_x_$run.txt
   section bpf-hist-xcheck-$run < /tmp/bpf_$run.txt
   section xcheck-counters-$run < /tmp/x_counters_$run.txt
@@ -61,6 +63,15 @@ for run in socket native generic; do
     continue
   fi
   ftrace_hits=$(hist_hits /tmp/hist_x_$run.txt)
+  # Same stacks: every frame the hist trigger recorded appears in copylab's BPF histogram.
+  frames() { grep -E '^[[:space:]]+[A-Za-z_.0-9]+\+0x' "$1" | awk '{ print $1 }' | sort -u; }
+  frames /tmp/hist_x_$run.txt > /tmp/frames_ftrace.txt
+  frames /tmp/bpf_$run.txt > /tmp/frames_bpf.txt
+  if [ -s /tmp/frames_ftrace.txt ]; then
+    missing_frames=$(grep -vxFf /tmp/frames_bpf.txt /tmp/frames_ftrace.txt | head -n 3 | tr '\n' ' ')
+    [ -z "$missing_frames" ] && pass "copylab's BPF stacks contain every frame of the ftrace hist stacks ($(wc -l < /tmp/frames_ftrace.txt) frames)" ||
+      fail "frames in the ftrace hist but not in copylab's BPF histogram: $missing_frames"
+  fi
   check "copylab BPF netif_receive_skb histogram hits == ftrace hist trigger hits ($ftrace_hits)" "$(bpf_hist_hits)" -eq "${ftrace_hits:-0}"
   ledger_vs copy1_user_to_kernel "$(cp_len COPY1 "$SIZE")" "module COPY1 calls of $SIZE bytes"
   ledger_vs copy4_kernel_to_user "$(cp_len COPY4 "$SIZE")" "module COPY4 calls of $SIZE bytes"
@@ -72,5 +83,6 @@ for run in socket native generic; do
     ledger_vs xdp_redirect_xskmap "$(cp_len XSK_RX "$FRAME")" "module XSK_RX copies of $FRAME bytes"
     check "module XSK_TX copies of $FRAME bytes == frames" "$(cp_len XSK_TX "$FRAME")" -eq "$N"
   fi
+  CP_FILE=
 done
 TAG=
