@@ -76,9 +76,18 @@ nlohmann::json cross_checks(const RunRecord& rec) {
     add(out, "namespace B Udp InDatagrams = 0 (the UDP stack never saw them)", 0,
         at(k, "/b/udp/InDatagrams"), "/proc/net/snmp",
         "frames were redirected to the XSK before the IP stack");
-    add(out, "XDP program redirected = received", received,
+    const auto xsk_dropped = at(rec.receiver, "/counters/xdp_statistics/rx_dropped");
+    add(out, "XDP program redirected = received + XSK rx_dropped",
+        received && xsk_dropped ? std::optional<long long>(*received + *xsk_dropped) : std::nullopt,
         at(rec.receiver, "/counters/steer/redirected"), "steering program per-CPU counters",
         "the BPF program's own count of frames sent to the XSKMAP");
+    add(out, "lost = XSK rx_dropped (fill ring empty / RX ring full)", lost_rx, xsk_dropped,
+        "XDP_STATISTICS", "where the AF_XDP path drops under load");
+    const bool native = rec.receiver.value("mode", nlohmann::json::object()).value("xdp_attach", "") ==
+                        "native";
+    add(out, "veth rx_queue_0_xdp_redirect = received (native XDP only)", received,
+        native ? at(k, "/b/ethtool/rx_queue_0_xdp_redirect") : std::nullopt, "ethtool -S",
+        "veth's driver counter of successful XDP redirects (generic XDP bypasses it)");
   }
   return out;
 }

@@ -127,6 +127,10 @@ nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evide
     }
   }
   notes.push_back(
+      "In paced runs a spinning sender or receiver burns CPU between frames, so their CPU time "
+      "per packet measures the wait policy, not the cost of a frame: read per-packet costs from "
+      "the unpaced runs.");
+  notes.push_back(
       "One-way latency here is measured under the run's own load (queueing included), from the "
       "send timestamp in the payload (CLOCK_MONOTONIC_RAW) to the receiver's loop; for RTT "
       "percentiles per wait mode use copylab latency.");
@@ -168,9 +172,10 @@ int run_compare(const CompareOptions& o) {
                    phase.count, o.payload_size,
                    phase.rate_pps > 0 ? fmt::format(" at {:.0f} frames/s", phase.rate_pps)
                                       : std::string(", as fast as it goes"));
+      set_observer_phase(*observer, phase.name);
       try {
         const RunRecord rec = run_compare_phase(
-            t, pair, phase, o, work.path(), observer ? observer.get() : nullptr,
+            t, pair, phase, o, work.path(), observer.get(),
             [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
         runs.push_back(to_json(rec));
       } catch (const Error&) {
@@ -180,8 +185,7 @@ int run_compare(const CompareOptions& o) {
       }
     }
   }
-  const nlohmann::json evidence_status =
-      observer ? observer->status() : nlohmann::json{{"attached", false}};
+  const nlohmann::json evidence_status = observer->status();
   nlohmann::json doc{{"tool", "copylab compare"},
                      {"topology",
                       {{"ns_a", t.ns_a}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a}, {"dev_b", t.dev_b},
@@ -189,7 +193,7 @@ int run_compare(const CompareOptions& o) {
                      {"payload_size", o.payload_size},
                      {"cross_check", evidence_status},
                      {"runs", runs}};
-  if (observer) doc["copies"] = observer->summarize(runs);
+  doc["copies"] = observer->summarize(runs);
   doc["notes"] = notes_for(runs, evidence_status);
   if (!o.json_file.empty()) {
     std::ofstream f(o.json_file);

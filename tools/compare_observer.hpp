@@ -19,6 +19,9 @@ class CompareObserver : public RunObserver {
   virtual nlohmann::json summarize(const nlohmann::json& runs) = 0;
 };
 
+// Paced runs carry copy-site sampling; unpaced runs only the exact ledger (its cost is lower).
+void set_observer_phase(CompareObserver& observer, const std::string& phase);
+
 // The backend `opts.backend` asks for, as far as this kernel allows; never null.
 std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,
                                                        const TopologyConfig& topo);

@@ -10,10 +10,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -288,6 +290,23 @@ Capability probe_fentry() {
   return {"fentry", "fentry/fexit BPF", true, "fentry/_copy_from_iter loaded and attached"};
 }
 
+namespace {
+
+// perf_event_open of a kprobe PMU event on `func`: 0 or the errno.
+int open_perf_kprobe(__u32 pmu_type, const char* func) {
+  perf_event_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.size = sizeof(attr);
+  attr.type = pmu_type;
+  attr.config1 = reinterpret_cast<__u64>(func);  // kprobe_func
+  const long fd = ::syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return errno;
+  ::close(static_cast<int>(fd));
+  return 0;
+}
+
+}  // namespace
+
 Capability probe_kprobes() {
   const std::string type = read_first_line("/sys/bus/event_source/devices/kprobe/type");
   const std::string tracefs = find_tracefs_mount();
@@ -299,18 +318,35 @@ Capability probe_kprobes() {
                         : events        ? ", but tracefs has kprobe_events"
                                         : " and no kprobe_events in tracefs: CONFIG_KPROBES not set")};
   }
-  perf_event_attr attr;
-  std::memset(&attr, 0, sizeof(attr));
-  attr.size = sizeof(attr);
-  attr.type = static_cast<__u32>(std::stoul(type));
-  static const char kFunc[] = "_copy_from_iter";
-  attr.config1 = reinterpret_cast<__u64>(kFunc);  // kprobe_func
-  const long fd = ::syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-  if (fd < 0)
-    return {"kprobes", "kprobes", false,
-            fmt::format("perf_event_open(kprobe _copy_from_iter): {}", errno_text(errno))};
-  ::close(static_cast<int>(fd));
-  return {"kprobes", "kprobes", true, "kprobe on _copy_from_iter opened (kprobe PMU)"};
+  const auto pmu = static_cast<__u32>(std::stoul(type));
+  // Probe on ordinary, always-traceable functions: EINVAL/ENOENT on one symbol means that symbol
+  // cannot be probed (notrace, inlined, blacklisted), not that kprobes are missing. The copy
+  // routine itself is probed too, for the evidence (it is notrace on some kernels, e.g. 6.1).
+  std::string refused;
+  for (const char* func : {"udp_sendmsg", "__sys_sendto", "ip_finish_output2"}) {
+    const int err = open_perf_kprobe(pmu, func);
+    if (err == 0) {
+      const int copy_err = open_perf_kprobe(pmu, "_copy_from_iter");
+      return {"kprobes", "kprobes", true,
+              fmt::format("kprobe on {} opened (kprobe PMU); _copy_from_iter: {}", func,
+                          copy_err == 0 ? "probe-able"
+                                        : errno_text(copy_err) + " (not probe-able on this kernel)")};
+    }
+    if (err != EINVAL && err != ENOENT)  // EPERM, EACCES, EOPNOTSUPP...: kprobes refused as such
+      return {"kprobes", "kprobes", false,
+              fmt::format("perf_event_open(kprobe {}): {}", func, errno_text(err))};
+    refused += fmt::format("{}{}: {}", refused.empty() ? "" : ", ", func, errno_text(err));
+  }
+  return {"kprobes", "kprobes", false,
+          fmt::format("kprobe PMU present, but no probe could be placed ({})", refused)};
+}
+
+std::string hist_stack_key_for_kernel() {
+  utsname u{};
+  int major = 0, minor = 0;
+  if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2)
+    return "common_stacktrace";
+  return major > 6 || (major == 6 && minor >= 5) ? "common_stacktrace" : "stacktrace";
 }
 
 namespace {
@@ -326,9 +362,12 @@ Capability probe_hist_triggers_at(const std::string& tracefs, std::string* stack
                 fmt::format("'hist:keys=common_pid' in a private instance: {}",
                             errno_text(t.err()))};
     }
-    // Kernels >= 6.5 call the stack key common_stacktrace, older ones stacktrace.
-    for (const char* key : {"common_stacktrace", "stacktrace"}) {
-      TracefsTrigger t(file, std::string("hist:keys=") + key);
+    // Kernels >= 6.5 call the stack key common_stacktrace, older ones stacktrace: the
+    // version's name first, the other one too in case of a backport.
+    const std::string likely = hist_stack_key_for_kernel();
+    const std::string other = likely == "stacktrace" ? "common_stacktrace" : "stacktrace";
+    for (const std::string& key : {likely, other}) {
+      TracefsTrigger t(file, "hist:keys=" + key);
       if (t.active()) {
         if (stack_key) *stack_key = key;
         return {"hist_triggers", "tracefs hist triggers", true,

@@ -48,6 +48,9 @@ Capabilities probe_capabilities(const ProbeOptions& opts);
 Capability probe_fentry();
 Capability probe_kprobes();
 Capability probe_hist_triggers(std::string* stack_key);
+// The hist stack key's name by kernel version (uname), for when no trigger could be probed:
+// "common_stacktrace" from 6.5 on, "stacktrace" before.
+std::string hist_stack_key_for_kernel();
 
 // Which cross-check backends follow from the capabilities.
 struct BackendPlan {

@@ -13,6 +13,7 @@ const char* to_string(Measured m) noexcept {
     case Measured::kExactTracepoint: return "exact count (tracepoint)";
     case Measured::kSampled: return "sampled (stack profile)";
     case Measured::kExactCopyFunction: return "exact at the copy function";
+    case Measured::kUnavailable: return "not measurable on this kernel";
   }
   return "?";
 }
@@ -27,6 +28,17 @@ std::uint64_t CopyLedger::bytes(std::string_view id) const {
   for (const LedgerLine& l : lines)
     if (l.id == id) return l.bytes;
   return 0;
+}
+
+const LedgerLine* CopyLedger::line(std::string_view id) const {
+  for (const LedgerLine& l : lines)
+    if (l.id == id) return &l;
+  return nullptr;
+}
+
+bool CopyLedger::available(std::string_view id) const {
+  const LedgerLine* l = line(id);
+  return l && l->available();
 }
 
 std::uint64_t CopyLedger::frees_in(std::string_view event, std::string_view function) const {
@@ -85,12 +97,19 @@ std::string syscall_name(std::uint32_t id) {
 nlohmann::json to_json(const CopyLedger& l) {
   nlohmann::json lines = nlohmann::json::array();
   for (const LedgerLine& x : l.lines) {
-    lines.push_back({{"id", x.id},
-                     {"what", x.what},
-                     {"tracepoint", x.tracepoint},
-                     {"count", x.count},
-                     {"bytes", x.bytes},
-                     {"measured", to_string(x.measured)}});
+    nlohmann::json j = {{"id", x.id},
+                        {"what", x.what},
+                        {"tracepoint", x.tracepoint},
+                        {"count", x.count},
+                        {"bytes", x.bytes},
+                        {"measured", to_string(x.measured)}};
+    if (!x.available()) {
+      // null, not 0: nothing was measured.
+      j["count"] = nullptr;
+      j["bytes"] = nullptr;
+      j["unavailable"] = x.unavailable;
+    }
+    lines.push_back(std::move(j));
   }
   nlohmann::json frees = nlohmann::json::array();
   for (const SkbFreeSite& f : l.skb_frees) {
@@ -119,6 +138,7 @@ nlohmann::json to_json(const CopyLedger& l) {
           {"duration_s", l.duration_s},
           {"lines", std::move(lines)},
           {"skb_frees", std::move(frees)},
+          {"skb_location_gap", l.skb_location_gap},
           {"syscalls", std::move(sys)},
           {"syscalls_total", l.syscalls_total()},
           {"payload_samples", std::move(samples)}};
@@ -130,9 +150,16 @@ std::string format_ledger(const CopyLedger& l) {
   out += fmt::format("  {:<22} {:>10} {:>12}  {:<26} {}\n", "line", "count", "bytes", "measured",
                      "marker");
   for (const LedgerLine& x : l.lines) {
-    out += fmt::format("  {:<22} {:>10} {:>12}  {:<26} {}\n", x.id, x.count, x.bytes,
-                       to_string(x.measured), x.tracepoint);
+    if (x.available()) {
+      out += fmt::format("  {:<22} {:>10} {:>12}  {:<26} {}\n", x.id, x.count, x.bytes,
+                         to_string(x.measured), x.tracepoint);
+    } else {
+      out += fmt::format("  {:<22} {:>10} {:>12}  {}: {}\n", x.id, "-", "-",
+                         to_string(x.measured), x.unavailable);
+    }
   }
+  if (!l.skb_location_gap.empty())
+    out += fmt::format("  skb free locations incomplete: {}\n", l.skb_location_gap);
   if (!l.skb_frees.empty()) {
     out += "  skb frees by location (exact count, tracepoint):\n";
     for (const SkbFreeSite& f : l.skb_frees) {

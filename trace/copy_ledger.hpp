@@ -19,6 +19,7 @@ enum class Measured {
   kExactTracepoint,    // every event counted in the kernel at a tracepoint
   kSampled,            // cpu-clock stack samples: where time goes, not how often
   kExactCopyFunction,  // counted at the copy function itself (kprobe/fentry backend)
+  kUnavailable,        // this kernel lacks the marker: nothing was measured (not a zero)
 };
 const char* to_string(Measured m) noexcept;
 
@@ -49,6 +50,9 @@ struct LedgerLine {
   std::uint64_t count = 0;
   std::uint64_t bytes = 0;
   Measured measured = Measured::kExactTracepoint;
+  std::string unavailable;  // kUnavailable: why ("tracepoint sock:sock_send_length missing ...")
+
+  bool available() const noexcept { return measured != Measured::kUnavailable; }
 };
 
 // skb:consume_skb / skb:kfree_skb by the kernel function that freed the skb.
@@ -84,10 +88,16 @@ struct CopyLedger {
   std::vector<SkbFreeSite> skb_frees;
   std::vector<SyscallCount> syscalls;
   std::vector<PayloadSample> payload_samples;
+  // Non-empty when this kernel's skb:consume_skb / skb:kfree_skb cannot say where skbs were
+  // freed (e.g. consume_skb has no location argument before 6.3): skb_frees is then incomplete.
+  std::string skb_location_gap;
 
-  // 0 when the line is absent.
+  // 0 when the line is absent or not measurable (check available() first).
   std::uint64_t count(std::string_view id) const;
   std::uint64_t bytes(std::string_view id) const;
+  // False when the line is absent or this kernel cannot measure it.
+  bool available(std::string_view id) const;
+  const LedgerLine* line(std::string_view id) const;
   // consume_skb/kfree_skb events freed in `function`.
   std::uint64_t frees_in(std::string_view event, std::string_view function) const;
   std::uint64_t syscalls_total() const;

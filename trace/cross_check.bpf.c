@@ -423,26 +423,46 @@ int BPF_PROG(cl_xdp_redirect, const struct net_device *dev, const struct bpf_pro
   return 0;
 }
 
+/* The skb-free tracepoints changed their arguments over time (consume_skb got `location` in 6.3,
+ * kfree_skb `reason` in 5.17): reading an argument the kernel's tracepoint lacks fails the
+ * verifier, so each has variants and the C++ side autoloads the one this kernel's BTF matches. */
+static __always_inline void count_skb_free(const struct sk_buff *skb, __u32 ev, void *location,
+                                           __u32 reason)
+{
+  if (!skb_in_scope(skb))
+    return;
+  count_event(ev, BPF_CORE_READ(skb, len));
+  if (!location)
+    return; /* the kernel's tracepoint has no location: counted, not attributed */
+  struct cl_location_key key = {.location = (__u64)location, .event = ev, .reason = reason};
+  add_u64(&skb_locations, &key, 1);
+}
+
 SEC("tp_btf/consume_skb")
 int BPF_PROG(cl_consume_skb, struct sk_buff *skb, void *location)
 {
-  if (!skb_in_scope(skb))
-    return 0;
-  count_event(CL_EV_CONSUME_SKB, BPF_CORE_READ(skb, len));
-  struct cl_location_key key = {.location = (__u64)location, .event = CL_EV_CONSUME_SKB};
-  add_u64(&skb_locations, &key, 1);
+  count_skb_free(skb, CL_EV_CONSUME_SKB, location, 0);
+  return 0;
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(cl_consume_skb_noloc, struct sk_buff *skb)
+{
+  count_skb_free(skb, CL_EV_CONSUME_SKB, NULL, 0);
   return 0;
 }
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(cl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-  if (!skb_in_scope(skb))
-    return 0;
-  count_event(CL_EV_KFREE_SKB, BPF_CORE_READ(skb, len));
-  struct cl_location_key key = {
-      .location = (__u64)location, .event = CL_EV_KFREE_SKB, .reason = (__u32)reason};
-  add_u64(&skb_locations, &key, 1);
+  count_skb_free(skb, CL_EV_KFREE_SKB, location, (__u32)reason);
+  return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(cl_kfree_skb_noreason, struct sk_buff *skb, void *location)
+{
+  count_skb_free(skb, CL_EV_KFREE_SKB, location, 0);
   return 0;
 }
 

@@ -37,28 +37,56 @@ struct BtfDeleter {
 
 constexpr int kMaxStackDepth = 127;
 
-// Each tp_btf program and the kernel tracepoint it needs.
+// Each tp_btf program, the kernel tracepoint it needs and how many of the tracepoint's
+// arguments it reads (the verifier rejects a read past the kernel's prototype). Variants of one
+// tracepoint are listed richest first; the first one this kernel's prototype satisfies is loaded.
 struct ProgSpec {
   bpf_program* prog;
   const char* tracepoint;  // kernel name (btf_trace_<name> must exist)
   const char* group;       // for reports
-  bool histogram_only;
+  int args;                // tracepoint arguments the program reads
+  const char* lacks;       // what a poorer variant cannot record ("" = nothing)
 };
 
 std::vector<ProgSpec> prog_specs(cross_check& s) {
   return {
-      {s.progs.cl_fork, "sched_process_fork", "sched", false},
-      {s.progs.cl_exit, "sched_process_exit", "sched", false},
-      {s.progs.cl_send_length, "sock_send_length", "sock", false},
-      {s.progs.cl_recv_length, "sock_recv_length", "sock", false},
-      {s.progs.cl_sys_enter, "sys_enter", "raw_syscalls", false},
-      {s.progs.cl_dev_queue, "net_dev_queue", "net", false},
-      {s.progs.cl_dev_start_xmit, "net_dev_start_xmit", "net", false},
-      {s.progs.cl_netif_receive_skb, "netif_receive_skb", "net", false},
-      {s.progs.cl_xdp_redirect, "xdp_redirect", "xdp", false},
-      {s.progs.cl_consume_skb, "consume_skb", "skb", false},
-      {s.progs.cl_kfree_skb, "kfree_skb", "skb", false},
+      {s.progs.cl_fork, "sched_process_fork", "sched", 2, ""},
+      {s.progs.cl_exit, "sched_process_exit", "sched", 1, ""},
+      {s.progs.cl_send_length, "sock_send_length", "sock", 3, ""},
+      {s.progs.cl_recv_length, "sock_recv_length", "sock", 3, ""},
+      {s.progs.cl_sys_enter, "sys_enter", "raw_syscalls", 2, ""},
+      {s.progs.cl_dev_queue, "net_dev_queue", "net", 1, ""},
+      {s.progs.cl_dev_start_xmit, "net_dev_start_xmit", "net", 2, ""},
+      {s.progs.cl_netif_receive_skb, "netif_receive_skb", "net", 1, ""},
+      {s.progs.cl_xdp_redirect, "xdp_redirect", "xdp", 7, ""},
+      {s.progs.cl_consume_skb, "consume_skb", "skb", 2, ""},
+      {s.progs.cl_consume_skb_noloc, "consume_skb", "skb", 1,
+       "skb:consume_skb has no location argument on this kernel (added in 6.3): consume_skb is "
+       "counted, but where skbs were freed is not recorded"},
+      {s.progs.cl_kfree_skb, "kfree_skb", "skb", 3, ""},
+      {s.progs.cl_kfree_skb_noreason, "kfree_skb", "skb", 2,
+       "skb:kfree_skb has no drop reason on this kernel (added in 5.17): reasons read 0"},
   };
+}
+
+// Kernels that lack a tracepoint copylab uses: when it appeared upstream, for the report.
+const char* added_in(std::string_view tracepoint) {
+  if (tracepoint == "sock_send_length" || tracepoint == "sock_recv_length") return "added in 6.3";
+  return "not in this kernel";
+}
+
+// Arguments of the kernel's tracepoint `name` from its BTF (btf_trace_<name> is a typedef of a
+// pointer to a func proto whose first parameter is the tracepoint's private data); -1 when this
+// kernel has no such tracepoint.
+int tracepoint_args(const btf* vmlinux, const char* name) {
+  const std::string type = std::string("btf_trace_") + name;
+  const int id = btf__find_by_name_kind(vmlinux, type.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return -1;
+  const btf_type* t = btf__type_by_id(vmlinux, static_cast<__u32>(id));
+  if (t) t = btf__type_by_id(vmlinux, t->type);                       // the pointer
+  if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux, t->type);      // the func proto
+  if (!t || !btf_is_func_proto(t)) return 0;  // unknown shape: the tracepoint exists
+  return std::max(0, static_cast<int>(btf_vlen(t)) - 1);
 }
 
 // Frames the tracing machinery adds above the traced kernel function (BPF trampolines, the
@@ -138,6 +166,9 @@ struct CrossCheck::Impl {
   std::chrono::steady_clock::time_point started;
   std::vector<BackendStatus> backends;
   std::vector<std::string> attached, missing;
+  std::map<std::string, std::string> unavailable;  // "sock:sock_send_length" -> why
+  std::vector<std::pair<std::string, std::string>> gaps;  // tracepoint -> what its variant lacks
+  std::string hist_key;  // the kernel's name of the stack key
 
   void detach() noexcept {
     if (sampler) sampler->stop();
@@ -174,16 +205,33 @@ void CrossCheck::start(const ScopeSpec& scope) {
   s.rodata->hist_enabled = opts_.histograms;
   s.rodata->payload_samples_enabled = opts_.payload_samples;
 
-  // Load only the programs whose tracepoint this kernel has; say which are missing.
+  // Load only the programs whose tracepoint this kernel has, in the variant its prototype
+  // allows; say which are missing (and which ledger lines that makes unmeasurable).
   std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
   if (!vmlinux)
     throw_errno("load kernel BTF", "/sys/kernel/btf/vmlinux", errno,
                 "the cross-check needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  std::map<std::string, bool> chosen;  // tracepoint -> a variant is loaded
   for (const ProgSpec& p : prog_specs(s)) {
-    const std::string type = std::string("btf_trace_") + p.tracepoint;
-    if (btf__find_by_name_kind(vmlinux.get(), type.c_str(), BTF_KIND_TYPEDEF) < 0) {
-      bpf_program__set_autoload(p.prog, false);
-      impl->missing.push_back(fmt::format("{}:{} (not in this kernel)", p.group, p.tracepoint));
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    const int have = tracepoint_args(vmlinux.get(), p.tracepoint);
+    const bool fits = have >= p.args && !chosen[p.tracepoint];
+    bpf_program__set_autoload(p.prog, fits);
+    if (fits) {
+      chosen[p.tracepoint] = true;
+      if (*p.lacks) impl->gaps.emplace_back(p.tracepoint, p.lacks);
+    } else if (have < 0 && !impl->unavailable.count(name)) {
+      impl->unavailable[name] = fmt::format("tracepoint {} missing ({})", name, added_in(p.tracepoint));
+      impl->missing.push_back(fmt::format("{} ({})", name, added_in(p.tracepoint)));
+    }
+  }
+  for (const ProgSpec& p : prog_specs(s)) {
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    if (!chosen[p.tracepoint] && !impl->unavailable.count(name)) {
+      impl->unavailable[name] = fmt::format(
+          "tracepoint {} has {} arguments here, fewer than copylab reads", name,
+          tracepoint_args(vmlinux.get(), p.tracepoint));
+      impl->missing.push_back(fmt::format("{} (unexpected prototype)", name));
     }
   }
   if (!opts_.sampling) bpf_program__set_autoload(s.progs.cl_sample, false);
@@ -212,8 +260,9 @@ void CrossCheck::start(const ScopeSpec& scope) {
     if (!bpf_program__autoload(p.prog)) continue;
     bpf_link* link = bpf_program__attach(p.prog);
     if (!link) {
-      impl->missing.push_back(
-          fmt::format("{}:{} (attach: {})", p.group, p.tracepoint, errno_text(errno)));
+      const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+      impl->missing.push_back(fmt::format("{} (attach: {})", name, errno_text(errno)));
+      impl->unavailable[name] = fmt::format("attaching {} failed: {}", name, errno_text(errno));
       continue;
     }
     impl->links.emplace_back(link);
@@ -233,12 +282,15 @@ void CrossCheck::start(const ScopeSpec& scope) {
       {"tracepoint ledger (BPF tp_btf)", true,
        "exact counts at " + attached_list +
            (impl->missing.empty() ? "" : fmt::format("; missing: {}", fmt::join(impl->missing, ", ")))});
+  for (const auto& [tp, lacks] : impl->gaps)
+    impl->backends.push_back({"ledger gap at skb:" + tp, false, lacks});
   impl->backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts_.histograms,
                             opts_.histograms ? "kernel stacks at net:netif_receive_skb, "
                                                "net:net_dev_start_xmit, xdp:xdp_redirect"
                                              : "switched off"});
   std::string hist_key;
   const Capability hist = probe_hist_triggers(&hist_key);
+  impl->hist_key = hist_key.empty() ? hist_stack_key_for_kernel() : hist_key;
   impl->backends.push_back({"tracefs hist trigger", false,
                             hist.ok ? "available (" + hist_key + "); copylab's BPF histogram used"
                                     : "not available: " + hist.evidence});
@@ -288,9 +340,13 @@ std::vector<std::uint64_t> read_stack(int fd, std::int32_t id) {
   return out;
 }
 
-CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbols* syms) {
+CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbols* syms,
+                       const std::map<std::string, std::string>& unavailable,
+                       const std::vector<std::pair<std::string, std::string>>& gaps) {
   CopyLedger ledger;
   ledger.scope = scope;
+  for (const auto& [tp, lacks] : gaps)
+    if (tp == "consume_skb") ledger.skb_location_gap = lacks;
   const int ncpu = libbpf_num_possible_cpus();
   std::vector<cl_counter> percpu(static_cast<std::size_t>(std::max(ncpu, 1)));
   const int fd = bpf_map__fd(s.maps.ledger);
@@ -306,9 +362,16 @@ CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbo
     return sum;
   };
   for (const LineDef& d : kLineDefs) {
+    const std::string_view marker(d.tracepoint);
+    const auto gone = unavailable.find(std::string(marker.substr(0, marker.find(' '))));
+    if (gone != unavailable.end()) {
+      ledger.lines.push_back(
+          {std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kUnavailable, gone->second});
+      continue;
+    }
     const cl_counter c = total(d.ev);
     ledger.lines.push_back(
-        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint});
+        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint, ""});
   }
 
   for (const auto& [key, count] :
@@ -357,12 +420,14 @@ CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbo
 }
 
 std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& scope,
-                                            const KernelSymbols* syms, std::uint64_t dropped) {
+                                            const KernelSymbols* syms, std::uint64_t dropped,
+                                            const std::string& key_name) {
   static const char* kEvents[CL_HIST_COUNT] = {"net:netif_receive_skb", "net:net_dev_start_xmit",
                                                "xdp:xdp_redirect"};
   std::vector<StackHistogram> hists(CL_HIST_COUNT);
   for (int i = 0; i < CL_HIST_COUNT; ++i) {
     hists[static_cast<std::size_t>(i)].event = kEvents[i];
+    hists[static_cast<std::size_t>(i)].key_name = key_name;
     hists[static_cast<std::size_t>(i)].has_len = i != CL_HIST_XDP_REDIRECT;
     hists[static_cast<std::size_t>(i)].source = "BPF tp_btf + bpf_get_stackid";
     hists[static_cast<std::size_t>(i)].scope = scope.describe();
@@ -440,7 +505,7 @@ CrossCheckResult CrossCheck::stop() {
   cross_check& s = *impl->skel;
 
   CrossCheckResult r;
-  r.ledger = read_ledger(s, impl->scope, sp);
+  r.ledger = read_ledger(s, impl->scope, sp, impl->unavailable, impl->gaps);
   r.ledger.duration_s = secs;
 
   const int ncpu = libbpf_num_possible_cpus();
@@ -453,7 +518,7 @@ CrossCheckResult CrossCheck::stop() {
     return n;
   };
   const std::uint64_t stack_errs = total(CL_EV_STACK_ERR);
-  if (opts_.histograms) r.histograms = read_histograms(s, impl->scope, sp, stack_errs);
+  if (opts_.histograms) r.histograms = read_histograms(s, impl->scope, sp, stack_errs, impl->hist_key);
   if ((impl->sampler && impl->sampler->active()) || total(CL_EV_SAMPLES) > 0) {
     r.copy_sites = read_copy_sites(s, sp, opts_.sample_hz, total(CL_EV_SAMPLES),
                                    total(CL_EV_SAMPLES_USER), stack_errs, impl->scope);
@@ -500,10 +565,16 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
     line.id = x.at("id");
     line.what = x.value("what", "");
     line.tracepoint = x.value("tracepoint", "");
-    line.count = x.at("count");
-    line.bytes = x.value("bytes", std::uint64_t{0});
+    if (x.at("count").is_null()) {
+      line.measured = Measured::kUnavailable;
+      line.unavailable = x.value("unavailable", std::string("not measured"));
+    } else {
+      line.count = x.at("count");
+      if (x.contains("bytes") && x.at("bytes").is_number()) line.bytes = x.at("bytes");
+    }
     r.ledger.lines.push_back(std::move(line));
   }
+  r.ledger.skb_location_gap = l.value("skb_location_gap", std::string());
   for (const auto& f : l.value("skb_frees", nlohmann::json::array()))
     r.ledger.skb_frees.push_back({f.at("event"), f.value("location", ""), f.at("function"),
                                   f.value("reason", 0U), f.at("count")});

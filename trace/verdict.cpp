@@ -34,6 +34,9 @@ std::string sampled_text(const CrossCheckResult& r, const std::string& id, const
 // A user<->kernel copy measured exactly at its tracepoint, with the sampled copy routine beside.
 VerdictCell user_copy_cell(const CrossCheckResult& r, std::string_view line, std::uint64_t packets,
                            const std::string& site, const char* fn, const char* tracepoint) {
+  if (const LedgerLine* l = r.ledger.line(line); l && !l->available())
+    return {std::nullopt, to_string(Measured::kUnavailable),
+            fmt::format("{}; {}", l->unavailable, sampled_text(r, site, fn))};
   const std::uint64_t n = r.ledger.count(line);
   return {per(n, packets), kExact,
           fmt::format("{} x {} for {} packets ({} bytes); {}", n, tracepoint, packets,
@@ -123,13 +126,22 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
   if (generic) {
     headroom.af_xdp = {std::nullopt, kSampled,
                        sampled_text(x, "pskb_expand_head", "pskb_expand_head") +
-                           fmt::format("; {} skbs freed in xdp_do_generic_redirect (exact)",
-                                       x.ledger.frees_in("consume_skb", "xdp_do_generic_redirect"))};
+                           (x.ledger.skb_location_gap.empty()
+                                ? fmt::format("; {} skbs freed in xdp_do_generic_redirect (exact)",
+                                              x.ledger.frees_in("consume_skb",
+                                                                "xdp_do_generic_redirect"))
+                                : "; " + x.ledger.skb_location_gap)};
   } else {
     const std::uint64_t cow = x.ledger.frees_in("consume_skb", "skb_pp_cow_data");
-    headroom.af_xdp = {per(cow, af_xdp.received), "exact count (consume_skb location)",
-                       fmt::format("{} skbs consumed in skb_pp_cow_data after the copy; {}", cow,
-                                   sampled_text(x, "skb_pp_cow_data", "skb_pp_cow_data"))};
+    if (!x.ledger.skb_location_gap.empty()) {
+      headroom.af_xdp = {std::nullopt, kSampled,
+                         fmt::format("{}; {}", x.ledger.skb_location_gap,
+                                     sampled_text(x, "skb_pp_cow_data", "skb_pp_cow_data"))};
+    } else {
+      headroom.af_xdp = {per(cow, af_xdp.received), "exact count (consume_skb location)",
+                         fmt::format("{} skbs consumed in skb_pp_cow_data after the copy; {}", cow,
+                                     sampled_text(x, "skb_pp_cow_data", "skb_pp_cow_data"))};
+    }
   }
   headroom.verdict = "added (XDP on veth)";
 

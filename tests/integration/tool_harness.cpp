@@ -59,11 +59,13 @@ nlohmann::json read_json(const std::string& path) {
 }  // namespace
 
 ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std::string> args,
-                 std::chrono::seconds timeout) {
+                 std::chrono::seconds timeout, bool json_file) {
   const std::string log = temp_path(tool + ".log");
   const std::string json = temp_path(tool + ".json");
-  args.push_back("--json-file");
-  args.push_back(json);
+  if (json_file) {
+    args.push_back("--json-file");
+    args.push_back(json);
+  }
   ChildProcess p = ChildProcess::start(tool_argv(ns, tool, args), log);
   ToolRun r;
   const auto rc = p.wait_for(timeout);

@@ -27,8 +27,9 @@ std::string bin(const std::string& tool);
 std::vector<std::string> tool_argv(const std::string& ns, const std::string& tool,
                                    const std::vector<std::string>& args);
 // Runs to completion (bounded by `timeout`); a run that times out is killed and fails the test.
+// `json_file`: append --json-file (the sender/receiver tools) and read it back.
 ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std::string> args,
-                 std::chrono::seconds timeout = std::chrono::seconds(60));
+                 std::chrono::seconds timeout = std::chrono::seconds(60), bool json_file = true);
 // Starts a tool in the background with --ready-file and --json-file and waits until it is ready.
 struct BackgroundTool {
   ChildProcess process;
