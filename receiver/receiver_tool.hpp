@@ -2,7 +2,7 @@
 // receiver loop with per-second stats, summary and JSON.
 #pragma once
 
-#include "sender/sender_tool.hpp"  // DatapathBinding
+#include "traffic/tool_main.hpp"
 
 namespace copylab {
 

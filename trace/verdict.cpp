@@ -97,9 +97,12 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
   tx_copy.socket = {0.0, kSampled, sampled_text(s, "skb_store_bits", "skb_store_bits")};
   // No tracepoint sits at this copy: its evidence is sampled, so no per-packet number is shown.
   tx_copy.af_xdp = {std::nullopt, kSampled,
-                    fmt::format("{} TX kicks (sock_send_length AF_XDP, exact) for {} frames; {}",
-                                x.ledger.count(ledger_id::kXskTxKick), af_xdp.sent,
-                                sampled_text(x, "skb_store_bits", "skb_store_bits"))};
+                    fmt::format("{} for {} frames; {}",
+                                x.ledger.available(ledger_id::kXskTxKick)
+                                    ? fmt::format("{} TX kicks (sock_send_length AF_XDP, exact)",
+                                                  x.ledger.count(ledger_id::kXskTxKick))
+                                    : std::string("TX kicks not measurable on this kernel"),
+                                af_xdp.sent, sampled_text(x, "skb_store_bits", "skb_store_bits"))};
   tx_copy.verdict = !copy_mode                                ? "none (zero-copy)"
                     : site_samples(x, "skb_store_bits") > 0 ? "added (copy mode; seen in samples)"
                     : x.copy_sites.total_samples == 0       ? "added (copy mode; not sampled)"
@@ -189,6 +192,10 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
         "copies into UMEM on receive (__xsk_rcv).",
         af_xdp.xdp_mode.empty() ? "?" : af_xdp.xdp_mode,
         generic ? "pskb_expand_head" : "skb_pp_cow_data");
+  } else if (!c1.af_xdp.per_packet || !c4.af_xdp.per_packet) {
+    t.summary = "COPY #1/#4 are not measurable on this kernel (its sock:sock_send_length/"
+                "sock_recv_length tracepoints are missing): no verdict on the user<->kernel "
+                "copies; the sampled copy sites and the kernel-side rows still apply.";
   } else {
     t.summary = "The AF_XDP run still shows user<->kernel copies: check that it used AF_XDP on "
                 "both ends (mixed pairs keep one socket side).";

@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "trace/capabilities.hpp"
+#include "trace/copy_ledger.hpp"
 #include "trace/copy_sites.hpp"
+#include "trace/cross_check.hpp"
 #include "trace/hist_format.hpp"
 #include "trace/kallsyms.hpp"
 
@@ -184,6 +186,39 @@ TEST(Capabilities, JsonShape) {
   if (!caps.has("fentry")) {
     EXPECT_NE(caps.find("fentry")->evidence.find("("), std::string::npos);
   }
+}
+
+// A kernel without the marker (6.1 has no sock:sock_send_length) must show "not measurable", never
+// a zero that reads as "no copy": in the table, in JSON (null) and after a JSON round trip.
+TEST(CopyLedger, UnavailableLineIsNotAZero) {
+  CopyLedger l;
+  l.lines.push_back({"copy1_user_to_kernel", "COPY #1", "sock:sock_send_length family=AF_INET ret>0",
+                     0, 0, Measured::kUnavailable,
+                     "tracepoint sock:sock_send_length missing (added in 6.3)"});
+  l.lines.push_back({"net_dev_queue", "queued", "net:net_dev_queue", 7, 700,
+                     Measured::kExactTracepoint, ""});
+  EXPECT_FALSE(l.available("copy1_user_to_kernel"));
+  EXPECT_TRUE(l.available("net_dev_queue"));
+  const std::string text = format_ledger(l);
+  EXPECT_NE(text.find("not measurable on this kernel: tracepoint sock:sock_send_length missing"),
+            std::string::npos)
+      << text;
+  const nlohmann::json j = to_json(l);
+  EXPECT_TRUE(j["lines"][0]["count"].is_null());
+  EXPECT_EQ(j["lines"][1]["count"], 7);
+
+  CrossCheckResult r;
+  r.ledger = l;
+  const CrossCheckResult back = cross_check_result_from_json(to_json(r));
+  ASSERT_EQ(back.ledger.lines.size(), 2U);
+  EXPECT_FALSE(back.ledger.lines[0].available());
+  EXPECT_EQ(back.ledger.lines[0].unavailable, l.lines[0].unavailable);
+  EXPECT_EQ(back.ledger.count("net_dev_queue"), 7U);
+}
+
+TEST(HistFormat, StackKeyNameFollowsTheKernel) {
+  const std::string key = hist_stack_key_for_kernel();
+  EXPECT_TRUE(key == "common_stacktrace" || key == "stacktrace") << key;
 }
 
 }  // namespace
