@@ -5,6 +5,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+
+#include "tests/integration/direction_configs.hpp"
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -55,18 +57,7 @@ AfXdpConfig rx_config(const TopologyConfig& t, XdpMode mode) {
 }
 
 AfXdpConfig tx_config(const TopologyConfig& t) {
-  AfXdpConfig c;
-  c.dev = t.dev_a;
-  c.rx = false;
-  c.tx = true;
-  c.payload_size = kPayload;
-  c.frame.src_mac = t.mac_a;
-  c.frame.dst_mac = t.mac_b;
-  c.frame.src_ip = t.ip_a;
-  c.frame.dst_ip = t.ip_b;
-  c.frame.src_port = 9000;
-  c.frame.dst_port = kPort;
-  return c;
+  return copylab::test::af_xdp_sender_config(t, kPayload, kPort);
 }
 
 XdpAttachment xdp_on(const std::string& ns, const std::string& dev) {

@@ -2,6 +2,8 @@
 // sender thread in namespace A, receiver thread in namespace B, each entered with NetnsScope.
 #include <gtest/gtest.h>
 
+#include "tests/integration/direction_configs.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -32,14 +34,7 @@ constexpr std::uint64_t kDatagrams = 10'000;
 constexpr auto kRunLimit = 20s;  // every loop is bounded by count AND time
 
 SocketConfig sender_config(const TopologyConfig& t, unsigned batch) {
-  SocketConfig c;
-  c.role = SocketRole::kSender;
-  c.dev = t.dev_a;
-  c.src_ip = t.ip_a.str();
-  c.dst_ip = t.ip_b.str();
-  c.batch = batch;
-  c.payload_size = kPayload;
-  return c;
+  return copylab::test::socket_sender_config(t, batch, kPayload);
 }
 
 SocketConfig receiver_config(const TopologyConfig& t, unsigned batch, WaitPolicy wait) {

@@ -1,5 +1,7 @@
 #include "trace_test_support.hpp"
 
+#include "tests/integration/direction_configs.hpp"
+
 #include <bpf/bpf.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@
 namespace copylab::trace::testing {
 
 using namespace std::chrono_literals;
+using copylab::test::af_xdp_sender_config;
+using copylab::test::socket_sender_config;
 
 UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
   constexpr std::size_t kPayload = 64;
@@ -60,14 +64,7 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
   UdpRun run;
   {
     NetnsScope in_a(t.ns_a);
-    SocketConfig c;
-    c.role = SocketRole::kSender;
-    c.dev = t.dev_a;
-    c.src_ip = t.ip_a.str();
-    c.dst_ip = t.ip_b.str();
-    c.batch = batch;
-    c.payload_size = kPayload;
-    SocketDatapath dp(c);
+    SocketDatapath dp(socket_sender_config(t, batch, kPayload));
     std::uint64_t seq = 0;
     t0 = std::chrono::steady_clock::now();
     const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -123,18 +120,7 @@ XskRun run_af_xdp(const TopologyConfig& t, std::uint64_t count, bool native) {
   ready.get_future().wait();
   {
     NetnsScope in_a(t.ns_a);
-    AfXdpConfig c;
-    c.dev = t.dev_a;
-    c.rx = false;
-    c.tx = true;
-    c.payload_size = kPayload;
-    c.frame.src_mac = t.mac_a;
-    c.frame.dst_mac = t.mac_b;
-    c.frame.src_ip = t.ip_a;
-    c.frame.dst_ip = t.ip_b;
-    c.frame.src_port = 9000;
-    c.frame.dst_port = 9999;
-    auto dp = make_af_xdp_datapath(c);
+    auto dp = make_af_xdp_datapath(af_xdp_sender_config(t, kPayload, 9999));
     std::uint64_t seq = 0;
     t0 = std::chrono::steady_clock::now();
     const auto deadline = std::chrono::steady_clock::now() + limit;
