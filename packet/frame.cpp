@@ -34,6 +34,17 @@ void write_checksums(std::uint8_t* f, std::size_t udp_len) noexcept {
 
 }  // namespace
 
+FrameSpec seeds_frame_spec() {
+  FrameSpec s;
+  s.src_mac = parse_mac("00:00:00:00:00:01");
+  s.dst_mac = parse_mac("00:00:00:00:00:02");
+  s.src_ip = parse_ipv4("10.0.0.1");
+  s.dst_ip = parse_ipv4("10.0.0.2");
+  s.src_port = 9000;
+  s.dst_port = 9999;
+  return s;
+}
+
 std::size_t finalize_frame(std::span<std::uint8_t> frame, const FrameSpec& spec,
                            std::size_t payload_len, std::uint16_t ip_id) noexcept {
   std::uint8_t* f = frame.data();

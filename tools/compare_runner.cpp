@@ -18,6 +18,12 @@ namespace {
 
 using Args = std::vector<std::string>;
 
+// How long a phase should take: its pacing, or a conservative 50 kpps when unpaced. Every bound
+// on the run (the receiver's --duration, the harness's waits) is a multiple of it.
+double expected_seconds(const PhaseSpec& phase) {
+  return static_cast<double>(phase.count) / (phase.rate_pps > 0 ? phase.rate_pps : 50'000.0);
+}
+
 Args in_netns(const std::string& ns, const std::string& tool) {
   return {"ip", "netns", "exec", ns, self_bin_dir() + "/" + tool};
 }
@@ -34,9 +40,7 @@ Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpe
              "--json-file", json, "--ready-file", ready});
   if (xdp) append(a, {"--mode", o.xdp_mode});
   // A bound on the whole run even if frames stop arriving before the first one: generous.
-  const double expected_s = phase.rate_pps > 0 ? static_cast<double>(phase.count) / phase.rate_pps
-                                               : static_cast<double>(phase.count) / 50'000.0;
-  append(a, {"--duration", std::to_string(static_cast<int>(expected_s * 3 + 15))});
+  append(a, {"--duration", std::to_string(static_cast<int>(expected_seconds(phase) * 3 + 15))});
   return a;
 }
 
@@ -123,8 +127,7 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   if (observer != nullptr) observer->before_traffic(receiver.pid(), sender.pid());
   std::ofstream(go) << "go\n";
 
-  const double expected_s = phase.rate_pps > 0 ? static_cast<double>(phase.count) / phase.rate_pps
-                                               : static_cast<double>(phase.count) / 50'000.0;
+  const double expected_s = expected_seconds(phase);
   const int tx_rc = wait_child(sender, expected_s * 3 + 30, "sender", progress);
   const int rx_rc = wait_child(receiver, expected_s * 3 + 30, "receiver", progress);
   rec.wall_s = static_cast<double>(now_ns() - start) * 1e-9;

@@ -322,41 +322,36 @@ int BPF_PROG(cl_exit, struct task_struct *p)
 
 /* --- user <-> kernel copies --- */
 
+/* sock_send_length and sock_recv_length classify the same way; only the event ids differ. */
+static __always_inline void count_length(struct sock *sk, int ret, __u32 ev_err, __u32 ev_xdp,
+                                         __u32 ev_inet, __u32 ev_other)
+{
+  if (!sk)
+    return;
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  if (!sock_in_scope(sk, family))
+    return;
+  if (ret < 0)
+    count_event(ev_err, 0);
+  else if (family == CL_AF_XDP)
+    count_event(ev_xdp, (__u64)ret);
+  else if (ret > 0 && (family == CL_AF_INET || family == CL_AF_INET6))
+    count_event(ev_inet, (__u64)ret);
+  else if (ret > 0)
+    count_event(ev_other, (__u64)ret);
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(cl_send_length, struct sock *sk, int ret, int flags)
 {
-  if (!sk)
-    return 0;
-  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-  if (!sock_in_scope(sk, family))
-    return 0;
-  if (ret < 0)
-    count_event(CL_EV_SEND_ERR, 0);
-  else if (family == CL_AF_XDP)
-    count_event(CL_EV_SEND_XDP, (__u64)ret);
-  else if (ret > 0 && (family == CL_AF_INET || family == CL_AF_INET6))
-    count_event(CL_EV_SEND_INET, (__u64)ret);
-  else if (ret > 0)
-    count_event(CL_EV_SEND_OTHER, (__u64)ret);
+  count_length(sk, ret, CL_EV_SEND_ERR, CL_EV_SEND_XDP, CL_EV_SEND_INET, CL_EV_SEND_OTHER);
   return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(cl_recv_length, struct sock *sk, int ret, int flags)
 {
-  if (!sk)
-    return 0;
-  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-  if (!sock_in_scope(sk, family))
-    return 0;
-  if (ret < 0)
-    count_event(CL_EV_RECV_ERR, 0);
-  else if (family == CL_AF_XDP)
-    count_event(CL_EV_RECV_XDP, (__u64)ret);
-  else if (ret > 0 && (family == CL_AF_INET || family == CL_AF_INET6))
-    count_event(CL_EV_RECV_INET, (__u64)ret);
-  else if (ret > 0)
-    count_event(CL_EV_RECV_OTHER, (__u64)ret);
+  count_length(sk, ret, CL_EV_RECV_ERR, CL_EV_RECV_XDP, CL_EV_RECV_INET, CL_EV_RECV_OTHER);
   return 0;
 }
 

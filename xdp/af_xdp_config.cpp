@@ -26,16 +26,7 @@ void require_pow2(const char* option, std::uint64_t v, const char* example) {
 
 }  // namespace
 
-FrameSpec AfXdpConfig::default_frame_spec() {
-  FrameSpec s;
-  s.src_mac = parse_mac("00:00:00:00:00:01");
-  s.dst_mac = parse_mac("00:00:00:00:00:02");
-  s.src_ip = parse_ipv4("10.0.0.1");
-  s.dst_ip = parse_ipv4("10.0.0.2");
-  s.src_port = 9000;
-  s.dst_port = 9999;
-  return s;
-}
+FrameSpec AfXdpConfig::default_frame_spec() { return seeds_frame_spec(); }
 
 std::uint32_t AfXdpConfig::rx_frames() const {
   if (!rx) return 0;

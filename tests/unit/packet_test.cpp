@@ -24,16 +24,7 @@ std::vector<std::uint8_t> bytes(std::initializer_list<int> v) {
   return out;
 }
 
-FrameSpec test_spec() {
-  FrameSpec s;
-  s.src_mac = parse_mac("00:00:00:00:00:01");
-  s.dst_mac = parse_mac("00:00:00:00:00:02");
-  s.src_ip = parse_ipv4("10.0.0.1");
-  s.dst_ip = parse_ipv4("10.0.0.2");
-  s.src_port = 9000;
-  s.dst_port = 9999;
-  return s;
-}
+FrameSpec test_spec() { return seeds_frame_spec(); }
 
 }  // namespace
 
