@@ -26,8 +26,11 @@ int main(int argc, char** argv) {
   app.add_option("--modes", o.modes)->capture_default_str();
   app.add_option("--count", o.count)->capture_default_str();
   app.add_option("--reps", o.reps)->capture_default_str();
+  bool no_rx_ts = false;
+  app.add_flag("--no-rx-timestamps", no_rx_ts, "measure without kernel RX timestamps (no split)");
   return run_main(app, argc, argv, common, [&] {
     o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
+    o.rx_timestamps = !no_rx_ts;
     const LatencyPlan plan = validate(o, 1500, online_cpu_count());
     std::optional<Topology> topo;
     topo.emplace(Topology::create_unique("lb"));
@@ -58,6 +61,27 @@ int main(int argc, char** argv) {
         m["ratio_to_sock_block"] = base_p50 > 0 ? nlohmann::json(p50 / base_p50) : nlohmann::json(nullptr);
         m["ratio_to_sock_spin"] = spin_p50 > 0 ? nlohmann::json(p50 / spin_p50) : nlohmann::json(nullptr);
         m["lost"] = c.packets.lost;
+        // The kernel RX timestamp split and where it was taken (socket: software RX stamp;
+        // AF_XDP: the steering program's XDP-hook stamp: different points), or why not.
+        auto split = [](const SplitSummary& sp) {
+          if (!sp.measured) return nlohmann::json{{"measured", false}, {"why", sp.not_measured}};
+          auto us = [](const RunsSummary& rs, const char* k) { return rs.find(k)->median / 1000.0; };
+          return nlohmann::json{{"measured", true},
+                                {"clock", sp.clock},
+                                {"where", sp.where},
+                                {"samples", sp.samples},
+                                {"missing_timestamp", sp.missing},
+                                {"outside_bracket", sp.outside_bracket},
+                                {"total_p50_us", us(sp.total, "p50")},
+                                {"total_p99_us", us(sp.total, "p99")},
+                                {"to_kernel_rx_p50_us", us(sp.to_kernel, "p50")},
+                                {"to_kernel_rx_p99_us", us(sp.to_kernel, "p99")},
+                                {"kernel_rx_to_user_p50_us", us(sp.from_kernel, "p50")},
+                                {"kernel_rx_to_user_p99_us", us(sp.from_kernel, "p99")},
+                                {"uncertainty_ns", sp.max_uncertainty_ns}};
+        };
+        m["one_way_split"] = split(c.one_way_split);
+        m["rtt_split"] = split(c.rtt_split);
       }
       if (auto it = reference.find(c.mode); it != reference.end()) {
         m["reference_p50_us"] = it->second;
@@ -70,6 +94,7 @@ int main(int argc, char** argv) {
                        {"payload_bytes", 64},
                        {"count", o.count},
                        {"reps", o.reps},
+                       {"rx_timestamps", o.rx_timestamps},
                        {"cpu_ping", o.cpu_ping},
                        {"cpu_pong", o.cpu_pong},
                        {"modes", modes}};

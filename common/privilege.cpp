@@ -19,6 +19,7 @@ int cap_number(Privilege p) {
     case Privilege::kPerfmon: return 38;  // CAP_PERFMON
     case Privilege::kSysAdmin: return CAP_SYS_ADMIN;
     case Privilege::kNetRaw: return CAP_NET_RAW;
+    case Privilege::kSysModule: return CAP_SYS_MODULE;
   }
   return CAP_SYS_ADMIN;
 }
@@ -30,6 +31,7 @@ const char* cap_name(Privilege p) {
     case Privilege::kPerfmon: return "CAP_PERFMON";
     case Privilege::kSysAdmin: return "CAP_SYS_ADMIN";
     case Privilege::kNetRaw: return "CAP_NET_RAW";
+    case Privilege::kSysModule: return "CAP_SYS_MODULE";
   }
   return "?";
 }

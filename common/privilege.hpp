@@ -6,7 +6,7 @@
 
 namespace copylab {
 
-enum class Privilege { kNetAdmin, kBpf, kPerfmon, kSysAdmin, kNetRaw };
+enum class Privilege { kNetAdmin, kBpf, kPerfmon, kSysAdmin, kNetRaw, kSysModule };
 
 bool has_capability(Privilege p);
 // Throws Error("<tool> needs CAP_X to <why>", "run it as root (sudo ...)").

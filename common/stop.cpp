@@ -26,6 +26,12 @@ void install_stop_handlers() {
 
 bool stop_requested() noexcept { return g_stop.load(std::memory_order_acquire); }
 int stop_signal() noexcept { return g_stop_signal.load(std::memory_order_relaxed); }
+
+int stop_exit_code() noexcept {
+  const int sig = stop_signal();
+  return 128 + (sig != 0 ? sig : 2);
+}
+
 void request_stop() noexcept { g_stop.store(true, std::memory_order_release); }
 
 }  // namespace copylab

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/function_ref.hpp"
@@ -21,6 +22,29 @@ using PayloadFill = FunctionRef<void(std::span<std::uint8_t> payload)>;
 // Sees one received UDP payload. An empty span means a frame arrived that the datapath could not
 // parse as the experiment's Ethernet/IPv4/UDP (the validator counts it as corrupt).
 using PayloadSink = FunctionRef<void(std::span<const std::uint8_t> payload)>;
+
+// What the kernel told the datapath about one received payload besides its bytes.
+struct RxMeta {
+  static constexpr std::int64_t kNone = -1;
+  // The kernel's receive timestamp in ns of the clock RxTimestamping::clock names, or kNone when
+  // the datapath has none for this payload (timestamps off, or the kernel attached none).
+  std::int64_t kernel_rx_ns = kNone;
+  bool has_kernel_rx() const noexcept { return kernel_rx_ns >= 0; }
+};
+// Sees one received payload with its RxMeta (receive_with_meta / echo_with_meta).
+using PayloadMetaSink =
+    FunctionRef<void(std::span<const std::uint8_t> payload, const RxMeta& meta)>;
+
+// The answer to Datapath::enable_rx_timestamps(): what the datapath got, read back from the
+// kernel, and in words where and with which clock the kernel takes the timestamp.
+struct RxTimestamping {
+  bool enabled = false;
+  int clock = 0;        // clockid_t of RxMeta::kernel_rx_ns (CLOCK_REALTIME for SO_TIMESTAMPING)
+  std::string clock_name;  // "CLOCK_REALTIME"
+  std::string source;   // e.g. "SO_TIMESTAMPING (SOF_TIMESTAMPING_RX_SOFTWARE|SOFTWARE), ..."
+  std::string where;    // where in the kernel's receive path the timestamp is taken
+  std::string why_not;  // !enabled: why this datapath has no per-payload kernel RX timestamp
+};
 
 enum class WaitPolicy {
   kBlock,     // socket: blocking recv (one wakeup per datagram)
@@ -56,6 +80,23 @@ class Datapath {
   // source (AF_XDP: swaps the headers in place in the same UMEM frame; socket: sendmmsg to the
   // recvmmsg source address). `seen` sees each payload first. Returns how many were echoed.
   virtual std::size_t echo(std::size_t max, PayloadSink seen) = 0;
+
+  // Opt-in per-payload kernel RX timestamps (off by default, so receive()/echo() pay nothing).
+  // Call before traffic flows. A datapath without them returns enabled=false and why_not.
+  virtual RxTimestamping enable_rx_timestamps() {
+    RxTimestamping t;
+    t.why_not = std::string("the ") + std::string(name()) +
+                " datapath has no per-payload kernel receive timestamp";
+    return t;
+  }
+  // receive() and echo() that also hand each payload's RxMeta. The defaults wrap receive() and
+  // echo() with an empty RxMeta; datapaths with kernel timestamps override them.
+  virtual std::size_t receive_with_meta(std::size_t max, PayloadMetaSink sink) {
+    return receive(max, [&](std::span<const std::uint8_t> p) { sink(p, RxMeta{}); });
+  }
+  virtual std::size_t echo_with_meta(std::size_t max, PayloadMetaSink seen) {
+    return echo(max, [&](std::span<const std::uint8_t> p) { seen(p, RxMeta{}); });
+  }
 
   // The mode this datapath actually got, read back from the kernel (XDP attach mode, bind
   // flags from XDP_OPTIONS, need_wakeup, busy-poll settings, socket options...).

@@ -14,6 +14,9 @@
 #include "latency/reflector.hpp"
 #include "latency/sides.hpp"
 #include "netns/netns_scope.hpp"
+#ifdef HAVE_COPYLAB_SOCK
+#include "sock/rx_timestamp.hpp"
+#endif
 
 namespace copylab {
 
@@ -24,6 +27,14 @@ struct SetOnExit {
   std::atomic<bool>& flag;
   ~SetOnExit() { flag.store(true); }
 };
+
+std::string software_rx_timestamp_point_text() {
+#ifdef HAVE_COPYLAB_SOCK
+  return "timestamp point: " + software_rx_timestamp_point();
+#else
+  return "the socket datapath is not in this build";
+#endif
+}
 
 std::string fmt_us(double ns) {
   char buf[32];
@@ -51,6 +62,8 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       if (uses_reflector(mode)) {
         XdpReflector reflector(topo.dev_b, mode.pong.xdp, XdpReflector::Role::kReflect,
                                params.port);
+        out.pong.one_way_split.not_measured =
+            "XDP_TX reflector: no user space on the far side to receive";
         pong_mode = reflector.mode();
         pong_ready.set_value();
         signalled = true;
@@ -62,7 +75,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
         pong_mode = dp->mode();
         pong_ready.set_value();
         signalled = true;
-        run_pong(*dp, done, out.pong);
+        run_pong(*dp, done, out.pong, params.ping.kernel_rx_split);
         pong_counters = dp->counters();
       }
     } catch (...) {
@@ -109,6 +122,8 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   rec.rtt = summarize(out.ping.rtt);
   rec.rtt_corrected = summarize(out.ping.rtt_corrected);
   rec.one_way = summarize(out.pong.one_way);
+  rec.one_way_split = summarize(out.pong.one_way_split);
+  rec.rtt_split = summarize(out.ping.rtt_split);
   rec.packets.sent = out.ping.sent;
   rec.packets.replies = out.ping.replies;
   rec.packets.lost = out.ping.lost;
@@ -145,6 +160,35 @@ nlohmann::json method_json(const LatencyOptions& opts) {
       {"coordinated_omission",
        "paced runs also report rtt_corrected: HdrHistogram recordValueWithExpectedInterval "
        "(for RTT > interval, synthetic samples RTT - k*interval, k=1,2,... while >= interval)"},
+      {"kernel_rx_split",
+       opts.rx_timestamps
+           ? "socket receivers: SO_TIMESTAMPING software RX (SOF_TIMESTAMPING_RX_SOFTWARE|"
+             "SOF_TIMESTAMPING_SOFTWARE), SCM_TIMESTAMPING ts[0] per datagram from recvmsg/"
+             "recvmmsg; " + software_rx_timestamp_point_text() +
+                 ". one_way_split: ping send_ns -> pong kernel RX (sender stack + veth + receive "
+                 "path up to the timestamp) and kernel RX -> pong user receive (rest of the "
+                 "receive path, socket queue, wakeup, COPY #4); rtt_split: the same at the ping "
+                 "for the echo. " + clock_conversion_method("CLOCK_REALTIME") +
+                 ". A sample whose timestamp falls outside [send - u, receive + u] is counted "
+                 "(outside_bracket) and not split. The kernel switches software RX "
+                 "timestamping on asynchronously (netstamp_needed_key, from a workqueue), so the "
+                 "first datagrams after the socket asks may carry none: counted as "
+                 "missing_timestamp, never split. AF_XDP receivers: the steering XDP program "
+                 "stamps bpf_ktime_get_ns() (CLOCK_MONOTONIC) into the XDP metadata area "
+                 "(bpf_xdp_adjust_meta) of each steered frame; copy mode copies it into the UMEM "
+                 "frame in front of the packet, where the datapath reads (and clears) it. That "
+                 "point is the XDP hook of the receiving device (native: the receiving veth's "
+                 "NAPI poll, veth_xdp_rcv, after the sender's veth_xmit queued the frame on its "
+                 "ptr_ring and the softirq ran; generic: netif_receive_skb -> do_xdp_generic, "
+                 "after the backlog queue), LATER than the socket's software RX timestamp "
+                 "(netif_rx_internal inside the sender's veth_xmit, before any queue): "
+                 "'-> kernel RX' of an AF_XDP mode includes the softirq scheduling that a socket "
+                 "mode counts in 'kernel RX -> user'; the two splits end at different points and "
+                 "must not be compared as the same quantity. " +
+                 clock_conversion_method("CLOCK_MONOTONIC") +
+                 ". Frames without the stamp (steered before the switch was on) count as "
+                 "missing_timestamp. The XDP_TX reflector's side: not measured (no user space)"
+           : std::string("off (--no-rx-timestamps): no split measured")},
       {"histogram", "log-linear (HdrHistogram layout), " + std::to_string(opts.digits) +
                         " significant digits: relative error <= 1e-" +
                         std::to_string(opts.digits)},
@@ -211,6 +255,7 @@ LatencyResults run_experiment(const LatencyPlan& plan, const LatencyOptions& opt
       p.ping.reply_timeout = std::chrono::milliseconds(opts.reply_timeout_ms);
       p.ping.max_duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
       p.ping.significant_digits = opts.digits;
+      p.ping.kernel_rx_split = opts.rx_timestamps;
       std::string label = c.mode + " " + std::to_string(c.payload_bytes) + " B " +
                           (c.rate_pps > 0 ? std::to_string(static_cast<long>(c.rate_pps)) + " pps"
                                           : std::string("back-to-back")) +
@@ -221,6 +266,8 @@ LatencyResults run_experiment(const LatencyPlan& plan, const LatencyOptions& opt
         c.rtt_all.merge(once.ping.rtt);
         c.rtt_corrected_all.merge(once.ping.rtt_corrected);
         c.one_way_all.merge(once.pong.one_way);
+        c.one_way_split.add_run(once.pong.one_way_split);
+        c.rtt_split.add_run(once.ping.rtt_split);
         if (progress) {
           progress("[" + std::to_string(k) + "/" + std::to_string(total) + "] " + label +
                    ": RTT p50 " + fmt_us(once.record.rtt.p50) + " µs, p99 " +

@@ -26,6 +26,7 @@
 #include "latency/experiment.hpp"
 #include "latency/sides.hpp"
 #include "latency/sockperf.hpp"
+#include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
 #include "netns/topology.hpp"
 #include "report/latency_plots.hpp"
@@ -81,7 +82,8 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
           {"sizes", plan.sizes},     {"rates_pps", plan.rates},
           {"duration_bound_s", o.duration_s}, {"reply_timeout_ms", o.reply_timeout_ms},
           {"cpu_ping", o.cpu_ping},  {"cpu_pong", o.cpu_pong},
-          {"significant_digits", o.digits}, {"vs_sockperf", o.vs_sockperf}};
+          {"significant_digits", o.digits}, {"vs_sockperf", o.vs_sockperf},
+          {"rx_timestamps", o.rx_timestamps}};
 }
 
 // Fails before the experiment (not after minutes of measuring) when an output can't be written.
@@ -132,11 +134,18 @@ int run_latency(const LatencyOptions& opts) {
                  opts.cpu_ping);
   }
 
+  // Reads net.core.netdev_tstamp_prequeue here, in the initial namespace, where it is visible.
+  (void)method_json(opts);
+
   std::optional<Topology> topo;
   if (!opts.netns.empty()) {
     TopologyConfig cfg;
     std::tie(cfg.ns_a, cfg.ns_b) = parse_pair(opts.netns, "--netns");
     if (!opts.dev.empty()) std::tie(cfg.dev_a, cfg.dev_b) = parse_pair(opts.dev, "--dev");
+    require_netns(cfg.ns_a);
+    require_netns(cfg.ns_b);
+    // Someone else's topology: its real MACs and IPv4 addresses, not setup.sh's defaults.
+    discover_topology_addresses(cfg);
     topo.emplace(Topology::adopt(cfg));
   } else {
     if (!opts.quiet) spdlog::info("creating a namespace pair for the experiment");
@@ -252,7 +261,12 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
                 "also run sockperf ping-pong (blocking, and --nonblocked) in the same namespaces and "
                 "CPUs, next to sock-block and sock-spin");
   sub->add_flag("--quiet", opts->quiet, "no progress lines");
-  sub->callback([opts, sizes, rates, list] {
+  auto no_rx_ts = std::make_shared<bool>(false);
+  sub->add_flag("--no-rx-timestamps", *no_rx_ts,
+                "do not ask socket receivers for kernel software RX timestamps (no kernel/user "
+                "split; saves one ktime_get_real and one control message per datagram)");
+  sub->callback([opts, sizes, rates, list, no_rx_ts] {
+    opts->rx_timestamps = !*no_rx_ts;
     if (*list) {
       std::cout << list_modes_text();
       return;

@@ -31,6 +31,7 @@ struct LatencyOptions {
   std::string netns;  // "A,B" (reuse existing namespaces)
   std::string dev;    // "X,Y"
   bool vs_sockperf = false;
+  bool rx_timestamps = true;  // kernel software RX timestamps on socket receivers (the split)
   bool quiet = false;  // no progress lines
 };
 

@@ -46,6 +46,7 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       run_start + static_cast<std::uint64_t>(cfg.max_duration.count()) * 1'000'000ULL;
   std::uint64_t measured_start = run_start;
   std::uint64_t schedule_start = run_start;
+  KernelRxSplitter split(dp, cfg.kernel_rx_split, r.rtt_split);
 
   for (std::uint64_t seq = 0; seq < total; ++seq) {
     if (stop_requested()) {
@@ -66,6 +67,7 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       wait_until(due);
       if (!warmup && now_ns() > due + interval_ns) ++r.behind_schedule;
     }
+    if (split.active()) split.maybe_refresh(now_ns());
 
     const std::uint8_t flags =
         static_cast<std::uint8_t>(kFlagPing | (warmup ? kFlagWarmup : 0));
@@ -89,7 +91,7 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
     // Wait for this ping's echo; anything older is a late echo of a ping already counted lost.
     bool matched = false;
     const std::uint64_t reply_deadline = sent_at + timeout_ns;
-    auto sink = [&](std::span<const std::uint8_t> payload) {
+    auto sink = [&](std::span<const std::uint8_t> payload, const RxMeta& meta) {
       const std::uint64_t t = now_ns();
       PayloadHeader h;
       if (payload.empty() || read_payload(payload, h) != PayloadStatus::kOk) {
@@ -105,6 +107,7 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       const std::uint64_t rtt = t > h.send_ns ? t - h.send_ns : 0;
       r.rtt.record(rtt);
       if (interval_ns) r.rtt_corrected.record_corrected(rtt, interval_ns);
+      split.record(h.send_ns, meta, t);
     };
     // wait_rx first: for a blocking socket the blocking recv *is* the wait, and receive() then
     // hands over what it fetched without another syscall.
@@ -112,7 +115,7 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       const std::uint64_t now = now_ns();
       if (now >= reply_deadline || stop_requested()) break;
       const auto left_ms = static_cast<std::int64_t>((reply_deadline - now) / 1'000'000ULL) + 1;
-      if (dp.wait_rx(std::chrono::milliseconds(left_ms))) dp.receive(kRxBurst, sink);
+      if (dp.wait_rx(std::chrono::milliseconds(left_ms))) dp.receive_with_meta(kRxBurst, sink);
     }
     if (!matched && stop_requested()) {
       // Interrupted while waiting: this ping was abandoned, not lost.
@@ -123,25 +126,35 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
   }
   dp.flush();
   r.elapsed_ns = now_ns() - measured_start;
+  split.finish();
   return r;
 }
 
-void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out) {
-  auto seen = [&](std::span<const std::uint8_t> payload) {
+void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out,
+              bool kernel_rx_split) {
+  KernelRxSplitter split(dp, kernel_rx_split, out.one_way_split);
+  auto seen = [&](std::span<const std::uint8_t> payload, const RxMeta& meta) {
     const std::uint64_t t = now_ns();
     PayloadHeader h;
     if (payload.empty() || read_payload(payload, h) != PayloadStatus::kOk) {
       ++out.corrupt;
       return;
     }
-    if ((h.flags & kFlagWarmup) == 0 && t > h.send_ns) out.one_way.record(t - h.send_ns);
+    if ((h.flags & kFlagWarmup) == 0 && t > h.send_ns) {
+      out.one_way.record(t - h.send_ns);
+      split.record(h.send_ns, meta, t);
+    }
   };
   while (!done.load(std::memory_order_relaxed) && !stop_requested()) {
-    const std::size_t n = dp.echo(kRxBurst, seen);
+    const std::size_t n = dp.echo_with_meta(kRxBurst, seen);
     out.echoed += n;
-    if (n == 0) dp.wait_rx(std::chrono::milliseconds(10));
+    if (n == 0) {
+      if (split.active()) split.maybe_refresh(now_ns());
+      dp.wait_rx(std::chrono::milliseconds(10));
+    }
   }
   dp.flush();
+  split.finish();
 }
 
 }  // namespace copylab

@@ -14,6 +14,7 @@
 
 #include "datapath/datapath.hpp"
 #include "latency/histogram.hpp"
+#include "latency/latency_split.hpp"
 
 namespace copylab {
 
@@ -27,12 +28,18 @@ struct PingConfig {
   std::chrono::milliseconds reply_timeout{200};  // an echo later than this counts as lost
   std::chrono::milliseconds max_duration{20000};  // bound on the whole run (warm-up included)
   int significant_digits = 3;
+  // Ask each side's datapath for kernel RX timestamps and split its receive latency at them
+  // (datapaths without them report why; the split is then "not measured").
+  bool kernel_rx_split = true;
 };
 
 struct PingResult {
-  explicit PingResult(int digits) : rtt(digits), rtt_corrected(digits) {}
+  explicit PingResult(int digits) : rtt(digits), rtt_corrected(digits), rtt_split(digits) {}
   LatencyHistogram rtt;            // measured round trips, as observed
   LatencyHistogram rtt_corrected;  // paced runs only: coordinated-omission corrected
+  // The round trip split at the ping's kernel RX timestamp of the echo: send_ns → kernel RX
+  // (both directions and the pong), kernel RX → ping user space.
+  KernelRxSplit rtt_split;
   std::uint64_t sent = 0;          // measured pings sent (warm-up not included)
   std::uint64_t warmup_sent = 0;
   std::uint64_t replies = 0;       // measured echoes matched to their ping
@@ -52,13 +59,17 @@ struct PingResult {
 PingResult run_ping(Datapath& dp, const PingConfig& cfg);
 
 struct PongResult {
-  explicit PongResult(int digits) : one_way(digits) {}
+  explicit PongResult(int digits) : one_way(digits), one_way_split(digits) {}
   LatencyHistogram one_way;  // ping send_ns -> pong user-space receive, measured pings only
+  // The one-way time split at the pong's kernel RX timestamp.
+  KernelRxSplit one_way_split;
   std::uint64_t echoed = 0;
   std::uint64_t corrupt = 0;
 };
 
-// Echoes until `done` is set or a stop is requested.
-void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out);
+// Echoes until `done` is set or a stop is requested. With `kernel_rx_split` the pong asks its
+// datapath for kernel RX timestamps and splits the one-way time at them.
+void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out,
+              bool kernel_rx_split = false);
 
 }  // namespace copylab

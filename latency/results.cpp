@@ -28,8 +28,11 @@ nlohmann::json to_json(const PingPongCounts& c) {
 
 void ConfigResult::finish() {
   std::vector<LatencyStats> r, rc, ow;
+  std::vector<SplitStats> ows, rs;
   packets = {};
   for (const auto& run : runs) {
+    ows.push_back(run.one_way_split);
+    rs.push_back(run.rtt_split);
     r.push_back(run.rtt);
     if (rate_pps > 0) rc.push_back(run.rtt_corrected);
     if (one_way_measured) ow.push_back(run.one_way);
@@ -38,6 +41,8 @@ void ConfigResult::finish() {
   rtt = summarize_runs(r);
   rtt_corrected = summarize_runs(rc);
   one_way = summarize_runs(ow);
+  one_way_split.finish(ows);
+  rtt_split.finish(rs);
 }
 
 std::optional<double> SockperfResult::percentile(const std::string& key) const {
@@ -75,6 +80,8 @@ nlohmann::json run_json(const LatencyRun& run, bool paced, bool one_way) {
           {"rtt", to_json(run.rtt)},
           {"rtt_corrected", paced ? to_json(run.rtt_corrected) : nlohmann::json(nullptr)},
           {"one_way", one_way ? to_json(run.one_way) : nlohmann::json(nullptr)},
+          {"one_way_split", to_json(run.one_way_split)},
+          {"rtt_split", to_json(run.rtt_split)},
           {"packets", to_json(run.packets)},
           {"achieved_rate_pps", run.achieved_rate_pps},
           {"elapsed_s", static_cast<double>(run.elapsed_ns) / 1e9},
@@ -115,6 +122,8 @@ nlohmann::json to_json(const LatencyResults& r) {
          {"one_way", c.one_way_measured ? to_json(c.one_way) : nlohmann::json(nullptr)},
          {"one_way_merged",
           c.one_way_measured ? to_json(summarize(c.one_way_all)) : nlohmann::json(nullptr)},
+         {"one_way_split", to_json(c.one_way_split)},
+         {"rtt_split", to_json(c.rtt_split)},
          {"packets", to_json(c.packets)},
          {"runs", runs}});
   }

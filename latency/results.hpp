@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "latency/histogram.hpp"
+#include "latency/latency_split.hpp"
 #include "latency/modes.hpp"
 #include "latency/summary.hpp"
 
@@ -26,6 +27,8 @@ nlohmann::json to_json(const PingPongCounts& c);
 struct LatencyRun {
   int rep = 0;
   LatencyStats rtt, rtt_corrected, one_way;
+  SplitStats one_way_split;  // the pong's one-way time split at its kernel RX timestamp
+  SplitStats rtt_split;      // the ping's RTT split at its kernel RX timestamp of the echo
   PingPongCounts packets;
   double achieved_rate_pps = 0;
   std::uint64_t elapsed_ns = 0;
@@ -36,13 +39,15 @@ struct LatencyRun {
 
 struct ConfigResult {
   explicit ConfigResult(int digits)
-      : rtt_all(digits), rtt_corrected_all(digits), one_way_all(digits) {}
+      : rtt_all(digits), rtt_corrected_all(digits), one_way_all(digits), one_way_split(digits),
+        rtt_split(digits) {}
   std::string mode;
   std::size_t payload_bytes = 0;
   double rate_pps = 0;  // 0 = back to back
   std::vector<LatencyRun> runs;
   RunsSummary rtt, rtt_corrected, one_way;  // spread across runs
   LatencyHistogram rtt_all, rtt_corrected_all, one_way_all;  // all runs merged (for plots)
+  SplitSummary one_way_split, rtt_split;  // kernel RX timestamp splits (measured or why not)
   PingPongCounts packets;                                    // summed over runs
   bool one_way_measured = false;  // false for the XDP_TX reflector (no user space to timestamp)
   std::string error;              // non-empty: this configuration could not run

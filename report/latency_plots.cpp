@@ -178,6 +178,34 @@ HtmlReport write_latency_html(const LatencyResults& r, const std::string& dir,
               cmd);
     stems.push_back("rate_sweep");
   }
+  // The kernel RX split of the base configuration: stacked p50 bars, measured modes only.
+  std::ostringstream split;
+  split << "# mode to_kernel_rx_p50_us kernel_rx_to_user_p50_us (pong one-way, median of runs)\n";
+  bool any_split = false;
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c || !c->one_way_split.measured || c->one_way_split.to_kernel.runs == 0) continue;
+    const Spread* k = c->one_way_split.to_kernel.find("p50");
+    const Spread* u = c->one_way_split.from_kernel.find("p50");
+    if (!k || !u) continue;
+    split << "\"" << m.name << "\" " << num(k->median / 1000.0) << " " << num(u->median / 1000.0)
+          << "\n";
+    any_split = true;
+  }
+  if (any_split) {
+    write_file(d / "kernel_rx_split.dat", split.str());
+    emit_plot(gp, "kernel_rx_split",
+              "set title 'One-way latency split at the kernel RX timestamp (p50, " +
+                  std::to_string(r.base_size) +
+                  " B; modes with a socket pong)'\nset style data histograms\n"
+                  "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
+                  "set boxwidth 0.6\nset grid ytics\nset key top right\nset ylabel 'µs'\n"
+                  "set yrange [0:*]\n",
+              "plot 'kernel_rx_split.dat' using 2:xtic(1) title 'send -> kernel RX', "
+              "'' using 3 title 'kernel RX -> user'");
+    stems.push_back("kernel_rx_split");
+  }
+
   std::vector<std::size_t> distinct_sizes;
   for (const auto& cc : r.configs) {
     if (cc.rate_pps == 0 && std::find(distinct_sizes.begin(), distinct_sizes.end(),

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace copylab {
 
@@ -36,6 +39,104 @@ std::string median_only(const RunsSummary& s, const char* key) {
   const Spread* sp = field(s, key);
   if (!sp || s.runs == 0) return "-";
   return us(sp->median);
+}
+
+std::string p50_p99(const RunsSummary& s) {
+  return median_only(s, "p50") + " / " + median_only(s, "p99");
+}
+
+// Which kernel timestamp each mode's split uses, one line per distinct point: the socket's
+// software RX stamp and the AF_XDP steering program's XDP-hook stamp are different places in the
+// receive path (and different clocks), so the table must not let them pass as one quantity.
+std::string timestamp_points(const LatencyResults& r) {
+  std::vector<std::pair<std::string, std::string>> points;  // (clock, where) -> modes
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c) continue;
+    for (const auto& [side, s] : {std::pair{"pong", &c->one_way_split},
+                                  std::pair{"ping", &c->rtt_split}}) {
+      if (!s->measured) continue;
+      const std::string key = s->clock + ", " + s->where;
+      auto it = std::find_if(points.begin(), points.end(),
+                             [&](const auto& p) { return p.first == key; });
+      const std::string who = m.name + " " + side;
+      if (it == points.end()) {
+        points.emplace_back(key, who);
+      } else {
+        it->second += ", " + who;
+      }
+    }
+  }
+  std::string o;
+  for (const auto& [key, who] : points) o += "Timestamp: " + key + " [" + who + "].\n";
+  if (points.size() > 1) {
+    o += "These are different points in the receive path: '-> kernel RX' of modes with "
+         "different timestamps measures different stretches; compare splits only within one "
+         "timestamp.\n";
+  }
+  return o;
+}
+
+// The kernel RX timestamp split of the base configuration, per mode; only measured splits get
+// numbers, every other mode says why not.
+std::string kernel_rx_split_section(const LatencyResults& r) {
+  const SplitSummary* first = nullptr;
+  bool any = false;
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c || c->runs.empty()) continue;
+    any = true;
+    for (const SplitSummary* s : {&c->one_way_split, &c->rtt_split}) {
+      if (s->measured && !first) first = s;
+    }
+  }
+  if (!any) return {};
+  std::ostringstream o;
+  const std::size_t wn = 20, wc = 15;
+  o << "\nKernel RX timestamp split, " << r.base_size
+    << " B back to back (µs p50 / p99, median of runs)\n";
+  o << pad("mode", wn, true) << pad("1-way total", wc) << pad("-> kernel RX", wc)
+    << pad("kernel RX->user", wc + 2) << pad("echo kRX->user", wc) << pad("±ns", 7) << "\n";
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c || c->runs.empty()) continue;
+    o << pad(m.name, wn, true);
+    const SplitSummary& ow = c->one_way_split;
+    const SplitSummary& rt = c->rtt_split;
+    if (!ow.measured && !rt.measured) {
+      o << "  not measured: pong: " << ow.not_measured << "; ping: " << rt.not_measured << "\n";
+      continue;
+    }
+    if (ow.measured) {
+      o << pad(p50_p99(ow.total), wc) << pad(p50_p99(ow.to_kernel), wc)
+        << pad(p50_p99(ow.from_kernel), wc + 2);
+    } else {
+      o << pad("not measured", wc) << pad("-", wc) << pad("-", wc + 2);
+    }
+    o << pad(rt.measured ? p50_p99(rt.from_kernel) : "not measured", wc);
+    const std::int64_t u = std::max(ow.measured ? ow.max_uncertainty_ns : 0,
+                                    rt.measured ? rt.max_uncertainty_ns : 0);
+    o << pad(std::to_string(u), 7);
+    const std::uint64_t outside = ow.outside_bracket + rt.outside_bracket;
+    const std::uint64_t missing = ow.missing + rt.missing;
+    if (outside || missing) {
+      o << "  (" << outside << " outside bracket, " << missing << " without timestamp)";
+    }
+    o << "\n";
+    if (!ow.measured) o << "    pong: " << ow.not_measured << "\n";
+    if (!rt.measured) o << "    ping: " << rt.not_measured << "\n";
+  }
+  if (first) {
+    o << "-> kernel RX = ping send_ns to the pong's kernel RX timestamp (sender stack, veth, "
+         "receive path up to the timestamp); kernel RX->user = the rest to the pong's user-space "
+         "receive (socket: socket queue, wakeup, COPY #4; AF_XDP: copy into UMEM, RX ring, the "
+         "spinning reader); echo kRX->user = the same last leg at the "
+         "ping.\n"
+      << timestamp_points(r)
+      << "Converted to CLOCK_MONOTONIC_RAW by a bracketed clock offset; ±ns = the conversion's "
+         "bound (widest bracket + drift between re-measurements).\n";
+  }
+  return o.str();
 }
 
 }  // namespace
@@ -106,6 +207,8 @@ std::string render_latency_table(const LatencyResults& r) {
   }
   o << "x base = p50 / p50 of " << kBaselineMode
     << "; 1-way = ping send_ns to pong user-space receive.\n";
+
+  o << kernel_rx_split_section(r);
 
   // Payload-size sweep: p50 per size.
   std::vector<std::size_t> sizes;

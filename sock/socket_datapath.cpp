@@ -17,6 +17,7 @@
 #include "netns/netns_scope.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
+#include "sock/rx_timestamp.hpp"
 
 namespace copylab {
 namespace {
@@ -226,12 +227,25 @@ std::size_t SocketDatapath::flush() {
 std::size_t SocketDatapath::recv_batch(std::size_t k, int flags) {
   k = std::min<std::size_t>(k, cfg_.batch);
   const bool record = rx_addresses_.wants_more();
-  const char* call = cfg_.batch == 1 ? "recvfrom" : "recvmmsg";
+  const char* call = cfg_.batch != 1 ? "recvmmsg" : rx_timestamps_ ? "recvmsg" : "recvfrom";
   std::size_t got = 0;
   while (true) {
     ++counts_.recv_calls;
     long r = 0;
-    if (cfg_.batch == 1) {
+    if (rx_timestamps_) {
+      // recvmsg/recvmmsg with a control buffer per slot: the kernel's SCM_TIMESTAMPING.
+      for (std::size_t i = 0; i < k; ++i) {
+        rx_msgs_[i].msg_hdr.msg_namelen = sizeof(rx_src_[i]);
+        rx_msgs_[i].msg_hdr.msg_controllen = rx_ctrl_len_;
+      }
+      if (cfg_.batch == 1) {
+        const ssize_t n = ::recvmsg(fd_.get(), &rx_msgs_[0].msg_hdr, flags | MSG_TRUNC);
+        if (n >= 0) rx_msgs_[0].msg_len = static_cast<unsigned>(n);
+        r = n < 0 ? -1 : 1;
+      } else {
+        r = ::recvmmsg(fd_.get(), rx_msgs_.data(), static_cast<unsigned>(k), flags, nullptr);
+      }
+    } else if (cfg_.batch == 1) {
       socklen_t len = sizeof(rx_src_[0]);
       const ssize_t n = ::recvfrom(fd_.get(), rx_iov_[0].iov_base, rx_iov_[0].iov_len, flags | MSG_TRUNC,
                                    reinterpret_cast<sockaddr*>(&rx_src_[0]), &len);
@@ -262,6 +276,10 @@ std::size_t SocketDatapath::recv_batch(std::size_t k, int flags) {
   }
   for (std::size_t i = 0; i < got; ++i) {
     if ((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) ++counts_.truncated;
+    if (rx_timestamps_) {
+      rx_kernel_ns_[i] = software_rx_timestamp_ns(rx_msgs_[i].msg_hdr);
+      ++(rx_kernel_ns_[i] == RxMeta::kNone ? counts_.rx_not_timestamped : counts_.rx_timestamped);
+    }
     if (record && rx_addresses_.wants_more()) {
       const auto addr = reinterpret_cast<std::uintptr_t>(rx_iov_[i].iov_base);
       rx_addresses_.record({call, counts_.received + i, addr,
@@ -275,23 +293,29 @@ std::size_t SocketDatapath::recv_batch(std::size_t k, int flags) {
   return got;
 }
 
-std::size_t SocketDatapath::deliver_ready(std::size_t max, PayloadSink sink) {
+std::span<const std::uint8_t> SocketDatapath::slot_payload(std::size_t i) const {
+  // A datagram that did not fit is handed over empty: counted as corrupt, never as valid.
+  if ((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) return {};
+  return {static_cast<const std::uint8_t*>(rx_iov_[i].iov_base), rx_msgs_[i].msg_len};
+}
+
+RxMeta SocketDatapath::slot_meta(std::size_t i) const noexcept {
+  return rx_timestamps_ ? RxMeta{rx_kernel_ns_[i]} : RxMeta{};
+}
+
+template <typename Sink>
+std::size_t SocketDatapath::deliver_ready(std::size_t max, Sink&& sink) {
   std::size_t handed = 0;
   while (handed < max && rx_begin_ < rx_end_) {
-    const mmsghdr& m = rx_msgs_[rx_begin_];
-    if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-      sink(std::span<const std::uint8_t>());  // did not fit: counted as corrupt, never as valid
-    } else {
-      sink(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(rx_iov_[rx_begin_].iov_base),
-                                         m.msg_len));
-    }
+    sink(slot_payload(rx_begin_), slot_meta(rx_begin_));
     ++rx_begin_;
     ++handed;
   }
   return handed;
 }
 
-std::size_t SocketDatapath::receive(std::size_t max, PayloadSink sink) {
+template <typename Sink>
+std::size_t SocketDatapath::receive_impl(std::size_t max, Sink&& sink) {
   std::size_t handed = deliver_ready(max, sink);
   if (handed > 0) return handed;  // what wait_rx() already fetched; no extra syscall
   while (handed < max) {
@@ -301,6 +325,14 @@ std::size_t SocketDatapath::receive(std::size_t max, PayloadSink sink) {
     if (got < want) break;
   }
   return handed;
+}
+
+std::size_t SocketDatapath::receive(std::size_t max, PayloadSink sink) {
+  return receive_impl(max, [&](std::span<const std::uint8_t> p, const RxMeta&) { sink(p); });
+}
+
+std::size_t SocketDatapath::receive_with_meta(std::size_t max, PayloadMetaSink sink) {
+  return receive_impl(max, sink);
 }
 
 bool SocketDatapath::wait_rx(std::chrono::milliseconds timeout) {
@@ -379,22 +411,41 @@ std::size_t SocketDatapath::send_back(std::size_t first, std::size_t count) {
   return done;
 }
 
-std::size_t SocketDatapath::echo(std::size_t max, PayloadSink seen) {
+template <typename Sink>
+std::size_t SocketDatapath::echo_impl(std::size_t max, Sink&& seen) {
   if (rx_begin_ >= rx_end_) {
     if (recv_batch(std::min<std::size_t>(max, cfg_.batch), MSG_DONTWAIT) == 0) return 0;
   }
   const std::size_t first = rx_begin_;
   std::size_t count = 0;
   for (std::size_t i = rx_begin_; i < rx_end_ && count < max; ++i, ++count) {
-    if ((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-      seen(std::span<const std::uint8_t>());
-    } else {
-      seen(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(rx_iov_[i].iov_base),
-                                         rx_msgs_[i].msg_len));
-    }
+    seen(slot_payload(i), slot_meta(i));
   }
   rx_begin_ += count;
   return send_back(first, count);
+}
+
+std::size_t SocketDatapath::echo(std::size_t max, PayloadSink seen) {
+  return echo_impl(max, [&](std::span<const std::uint8_t> p, const RxMeta&) { seen(p); });
+}
+
+std::size_t SocketDatapath::echo_with_meta(std::size_t max, PayloadMetaSink seen) {
+  return echo_impl(max, seen);
+}
+
+RxTimestamping SocketDatapath::enable_rx_timestamps() {
+  if (rx_timestamps_) return rx_ts_info_;
+  rx_ts_info_ = enable_software_rx_timestamps(fd_.get(), cfg_.dev);
+  if (!rx_ts_info_.enabled) return rx_ts_info_;
+  rx_ctrl_len_ = rx_timestamp_control_len();
+  rx_ctrl_.assign(rx_msgs_.size() * rx_ctrl_len_, 0);
+  rx_kernel_ns_.assign(rx_msgs_.size(), RxMeta::kNone);
+  for (std::size_t i = 0; i < rx_msgs_.size(); ++i) {
+    rx_msgs_[i].msg_hdr.msg_control = rx_ctrl_.data() + i * rx_ctrl_len_;
+    rx_msgs_[i].msg_hdr.msg_controllen = rx_ctrl_len_;
+  }
+  rx_timestamps_ = true;
+  return rx_ts_info_;
 }
 
 int SocketDatapath::getsockopt_int(int level, int name) const {
@@ -424,7 +475,9 @@ nlohmann::json SocketDatapath::mode() const {
   j["remote"] = connected ? nlohmann::json(endpoint_str(peer)) : nlohmann::json(endpoint_str(ep_.remote));
   j["connected"] = connected;
   j["batch"] = cfg_.batch;
-  j["syscalls"] = cfg_.batch == 1 ? (connected ? "send/recvfrom" : "sendto/recvfrom") : "sendmmsg/recvmmsg";
+  const char* recv_call = rx_timestamps_ ? "recvmsg" : "recvfrom";
+  j["syscalls"] = cfg_.batch == 1 ? std::string(connected ? "send/" : "sendto/") + recv_call
+                                  : std::string("sendmmsg/recvmmsg");
   j["payload_size"] = cfg_.payload_size;
   j["wait"] = socket_wait_name(cfg_.wait);
   j["send_flags"] = send_flags_ == 0 ? "blocking" : "MSG_DONTWAIT";
@@ -455,6 +508,11 @@ nlohmann::json SocketDatapath::mode() const {
         "is effectively --wait spin";
   }
   j["busy_poll"] = bp;
+  if (rx_timestamps_) {
+    j["rx_timestamps"] = {{"source", rx_ts_info_.source},
+                          {"clock", rx_ts_info_.clock_name},
+                          {"where", rx_ts_info_.where}};
+  }
   j["checksum"] =
       "kernel UDP/IPv4 checksums; on veth TX offload leaves CHECKSUM_PARTIAL (pseudo-header sum) "
       "in frames an AF_XDP receiver sees";
@@ -474,6 +532,10 @@ nlohmann::json SocketDatapath::counters() const {
   j["truncated"] = counts_.truncated;
   j["echoed"] = counts_.echoed;
   j["echo_failed"] = counts_.echo_failed;
+  if (rx_timestamps_) {
+    j["rx_timestamped"] = counts_.rx_timestamped;
+    j["rx_not_timestamped"] = counts_.rx_not_timestamped;
+  }
   j["queued_unsent"] = tx_end_ - tx_begin_;
   std::uint32_t mem[SK_MEMINFO_VARS] = {};
   socklen_t len = sizeof(mem);

@@ -30,6 +30,10 @@ class SocketDatapath final : public Datapath {
   std::size_t receive(std::size_t max, PayloadSink sink) override;
   bool wait_rx(std::chrono::milliseconds timeout) override;
   std::size_t echo(std::size_t max, PayloadSink seen) override;
+  // SO_TIMESTAMPING software RX: recvfrom becomes recvmsg with a control buffer per slot.
+  RxTimestamping enable_rx_timestamps() override;
+  std::size_t receive_with_meta(std::size_t max, PayloadMetaSink sink) override;
+  std::size_t echo_with_meta(std::size_t max, PayloadMetaSink seen) override;
   nlohmann::json mode() const override;
   nlohmann::json counters() const override;
 
@@ -48,6 +52,8 @@ class SocketDatapath final : public Datapath {
     std::uint64_t echoed = 0;
     std::uint64_t echo_failed = 0;    // echoes the kernel refused (buffer full)
     std::uint64_t poll_calls = 0;     // poll(2) calls (--wait poll)
+    std::uint64_t rx_timestamped = 0;     // datagrams with a kernel software RX timestamp
+    std::uint64_t rx_not_timestamped = 0; // timestamps on, but the datagram carried none
   };
 
   void configure_buffers();
@@ -57,7 +63,16 @@ class SocketDatapath final : public Datapath {
   void push_tx();
   // One recvfrom/recvmmsg into rx slots [0, k); returns datagrams received (0: none).
   std::size_t recv_batch(std::size_t k, int flags);
-  std::size_t deliver_ready(std::size_t max, PayloadSink sink);
+  // Hands slots [rx_begin_, ...) to `sink(payload, meta)`; Sink is a PayloadSink adapter or a
+  // PayloadMetaSink (a template so the plain path carries no RxMeta indirection).
+  template <typename Sink>
+  std::size_t deliver_ready(std::size_t max, Sink&& sink);
+  template <typename Sink>
+  std::size_t receive_impl(std::size_t max, Sink&& sink);
+  template <typename Sink>
+  std::size_t echo_impl(std::size_t max, Sink&& seen);
+  std::span<const std::uint8_t> slot_payload(std::size_t i) const;
+  RxMeta slot_meta(std::size_t i) const noexcept;
   std::size_t send_back(std::size_t first, std::size_t count);
   int getsockopt_int(int level, int name) const;  // -1 when the kernel refuses to tell
 
@@ -77,6 +92,11 @@ class SocketDatapath final : public Datapath {
   std::vector<iovec> rx_iov_;
   std::vector<mmsghdr> rx_msgs_;
   std::vector<sockaddr_in> rx_src_;
+  bool rx_timestamps_ = false;
+  std::size_t rx_ctrl_len_ = 0;
+  std::vector<std::uint8_t> rx_ctrl_;  // one control buffer per slot (timestamps on only)
+  std::vector<std::int64_t> rx_kernel_ns_;  // per slot: SCM_TIMESTAMPING ts[0] or RxMeta::kNone
+  RxTimestamping rx_ts_info_;
   std::size_t rx_begin_ = 0;  // received, not yet handed over: [rx_begin_, rx_end_)
   std::size_t rx_end_ = 0;
   std::vector<mmsghdr> echo_msgs_;

@@ -16,6 +16,14 @@ std::optional<long long> at(const nlohmann::json& doc, const std::string& pointe
 
 void add(nlohmann::json& out, const std::string& name, std::optional<long long> expected,
          std::optional<long long> observed, const std::string& source, const std::string& note) {
+  out.push_back(check_row(name, expected, observed, source, note));
+}
+
+}  // namespace
+
+nlohmann::json check_row(const std::string& name, std::optional<long long> expected,
+                         std::optional<long long> observed, const std::string& source,
+                         const std::string& note) {
   nlohmann::json row{{"name", name}, {"source", source}, {"note", note}};
   if (!expected || !observed) {
     row["ok"] = nullptr;
@@ -25,10 +33,8 @@ void add(nlohmann::json& out, const std::string& name, std::optional<long long> 
     row["observed"] = *observed;
     row["ok"] = *expected == *observed;
   }
-  out.push_back(row);
+  return row;
 }
-
-}  // namespace
 
 nlohmann::json cross_checks(const RunRecord& rec) {
   nlohmann::json out = nlohmann::json::array();

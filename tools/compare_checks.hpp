@@ -5,9 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <string>
+
 namespace copylab {
 
 struct RunRecord;
+// One check row: expected vs observed and ok, or `unavailable` (ok null) when either side could
+// not be measured; `source` names the independent counter, `note` the reason or the method.
+nlohmann::json check_row(const std::string& name, std::optional<long long> expected,
+                         std::optional<long long> observed, const std::string& source,
+                         const std::string& note);
 // [{name, expected, observed, ok, source, note}]
 nlohmann::json cross_checks(const RunRecord& rec);
 

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/privilege.hpp"
 #include "netns/command.hpp"
+#include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
@@ -21,25 +22,6 @@
 
 namespace copylab {
 namespace {
-
-// Reads the MAC and first IPv4 address of `dev` inside `ns` (for --netns reuse).
-void discover_addresses(const std::string& ns, const std::string& dev, MacAddr& mac, Ipv4Addr& ip) {
-  const auto r = run_in_netns(ns, {"ip", "-j", "addr", "show", "dev", dev});
-  const auto doc = nlohmann::json::parse(r.out, nullptr, false);
-  if (!r.ok() || !doc.is_array() || doc.empty()) {
-    throw Error("no device " + dev + " in namespace " + ns + " (" + r.last_error_line() + ")",
-                "give the devices netns/setup.sh made with --dev X,Y", kExitUsage);
-  }
-  mac = parse_mac(doc[0].value("address", ""), "address of " + dev);
-  for (const auto& a : doc[0].value("addr_info", nlohmann::json::array())) {
-    if (a.value("family", "") == "inet") {
-      ip = parse_ipv4(a.value("local", ""), "address of " + dev);
-      return;
-    }
-  }
-  throw Error("device " + dev + " in namespace " + ns + " has no IPv4 address",
-              "run netns/setup.sh for these namespaces", kExitUsage);
-}
 
 Topology make_topology(const CompareOptions& o) {
   if (o.netns.empty()) return Topology::create_unique("cmp");
@@ -153,6 +135,7 @@ int run_compare(const CompareOptions& o) {
                   "build the whole project (cmake --build build)");
     }
   }
+  check_compare_backend(o);  // an unavailable --backend: one line, before anything is set up
   WorkDir work(o);
   Topology topo = make_topology(o);
   const auto& t = topo.config();
@@ -177,7 +160,9 @@ int run_compare(const CompareOptions& o) {
         const RunRecord rec = run_compare_phase(
             t, pair, phase, o, work.path(), observer.get(),
             [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
-        runs.push_back(to_json(rec));
+        nlohmann::json run = to_json(rec);
+        observer->complete_run(run);
+        runs.push_back(std::move(run));
       } catch (const Error&) {
         work.keep();
         spdlog::info("logs kept in {}", work.path());
@@ -237,8 +222,13 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_option("--work-dir", opts->work_dir, "Keep per-run logs and JSON here");
   cmd->add_flag("--keep-logs", opts->keep_logs, "Keep the temporary work directory");
   cmd->add_option("--backend", opts->backend,
-                  "In-kernel cross-check: auto (what the kernel allows), bpf, none")
+                  "In-kernel cross-check: auto (what the kernel allows: BPF), bpf, kmod (kprobe "
+                  "module copyprobe: exact counts at the copy functions; needs modules+kprobes), "
+                  "none")
       ->capture_default_str();
+  cmd->add_option("--kmod-module", opts->kmod_module,
+                  "With --backend kmod: a prebuilt copyprobe.ko for the running kernel (default: "
+                  "build it against /lib/modules/$(uname -r)/build)");
   (void)common;  // -v is handled by run_main for every subcommand
   cmd->callback([opts] { finish_command(run_compare(*opts)); });
 }

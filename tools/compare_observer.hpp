@@ -17,10 +17,17 @@ class CompareObserver : public RunObserver {
   virtual nlohmann::json status() const = 0;
   // {rows: [...], text: "..."} from every run's evidence.
   virtual nlohmann::json summarize(const nlohmann::json& runs) = 0;
+  // Adds to one run's JSON what needs the run's own counts (sent/received are known only after
+  // the tools' results are read): checks of the evidence against them, per-packet lines.
+  virtual void complete_run(nlohmann::json& run) const { (void)run; }
 };
 
 // Paced runs carry copy-site sampling; unpaced runs only the exact ledger (its cost is lower).
 void set_observer_phase(CompareObserver& observer, const std::string& phase);
+
+// Refuses an unavailable explicit backend before anything is set up (`--backend kmod` where the
+// kernel has no modules/kprobes): Error with the reason and the fix, exit 3.
+void check_compare_backend(const CompareOptions& opts);
 
 // The backend `opts.backend` asks for, as far as this kernel allows; never null.
 std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,

@@ -38,7 +38,11 @@ Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpe
              "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
              "--idle-timeout", "1", "--no-per-second", "--cpu", std::to_string(o.cpu_rx),
              "--json-file", json, "--ready-file", ready});
-  if (xdp) append(a, {"--mode", o.xdp_mode});
+  if (xdp) {
+    append(a, {"--mode", o.xdp_mode});
+  } else {
+    append(a, {"--dst-ip", t.ip_b.str()});  // --netns topologies need not use setup.sh's defaults
+  }
   // A bound on the whole run even if frames stop arriving before the first one: generous.
   append(a, {"--duration", std::to_string(static_cast<int>(expected_seconds(phase) * 3 + 15))});
   return a;
@@ -75,7 +79,7 @@ void wait_for_file(const std::string& path, ChildProcess& child, int timeout_ms)
                       last_line_of(child.log_path()),
                   "fix the cause above (full log: " + child.log_path() + ")");
     }
-    if (stop_requested()) throw Error("interrupted", "", 130);
+    if (stop_requested()) throw Error("interrupted", "", stop_exit_code());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   throw Error(child.command_line() + " was not ready after " + std::to_string(timeout_ms) + " ms",
@@ -87,7 +91,7 @@ int wait_child(ChildProcess& child, double timeout_s, const std::string& what,
   const std::uint64_t start = now_ns();
   while (true) {
     if (auto rc = child.wait_for(std::chrono::milliseconds(1000))) return *rc;
-    if (stop_requested()) throw Error("interrupted", "", 130);
+    if (stop_requested()) throw Error("interrupted", "", stop_exit_code());
     const double elapsed = static_cast<double>(now_ns() - start) * 1e-9;
     if (elapsed > timeout_s) {
       child.stop();

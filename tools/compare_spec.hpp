@@ -41,7 +41,8 @@ struct CompareOptions {
   std::vector<std::string> devs;   // reuse: X,Y
   std::string work_dir;            // logs and per-run JSON (default: a temp dir, removed)
   bool keep_logs = false;
-  std::string backend = "auto";    // cross-check backend: auto|bpf|none
+  std::string backend = "auto";    // cross-check backend: auto|bpf|kmod|none
+  std::string kmod_module;         // --backend kmod: prebuilt copyprobe.ko ("" = build it)
 };
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts);

@@ -458,18 +458,18 @@ std::vector<BackendPlan> plan_backends(const Capabilities& caps) {
                        : "needs perf_event_open(cpu-clock) and BPF"});
   const Capability* fentry = caps.find("fentry");
   const Capability* kprobe = caps.find("kprobes");
-  plan.push_back({"exact counts at the copy functions (fentry/kprobe BPF)", false,
-                  (caps.has("fentry") || caps.has("kprobes"))
-                      ? "the kernel allows it, but this build has no fentry/kprobe backend yet"
-                      : fmt::format("fentry: {}; kprobe: {}", fentry ? fentry->evidence : "?",
-                                    kprobe ? kprobe->evidence : "?")});
-  const Capability* mods = caps.find("modules");
-  plan.push_back({"kprobe kernel modules (the seeds' COPY1/COPY4 modules, kmod/)",
-                  caps.has("modules") && caps.has("kprobes"),
-                  caps.has("modules") && caps.has("kprobes")
-                      ? "insmod possible"
-                      : fmt::format("{}; kprobes: {}", mods ? mods->evidence : "?",
-                                    kprobe ? kprobe->evidence : "?")});
+  // The kprobe backend runs whenever kprobes work; fentry would be cheaper but copylab has no
+  // fentry programs (it is refused on the kernels copylab was built on), so it is named only.
+  plan.push_back({"exact counts at the copy functions (kprobe BPF)", caps.has("kprobes"),
+                  caps.has("kprobes")
+                      ? fmt::format("kprobe backend: available, used automatically ({})",
+                                    kprobe ? kprobe->evidence : "?")
+                      : fmt::format("kprobe backend: unavailable ({}); fentry: {}",
+                                    kprobe ? kprobe->evidence : "?",
+                                    fentry ? fentry->evidence : "?")});
+  // The kprobe module backend (copylab compare --backend kmod) is decided by kmod/'s check
+  // (kmod_availability: modules, kprobes, signing, lockdown, headers, CAP_SYS_MODULE), which
+  // `copylab doctor` prints after this list.
   return plan;
 }
 

@@ -12,10 +12,20 @@ const char* to_string(Measured m) noexcept {
   switch (m) {
     case Measured::kExactTracepoint: return "exact count (tracepoint)";
     case Measured::kSampled: return "sampled (stack profile)";
-    case Measured::kExactCopyFunction: return "exact at the copy function";
+    case Measured::kExactCopyFunction: return "exact at the copy function (kprobe)";
     case Measured::kUnavailable: return "not measurable on this kernel";
   }
   return "?";
+}
+
+std::string LedgerLine::measured_text() const {
+  return how.empty() || !available() ? to_string(measured) : how;
+}
+
+std::uint64_t LedgerLine::calls_of_len(std::uint64_t len) const {
+  for (const auto& [l, n] : lens)
+    if (l == len) return n;
+  return 0;
 }
 
 std::uint64_t CopyLedger::count(std::string_view id) const {
@@ -102,7 +112,12 @@ nlohmann::json to_json(const CopyLedger& l) {
                         {"tracepoint", x.tracepoint},
                         {"count", x.count},
                         {"bytes", x.bytes},
-                        {"measured", to_string(x.measured)}};
+                        {"measured", x.measured_text()}};
+    if (!x.lens.empty()) {
+      nlohmann::json lens = nlohmann::json::object();
+      for (const auto& [len, n] : x.lens) lens[std::to_string(len)] = n;
+      j["lens"] = std::move(lens);
+    }
     if (!x.available()) {
       // null, not 0: nothing was measured.
       j["count"] = nullptr;
@@ -147,16 +162,30 @@ nlohmann::json to_json(const CopyLedger& l) {
 std::string format_ledger(const CopyLedger& l) {
   std::string out = fmt::format("Copy ledger ({:.2f} s; scope: {})\n", l.duration_s,
                                 l.scope.describe());
-  out += fmt::format("  {:<22} {:>10} {:>12}  {:<26} {}\n", "line", "count", "bytes", "measured",
+  out += fmt::format("  {:<28} {:>10} {:>12}  {:<26} {}\n", "line", "count", "bytes", "measured",
                      "marker");
   for (const LedgerLine& x : l.lines) {
     if (x.available()) {
-      out += fmt::format("  {:<22} {:>10} {:>12}  {:<26} {}\n", x.id, x.count, x.bytes,
-                         to_string(x.measured), x.tracepoint);
+      // A line with its own `how` names its marker in it (kprobe lines): not printed twice.
+      out += fmt::format("  {:<28} {:>10} {:>12}  {:<26} {}\n", x.id, x.count, x.bytes,
+                         x.measured_text(), x.how.empty() ? x.tracepoint : "");
     } else {
-      out += fmt::format("  {:<22} {:>10} {:>12}  {}: {}\n", x.id, "-", "-",
+      out += fmt::format("  {:<28} {:>10} {:>12}  {}: {}\n", x.id, "-", "-",
                          to_string(x.measured), x.unavailable);
     }
+  }
+  for (const LedgerLine& x : l.lines) {
+    if (x.lens.empty()) continue;
+    std::string lens;
+    std::size_t shown = 0;
+    for (const auto& [len, n] : x.lens) {
+      if (++shown > 6) {
+        lens += fmt::format(" (+{} more)", x.lens.size() - 6);
+        break;
+      }
+      lens += fmt::format("{}{}B x{}", lens.empty() ? "" : ", ", len, n);
+    }
+    out += fmt::format("  lengths copied at {}: {}\n", x.id, lens);
   }
   if (!l.skb_location_gap.empty())
     out += fmt::format("  skb free locations incomplete: {}\n", l.skb_location_gap);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "trace/scope.hpp"
@@ -41,6 +42,13 @@ inline constexpr std::string_view kXdpRedirectOther = "xdp_redirect_other";
 inline constexpr std::string_view kXdpRedirectErr = "xdp_redirect_err";
 inline constexpr std::string_view kConsumeSkb = "consume_skb";
 inline constexpr std::string_view kKfreeSkb = "kfree_skb";
+// The kprobe backend: counted at the copy functions themselves (kprobe_backend.hpp).
+inline constexpr std::string_view kKpCopy1 = "kprobe_copy1";              // _copy_from_iter in send syscalls
+inline constexpr std::string_view kKpCopy1Other = "kprobe_copy_from_iter_other";
+inline constexpr std::string_view kKpCopy4 = "kprobe_copy4";              // _copy_to_iter in recv syscalls
+inline constexpr std::string_view kKpCopy4Other = "kprobe_copy_to_iter_other";
+inline constexpr std::string_view kKpXskTxCopy = "kprobe_xsk_tx_copy";    // UMEM -> skb
+inline constexpr std::string_view kKpXskRxCopy = "kprobe_xsk_rx_copy";    // xdp_buff -> UMEM
 }  // namespace ledger_id
 
 struct LedgerLine {
@@ -51,6 +59,15 @@ struct LedgerLine {
   std::uint64_t bytes = 0;
   Measured measured = Measured::kExactTracepoint;
   std::string unavailable;  // kUnavailable: why ("tracepoint sock:sock_send_length missing ...")
+  // How it was measured, in full, when to_string(measured) is not precise enough:
+  // "exact at the copy function (kprobe _copy_from_iter)".
+  std::string how;
+  // Exact copy lengths (length, calls), for lines counted at a copy function.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> lens;
+
+  std::string measured_text() const;
+  // Calls that copied exactly `len` bytes (0 when no length table or no such length).
+  std::uint64_t calls_of_len(std::uint64_t len) const;
 
   bool available() const noexcept { return measured != Measured::kUnavailable; }
 };

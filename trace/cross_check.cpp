@@ -19,6 +19,7 @@
 #include "trace/capabilities.hpp"
 #include "trace/cross_check_abi.h"
 #include "trace/kallsyms.hpp"
+#include "trace/kprobe_backend.hpp"
 #include "trace/perf_sampler.hpp"
 
 #include "cross_check.skel.h"
@@ -169,9 +170,12 @@ struct CrossCheck::Impl {
   std::map<std::string, std::string> unavailable;  // "sock:sock_send_length" -> why
   std::vector<std::pair<std::string, std::string>> gaps;  // tracepoint -> what its variant lacks
   std::string hist_key;  // the kernel's name of the stack key
+  std::unique_ptr<KprobeBackend> kprobes;
+  std::string kprobe_reason;  // why the kprobe backend does not run ("" when it does)
 
   void detach() noexcept {
     if (sampler) sampler->stop();
+    if (kprobes) kprobes->detach();
     links.clear();
   }
 };
@@ -302,14 +306,21 @@ void CrossCheck::start(const ScopeSpec& scope) {
     impl->backends.push_back({"copy-site sampling (perf cpu-clock + BPF stacks)", false,
                               impl->sampler ? impl->sampler->reason() : "switched off"});
   }
-  const Capability fentry = probe_fentry();
+  // Exact counts at the copy functions: kprobes where the kernel allows them (fentry, which
+  // would be cheaper, is refused on the kernels this was built for: it stays a doctor line).
   const Capability kprobe = probe_kprobes();
+  if (opts_.kprobes && kprobe.ok) {
+    impl->kprobes = std::make_unique<KprobeBackend>(
+        KprobeScope{bpf_map__fd(s.maps.scope_pid_set), bpf_map__fd(s.maps.scope_netns_set),
+                    impl->pid_scope, !scope.netns_inums.empty()});
+    impl->kprobe_reason = impl->kprobes->active() ? "" : impl->kprobes->reason();
+  } else {
+    impl->kprobe_reason = opts_.kprobes ? kprobe.evidence : "switched off";
+  }
   impl->backends.push_back(
-      {"exact counts at the copy functions (fentry/kprobe)", false,
-       fentry.ok || kprobe.ok
-           ? "available on this kernel but not implemented in this build (fentry: " +
-                 fentry.evidence + "; kprobe: " + kprobe.evidence + ")"
-           : "fentry: " + fentry.evidence + "; kprobe: " + kprobe.evidence});
+      {"exact counts at the copy functions (kprobe BPF)", impl->kprobes && impl->kprobes->active(),
+       impl->kprobes ? impl->kprobes->describe()
+                     : "kprobe backend: unavailable (" + impl->kprobe_reason + ")"});
 
   impl->started = std::chrono::steady_clock::now();
   spdlog::debug("cross-check attached: {} (scope: {})", attached_list, scope.describe());
@@ -366,12 +377,12 @@ CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbo
     const auto gone = unavailable.find(std::string(marker.substr(0, marker.find(' '))));
     if (gone != unavailable.end()) {
       ledger.lines.push_back(
-          {std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kUnavailable, gone->second});
+          {std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kUnavailable, gone->second, "", {}});
       continue;
     }
     const cl_counter c = total(d.ev);
     ledger.lines.push_back(
-        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint, ""});
+        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint, "", "", {}});
   }
 
   for (const auto& [key, count] :
@@ -507,6 +518,10 @@ CrossCheckResult CrossCheck::stop() {
   CrossCheckResult r;
   r.ledger = read_ledger(s, impl->scope, sp, impl->unavailable, impl->gaps);
   r.ledger.duration_s = secs;
+  for (LedgerLine& line : impl->kprobes && impl->kprobes->active()
+                              ? impl->kprobes->lines()
+                              : kprobe_lines_unavailable(impl->kprobe_reason))
+    r.ledger.lines.push_back(std::move(line));
 
   const int ncpu = libbpf_num_possible_cpus();
   std::vector<cl_counter> percpu(static_cast<std::size_t>(std::max(ncpu, 1)));
@@ -571,6 +586,16 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
     } else {
       line.count = x.at("count");
       if (x.contains("bytes") && x.at("bytes").is_number()) line.bytes = x.at("bytes");
+      const std::string how = x.value("measured", std::string());
+      if (how.rfind(to_string(Measured::kSampled), 0) == 0) {
+        line.measured = Measured::kSampled;
+      } else if (how.rfind("exact at the copy function", 0) == 0) {
+        line.measured = Measured::kExactCopyFunction;
+        line.how = how;
+      }
+      if (x.contains("lens") && x.at("lens").is_object())  // items() of a temporary would dangle
+        for (const auto& [len, n] : x.at("lens").items())
+          line.lens.emplace_back(std::stoull(len), n.get<std::uint64_t>());
     }
     r.ledger.lines.push_back(std::move(line));
   }

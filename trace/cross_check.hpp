@@ -29,6 +29,9 @@ struct CrossCheckOptions {
   bool sampling = true;         // cpu-clock stack samples on every CPU
   bool payload_samples = true;  // skb/head/payload addresses of the first packets
   int sample_hz = 4999;
+  // Exact counts at the copy functions with BPF kprobes, when probe_kprobes() says the kernel
+  // allows them (otherwise the ledger's kprobe lines say why they are unavailable).
+  bool kprobes = true;
   // Pids are added with add_pid() after start() (e.g. processes spawned later): scope by pid
   // even though ScopeSpec::pids is empty at start().
   bool pids_added_later = false;

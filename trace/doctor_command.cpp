@@ -4,6 +4,7 @@
 #include "trace/doctor_command.hpp"
 
 #include "common/error.hpp"
+#include "kmod/kmod_availability.hpp"
 #include "trace/capabilities.hpp"
 
 namespace copylab {
@@ -27,10 +28,19 @@ int run_doctor(const DoctorOptions& o) {
   p.netns = o.netns;
   p.devices = !o.no_device;
   const Capabilities caps = probe_capabilities(p);
+  // The kprobe module backend has its own check (kmod/), built on these capabilities.
+  const kmod::KmodAvailability kmod_backend = kmod::kmod_availability(caps, "");
+  const std::string kmod_name = "kprobe module copyprobe (copylab compare --backend kmod)";
   if (o.json) {
-    std::cout << to_json(caps).dump(2) << '\n';
+    nlohmann::json j = to_json(caps);
+    j["backends"].push_back({{"name", kmod_name},
+                             {"available", kmod_backend.available},
+                             {"why", kmod::format_kmod_availability(kmod_backend)}});
+    j["kmod_backend"] = kmod::to_json(kmod_backend);
+    std::cout << j.dump(2) << '\n';
   } else {
-    std::cout << format_capabilities(caps);
+    std::cout << format_capabilities(caps) << '\n' << kmod_name << ": "
+              << kmod::format_kmod_availability(kmod_backend) << '\n';
   }
   return 0;
 }

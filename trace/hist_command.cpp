@@ -1,3 +1,6 @@
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,6 +14,7 @@
 #include "common/stop.hpp"
 #include "trace/cross_check.hpp"
 #include "trace/hist_paths.hpp"
+#include "trace/hist_trigger.hpp"
 #include "trace/scoped_command.hpp"
 
 namespace copylab {
@@ -24,40 +28,178 @@ struct HistOptions {
   std::string event = "all";         // netif_receive_skb | net_dev_start_xmit | xdp_redirect | all
   std::string scope = "pids";        // pids | window
   std::string json_file;
+  std::string out_dir;               // where the hist trigger's raw output goes
+  std::string hist_trigger = "auto"; // auto | off
   std::uint64_t count = 2000;        // --path: datagrams per path
   bool ledger = false;
 };
 
-bool wanted(const HistOptions& o, const StackHistogram& h) {
-  if (o.event == "all") return true;
-  return h.event.find(o.event) != std::string::npos;
+// The events copylab histograms, as "group:name".
+const std::vector<std::string> kHistEvents = {"net:netif_receive_skb", "net:net_dev_start_xmit",
+                                              "xdp:xdp_redirect"};
+
+bool wanted(const HistOptions& o, const std::string& event) {
+  return o.event == "all" || event.find(o.event) != std::string::npos;
 }
 
-void print_result(const HistOptions& o, const std::string& title, const CrossCheckResult& r,
-                  nlohmann::json& json) {
+std::vector<std::string> wanted_events(const HistOptions& o) {
+  std::vector<std::string> out;
+  for (const std::string& e : kHistEvents)
+    if (wanted(o, e)) out.push_back(e);
+  return out;
+}
+
+// Where the raw trigger output of run `tag` for `event` is saved: --out DIR, else next to
+// --json (<json stem>.hist-trigger.<tag>.<event>.txt), else /tmp/copylab-hist-<pid>/.
+std::string trigger_file_for(const HistOptions& o, const std::string& tag, const std::string& event) {
+  namespace fs = std::filesystem;
+  const std::string name = event.substr(event.find(':') + 1);
+  fs::path dir;
+  std::string stem;
+  if (!o.out_dir.empty()) {
+    dir = o.out_dir;
+  } else if (!o.json_file.empty()) {
+    const fs::path json(o.json_file);
+    dir = json.has_parent_path() ? json.parent_path() : fs::path(".");
+    stem = json.stem().string() + ".";
+  } else {
+    dir = fmt::format("/tmp/copylab-hist-{}", ::getpid());
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw Error(fmt::format("cannot create {}: {}", dir.string(), ec.message()),
+                "give a writable directory with --out", kExitUsage);
+  return (dir / fmt::format("{}hist-trigger.{}.{}.txt", stem, tag, name)).string();
+}
+
+void save_text(const std::string& file, const std::string& text) {
+  std::ofstream out(file);
+  if (!out || !(out << text)) throw_errno("write", file, errno, "give a writable --out directory");
+}
+
+// The hit total the kernel printed (Totals: Hits), else the entries' sum.
+std::uint64_t trigger_hits(const HistTriggerOutput& t) {
+  return t.hits_reported >= 0 ? static_cast<std::uint64_t>(t.hits_reported)
+                              : t.histogram.total_hits();
+}
+
+// cross_check's own line about the trigger predates this command's use of it: say what ran.
+void set_trigger_backend(CrossCheckResult& r, const HistTriggerRun& t) {
+  for (BackendStatus& b : r.backends)
+    if (b.name == "tracefs hist trigger") {
+      b.active = t.used;
+      b.detail = t.status;
+    }
+}
+
+// The kernel's histogram of the same event, after copylab's BPF one: its raw text (saved to a
+// file), then the hitcount agreement, in total and stack by stack (ftrace cuts stacks at 16
+// frames: a kernel stack matches the BPF entries that contain it). Appends to the run's JSON.
+void print_trigger_output(const HistOptions& o, const std::string& tag, const StackHistogram& h,
+                          const HistTriggerOutput& t, bool print_raw, nlohmann::json& kernel,
+                          nlohmann::json& agreement) {
+  const std::string saved = trigger_file_for(o, tag, t.event);
+  save_text(saved, t.raw);
+  if (print_raw)
+    std::cout << fmt::format("## {}: the kernel's own hist trigger ('{}', raw output saved to {})\n",
+                             h.event, t.trigger, saved)
+              << t.raw << '\n';
+  const std::uint64_t bpf = h.total_hits(), kern = trigger_hits(t);
+  std::cout << fmt::format("# hitcount agreement at {}: BPF {}, tracefs hist trigger {}: {}\n",
+                           h.event, bpf, kern,
+                           bpf == kern ? std::string("equal")
+                                       : fmt::format("differ by {} (BPF scope: {}; trigger: {})",
+                                                     bpf > kern ? bpf - kern : kern - bpf, h.scope,
+                                                     t.histogram.scope));
+  std::size_t same = 0;
+  for (const HistEntry& e : t.histogram.entries) {
+    const std::uint64_t in_bpf = hits_with_stack(h, e.frames);
+    if (in_bpf == e.hitcount) ++same;
+    std::cout << fmt::format("#   stack {} ... {} ({} frames): trigger {}, BPF {}: {}\n",
+                             e.frames.empty() ? "?" : frame_function(e.frames.front()),
+                             e.frames.empty() ? "?" : frame_function(e.frames.back()),
+                             e.frames.size(), e.hitcount, in_bpf,
+                             in_bpf == e.hitcount ? "equal" : "differ");
+  }
+  std::cout << '\n';
+  nlohmann::json tj = to_json(t);
+  tj["saved_to"] = saved;
+  kernel.push_back(std::move(tj));
+  agreement.push_back({{"event", h.event},
+                       {"bpf_hits", bpf},
+                       {"trigger_hits", kern},
+                       {"equal", bpf == kern},
+                       {"stacks", t.histogram.entries.size()},
+                       {"stacks_equal", same}});
+}
+
+void print_result(const HistOptions& o, const std::string& title, const std::string& tag,
+                  CrossCheckResult r, const HistTriggerRun& trigger, nlohmann::json& json) {
+  set_trigger_backend(r, trigger);
   std::cout << "### " << title << "\n";
   for (const BackendStatus& b : r.backends) {
-    if (b.name.find("hist") != std::string::npos)
+    if (b.name.find("hist") != std::string::npos && b.name != "tracefs hist trigger")
       std::cout << fmt::format("# {}: {}\n", b.name, b.active ? "used" : b.detail);
   }
+  // (An unavailable trigger was said once, before the runs.)
+  if (trigger.used || trigger.status.rfind("not armed", 0) == 0)
+    std::cout << "# tracefs hist trigger: " << trigger.status << "\n";
+  std::cout << '\n';
   nlohmann::json hists = nlohmann::json::array();
+  nlohmann::json kernel = nlohmann::json::array();
+  nlohmann::json agreement = nlohmann::json::array();
   for (const StackHistogram& h : r.histograms) {
-    if (!wanted(o, h)) continue;
-    if (o.event == "all" && h.entries.empty()) {
-      std::cout << fmt::format("# {}: no events in scope\n\n", h.event);
-      continue;
-    }
-    std::cout << format_hist(h) << '\n';
+    if (!wanted(o, h.event)) continue;
+    const HistTriggerOutput* t = nullptr;
+    for (const HistTriggerOutput& out : trigger.outputs)
+      if (out.event == h.event) t = &out;
+    // With every event shown, empty ones get one line instead of two empty histograms.
+    const bool brief = o.event == "all" && h.entries.empty() && (!t || trigger_hits(*t) == 0);
+    if (brief)
+      std::cout << fmt::format("# {}: no events in scope{}\n", h.event,
+                               t ? " (BPF and tracefs hist trigger)" : "\n");
+    else
+      std::cout << "## " << h.event << ": copylab's BPF histogram\n" << format_hist(h) << '\n';
     hists.push_back(to_json(h));
+    if (t) print_trigger_output(o, tag, h, *t, !brief, kernel, agreement);
   }
   if (o.ledger) std::cout << format_ledger(r.ledger) << '\n';
-  json.push_back({{"run", title}, {"histograms", std::move(hists)}, {"cross_check", to_json(r)}});
+  json.push_back({{"run", title},
+                  {"histograms", std::move(hists)},
+                  {"hist_trigger",
+                   {{"used", trigger.used},
+                    {"status", trigger.status},
+                    {"histograms", std::move(kernel)},
+                    {"agreement", std::move(agreement)}}},
+                  {"cross_check", to_json(r)}});
+}
+
+// Probes the trigger once per command; says in one line when it cannot be used.
+HistTriggerPlan plan_hist_trigger(const HistOptions& o, std::string* unavailable) {
+  HistTriggerPlan plan;
+  plan.events = wanted_events(o);
+  if (o.hist_trigger == "off") {
+    *unavailable = "off (--hist-trigger off)";
+    return plan;
+  }
+  const HistTriggerSupport s = probe_hist_trigger_support();
+  if (!s.available) {
+    *unavailable = "unavailable (" + s.reason + ")";
+    return plan;
+  }
+  plan.enabled = true;
+  plan.stack_key = s.stack_key;
+  return plan;
 }
 
 int run_hist_command(const HistOptions& o) {
   nlohmann::json json = nlohmann::json::array();
   CrossCheckOptions cco;
   cco.sampling = false;  // hist: stacks only
+  std::string unavailable;
+  const HistTriggerPlan plan = plan_hist_trigger(o, &unavailable);
+  if (!plan.enabled) std::cout << "tracefs hist trigger: " << unavailable << "\n\n";
   int rc = 0;
   if (!o.command.empty()) {
     ScopedCommand cmd(o.command);
@@ -65,20 +207,29 @@ int run_hist_command(const HistOptions& o) {
     if (o.scope == "pids") scope.pids.push_back(cmd.pid());
     CrossCheck cc(cco);
     cc.start(scope);
+    HistTriggerRun trigger;
+    if (!plan.enabled) trigger.status = unavailable;
+    // The window opens when the command execs and closes when it exits (its pid, where copylab
+    // sees the kernel's pids; its comm alone otherwise).
+    std::unique_ptr<HistTriggerSession> session = arm_hist_trigger(
+        plan, {{comm_of(o.command.front()), in_initial_pid_namespace() ? cmd.pid() : 0}}, trigger);
     cmd.release();
     rc = cmd.wait();
     CrossCheckResult r = cc.stop();
-    print_result(o, fmt::format("{} (exit {}; scope: {})", fmt::join(o.command, " "), rc,
-                                o.scope == "pids" ? "its process tree"
-                                                  : "every event while it ran (window)"),
-                 r, json);
+    finish_hist_trigger(session, trigger);
+    print_result(o,
+                 fmt::format("{} (exit {}; scope: {})", fmt::join(o.command, " "), rc,
+                             o.scope == "pids" ? "its process tree"
+                                               : "every event while it ran (window)"),
+                 "command", std::move(r), trigger, json);
   } else {
     const std::vector<std::string> paths =
         o.path == "both" ? std::vector<std::string>{"socket", "xdp"}
                          : std::vector<std::string>{o.path};
     for (const std::string& p : paths) {
-      HistPathRun run = run_hist_path(p, o.count, cco);
-      print_result(o, run.title, run.result, json);
+      HistPathRun run = run_hist_path(p, o.count, cco, plan);
+      if (!plan.enabled) run.trigger.status = unavailable;
+      print_result(o, run.title, p, std::move(run.result), run.trigger, json);
     }
   }
   if (!o.json_file.empty()) {
@@ -98,7 +249,9 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
       "hist",
       "Kernel stack-trace histograms at net:netif_receive_skb, net:net_dev_start_xmit and "
       "xdp:xdp_redirect, in ftrace hist format, scoped to a command (`-- CMD...`) or to copylab's "
-      "own socket/AF_XDP traffic (--path)");
+      "own socket/AF_XDP traffic (--path); where the kernel has hist triggers, the kernel's own "
+      "histograms (enable_hist/disable_hist on the processes' exec/exit, as the seeds) alongside, "
+      "with their raw output saved and their hitcounts compared");
   add_common_options(*sub, common);
   sub->add_option("--path", opts->path,
                   "Run copylab's own traffic in temporary namespaces: socket, xdp or both")
@@ -114,6 +267,14 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
   sub->add_option("--count", opts->count, "--path: datagrams per path (default 2000)");
   sub->add_option("--json", opts->json_file, "Also write everything as JSON to this file")
       ->type_name("<file>");
+  sub->add_option("--hist-trigger", opts->hist_trigger,
+                  "auto (default): also arm the kernel's own ftrace hist triggers where the kernel "
+                  "has them, in a private tracefs instance; off: BPF histograms only")
+      ->check(CLI::IsMember({"auto", "off"}));
+  sub->add_option("--out", opts->out_dir,
+                  "Directory for the hist triggers' raw output (default: next to --json, else "
+                  "/tmp/copylab-hist-<pid>)")
+      ->type_name("<dir>");
   sub->add_flag("--ledger", opts->ledger, "Also print the copy ledger of the run");
   sub->add_option("command", opts->command, "The command to trace (after --)");
   sub->callback([opts] {

@@ -37,10 +37,21 @@ struct StackHistogram {
 // The text ftrace prints for `cat .../hist`, including the header and the Totals block.
 std::string format_hist(const StackHistogram& h);
 
+// The inverse, for the kernel's own output: each "{ <key>:" block's frames, its hitcount and len
+// (when the trigger sums len), the key's name and the Totals' Dropped. `hits_reported` gets the
+// Totals' "Hits:" (the kernel's own total; -1 when the text has no Totals block).
+StackHistogram parse_hist(const std::string& text, const std::string& event,
+                          std::int64_t* hits_reported = nullptr);
+
 // True if some entry's frames contain every name of `chain` in that order, innermost first
 // (e.g. {"__dev_queue_xmit", "ip_finish_output2", "udp_sendmsg"}). Names match the function
 // part of a frame ("udp_sendmsg+0x..." matches "udp_sendmsg").
 bool hist_has_chain(const StackHistogram& h, const std::vector<std::string>& chain);
+
+// Summed hitcount of the entries of `h` whose stack contains `frames` as one contiguous run
+// (ftrace cuts its stacks at 16 frames and names module frames "veth_poll+0x6c/0x1ba [veth]";
+// the module suffix is ignored). Matches a kernel hist entry to copylab's BPF entries.
+std::uint64_t hits_with_stack(const StackHistogram& h, const std::vector<std::string>& frames);
 
 // The function name of a frame ("udp_sendmsg+0xb7e/0xf20" → "udp_sendmsg").
 std::string frame_function(const std::string& frame);

@@ -46,7 +46,7 @@ std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string
 }  // namespace
 
 HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
-                          const CrossCheckOptions& opts) {
+                          const CrossCheckOptions& opts, const HistTriggerPlan& trigger) {
   const bool xdp = path == "xdp";
   const std::string sender = require_binary(xdp ? "xdp_sender" : "sock_sender");
   const std::string receiver = require_binary(xdp ? "xdp_receiver" : "sock_receiver");
@@ -72,9 +72,18 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
     rx.insert(rx.end(), {"--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()});
   }
 
+  HistPathRun run;
   CrossCheck cc(opts);
   cc.start(scope);
+  // Both tools are forked and held before exec, so the hist trigger's window can name their pids
+  // (`ip netns exec` execs the tool in the same process).
   ScopedCommand receiving(in_netns(t.ns_b, rx));
+  ScopedCommand sending(in_netns(t.ns_a, tx));
+  const bool pids = in_initial_pid_namespace();
+  std::unique_ptr<HistTriggerSession> hist_trigger = arm_hist_trigger(
+      trigger,
+      {{comm_of(receiver), pids ? receiving.pid() : 0}, {comm_of(sender), pids ? sending.pid() : 0}},
+      run.trigger);
   receiving.release();
   // The receiver creates --ready-file once its socket / XDP program is set up (bounded wait).
   for (int waited = 0; ::access(ready.c_str(), F_OK) != 0; waited += 10) {
@@ -84,16 +93,15 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ::unlink(ready.c_str());
-  ScopedCommand sending(in_netns(t.ns_a, tx));
   sending.release();
   const int tx_rc = sending.wait();
   const int rx_rc = receiving.wait();
   CrossCheckResult r = cc.stop();
+  finish_hist_trigger(hist_trigger, run.trigger);
   if (tx_rc != 0 || rx_rc != 0)
     throw Error(fmt::format("hist --path {}: sender exited {}, receiver exited {}", path, tx_rc,
                             rx_rc),
                 "run the two binaries by hand with -v to see why");
-  HistPathRun run;
   run.title = fmt::format("{} path: {} -> {} ({} datagrams, {} -> {} in netns {} -> {}{})",
                           xdp ? "AF_XDP" : "socket", std::filesystem::path(sender).filename().string(),
                           std::filesystem::path(receiver).filename().string(), count, t.dev_a,

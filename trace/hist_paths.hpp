@@ -6,18 +6,22 @@
 #include <string>
 
 #include "trace/cross_check.hpp"
+#include "trace/hist_trigger.hpp"
 
 namespace copylab::trace {
 
 struct HistPathRun {
   std::string title;
   CrossCheckResult result;
+  HistTriggerRun trigger;  // the kernel's own hist trigger on the same run (when available)
 };
 
 // path "socket": sock_sender → sock_receiver; "xdp": xdp_sender → xdp_receiver (generic mode,
-// the seeds' xdpsock -S case). Throws copylab::Error when a binary is missing or fails.
+// the seeds' xdpsock -S case). With `trigger.enabled`, the hist triggers are armed once both tools
+// are forked (held before exec) and switched on/off by their exec/exit. Throws copylab::Error when
+// a binary is missing or fails.
 HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
-                          const CrossCheckOptions& opts);
+                          const CrossCheckOptions& opts, const HistTriggerPlan& trigger);
 
 // Where copylab's binaries are: $COPYLAB_BIN_DIR, else the directory of /proc/self/exe.
 std::string copylab_bin_dir();

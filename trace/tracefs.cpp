@@ -31,6 +31,13 @@ int write_tracefs_file(const std::string& path, const std::string& text) {
   return err;
 }
 
+std::string read_tracefs_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return in ? out.str() : std::string();
+}
+
 std::string find_tracefs_mount() {
   std::ifstream in("/proc/self/mounts");
   std::string line;
@@ -76,15 +83,17 @@ std::string TracefsInstance::event_file(const std::string& group, const std::str
   return path_ + "/events/" + group + "/" + event + "/" + file;
 }
 
-TracefsTrigger::TracefsTrigger(std::string trigger_file, std::string spec)
-    : file_(std::move(trigger_file)), spec_(std::move(spec)) {
+TracefsTrigger::TracefsTrigger(std::string trigger_file, std::string spec, TriggerRemoval removal)
+    : file_(std::move(trigger_file)), spec_(std::move(spec)), removal_(removal) {
   err_ = write_tracefs_file(file_, spec_);
 }
 
 TracefsTrigger::~TracefsTrigger() {
   if (err_ != 0) return;
   std::string removal = spec_;
-  if (auto pos = removal.find(" if "); pos != std::string::npos) removal.resize(pos);
+  if (auto pos = removal.find(" if ");
+      removal_ == TriggerRemoval::kWithoutFilter && pos != std::string::npos)
+    removal.resize(pos);
   if (int err = write_tracefs_file(file_, "!" + removal); err != 0)
     spdlog::warn("could not remove trigger '{}' from {}: {}", removal, file_, errno_text(err));
 }

@@ -9,6 +9,8 @@ namespace copylab::trace {
 
 // Writes `text` to `path` (one write call, as the kernel parses it). Returns 0 or errno.
 int write_tracefs_file(const std::string& path, const std::string& text);
+// The whole content of a tracefs file ("" when it cannot be read).
+std::string read_tracefs_file(const std::string& path);
 
 class TracefsMount {
  public:
@@ -53,21 +55,30 @@ class TracefsInstance {
   std::string path_;
 };
 
+// How the kernel finds a trigger to remove: enable_/disable_ triggers (and traceon, stacktrace...)
+// by command and target, whatever their filter; hist triggers by keys, values, sort keys AND
+// filter, so they must be removed with the exact spec.
+enum class TriggerRemoval { kWithoutFilter, kExactSpec };
+
 class TracefsTrigger {
  public:
-  // Writes `spec` to `trigger_file`; the destructor writes "!" + removal (spec without an
-  // " if ..." filter, as the kernel matches triggers by command). err() != 0 when refused.
-  TracefsTrigger(std::string trigger_file, std::string spec);
+  // Writes `spec` to `trigger_file`; the destructor writes "!" + the removal spec (see
+  // TriggerRemoval). err() != 0 when refused.
+  TracefsTrigger(std::string trigger_file, std::string spec,
+                 TriggerRemoval removal = TriggerRemoval::kWithoutFilter);
   TracefsTrigger(const TracefsTrigger&) = delete;
   TracefsTrigger& operator=(const TracefsTrigger&) = delete;
   ~TracefsTrigger();
 
   int err() const noexcept { return err_; }
   bool active() const noexcept { return err_ == 0; }
+  const std::string& spec() const noexcept { return spec_; }
+  const std::string& file() const noexcept { return file_; }
 
  private:
   std::string file_;
   std::string spec_;
+  TriggerRemoval removal_;
   int err_ = 0;
 };
 

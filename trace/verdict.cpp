@@ -31,16 +31,46 @@ std::string sampled_text(const CrossCheckResult& r, const std::string& id, const
                      r.copy_sites.kernel_samples, 100.0 * site_share(r, id), fn);
 }
 
-// A user<->kernel copy measured exactly at its tracepoint, with the sampled copy routine beside.
-VerdictCell user_copy_cell(const CrossCheckResult& r, std::string_view line, std::uint64_t packets,
-                           const std::string& site, const char* fn, const char* tracepoint) {
-  if (const LedgerLine* l = r.ledger.line(line); l && !l->available())
+// The kprobe backend's line `id` when it ran: counted at the copy function itself.
+const LedgerLine* kprobe_line(const CrossCheckResult& r, std::string_view id) {
+  const LedgerLine* l = r.ledger.line(id);
+  return l && l->available() && l->measured == Measured::kExactCopyFunction ? l : nullptr;
+}
+
+std::string kprobe_text(const LedgerLine& l, std::uint64_t packets) {
+  return fmt::format("{} x {} for {} packets ({} bytes)", l.count, l.tracepoint, packets, l.bytes);
+}
+
+// A user<->kernel copy: counted at the copy function when the kprobe backend ran (preferred),
+// else exactly at its tracepoint; the sampled copy routine beside either.
+VerdictCell user_copy_cell(const CrossCheckResult& r, std::string_view line, std::string_view kp,
+                           std::uint64_t packets, const std::string& site, const char* fn,
+                           const char* tracepoint) {
+  const LedgerLine* tp = r.ledger.line(line);
+  const std::string tp_text =
+      tp && !tp->available()
+          ? tp->unavailable
+          : fmt::format("{} x {} ({} bytes)", r.ledger.count(line), tracepoint, r.ledger.bytes(line));
+  if (const LedgerLine* k = kprobe_line(r, kp))
+    return {per(k->count, packets), k->measured_text(),
+            fmt::format("{}; tracepoint: {}; {}", kprobe_text(*k, packets), tp_text,
+                        sampled_text(r, site, fn))};
+  if (tp && !tp->available())
     return {std::nullopt, to_string(Measured::kUnavailable),
-            fmt::format("{}; {}", l->unavailable, sampled_text(r, site, fn))};
+            fmt::format("{}; {}", tp_text, sampled_text(r, site, fn))};
   const std::uint64_t n = r.ledger.count(line);
   return {per(n, packets), kExact,
           fmt::format("{} x {} for {} packets ({} bytes); {}", n, tracepoint, packets,
                       r.ledger.bytes(line), sampled_text(r, site, fn))};
+}
+
+// An AF_XDP kernel copy counted at its copy function, when the kprobe backend measured it.
+std::optional<VerdictCell> kprobe_cell(const CrossCheckResult& r, std::string_view kp,
+                                       std::uint64_t packets, const std::string& also) {
+  const LedgerLine* k = kprobe_line(r, kp);
+  if (!k) return std::nullopt;
+  return VerdictCell{per(k->count, packets), k->measured_text(),
+                     fmt::format("{}; {}", kprobe_text(*k, packets), also)};
 }
 
 // veth hands the skb to its peer by pointer: the same skb/head seen at net_dev_queue (sender) and
@@ -103,7 +133,15 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
                                                   x.ledger.count(ledger_id::kXskTxKick))
                                     : std::string("TX kicks not measurable on this kernel"),
                                 af_xdp.sent, sampled_text(x, "skb_store_bits", "skb_store_bits"))};
-  tx_copy.verdict = !copy_mode                                ? "none (zero-copy)"
+  if (auto k = kprobe_cell(s, ledger_id::kKpXskTxCopy, socket.sent, "no AF_XDP socket on this path"))
+    tx_copy.socket = *k;
+  if (auto k = kprobe_cell(x, ledger_id::kKpXskTxCopy, af_xdp.sent,
+                           sampled_text(x, "skb_store_bits", "skb_store_bits")))
+    tx_copy.af_xdp = *k;
+  const LedgerLine* kp_tx = kprobe_line(x, ledger_id::kKpXskTxCopy);
+  tx_copy.verdict = !copy_mode && kp_tx && kp_tx->count == 0 ? "none (zero-copy; exact)"
+                    : kp_tx && kp_tx->count > 0            ? "added (copy mode; counted at the copy)"
+                    : !copy_mode                                ? "none (zero-copy)"
                     : site_samples(x, "skb_store_bits") > 0 ? "added (copy mode; seen in samples)"
                     : x.copy_sites.total_samples == 0       ? "added (copy mode; not sampled)"
                                                             : "copy mode, but no sample caught it";
@@ -119,7 +157,15 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
                                 "frames received; {}",
                                 xsk_redirects, af_xdp.received,
                                 sampled_text(x, "xsk_rcv", "__xsk_rcv"))};
-  rx_copy.verdict = copy_mode ? "added (copy mode)" : "none (zero-copy)";
+  if (auto k = kprobe_cell(s, ledger_id::kKpXskRxCopy, socket.received, "no AF_XDP socket on this path"))
+    rx_copy.socket = *k;
+  if (auto k = kprobe_cell(x, ledger_id::kKpXskRxCopy, af_xdp.received,
+                           fmt::format("{} x xdp:xdp_redirect to an XSKMAP", xsk_redirects)))
+    rx_copy.af_xdp = *k;
+  const LedgerLine* kp_rx = kprobe_line(x, ledger_id::kKpXskRxCopy);
+  rx_copy.verdict = kp_rx && kp_rx->count > 0 ? "added (copy mode; counted at the copy)"
+                    : copy_mode                ? "added (copy mode)"
+                                               : "none (zero-copy)";
 
   VerdictRow headroom{"xdp_headroom_copy",
                       generic ? "generic XDP headroom copy (pskb_expand_head)"
@@ -150,17 +196,17 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
 
   // COPY #1 … #4 of the seeds.
   VerdictRow c1{"copy1", "COPY #1 user buffer -> kernel skb (send, _copy_from_iter)", {}, {}, ""};
-  c1.socket = user_copy_cell(s, ledger_id::kCopy1, socket.sent, "copy_from_iter",
+  c1.socket = user_copy_cell(s, ledger_id::kCopy1, ledger_id::kKpCopy1, socket.sent, "copy_from_iter",
                              "_copy_from_iter", "sock:sock_send_length(AF_INET)");
-  c1.af_xdp = user_copy_cell(x, ledger_id::kCopy1, af_xdp.sent, "copy_from_iter",
+  c1.af_xdp = user_copy_cell(x, ledger_id::kCopy1, ledger_id::kKpCopy1, af_xdp.sent, "copy_from_iter",
                              "_copy_from_iter", "sock:sock_send_length(AF_INET)");
   c1.verdict = user_copy_verdict(c1.socket, c1.af_xdp,
                                  copy_mode ? "skb_store_bits (kernel: UMEM -> skb)" : "");
 
   VerdictRow c4{"copy4", "COPY #4 kernel skb -> user buffer (receive, _copy_to_iter)", {}, {}, ""};
-  c4.socket = user_copy_cell(s, ledger_id::kCopy4, socket.received, "copy_to_iter",
+  c4.socket = user_copy_cell(s, ledger_id::kCopy4, ledger_id::kKpCopy4, socket.received, "copy_to_iter",
                              "_copy_to_iter", "sock:sock_recv_length(AF_INET)");
-  c4.af_xdp = user_copy_cell(x, ledger_id::kCopy4, af_xdp.received, "copy_to_iter",
+  c4.af_xdp = user_copy_cell(x, ledger_id::kCopy4, ledger_id::kKpCopy4, af_xdp.received, "copy_to_iter",
                              "_copy_to_iter", "sock:sock_recv_length(AF_INET)");
   c4.verdict = user_copy_verdict(c4.socket, c4.af_xdp,
                                  copy_mode ? "__xsk_rcv (kernel: xdp_buff -> UMEM)" : "");
@@ -187,10 +233,12 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
   } else if (user_copies_gone) {
     t.summary = fmt::format(
         "Copies moved, not gone: AF_XDP ({} XDP, copy mode) removes COPY #1 and COPY #4 "
-        "(0 per packet, exact at sock:sock_send_length/sock_recv_length), but the kernel now "
+        "(0 per packet, {}), but the kernel now "
         "copies UMEM -> skb on transmit (skb_store_bits), makes an XDP headroom copy ({}), and "
         "copies into UMEM on receive (__xsk_rcv).",
         af_xdp.xdp_mode.empty() ? "?" : af_xdp.xdp_mode,
+        c1.af_xdp.measured == kExact ? "exact at sock:sock_send_length/sock_recv_length"
+                                     : c1.af_xdp.measured,
         generic ? "pskb_expand_head" : "skb_pp_cow_data");
   } else if (!c1.af_xdp.per_packet || !c4.af_xdp.per_packet) {
     t.summary = "COPY #1/#4 are not measurable on this kernel (its sock:sock_send_length/"

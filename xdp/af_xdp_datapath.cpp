@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -14,6 +16,7 @@
 #include "common/stop.hpp"
 #include "packet/frame.hpp"
 #include "xdp/af_xdp_datapath_impl.hpp"
+#include "xdp/steer_abi.h"
 
 namespace copylab {
 namespace afxdp_detail {
@@ -188,7 +191,72 @@ void AfXdpDatapath::recycle(std::span<const std::uint64_t> addrs) {
   }
 }
 
+RxTimestamping AfXdpDatapath::enable_rx_timestamps() {
+  RxTimestamping t;
+  if (!cfg_.rx || !steer_) {
+    t.why_not = "a TX-only AF_XDP datapath has no steering program to stamp frames";
+    return t;
+  }
+  if (xsk_->zero_copy()) {
+    // Zero-copy drivers place the metadata area per driver; copylab verified only copy mode.
+    t.why_not = "AF_XDP zero-copy: the XDP metadata area in UMEM is not verified for this driver";
+    return t;
+  }
+  steer_->set_rx_stamping(true);
+  rx_stamps_ = true;
+  t.enabled = true;
+  t.clock = CLOCK_MONOTONIC;
+  t.clock_name = "CLOCK_MONOTONIC";
+  t.source = "XDP program bpf_ktime_get_ns via XDP metadata (bpf_xdp_adjust_meta in front of the "
+             "frame; AF_XDP copy mode copies it into the UMEM frame)";
+  const bool generic = steer_->attached_mode() == XdpAttachMode::kGeneric;
+  t.where = "at the XDP hook of " + cfg_.dev + " (" +
+            (generic ? std::string("generic: netif_receive_skb -> do_xdp_generic, after the "
+                                   "backlog queue")
+                     : std::string("native: the device's NAPI poll; on veth veth_xdp_rcv, "
+                                   "after the peer's ptr_ring")) +
+            "), before the copy into UMEM";
+  return t;
+}
+
+RxMeta AfXdpDatapath::take_rx_meta(const xdp_desc& d) {
+  constexpr std::size_t kLen = sizeof(steer_rx_meta);
+  // Only read inside this UMEM frame: the stamp sits in the headroom in front of the data.
+  if (d.addr - umem_->frames().base_of(d.addr) < kLen) {
+    ++stats_.rx_meta_no_room;
+    return {};
+  }
+  std::uint8_t* at = umem_->at(d.addr) - kLen;
+  steer_rx_meta m{};
+  std::memcpy(&m, at, kLen);
+  std::memset(at, 0, kLen);
+  if (m.magic != STEER_RX_META_MAGIC) {
+    ++stats_.rx_meta_missing;
+    return {};
+  }
+  ++stats_.rx_meta_stamped;
+  RxMeta meta;
+  meta.kernel_rx_ns = static_cast<std::int64_t>(m.rx_ns);
+  return meta;
+}
+
 std::size_t AfXdpDatapath::receive(std::size_t max, PayloadSink sink) {
+  return receive_frames(max, [&](std::span<const std::uint8_t> p, const RxMeta&) { sink(p); });
+}
+
+std::size_t AfXdpDatapath::receive_with_meta(std::size_t max, PayloadMetaSink sink) {
+  return receive_frames(max, sink);
+}
+
+std::size_t AfXdpDatapath::echo(std::size_t max, PayloadSink seen) {
+  return echo_frames(max, [&](std::span<const std::uint8_t> p, const RxMeta&) { seen(p); });
+}
+
+std::size_t AfXdpDatapath::echo_with_meta(std::size_t max, PayloadMetaSink seen) {
+  return echo_frames(max, seen);
+}
+
+std::size_t AfXdpDatapath::receive_frames(std::size_t max, PayloadMetaSink sink) {
   if (!cfg_.rx || max == 0) return 0;
   xsk_ring_cons* rx = xsk_->rx();
   std::uint32_t idx = 0;
@@ -203,17 +271,18 @@ std::size_t AfXdpDatapath::receive(std::size_t max, PayloadSink sink) {
     const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
     scratch_[i] = d->addr;
     frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
+    const RxMeta meta = rx_stamps_ ? take_rx_meta(*d) : RxMeta{};
     const std::span<const std::uint8_t> frame(umem_->at(d->addr), d->len);
     stats_.rx_bytes += d->len;
     const auto parsed = parse_frame(frame);
     if (!parsed) {
       ++stats_.rx_parse_failures;
-      sink({});
+      sink({}, meta);
       continue;
     }
     if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
     if (!parsed->ip_checksum_ok) ++stats_.ip_csum_bad;
-    sink(parsed->payload);
+    sink(parsed->payload, meta);
   }
   xsk_ring_cons__release(rx, got);
   stats_.rx_frames += got;
@@ -222,7 +291,7 @@ std::size_t AfXdpDatapath::receive(std::size_t max, PayloadSink sink) {
   return got;
 }
 
-std::size_t AfXdpDatapath::echo(std::size_t max, PayloadSink seen) {
+std::size_t AfXdpDatapath::echo_frames(std::size_t max, PayloadMetaSink seen) {
   if (!cfg_.rx || !cfg_.tx) {
     throw Error("echo needs an AF_XDP datapath with both RX and TX", "enable rx and tx");
   }
@@ -248,17 +317,20 @@ std::size_t AfXdpDatapath::echo(std::size_t max, PayloadSink seen) {
   for (std::uint32_t i = 0; i < got; ++i) {
     const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
     frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
+    // The stamp lies in front of the data: reflecting in place and transmitting [addr, addr+len)
+    // never touch or send it (and take_rx_meta has cleared it already).
+    const RxMeta meta = rx_stamps_ ? take_rx_meta(*d) : RxMeta{};
     const std::span<std::uint8_t> frame(umem_->at(d->addr), d->len);
     stats_.rx_bytes += d->len;
     const auto parsed = parse_frame(frame);
     if (!parsed) {
       ++stats_.rx_parse_failures;
-      seen({});
+      seen({}, meta);
       unparsed.push_back(d->addr);
       continue;
     }
     if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
-    seen(parsed->payload);
+    seen(parsed->payload, meta);
     reflect_frame(frame);  // swaps headers, recomputes both checksums (partial ones too)
     scratch_[echoed] = d->addr;
     scratch_len_[echoed] = d->len;

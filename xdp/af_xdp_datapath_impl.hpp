@@ -28,6 +28,10 @@ struct DatapathStats {
   std::uint64_t tx_kicks_again = 0;    // EAGAIN/EBUSY/ENOBUFS: the kernel wants another kick
   std::uint64_t tx_completions = 0;
   std::uint64_t echoed = 0;
+  // RX timestamps on (enable_rx_timestamps): frames read with and without a steer_rx_meta.
+  std::uint64_t rx_meta_stamped = 0;
+  std::uint64_t rx_meta_missing = 0;  // no magic in front of the data: the program stamped none
+  std::uint64_t rx_meta_no_room = 0;  // descriptor offset left no room for it inside the frame
 };
 
 class AfXdpDatapath final : public Datapath {
@@ -40,6 +44,9 @@ class AfXdpDatapath final : public Datapath {
   std::size_t receive(std::size_t max, PayloadSink sink) override;
   bool wait_rx(std::chrono::milliseconds timeout) override;
   std::size_t echo(std::size_t max, PayloadSink seen) override;
+  RxTimestamping enable_rx_timestamps() override;
+  std::size_t receive_with_meta(std::size_t max, PayloadMetaSink sink) override;
+  std::size_t echo_with_meta(std::size_t max, PayloadMetaSink seen) override;
   nlohmann::json mode() const override;
   nlohmann::json counters() const override;
 
@@ -52,6 +59,12 @@ class AfXdpDatapath final : public Datapath {
   // Recycles RX frames straight back to the fill ring (to free if it has no room).
   void recycle(std::span<const std::uint64_t> addrs);
   bool rx_available() { return xsk_cons_nb_avail(xsk_->rx(), 1) != 0; }
+  // The bodies of receive/echo; `sink` gets RxMeta read from the UMEM frame when stamping is on.
+  std::size_t receive_frames(std::size_t max, PayloadMetaSink sink);
+  std::size_t echo_frames(std::size_t max, PayloadMetaSink seen);
+  // The steering program's stamp in front of the frame at `d` (clears it so a reused frame never
+  // shows a stale one); empty RxMeta, counted, when it isn't there.
+  RxMeta take_rx_meta(const xdp_desc& d);
 
   AfXdpConfig cfg_;
   DeviceInfo dev_;
@@ -64,6 +77,7 @@ class AfXdpDatapath final : public Datapath {
   std::vector<std::uint64_t> scratch_;  // addresses of one batch
   std::vector<std::uint32_t> scratch_len_;
   DatapathStats stats_;
+  bool rx_stamps_ = false;  // enable_rx_timestamps() turned the steering program's stamp on
 };
 
 const char* to_string(WaitPolicy w) noexcept;

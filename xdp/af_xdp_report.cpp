@@ -79,6 +79,11 @@ nlohmann::json AfXdpDatapath::counters() const {
   j["tx_kicks_again"] = stats_.tx_kicks_again;
   j["tx_completions"] = stats_.tx_completions;
   j["echoed"] = stats_.echoed;
+  if (rx_stamps_) {
+    j["rx_meta"] = {{"stamped", stats_.rx_meta_stamped},
+                    {"missing", stats_.rx_meta_missing},
+                    {"no_room", stats_.rx_meta_no_room}};
+  }
   const FrameAllocator& f = umem_->frames();
   j["frames"] = {{"free", f.count(FramePlace::kFree)},
                  {"fill", f.count(FramePlace::kFill)},

@@ -13,6 +13,11 @@
 /* Set by the loader before load (network byte order is done here, not by the caller). */
 const volatile __u16 dst_port = 9999;
 
+/* Runtime switch (.bss, written by user space through the skeleton's mmap after load): when
+ * non-zero, frames steered to the socket carry a struct steer_rx_meta in the XDP metadata area.
+ * Off by default, so a throughput run pays one load and a not-taken branch per steered frame. */
+__u32 stamp_rx = 0;
+
 struct {
   __uint(type, BPF_MAP_TYPE_XSKMAP);
   __uint(max_entries, 64);
@@ -32,8 +37,30 @@ static __always_inline void count(__u32 which) {
   if (v) *v += 1; /* per-CPU slot: no atomics needed */
 }
 
+/* Puts `now` into the metadata area in front of the packet. adjust_meta invalidates every packet
+ * pointer, so the area is re-derived from ctx and bounds-checked against the new data pointer. */
+static __always_inline void stamp_meta(struct xdp_md *ctx, __u64 now) {
+  if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct steer_rx_meta)) != 0) {
+    count(STEER_META_REFUSED);
+    return;
+  }
+  void *data = (void *)(long)ctx->data;
+  struct steer_rx_meta *m = (void *)(long)ctx->data_meta;
+  if ((void *)(m + 1) > data) {
+    count(STEER_META_REFUSED);
+    return;
+  }
+  m->magic = STEER_RX_META_MAGIC;
+  m->rx_ns = now;
+  count(STEER_META_STAMPED);
+}
+
 SEC("xdp")
 int copylab_steer(struct xdp_md *ctx) {
+  /* Read once (user space may flip it mid-frame); the clock first: the stamp is the time the
+   * frame reached the hook, not the time parsing ended. */
+  const __u32 stamping = stamp_rx;
+  const __u64 now = stamping ? bpf_ktime_get_ns() : 0;
   void *data = (void *)(long)ctx->data;
   void *data_end = (void *)(long)ctx->data_end;
 
@@ -69,6 +96,7 @@ int copylab_steer(struct xdp_md *ctx) {
     count(STEER_OTHER_PORT);
     return XDP_PASS;
   }
+  if (stamping) stamp_meta(ctx, now);
   /* XDP_PASS as the fallback action: no socket on this queue → the stack gets it. */
   const long action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
   count(action == XDP_REDIRECT ? STEER_REDIRECTED : STEER_NO_XSK);

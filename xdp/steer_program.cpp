@@ -7,6 +7,7 @@
 #include <xdp/libxdp.h>
 
 #include <cerrno>
+#include <type_traits>
 #include <vector>
 
 #include "common/error.hpp"
@@ -202,6 +203,29 @@ SteerProgram::~SteerProgram() {
   if (skel_ != nullptr) steer__destroy(skel_);
 }
 
+void SteerProgram::set_rx_stamping(bool on) {
+  // Through the map fd, not skel_->bss: when libxdp loaded the object, the skeleton's .bss
+  // pointer was never remapped onto the kernel's map and writes to it would go nowhere.
+  const int fd = bpf_map__fd(skel_->maps.bss);
+  const __u32 key = 0;
+  using Bss = std::remove_pointer_t<decltype(steer::bss)>;  // the skeleton's .bss layout
+  Bss value{};
+  if (bpf_map_lookup_elem(fd, &key, &value) != 0) {
+    throw_errno("read the steering program's .bss (bpf_map_lookup_elem)", opts_.dev, errno);
+  }
+  value.stamp_rx = on ? 1U : 0U;
+  if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0) {
+    throw_errno("switch RX timestamps in the steering program (bpf_map_update_elem)", opts_.dev,
+                errno);
+  }
+  Bss back{};
+  if (bpf_map_lookup_elem(fd, &key, &back) != 0 || back.stamp_rx != value.stamp_rx) {
+    throw Error("the steering program on " + opts_.dev + " did not keep its RX timestamp switch",
+                "report this: the .bss map read back differs from what was written");
+  }
+  rx_stamping_ = on;
+}
+
 int SteerProgram::xsks_map_fd() const { return bpf_map__fd(skel_->maps.xsks_map); }
 
 SteerCounters SteerProgram::counters() const {
@@ -223,7 +247,10 @@ nlohmann::json SteerProgram::counters_json() const {
           {"passed_no_xsk", c[STEER_NO_XSK]},
           {"passed_other_port", c[STEER_OTHER_PORT]},
           {"passed_not_udp", c[STEER_NOT_UDP]},
-          {"passed_truncated", c[STEER_TRUNCATED]}};
+          {"passed_truncated", c[STEER_TRUNCATED]},
+          {"rx_stamping", rx_stamping_},
+          {"meta_stamped", c[STEER_META_STAMPED]},
+          {"meta_refused", c[STEER_META_REFUSED]}};
 }
 
 }  // namespace copylab

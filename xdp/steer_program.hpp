@@ -51,6 +51,10 @@ class SteerProgram {
   XdpAttachMode attached_mode() const noexcept { return attached_; }
   // How it is attached: "single program: libxdp multiprog dispatcher refused by this kernel", ...
   const std::string& dispatcher() const noexcept { return dispatcher_; }
+  // Turns the RX timestamp in the XDP metadata area (struct steer_rx_meta) on or off for frames
+  // steered from now on, and reads the switch back from the kernel's map. Throws on failure.
+  void set_rx_stamping(bool on);
+  bool rx_stamping() const noexcept { return rx_stamping_; }
   // Per-CPU counters summed over CPUs.
   SteerCounters counters() const;
   nlohmann::json counters_json() const;
@@ -70,6 +74,7 @@ class SteerProgram {
   XdpAttachMode attached_ = XdpAttachMode::kNone;
   std::uint32_t prog_id_ = 0;
   std::string dispatcher_;
+  bool rx_stamping_ = false;
 };
 
 }  // namespace copylab

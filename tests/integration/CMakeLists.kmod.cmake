@@ -10,9 +10,12 @@ add_test(NAME lab_kernel
 set_tests_properties(lab_kernel PROPERTIES LABELS "lab;integration" TIMEOUT 900
                      SKIP_RETURN_CODE 77)
 
-# On this kind of host (no modules, no kprobes) the host backend must refuse with a reason; on a
-# host that has both it must report them available. Either way it prints one verdict line.
-add_test(NAME lab_host_backend_check
-         COMMAND "${PROJECT_SOURCE_DIR}/kmod/host_backend.sh" check)
-set_tests_properties(lab_host_backend_check PROPERTIES LABELS "lab"
-  PASS_REGULAR_EXPRESSION "^kmod backend: (available|unavailable: [^\n]+\\. Fix: [^\n]+)")
+# `copylab compare --backend kmod` / `copylab doctor` on this host: one-line refusal (exit 3,
+# nothing left behind) where the kernel has no modules/kprobes; the backend listed by doctor.
+add_executable(kmod_backend_test "${CMAKE_CURRENT_LIST_DIR}/kmod_backend_test.cpp"
+                                 "${CMAKE_CURRENT_LIST_DIR}/tool_harness.cpp")
+target_link_libraries(kmod_backend_test PRIVATE copylab_netns copylab_common GTest::gtest_main
+                      copylab_warnings)
+target_compile_definitions(kmod_backend_test PRIVATE COPYLAB_TEST_BIN_DIR="${COPYLAB_BIN_DIR}")
+gtest_discover_tests(kmod_backend_test PROPERTIES LABELS integration RUN_SERIAL TRUE
+                     DISCOVERY_TIMEOUT 30 TIMEOUT 120)

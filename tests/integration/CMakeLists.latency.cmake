@@ -5,3 +5,4 @@ target_link_libraries(latency_pingpong_test PRIVATE copylab_latency_cmd GTest::g
                       copylab_warnings)
 gtest_discover_tests(latency_pingpong_test PROPERTIES LABELS integration DISCOVERY_TIMEOUT 30
                      RUN_SERIAL TRUE)
+

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "netns/command.hpp"
+#include "netns/topology.hpp"
+#include "packet/addr.hpp"
 #include "tests/integration/tool_harness.hpp"
 
 using namespace copylab;
@@ -101,4 +103,36 @@ TEST(CompareTest, MissingNamespaceIsOneLineAndLeavesNothing) {
   EXPECT_NE(r.last_line().find("no-such-ns-a"), std::string::npos) << r.output;
   EXPECT_NE(r.last_line().find("Fix:"), std::string::npos) << r.output;
   EXPECT_EQ(netns_list(), before);
+}
+
+// Namespaces made by someone else, with addresses that are not setup.sh's defaults: compare must
+// read them back from the devices (MACs for AF_XDP frames, the IP the socket receiver binds) and
+// leave the namespaces in place.
+TEST(CompareTest, ReusedNamespacesWithNonDefaultAddresses) {
+  TopologyConfig cfg = unique_topology_config("cmpnd");
+  cfg.mac_a = parse_mac("02:5c:12:00:00:0a", "test");
+  cfg.mac_b = parse_mac("02:5c:12:00:00:0b", "test");
+  cfg.ip_a = parse_ipv4("192.168.214.17", "test");
+  cfg.ip_b = parse_ipv4("192.168.214.42", "test");
+  Topology topo = Topology::create(cfg);
+  const std::string json_path = temp_path("compare-ndef.json");
+  const auto r = run_tool("", "copylab",
+                          {"compare", "--netns", cfg.ns_a + "," + cfg.ns_b, "--dev",
+                           cfg.dev_a + "," + cfg.dev_b, "--count", "2000", "--rate", "20000",
+                           "--no-unpaced", "--all-pairs", "--backend", "none", "--json", json_path},
+                          std::chrono::seconds(180), /*json_file=*/false);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good()) << r.output;
+  const auto doc = nlohmann::json::parse(f);
+  unlink(json_path.c_str());
+  ASSERT_EQ(doc.at("runs").size(), 4U);
+  for (const auto& run : doc.at("runs")) {
+    SCOPED_TRACE(run.at("pair").get<std::string>());
+    EXPECT_EQ(run.at("/sender/result/sent"_json_pointer).get<long long>(), 2000);
+    EXPECT_EQ(run.at("/receiver/result/received"_json_pointer).get<long long>(), 2000);
+  }
+  const std::string left = netns_list();
+  EXPECT_NE(left.find(cfg.ns_a), std::string::npos) << "compare removed namespaces it did not make";
+  EXPECT_NE(left.find(cfg.ns_b), std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "netns/topology.hpp"
+#include "trace/capabilities.hpp"
 #include "trace/cross_check.hpp"
 #include "trace/hist_format.hpp"
 #include "trace/scope.hpp"
@@ -144,6 +145,49 @@ TEST(CrossCheckHygiene, DestructorDetachesWithoutStop) {
   }  // an exception or a signal unwinding through here takes the same path
   for (std::uint32_t id : held.links) EXPECT_FALSE(bpf_link_exists(id)) << "link " << id;
   EXPECT_TRUE(progs_still_alive(held.progs).empty());
+}
+
+// The kprobe backend on real traffic: where the kernel has kprobes, COPY #1/#4 counted at the copy
+// functions equal the datagrams; where it has none (this project's build host), every kprobe line
+// is unavailable with the doctor's reason and the backends list says so: no zeros.
+TEST(KprobeBackend, CountsAtTheCopyFunctionsOrSaysWhyNot) {
+  Topology topo = Topology::create_unique("tracekp");
+  const Capability kp = probe_kprobes();
+  CrossCheck cc;
+  cc.start(netns_scope(topo.config()));
+  const UdpRun run = run_udp(topo.config(), 500, 1);
+  const CrossCheckResult r = cc.stop();
+  ASSERT_EQ(run.sent, 500U);
+  const BackendStatus* backend = nullptr;
+  for (const BackendStatus& b : r.backends)
+    if (b.name.find("kprobe") != std::string::npos) backend = &b;
+  ASSERT_NE(backend, nullptr);
+  const nlohmann::json j = to_json(r.ledger);
+  if (!kp.ok) {
+    EXPECT_FALSE(backend->active);
+    EXPECT_EQ(backend->detail, "kprobe backend: unavailable (" + kp.evidence + ")");
+    for (std::string_view id : {ledger_id::kKpCopy1, ledger_id::kKpCopy4, ledger_id::kKpXskTxCopy,
+                                ledger_id::kKpXskRxCopy}) {
+      const LedgerLine* l = r.ledger.line(id);
+      ASSERT_NE(l, nullptr) << id;
+      EXPECT_FALSE(l->available()) << id;
+      EXPECT_EQ(l->unavailable, "kprobe backend: unavailable (" + kp.evidence + ")");
+    }
+    for (const auto& x : j["lines"])
+      if (x["id"].get<std::string>().rfind("kprobe_", 0) == 0) {
+        EXPECT_TRUE(x["count"].is_null()) << x.dump();
+      }
+    EXPECT_NE(format_cross_check(r).find("kprobe backend: unavailable ("), std::string::npos);
+    // The tracepoint ledger still ran.
+    EXPECT_EQ(r.ledger.count(ledger_id::kCopy1), run.sent);
+    return;
+  }
+  EXPECT_TRUE(backend->active) << backend->detail;
+  ASSERT_TRUE(r.ledger.available(ledger_id::kKpCopy1)) << format_ledger(r.ledger);
+  EXPECT_EQ(r.ledger.count(ledger_id::kKpCopy1), run.sent) << format_ledger(r.ledger);
+  EXPECT_EQ(r.ledger.line(ledger_id::kKpCopy1)->calls_of_len(64), run.sent);
+  EXPECT_EQ(r.ledger.count(ledger_id::kKpCopy4), run.received) << format_ledger(r.ledger);
+  EXPECT_EQ(r.ledger.count(ledger_id::kKpXskTxCopy), 0U);
 }
 
 }  // namespace

@@ -43,6 +43,23 @@ LatencyResults sample_results() {
       run.one_way = summarize(h);
       run.packets.sent = 1000;
       run.packets.replies = 1000;
+      // The split as report/ sees it: measured for the socket pong, absent (with why) elsewhere.
+      KernelRxSplit split(3);
+      if (m.pong.kind == SideKind::kSocket) {
+        split.measured = true;
+        split.source.clock_name = "CLOCK_REALTIME";
+        split.source.where = "net_timestamp_check()";
+        for (std::uint64_t i = 0; i < 1000; ++i) {
+          split.record(1000, static_cast<std::int64_t>(3000 + i), 6000 + 2 * i, 30);
+        }
+        split.uncertainty_ns = 30;
+      } else {
+        split.not_measured = "the af_xdp datapath has no per-payload kernel receive timestamp";
+      }
+      run.one_way_split = summarize(split);
+      run.rtt_split = summarize(split);
+      c.one_way_split.add_run(split);
+      c.rtt_split.add_run(split);
       c.rtt_all.merge(h);
       c.runs.push_back(run);
     }
@@ -136,9 +153,30 @@ TEST(LatencyJson, SchemaKeysAreStable) {
   const auto& res = j["results"][0];
   for (const char* k : {"mode", "payload_bytes", "rate_pps", "reps", "error", "rtt", "rtt_merged",
                         "rtt_corrected", "rtt_corrected_merged", "one_way", "one_way_merged",
-                        "packets", "runs"}) {
+                        "one_way_split", "rtt_split", "packets", "runs"}) {
     EXPECT_TRUE(res.contains(k)) << k;
   }
+  // Kernel RX split (added in copylab.latency/1 without changing any older key).
+  for (const char* k : {"measured", "clock", "where", "source", "samples", "missing_timestamp",
+                        "outside_bracket", "uncertainty_ns", "to_kernel_rx", "kernel_rx_to_user",
+                        "total", "to_kernel_rx_merged", "kernel_rx_to_user_merged",
+                        "total_merged"}) {
+    EXPECT_TRUE(res["one_way_split"].contains(k)) << k;
+  }
+  EXPECT_EQ(res["one_way_split"]["measured"], true);
+  EXPECT_NEAR(res["one_way_split"]["to_kernel_rx"]["p50_us"]["median"].get<double>(), 2.5, 0.01);
+  EXPECT_NEAR(res["one_way_split"]["kernel_rx_to_user"]["p50_us"]["median"].get<double>(), 3.5,
+              0.01);
+  for (const char* k : {"measured", "samples", "to_kernel_rx", "kernel_rx_to_user", "total",
+                        "uncertainty_ns", "conversion"}) {
+    EXPECT_TRUE(res["runs"][0]["one_way_split"].contains(k)) << k;
+  }
+  // Not measured is said, with the reason, and carries no numbers.
+  const auto& xsk = j["results"][1]["one_way_split"];
+  EXPECT_EQ(xsk["measured"], false);
+  EXPECT_NE(xsk["not_measured"].get<std::string>().find("af_xdp"), std::string::npos);
+  EXPECT_FALSE(xsk.contains("to_kernel_rx"));
+  EXPECT_EQ(j["results"][1]["runs"][0]["rtt_split"]["measured"], false);
   for (const char* k : {"runs", "min_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99_us",
                         "max_us", "mean_us", "stddev_us"}) {
     EXPECT_TRUE(res["rtt"].contains(k)) << k;
@@ -164,6 +202,25 @@ TEST(LatencyTable, ShowsModesAndRatio) {
   EXPECT_NE(t.find("xsk-spin-native"), std::string::npos);
   EXPECT_NE(t.find("1.00"), std::string::npos);  // the baseline against itself
   EXPECT_NE(t.find("n/a"), std::string::npos);   // reflector has no one-way
+  // The split section: numbers for the socket pong, "not measured" with the reason elsewhere.
+  EXPECT_NE(t.find("Kernel RX timestamp split"), std::string::npos);
+  EXPECT_NE(t.find("2.5 / "), std::string::npos);
+  EXPECT_NE(t.find("not measured: pong: the af_xdp datapath"), std::string::npos);
+  EXPECT_NE(t.find("CLOCK_REALTIME, net_timestamp_check()"), std::string::npos);
+}
+
+TEST(KernelRxSplit, ClampsWithinTheBoundAndRefusesOutside) {
+  KernelRxSplit s(3);
+  s.record(1000, 995, 2000, 10);   // kernel part -5 ns, within ±10: counts as 0
+  s.record(1000, 2005, 2000, 10);  // user part -5 ns, within ±10: counts as 0
+  s.record(1000, 980, 2000, 10);   // 20 ns before the send: not a split of this sample
+  s.record(1000, 2050, 2000, 10);  // 50 ns after the receive
+  EXPECT_EQ(s.outside_bracket, 2u);
+  EXPECT_EQ(s.total.count(), 2u);
+  EXPECT_EQ(s.to_kernel.min(), 0u);
+  EXPECT_EQ(s.from_kernel.min(), 0u);
+  EXPECT_EQ(s.to_kernel.max(), 1005u);  // the other sample: 2005 - 1000
+  EXPECT_EQ(s.from_kernel.max(), 1005u);  // 2000 - 995
 }
 
 TEST(Sockperf, ParsesFullRttOutput) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,9 @@
 #include "trace/cross_check.hpp"
 #include "trace/hist_format.hpp"
 #include "trace/kallsyms.hpp"
+#include "trace/kernel_text.hpp"
+#include "trace/kprobe_backend.hpp"
+#include "trace/verdict.hpp"
 
 using namespace copylab::trace;
 
@@ -194,9 +198,9 @@ TEST(CopyLedger, UnavailableLineIsNotAZero) {
   CopyLedger l;
   l.lines.push_back({"copy1_user_to_kernel", "COPY #1", "sock:sock_send_length family=AF_INET ret>0",
                      0, 0, Measured::kUnavailable,
-                     "tracepoint sock:sock_send_length missing (added in 6.3)"});
+                     "tracepoint sock:sock_send_length missing (added in 6.3)", "", {}});
   l.lines.push_back({"net_dev_queue", "queued", "net:net_dev_queue", 7, 700,
-                     Measured::kExactTracepoint, ""});
+                     Measured::kExactTracepoint, "", "", {}});
   EXPECT_FALSE(l.available("copy1_user_to_kernel"));
   EXPECT_TRUE(l.available("net_dev_queue"));
   const std::string text = format_ledger(l);
@@ -219,6 +223,149 @@ TEST(CopyLedger, UnavailableLineIsNotAZero) {
 TEST(HistFormat, StackKeyNameFollowsTheKernel) {
   const std::string key = hist_stack_key_for_kernel();
   EXPECT_TRUE(key == "common_stacktrace" || key == "stacktrace") << key;
+}
+
+// The call-site finder behind the kprobe backend's fallback for notrace copy functions: direct
+// `call rel32` and tail-call `jmp rel32` to the target, forwards and backwards, nothing else.
+TEST(KernelText, FindsDirectCallsAndTailCallsToTheTarget) {
+  const std::uint64_t base = 0xffffffff81000000ULL;
+  const std::uint64_t target = 0xffffffff81002000ULL;
+  std::vector<std::uint8_t> code(64, 0x90);  // nops
+  auto put = [&](std::size_t at, std::uint8_t op, std::uint64_t to) {
+    code[at] = op;
+    const auto rel = static_cast<std::int32_t>(static_cast<std::int64_t>(to) -
+                                               static_cast<std::int64_t>(base + at + 5));
+    std::memcpy(&code[at + 1], &rel, 4);
+  };
+  put(3, 0xe8, target);          // call target
+  put(20, 0xe8, target + 0x10);  // call elsewhere
+  put(40, 0xe9, target);         // jmp target (tail call)
+  EXPECT_EQ(find_call_sites(code, base, target), (std::vector<std::uint32_t>{3, 40}));
+  EXPECT_EQ(find_call_sites(code, base, base + 3 + 5 - 0x100),  // a backwards target, no match
+            std::vector<std::uint32_t>{});
+  put(50, 0xe8, base);  // a backwards call
+  EXPECT_EQ(find_call_sites(code, base, base), (std::vector<std::uint32_t>{50}));
+  // A call whose rel32 runs past the end of the function is not read.
+  EXPECT_TRUE(find_call_sites(std::span(code).first(42), base, target).size() == 1U);
+}
+
+// Without kprobes (this host) every kprobe ledger line is unavailable with the doctor's reason:
+// null in JSON, "kprobe backend: unavailable (...)" in the table, never a zero; a JSON round trip
+// keeps that.
+TEST(KprobeLedger, UnavailableLinesSayWhyAndAreNotZeros) {
+  const std::string why = "no kprobe PMU (/sys/bus/event_source/devices/kprobe)";
+  CopyLedger l;
+  l.lines = kprobe_lines_unavailable(why);
+  ASSERT_EQ(l.lines.size(), 6U);
+  for (const LedgerLine& x : l.lines) {
+    EXPECT_FALSE(x.available()) << x.id;
+    EXPECT_EQ(x.unavailable, "kprobe backend: unavailable (" + why + ")") << x.id;
+  }
+  EXPECT_FALSE(l.available(ledger_id::kKpCopy1));
+  EXPECT_FALSE(l.available(ledger_id::kKpXskRxCopy));
+  const nlohmann::json j = to_json(l);
+  for (const auto& x : j["lines"]) {
+    EXPECT_TRUE(x["count"].is_null()) << x.dump();
+    EXPECT_EQ(x["measured"], "not measurable on this kernel") << x.dump();
+  }
+  const std::string text = format_ledger(l);
+  EXPECT_NE(text.find("kprobe_copy1"), std::string::npos) << text;
+  EXPECT_NE(text.find("kprobe backend: unavailable (" + why + ")"), std::string::npos) << text;
+  CrossCheckResult r;
+  r.ledger = l;
+  const CrossCheckResult back = cross_check_result_from_json(to_json(r));
+  ASSERT_EQ(back.ledger.lines.size(), 6U);
+  EXPECT_FALSE(back.ledger.available(ledger_id::kKpCopy4));
+}
+
+// A line counted at the copy function says so in full and carries its length table, in the
+// table, in JSON and after a round trip (what `copylab compare` stores and re-reads).
+TEST(KprobeLedger, CopyFunctionLineKeepsHowAndLengths) {
+  LedgerLine x;
+  x.id = std::string(ledger_id::kKpCopy1);
+  x.what = "COPY #1";
+  x.tracepoint = "kprobe _copy_from_iter";
+  x.count = 1003;
+  x.bytes = 1000 * 200 + 3 * 19;
+  x.measured = Measured::kExactCopyFunction;
+  x.how = "exact at the copy function (kprobe _copy_from_iter)";
+  x.lens = {{200, 1000}, {19, 3}};
+  CopyLedger l;
+  l.lines.push_back(x);
+  const nlohmann::json j = to_json(l);
+  EXPECT_EQ(j["lines"][0]["measured"], x.how);
+  EXPECT_EQ(j["lines"][0]["lens"]["200"], 1000);
+  EXPECT_NE(format_ledger(l).find("200B x1000"), std::string::npos) << format_ledger(l);
+  CrossCheckResult r;
+  r.ledger = l;
+  const CrossCheckResult back = cross_check_result_from_json(to_json(r));
+  const LedgerLine* b = back.ledger.line(ledger_id::kKpCopy1);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->measured, Measured::kExactCopyFunction);
+  EXPECT_EQ(b->measured_text(), x.how);
+  EXPECT_EQ(b->calls_of_len(200), 1000U);
+  EXPECT_EQ(b->calls_of_len(19), 3U);
+  EXPECT_EQ(b->calls_of_len(64), 0U);
+}
+
+// The doctor names the kprobe backend and, where kprobes are missing, the kernel's reason.
+TEST(Capabilities, KprobeBackendPlanNamesTheReason) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the probes load BPF programs: root only";
+  ProbeOptions opts;
+  opts.devices = false;
+  const Capabilities caps = probe_capabilities(opts);
+  const Capability* kp = caps.find("kprobes");
+  ASSERT_NE(kp, nullptr);
+  bool found = false;
+  for (const BackendPlan& b : plan_backends(caps)) {
+    if (b.name.find("kprobe BPF") == std::string::npos) continue;
+    found = true;
+    EXPECT_EQ(b.available, kp->ok);
+    const std::string expect = kp->ok ? "kprobe backend: available" : "kprobe backend: unavailable (";
+    EXPECT_NE(b.why.find(expect), std::string::npos) << b.why;
+    EXPECT_NE(b.why.find(kp->evidence), std::string::npos) << b.why;
+  }
+  EXPECT_TRUE(found);
+}
+
+// Verdicts prefer the kprobe evidence when a run has it: the cell says "exact at the copy
+// function (...)" and its per-packet number comes from the kprobe line, not the tracepoint.
+TEST(Verdicts, PreferKprobeLinesWhenPresent) {
+  auto kp = [](std::string_view id, std::uint64_t n, std::uint64_t len) {
+    LedgerLine l;
+    l.id = std::string(id);
+    l.tracepoint = "kprobe f";
+    l.count = n;
+    l.bytes = n * len;
+    l.measured = Measured::kExactCopyFunction;
+    l.how = "exact at the copy function (kprobe f)";
+    return l;
+  };
+  CrossCheckResult sock, xsk;
+  sock.ledger.lines = {kp(ledger_id::kKpCopy1, 100, 64), kp(ledger_id::kKpCopy4, 100, 64),
+                       kp(ledger_id::kKpXskTxCopy, 0, 0), kp(ledger_id::kKpXskRxCopy, 0, 0)};
+  xsk.ledger.lines = {kp(ledger_id::kKpCopy1, 0, 0), kp(ledger_id::kKpCopy4, 0, 0),
+                      kp(ledger_id::kKpXskTxCopy, 100, 106), kp(ledger_id::kKpXskRxCopy, 100, 106)};
+  const VerdictTable v = make_verdicts({"socket", 100, 100, &sock, "", false},
+                                       {"af_xdp", 100, 100, &xsk, "native", false}, "veth: no ZC");
+  auto row = [&](const std::string& id) {
+    for (const VerdictRow& r : v.rows)
+      if (r.id == id) return r;
+    ADD_FAILURE() << "no row " << id;
+    return VerdictRow{};
+  };
+  const VerdictRow c1 = row("copy1");
+  EXPECT_EQ(c1.socket.measured, "exact at the copy function (kprobe f)");
+  EXPECT_EQ(c1.socket.per_packet, 1.0);
+  EXPECT_EQ(c1.af_xdp.per_packet, 0.0);
+  EXPECT_NE(c1.verdict.find("moved to"), std::string::npos) << c1.verdict;
+  const VerdictRow tx = row("xsk_tx_copy");
+  EXPECT_EQ(tx.af_xdp.per_packet, 1.0);
+  EXPECT_EQ(tx.af_xdp.measured, "exact at the copy function (kprobe f)");
+  EXPECT_EQ(tx.verdict, "added (copy mode; counted at the copy)");
+  const VerdictRow rx = row("xsk_rx_copy");
+  EXPECT_EQ(rx.af_xdp.per_packet, 1.0);
+  EXPECT_EQ(rx.socket.per_packet, 0.0);
 }
 
 }  // namespace
