@@ -14,31 +14,11 @@
 #include <bpf/bpf_tracing.h>
 
 #include "trace/copy_kprobes_abi.h"
+#include "trace/scope_maps.bpf.h"
 
-#define CL_AF_INET 2
-#define CL_AF_INET6 10
-#define CL_AF_XDP 44
-
-const volatile bool scope_pids = false;
-const volatile bool scope_netns = false;
 /* Socket syscall numbers of this architecture (set from <sys/syscall.h> before load). */
 const volatile long send_nrs[CL_KP_NSYSCALLS] = {-1, -1, -1};
 const volatile long recv_nrs[CL_KP_NSYSCALLS] = {-1, -1, -1};
-
-/* Shared with cross_check.bpf.c (reused fds): same names, same layout. */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 8192);
-  __type(key, __u32); /* tgid */
-  __type(value, __u8);
-} scope_pid_set SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 16);
-  __type(key, __u32); /* netns inode number */
-  __type(value, __u8);
-} scope_netns_set SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -73,24 +53,10 @@ static __always_inline void count_copy(__u32 line, __u64 len)
   __sync_fetch_and_add(n, 1);
 }
 
-static __always_inline bool netns_in_scope(struct net *net)
-{
-  if (!net)
-    return false;
-  __u32 inum = BPF_CORE_READ(net, ns.inum);
-  return bpf_map_lookup_elem(&scope_netns_set, &inum) != NULL;
-}
-
-static __always_inline bool current_pid_in_scope(void)
-{
-  __u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-  return bpf_map_lookup_elem(&scope_pid_set, &tgid) != NULL;
-}
-
 /* Copies made by the task itself (user <-> kernel): its pid and/or its network namespace. */
 static __always_inline bool task_in_scope(struct task_struct *task)
 {
-  if (scope_pids && !current_pid_in_scope())
+  if (scope_pids && !pid_in_scope(current_tgid()))
     return false;
   if (scope_netns) {
     if (!task)
@@ -110,7 +76,7 @@ static __always_inline bool sock_in_scope(const struct sock *sk)
   if (scope_netns)
     return netns_in_scope(BPF_CORE_READ(sk, __sk_common.skc_net.net));
   if (scope_pids)
-    return current_pid_in_scope();
+    return pid_in_scope(current_tgid());
   return true;
 }
 

@@ -13,34 +13,16 @@
 #include <bpf/bpf_tracing.h>
 
 #include "trace/cross_check_abi.h"
+#include "trace/scope_maps.bpf.h"
 
-#define CL_AF_INET 2
-#define CL_AF_INET6 10
-#define CL_AF_XDP 44
 #define CL_ETH_P_IP 0x0800
 
 /* Load-time configuration (set by the C++ side between open() and load()). */
-const volatile bool scope_pids = false;
-const volatile bool scope_netns = false;
 const volatile bool scope_ifindex = false;
 const volatile bool scope_ports = false;
 const volatile bool follow_forks = true;
 const volatile bool hist_enabled = true;
 const volatile bool payload_samples_enabled = true;
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 8192);
-  __type(key, __u32); /* tgid */
-  __type(value, __u8);
-} scope_pid_set SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 16);
-  __type(key, __u32); /* netns inode number */
-  __type(value, __u8);
-} scope_netns_set SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -132,24 +114,6 @@ static __always_inline void add_u64(void *map, const void *key, __u64 delta)
       return;
   }
   __sync_fetch_and_add(v, delta);
-}
-
-static __always_inline __u32 current_tgid(void)
-{
-  return (__u32)(bpf_get_current_pid_tgid() >> 32);
-}
-
-static __always_inline bool pid_in_scope(__u32 tgid)
-{
-  return bpf_map_lookup_elem(&scope_pid_set, &tgid) != NULL;
-}
-
-static __always_inline bool netns_in_scope(struct net *net)
-{
-  if (!net)
-    return false;
-  __u32 inum = BPF_CORE_READ(net, ns.inum);
-  return bpf_map_lookup_elem(&scope_netns_set, &inum) != NULL;
 }
 
 /* A device event belongs to the experiment when its device does (netns and/or ifindex); when no
