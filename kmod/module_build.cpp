@@ -48,6 +48,10 @@ bool sources_current(const fs::path& src, const fs::path& dir) {
 std::string copyprobe_source_dir() { return COPYLAB_KMOD_SOURCE_DIR; }
 
 std::string build_copyprobe(const std::string& release) {
+  return build_copyprobe(release, kernel_build_dir(release));
+}
+
+std::string build_copyprobe(const std::string& release, const std::string& tree) {
   const fs::path src = copyprobe_source_dir();
   const fs::path dir = cache_dir(release);
   const fs::path ko = dir / "copyprobe.ko";
@@ -65,12 +69,12 @@ std::string build_copyprobe(const std::string& release) {
     if (ec) throw_errno("copy", (src / f).string(), ec.value(), "check copylab's source tree");
   }
   const std::string log = (dir / "build.log").string();
-  spdlog::info("kmod: building copyprobe.ko against {} (log: {})", kernel_build_dir(release), log);
+  spdlog::info("kmod: building copyprobe.ko against {} (log: {})", tree, log);
   ChildProcess make = ChildProcess::start(
-      {"make", "-C", kernel_build_dir(release), "M=" + dir.string(), "modules"}, log);
+      {"make", "-C", tree, "M=" + dir.string(), "modules"}, log);
   std::optional<int> rc;
   for (int waited_s = 0; !rc; ++waited_s) {
-    if (stop_requested()) throw Error("interrupted while building copyprobe.ko", "", 130);
+    if (stop_requested()) throw Error("interrupted while building copyprobe.ko", "", stop_exit_code());
     if (waited_s > 600) {
       make.stop();
       throw Error("building copyprobe.ko took more than 600 s", "see " + log);
@@ -79,7 +83,7 @@ std::string build_copyprobe(const std::string& release) {
   }
   if (*rc != 0 || !fs::exists(ko)) {
     throw Error(
-        "building copyprobe.ko against " + kernel_build_dir(release) + " failed (make exit " +
+        "building copyprobe.ko against " + tree + " failed (make exit " +
             std::to_string(*rc) + "): " + last_line_of(log),
         "see " + log + "; or give --kmod-module PATH to a copyprobe.ko built for " + release);
   }

@@ -14,5 +14,8 @@ std::string copyprobe_source_dir();
 // Returns the path of copyprobe.ko for `release`, building it if the cache is stale. Throws
 // Error (naming build.log) when make fails; polls stop_requested() while make runs.
 std::string build_copyprobe(const std::string& release);
+// The same against an explicit kernel build tree (the lab's extracted Debian headers, a
+// cross-built kernel): `release` names the cache directory only.
+std::string build_copyprobe(const std::string& release, const std::string& kernel_build_tree);
 
 }  // namespace copylab::kmod

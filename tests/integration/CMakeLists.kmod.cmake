@@ -19,3 +19,12 @@ target_link_libraries(kmod_backend_test PRIVATE copylab_netns copylab_common GTe
 target_compile_definitions(kmod_backend_test PRIVATE COPYLAB_TEST_BIN_DIR="${COPYLAB_BIN_DIR}")
 gtest_discover_tests(kmod_backend_test PROPERTIES LABELS integration RUN_SERIAL TRUE
                      DISCOVERY_TIMEOUT 30 TIMEOUT 120)
+
+# copyprobe.ko built with Kbuild the way `--backend kmod` builds it, against the lab's Debian
+# headers (fetched into the lab cache when missing): the make, the cache, the build.log error.
+add_executable(kmod_build_test "${CMAKE_CURRENT_LIST_DIR}/kmod_build_test.cpp")
+target_link_libraries(kmod_build_test PRIVATE copylab_kmod copylab_netns copylab_common
+                      GTest::gtest_main copylab_warnings)
+target_compile_definitions(kmod_build_test PRIVATE COPYLAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+gtest_discover_tests(kmod_build_test PROPERTIES LABELS integration DISCOVERY_TIMEOUT 30
+                     TIMEOUT 600)
