@@ -95,12 +95,15 @@ std::vector<std::string> mode_names() {
   return v;
 }
 
+// gtest names: the mode name with '-' turned into '_'.
+std::string mode_test_name(const ::testing::TestParamInfo<std::string>& i) {
+  std::string n;
+  for (char c : i.param) n += c == '-' ? '_' : c;
+  return n;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllModes, LatencyMode, ::testing::ValuesIn(mode_names()),
-                         [](const ::testing::TestParamInfo<std::string>& i) {
-                           std::string n;
-                           for (char c : i.param) n += c == '-' ? '_' : c;
-                           return n;
-                         });
+                         mode_test_name);
 
 TEST(LatencyCommand, EndToEndWritesJsonAndHtml) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
@@ -194,11 +197,7 @@ TEST_P(LatencySplit, SocketReceiversSplitAtTheKernelTimestamp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SocketModes, LatencySplit, ::testing::Values("sock-spin", "sock-block"),
-                         [](const ::testing::TestParamInfo<std::string>& i) {
-                           std::string n;
-                           for (char c : i.param) n += c == '-' ? '_' : c;
-                           return n;
-                         });
+                         mode_test_name);
 
 // The same split on AF_XDP receivers: the steering program stamps bpf_ktime_get_ns() into the
 // XDP metadata area, copy mode carries it into UMEM in front of the frame, the datapath reads it.
@@ -249,11 +248,7 @@ TEST_P(LatencySplitAfXdp, AfXdpReceiversSplitAtTheXdpHook) {
 
 INSTANTIATE_TEST_SUITE_P(AfXdpModes, LatencySplitAfXdp,
                          ::testing::Values("xsk-spin-native", "xsk-spin-generic"),
-                         [](const ::testing::TestParamInfo<std::string>& i) {
-                           std::string n;
-                           for (char c : i.param) n += c == '-' ? '_' : c;
-                           return n;
-                         });
+                         mode_test_name);
 
 TEST(LatencySplitMixed, EachSideNamesItsOwnTimestampAndOffMeansOff) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
