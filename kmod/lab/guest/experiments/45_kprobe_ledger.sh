@@ -97,3 +97,40 @@ for run in socket native generic; do
   CP_FILE=
 done
 TAG=
+
+# `copylab compare` with the default backend on a kernel with kprobes: the kprobe lines are used
+# automatically, checked against the tools' counts, and the verdict rows cite them.
+TAG="[compare]"
+N=$((LAB_COUNT < 500 ? LAB_COUNT : 500))
+$COPYLAB compare --count $N --rate 2000 --no-unpaced --size $SIZE --cpu-tx 0 --cpu-rx 0 \
+  --json /tmp/cmp_auto.json > /tmp/cmp_auto.txt 2>&1
+rc=$?
+section compare-auto < /tmp/cmp_auto.txt
+check "copylab compare (default backend) exit status" $rc -eq 0
+if [ -s /tmp/cmp_auto.json ]; then
+  jq -r '(.runs[] | .pair as $p |
+           "sent\t\($p)\t\(.sender.result.sent)",
+           "received\t\($p)\t\(.receiver.result.received)",
+           (.copy_evidence.ledger.lines[] | select(.id | startswith("kprobe_")) |
+             "kp\t\($p)/\(.id)\t\(.count // "none")")),
+         (.copies.rows[] | "measured\t\(.id)\t\(.socket.measured) | \(.af_xdp.measured)")' \
+    /tmp/cmp_auto.json > /tmp/cmp_auto.rows
+  T=$(printf '\t')
+  arow() { awk -F"$T" -v k="$1" -v p="$2" '$1 == k && $2 == p { print $3; exit }' /tmp/cmp_auto.rows; }
+  sock_sent=$(arow sent "socket→socket") xsk_sent=$(arow sent "af_xdp→af_xdp")
+  check "compare socket→socket: kprobe_copy1 == datagrams sent" "$(arow kp "socket→socket/kprobe_copy1")" = "$sock_sent"
+  check "compare socket→socket: kprobe_copy4 == datagrams received" "$(arow kp "socket→socket/kprobe_copy4")" = "$(arow received "socket→socket")"
+  check "compare af_xdp→af_xdp: kprobe_copy1 == 0" "$(arow kp "af_xdp→af_xdp/kprobe_copy1")" = 0
+  check "compare af_xdp→af_xdp: kprobe_copy4 == 0" "$(arow kp "af_xdp→af_xdp/kprobe_copy4")" = 0
+  check "compare af_xdp→af_xdp: kprobe_xsk_tx_copy == frames sent" "$(arow kp "af_xdp→af_xdp/kprobe_xsk_tx_copy")" = "$xsk_sent"
+  for id in copy1 copy4; do
+    m=$(arow measured $id)
+    case $m in
+      *kprobe*) pass "verdict $id cites the kprobe evidence: $(echo "$m" | cut -c1-120)" ;;
+      *) fail "verdict $id does not cite the kprobe evidence: $m" ;;
+    esac
+  done
+else
+  fail "copylab compare wrote no JSON: $(tail -n 1 /tmp/cmp_auto.txt)"
+fi
+TAG=
