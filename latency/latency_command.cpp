@@ -134,9 +134,6 @@ int run_latency(const LatencyOptions& opts) {
                  opts.cpu_ping);
   }
 
-  // Reads net.core.netdev_tstamp_prequeue here, in the initial namespace, where it is visible.
-  (void)method_json(opts);
-
   std::optional<Topology> topo;
   if (!opts.netns.empty()) {
     TopologyConfig cfg;

@@ -4,7 +4,6 @@
 #include <linux/net_tstamp.h>
 #include <time.h>
 
-#include <atomic>
 #include <cstring>
 #include <fstream>
 
@@ -20,6 +19,16 @@ std::int64_t to_ns(const timespec& ts) noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
+// net.core.netdev_tstamp_prequeue is a global sysctl that only the initial network namespace
+// shows in /proc/sys, while datapaths are made inside the experiment's namespaces: read once at
+// program start, before anything enters another namespace (-1: unreadable there too).
+const int kTstampPrequeueAtStart = [] {
+  int v = -1;
+  std::ifstream f("/proc/sys/net/core/netdev_tstamp_prequeue");
+  if (!(f >> v)) v = -1;
+  return v;
+}();
+
 }  // namespace
 
 std::size_t rx_timestamp_control_len() noexcept {
@@ -27,16 +36,7 @@ std::size_t rx_timestamp_control_len() noexcept {
 }
 
 std::string software_rx_timestamp_point() {
-  // A global sysctl that only the initial network namespace shows in /proc/sys: the last value
-  // read there stands for later calls made inside the experiment's namespaces.
-  static std::atomic<int> last_read{-1};
-  int prequeue = -1;
-  std::ifstream f("/proc/sys/net/core/netdev_tstamp_prequeue");
-  if (f >> prequeue) {
-    last_read.store(prequeue);
-  } else {
-    prequeue = last_read.load();
-  }
+  const int prequeue = kTstampPrequeueAtStart;
   if (prequeue < 0) {
     return "net_timestamp_check() (ktime_get_real) as the skb enters the receive path; "
            "net.core.netdev_tstamp_prequeue unreadable, so whether before or after the backlog "

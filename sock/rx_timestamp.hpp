@@ -28,9 +28,8 @@ RxTimestamping enable_software_rx_timestamps(int fd, const std::string& dev);
 // RxMeta::kNone when there is none (timestamping off, MSG_CTRUNC, or the kernel attached none).
 std::int64_t software_rx_timestamp_ns(const msghdr& msg) noexcept;
 
-// Where net_timestamp_check() runs for the current netdev_tstamp_prequeue setting, in words.
-// The sysctl is readable only from the initial network namespace: call this once there (the
-// value is remembered) before enabling timestamps inside an experiment's namespace.
+// Where net_timestamp_check() runs for the netdev_tstamp_prequeue setting, in words. The sysctl
+// is visible only in the initial network namespace, so it is read once at program start.
 std::string software_rx_timestamp_point();
 
 }  // namespace copylab
