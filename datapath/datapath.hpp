@@ -82,7 +82,8 @@ class Datapath {
   virtual std::size_t echo(std::size_t max, PayloadSink seen) = 0;
 
   // Opt-in per-payload kernel RX timestamps (off by default, so receive()/echo() pay nothing).
-  // Call before traffic flows. A datapath without them returns enabled=false and why_not.
+  // Call before traffic flows; calling again returns the same answer. A datapath without them
+  // returns enabled=false and why_not.
   virtual RxTimestamping enable_rx_timestamps() {
     RxTimestamping t;
     t.why_not = std::string("the ") + std::string(name()) +

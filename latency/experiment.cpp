@@ -49,6 +49,9 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   const int digits = params.ping.significant_digits;
   OnceOutcome out(digits);
   std::atomic<bool> done{false};
+  // Set by the pong once its datapath delivered a kernel RX timestamp (or when it has none to
+  // deliver): the ping's warm-up lasts until then.
+  std::atomic<bool> pong_stamped{false};
   std::promise<void> pong_ready;
   std::future<void> ready = pong_ready.get_future();
   std::exception_ptr ping_error, pong_error;
@@ -64,18 +67,20 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
                                params.port);
         out.pong.one_way_split.not_measured =
             "XDP_TX reflector: no user space on the far side to receive";
+        pong_stamped.store(true, std::memory_order_release);
         pong_mode = reflector.mode();
         pong_ready.set_value();
         signalled = true;
         while (!done.load() && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         pong_counters = reflector.counters();
       } else {
-        SideContext ctx{&topo, PingPongRole::kPong, params.ping.payload_len, params.port};
+        SideContext ctx{&topo, PingPongRole::kPong, params.ping.payload_len, params.port,
+                        params.ping.kernel_rx_split};
         auto dp = make_side_datapath(mode.pong, ctx);
         pong_mode = dp->mode();
         pong_ready.set_value();
         signalled = true;
-        run_pong(*dp, done, out.pong, params.ping.kernel_rx_split);
+        run_pong(*dp, done, out.pong, params.ping.kernel_rx_split, &pong_stamped);
         pong_counters = dp->counters();
       }
     } catch (...) {
@@ -95,7 +100,8 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
         peer.emplace(topo.dev_a, LatencyXdpMode::kNative, XdpReflector::Role::kPeerPassThrough,
                      params.port);
       }
-      SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port};
+      SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port,
+                      params.ping.kernel_rx_split};
       auto dp = make_side_datapath(mode.ping, ctx);
       ping_mode = dp->mode();
       if (peer) ping_mode["peer_xdp"] = peer->mode();
@@ -105,7 +111,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
                     "check the namespaces and devices (copylab doctor), then retry");
       }
       ready.get();  // rethrows the pong's setup error (reported from pong_error below)
-      out.ping = run_ping(*dp, params.ping);
+      out.ping = run_ping(*dp, params.ping, &pong_stamped);
       ping_counters = dp->counters();
       if (peer) ping_counters["peer_xdp"] = peer->counters();
     } catch (...) {
@@ -137,6 +143,8 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   rec.elapsed_ns = out.ping.elapsed_ns;
   rec.truncated = out.ping.truncated;
   rec.stop_reason = out.ping.stop_reason;
+  rec.warmup_sent = out.ping.warmup_sent;
+  rec.warmup_note = out.ping.warmup_note;
   rec.ping_mode = std::move(ping_mode);
   rec.pong_mode = std::move(pong_mode);
   rec.ping_counters = std::move(ping_counters);
@@ -152,7 +160,11 @@ nlohmann::json method_json(const LatencyOptions& opts) {
       {"one_way", "pong: user-space receive time - the ping's send_ns (same host clock); not "
                   "measured for the XDP_TX reflector (no user space on the far side)"},
       {"warmup", std::to_string(opts.warmup) +
-                     " pings per run flagged kFlagWarmup and discarded"},
+                     " pings per run flagged kFlagWarmup and discarded; with kernel RX "
+                     "timestamps on, more warm-up pings until both sides have received a "
+                     "timestamped payload (at most " +
+                     std::to_string(PingConfig{}.stamp_warmup_bound.count()) +
+                     " ms, else warmup_note says so; warmup_sent counts them all)"},
       {"loss", "an echo later than " + std::to_string(opts.reply_timeout_ms) +
                    " ms counts as lost; later echoes count as stale"},
       {"pacing", "rate sweep: closed loop, ping i scheduled at start + i/rate, sleeping then "
@@ -171,9 +183,10 @@ nlohmann::json method_json(const LatencyOptions& opts) {
                  "for the echo. " + clock_conversion_method("CLOCK_REALTIME") +
                  ". A sample whose timestamp falls outside [send - u, receive + u] is counted "
                  "(outside_bracket) and not split. The kernel switches software RX "
-                 "timestamping on asynchronously (netstamp_needed_key, from a workqueue), so the "
-                 "first datagrams after the socket asks may carry none: counted as "
-                 "missing_timestamp, never split. AF_XDP receivers: the steering XDP program "
+                 "timestamping on asynchronously (net_enable_timestamp defers netstamp_needed_key "
+                 "to a workqueue), so each side asks as it is built, before it reports ready, and "
+                 "the warm-up lasts until both sides have received a timestamped payload; a "
+                 "sample still without one is counted as missing_timestamp, never split. AF_XDP receivers: the steering XDP program "
                  "stamps bpf_ktime_get_ns() (CLOCK_MONOTONIC) into the XDP metadata area "
                  "(bpf_xdp_adjust_meta) of each steered frame; copy mode copies it into the UMEM "
                  "frame in front of the packet, where the datapath reads (and clears) it. That "
@@ -273,7 +286,8 @@ LatencyResults run_experiment(const LatencyPlan& plan, const LatencyOptions& opt
                    ": RTT p50 " + fmt_us(once.record.rtt.p50) + " µs, p99 " +
                    fmt_us(once.record.rtt.p99) + " µs, lost " +
                    std::to_string(once.record.packets.lost) +
-                   (once.record.truncated ? " (" + once.record.stop_reason + ")" : ""));
+                   (once.record.truncated ? " (" + once.record.stop_reason + ")" : "") +
+                   (once.record.warmup_note.empty() ? "" : "; " + once.record.warmup_note));
         }
         c.runs.push_back(std::move(once.record));
       } catch (const Error& e) {

@@ -34,9 +34,8 @@ double PingResult::achieved_rate_pps() const noexcept {
   return elapsed_ns ? static_cast<double>(sent) * 1e9 / static_cast<double>(elapsed_ns) : 0.0;
 }
 
-PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
+PingResult run_ping(Datapath& dp, const PingConfig& cfg, const std::atomic<bool>* peer_stamped) {
   PingResult r(cfg.significant_digits);
-  const std::uint64_t total = cfg.warmup + cfg.count;
   const std::uint64_t timeout_ns =
       static_cast<std::uint64_t>(cfg.reply_timeout.count()) * 1'000'000ULL;
   const std::uint64_t interval_ns =
@@ -47,8 +46,17 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
   std::uint64_t measured_start = run_start;
   std::uint64_t schedule_start = run_start;
   KernelRxSplitter split(dp, cfg.kernel_rx_split, r.rtt_split);
+  // Warm-up pings: cfg.warmup, then more until both sides deliver kernel RX timestamps.
+  std::uint64_t warmups = cfg.warmup;
+  bool own_stamped = !split.active();
+  const bool peer_splits = cfg.kernel_rx_split && peer_stamped != nullptr;
+  auto stamps_on = [&] {
+    return own_stamped && (!peer_splits || peer_stamped->load(std::memory_order_acquire));
+  };
+  const std::uint64_t stamp_deadline =
+      run_start + static_cast<std::uint64_t>(cfg.stamp_warmup_bound.count()) * 1'000'000ULL;
 
-  for (std::uint64_t seq = 0; seq < total; ++seq) {
+  for (std::uint64_t seq = 0; seq < warmups + cfg.count; ++seq) {
     if (stop_requested()) {
       r.truncated = true;
       r.stop_reason = "stopped by signal";
@@ -59,10 +67,21 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
       r.stop_reason = "duration bound reached";
       break;
     }
-    const bool warmup = seq < cfg.warmup;
-    if (seq == cfg.warmup) measured_start = schedule_start = now_ns();
+    if (seq == warmups && r.warmup_note.empty() && !stamps_on()) {
+      if (now_ns() < stamp_deadline) {
+        ++warmups;
+      } else {
+        r.warmup_note = std::string("no kernel RX timestamp yet on the ") +
+                        (own_stamped ? "pong" : "ping") + " side after " +
+                        std::to_string(r.warmup_sent) + " warm-up pings (" +
+                        std::to_string(cfg.stamp_warmup_bound.count()) +
+                        " ms bound): samples without one count as missing_timestamp";
+      }
+    }
+    const bool warmup = seq < warmups;
+    if (seq == warmups) measured_start = schedule_start = now_ns();
     if (interval_ns) {
-      const std::uint64_t index = warmup ? seq : seq - cfg.warmup;
+      const std::uint64_t index = warmup ? seq : seq - warmups;
       const std::uint64_t due = (warmup ? run_start : schedule_start) + index * interval_ns;
       wait_until(due);
       if (!warmup && now_ns() > due + interval_ns) ++r.behind_schedule;
@@ -103,7 +122,10 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
         return;
       }
       matched = true;
-      if (warmup) return;
+      if (warmup) {
+        if (meta.has_kernel_rx()) own_stamped = true;
+        return;
+      }
       const std::uint64_t rtt = t > h.send_ns ? t - h.send_ns : 0;
       r.rtt.record(rtt);
       if (interval_ns) r.rtt_corrected.record_corrected(rtt, interval_ns);
@@ -131,10 +153,17 @@ PingResult run_ping(Datapath& dp, const PingConfig& cfg) {
 }
 
 void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out,
-              bool kernel_rx_split) {
+              bool kernel_rx_split, std::atomic<bool>* stamped) {
   KernelRxSplitter split(dp, kernel_rx_split, out.one_way_split);
+  bool stamp_seen = !split.active();
+  if (stamped != nullptr && stamp_seen) stamped->store(true, std::memory_order_release);
   auto seen = [&](std::span<const std::uint8_t> payload, const RxMeta& meta) {
     const std::uint64_t t = now_ns();
+    // Before the echo leaves: the ping reads it once the echo is in.
+    if (!stamp_seen && meta.has_kernel_rx()) {
+      stamp_seen = true;
+      if (stamped != nullptr) stamped->store(true, std::memory_order_release);
+    }
     PayloadHeader h;
     if (payload.empty() || read_payload(payload, h) != PayloadStatus::kOk) {
       ++out.corrupt;

@@ -31,6 +31,9 @@ struct PingConfig {
   // Ask each side's datapath for kernel RX timestamps and split its receive latency at them
   // (datapaths without them report why; the split is then "not measured").
   bool kernel_rx_split = true;
+  // With kernel_rx_split the warm-up goes on after `warmup` pings until every splitting side has
+  // received a payload with its kernel RX timestamp (run_ping), for at most this long.
+  std::chrono::milliseconds stamp_warmup_bound{5000};
 };
 
 struct PingResult {
@@ -41,7 +44,10 @@ struct PingResult {
   // (both directions and the pong), kernel RX → ping user space.
   KernelRxSplit rtt_split;
   std::uint64_t sent = 0;          // measured pings sent (warm-up not included)
-  std::uint64_t warmup_sent = 0;
+  std::uint64_t warmup_sent = 0;   // warm-up pings sent, waiting for timestamps included
+  // Non-empty when the warm-up reached stamp_warmup_bound before every splitting side had its
+  // first kernel RX timestamp: measured samples may then lack one (counted as missing).
+  std::string warmup_note;
   std::uint64_t replies = 0;       // measured echoes matched to their ping
   std::uint64_t lost = 0;          // measured pings whose echo did not arrive in time
   std::uint64_t stale = 0;         // echoes of an earlier ping that arrived after its timeout
@@ -56,7 +62,18 @@ struct PingResult {
 
 // Runs the ping side to completion on the calling thread (bounded by count and max_duration;
 // returns early when stop_requested()).
-PingResult run_ping(Datapath& dp, const PingConfig& cfg);
+//
+// Kernel RX timestamps: the socket datapath's (SO_TIMESTAMPING) are switched on for the whole
+// kernel by net_enable_timestamp() (net/core/dev.c), which defers the static key
+// netstamp_needed_key to a workqueue (netstamp_clear) when no other socket holds it, so the first
+// datagrams after the request can arrive without one. The key stays on while our sockets hold it,
+// so once a side has received one timestamped payload every later one has its timestamp too. The
+// warm-up therefore lasts `warmup` pings and then until the ping's own datapath has delivered a
+// timestamped echo and `peer_stamped` (set by run_pong; nullptr: the peer does not split) is
+// true, bounded by stamp_warmup_bound (then PingResult::warmup_note says so): every measured
+// sample is sent after both sides' timestamps are on.
+PingResult run_ping(Datapath& dp, const PingConfig& cfg,
+                    const std::atomic<bool>* peer_stamped = nullptr);
 
 struct PongResult {
   explicit PongResult(int digits) : one_way(digits), one_way_split(digits) {}
@@ -68,8 +85,10 @@ struct PongResult {
 };
 
 // Echoes until `done` is set or a stop is requested. With `kernel_rx_split` the pong asks its
-// datapath for kernel RX timestamps and splits the one-way time at them.
+// datapath for kernel RX timestamps and splits the one-way time at them. `stamped` (optional) is
+// set before the first payload with a kernel RX timestamp is echoed, or at once when this side
+// does not split: what run_ping's warm-up waits for (its `peer_stamped`).
 void run_pong(Datapath& dp, const std::atomic<bool>& done, PongResult& out,
-              bool kernel_rx_split = false);
+              bool kernel_rx_split = false, std::atomic<bool>* stamped = nullptr);
 
 }  // namespace copylab

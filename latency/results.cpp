@@ -87,6 +87,9 @@ nlohmann::json run_json(const LatencyRun& run, bool paced, bool one_way) {
           {"elapsed_s", static_cast<double>(run.elapsed_ns) / 1e9},
           {"truncated", run.truncated},
           {"stop_reason", run.stop_reason},
+          {"warmup_sent", run.warmup_sent},
+          {"warmup_note", run.warmup_note.empty() ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(run.warmup_note)},
           {"ping_mode", run.ping_mode},
           {"pong_mode", run.pong_mode},
           {"ping_counters", run.ping_counters},

@@ -34,6 +34,8 @@ struct LatencyRun {
   std::uint64_t elapsed_ns = 0;
   bool truncated = false;
   std::string stop_reason;
+  std::uint64_t warmup_sent = 0;  // warm-up pings, those waiting for kernel RX timestamps included
+  std::string warmup_note;        // non-empty: the timestamp warm-up hit its bound
   nlohmann::json ping_mode, pong_mode, ping_counters, pong_counters;  // read back from the kernel
 };
 

@@ -90,7 +90,9 @@ bool side_available(SideKind kind) noexcept {
   return false;
 }
 
-std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx) {
+namespace {
+
+std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideContext& ctx) {
   switch (spec.kind) {
 #ifdef HAVE_COPYLAB_SOCK
     case SideKind::kSocket:
@@ -119,6 +121,14 @@ std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideCon
                   " datapath is not available for a ping-pong side in this build",
               "build copylab with sock/ and xdp/ (they provide the socket and AF_XDP datapaths)",
               kExitUnsupported);
+}
+
+}  // namespace
+
+std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx) {
+  std::unique_ptr<Datapath> dp = build_side_datapath(spec, ctx);
+  if (ctx.rx_timestamps) dp->enable_rx_timestamps();
+  return dp;
 }
 
 }  // namespace copylab

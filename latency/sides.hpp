@@ -19,13 +19,17 @@ struct SideContext {
   PingPongRole role = PingPongRole::kPing;
   std::size_t payload_len = 64;
   std::uint16_t port = 9999;  // both sides use the same UDP port (src = dst)
+  // Ask the datapath for kernel RX timestamps as it is built, before the side reports ready: the
+  // kernel may switch them on only later (see run_ping), and traffic must not wait on that.
+  bool rx_timestamps = false;
 };
 
 // True if this build has the datapath for `kind` (the reflector is always built).
 bool side_available(SideKind kind) noexcept;
 
 // Throws Error(kExitUnsupported) if the datapath is not built in, or whatever the datapath
-// throws when the kernel refuses the configuration.
+// throws when the kernel refuses the configuration. With ctx.rx_timestamps the datapath has
+// enable_rx_timestamps() called (a datapath without them says why when asked again).
 std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx);
 
 }  // namespace copylab

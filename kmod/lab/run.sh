@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# copylab kernel lab: boots Debian's stock 6.1 kernel under qemu (KVM when /dev/kvm exists, TCG
-# otherwise) with copylab's kprobe module and copylab's own binaries, runs the copy experiments inside
-# the guest, and turns the guest's PASS/FAIL/SKIP lines into an exit code and a report file.
+# copylab kernel lab: boots Debian's stock 6.1 kernel under qemu (KVM when /dev/kvm is usable, TCG
+# otherwise or when qemu cannot start with KVM; lib/qemu.sh lists the COPYLAB_LAB_* overrides) with
+# copylab's kprobe module and copylab's own binaries, runs the copy experiments inside the guest,
+# and turns the guest's PASS/FAIL/SKIP lines into an exit code and a report file.
 #
 # Nothing is installed on the host: the kernel, headers, qemu and busybox come from `apt-get download`
 # into a cache and are extracted with dpkg-deb. See kmod/README.md.

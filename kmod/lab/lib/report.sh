@@ -17,7 +17,8 @@ lab_write_report() {
   local boot_rc=$1 name bpf
   {
     echo "copylab kernel lab report"
-    echo "guest kernel: $LAB_KVER (Debian stock), accel: ${LAB_ACCEL:-?}, -smp $SMP"
+    echo "guest kernel: $LAB_KVER (Debian stock), -smp $SMP"
+    echo "qemu: accel ${LAB_ACCEL:-?}${LAB_ACCEL_WHY:+ ($LAB_ACCEL_WHY)}"
     echo "host: $(uname -r), date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "copylab binaries: ${BIN_DIR:-not given}: found ${LAB_TOOLS_FOUND:-?}; missing ${LAB_TOOLS_MISSING:-?}"
     echo "stand-in allowed: $((STANDIN)); count=$COUNT flood=$FLOOD size=$SIZE (payload bytes)"
@@ -62,7 +63,7 @@ lab_report() {
   lab_write_report "$boot_rc"
   fails=$(grep -c '^KLAB: FAIL' "$CONSOLE" || true)
   if ((QUIET)); then
-    grep -E '^(FAIL|guest:)' "$REPORT" || true
+    grep -E '^(FAIL|guest:|qemu:)' "$REPORT" || true
     grep '^Summary:' "$REPORT"
   else
     sed '/^== full guest dmesg ==$/,$d' "$REPORT"
