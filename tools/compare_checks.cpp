@@ -82,13 +82,19 @@ nlohmann::json cross_checks(const RunRecord& rec) {
     add(out, "namespace B Udp InDatagrams = 0 (the UDP stack never saw them)", 0,
         at(k, "/b/udp/InDatagrams"), "/proc/net/snmp",
         "frames were redirected to the XSK before the IP stack");
-    const auto xsk_dropped = at(rec.receiver, "/counters/xdp_statistics/rx_dropped");
-    add(out, "XDP program redirected = received + XSK rx_dropped",
+    // __xsk_rcv counts a frame it could not place as rx_dropped (no UMEM frame: fill ring empty)
+    // or as rx_ring_full (RX ring full), never both (net/xdp/xsk.c).
+    const auto rx_dropped = at(rec.receiver, "/counters/xdp_statistics/rx_dropped");
+    const auto ring_full = at(rec.receiver, "/counters/xdp_statistics/rx_ring_full");
+    const auto xsk_dropped = rx_dropped && ring_full
+                                 ? std::optional<long long>(*rx_dropped + *ring_full)
+                                 : std::nullopt;
+    add(out, "XDP program redirected = received + XSK drops (rx_dropped + rx_ring_full)",
         received && xsk_dropped ? std::optional<long long>(*received + *xsk_dropped) : std::nullopt,
         at(rec.receiver, "/counters/steer/redirected"), "steering program per-CPU counters",
         "the BPF program's own count of frames sent to the XSKMAP");
-    add(out, "lost = XSK rx_dropped (fill ring empty / RX ring full)", lost_rx, xsk_dropped,
-        "XDP_STATISTICS", "where the AF_XDP path drops under load");
+    add(out, "lost = XSK drops (rx_dropped: fill ring empty + rx_ring_full: RX ring full)",
+        lost_rx, xsk_dropped, "XDP_STATISTICS", "where the AF_XDP path drops under load");
     const bool native = rec.receiver.value("mode", nlohmann::json::object()).value("xdp_attach", "") ==
                         "native";
     add(out, "veth rx_queue_0_xdp_redirect = received (native XDP only)", received,

@@ -16,6 +16,7 @@
 #include "netns/netns_scope.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
+#include "tools/compare_caveats.hpp"
 #include "tools/compare_observer.hpp"
 #include "tools/compare_report.hpp"
 #include "tools/compare_runner.hpp"
@@ -179,7 +180,10 @@ int run_compare(const CompareOptions& o) {
                      {"cross_check", evidence_status},
                      {"runs", runs}};
   doc["copies"] = observer->summarize(runs);
+  flag_verdicts(doc["copies"], runs);
   doc["notes"] = notes_for(runs, evidence_status);
+  const int failed = failed_checks_all(runs);
+  doc["checks_failed"] = failed;
   if (!o.json_file.empty()) {
     std::ofstream f(o.json_file);
     f << doc.dump(2) << '\n';
@@ -187,11 +191,11 @@ int run_compare(const CompareOptions& o) {
     spdlog::info("compare: JSON written to {}", o.json_file);
   }
   std::cout << render_compare_report(doc);
-  int failed = 0;
-  for (const auto& r : runs) {
-    for (const auto& c : r.at("checks")) failed += c.at("ok") == false ? 1 : 0;
+  if (failed != 0) {
+    spdlog::error("compare: {} check{} against the kernel's counters failed (see above): exit {}",
+                  failed, failed == 1 ? "" : "s", kExitChecksFailed);
   }
-  return failed == 0 ? 0 : 4;
+  return failed == 0 ? 0 : kExitChecksFailed;
 }
 
 }  // namespace
@@ -229,6 +233,12 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_option("--kmod-module", opts->kmod_module,
                   "With --backend kmod: a prebuilt copyprobe.ko for the running kernel (default: "
                   "build it against /lib/modules/$(uname -r)/build)");
+  cmd->footer(
+      "Exit codes: 0 every check against the kernel's counters agreed; 1 a run failed (the line "
+      "on stderr names the call or tool and the fix); 2 bad input (option, value, namespace, "
+      "device); 3 the kernel lacks a feature asked for (e.g. --backend kmod); 4 a check failed "
+      "(the report lists each one and where the lost frames went); 128+N stopped by signal N "
+      "(130 Ctrl-C, 143 SIGTERM), after cleaning up.");
   (void)common;  // -v is handled by run_main for every subcommand
   cmd->callback([opts] { finish_command(run_compare(*opts)); });
 }

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <vector>
+
+#include "tools/compare_caveats.hpp"
+#include "tools/loss_accounting.hpp"
 
 namespace copylab {
 namespace {
@@ -51,7 +55,47 @@ std::string syscalls_per_packet(const nlohmann::json& run, const char* side, con
   return fmt::format("{:.3f}", *calls / *n);
 }
 
+std::string run_name(const nlohmann::json& run) {
+  return run.at("pair").get<std::string>() + " " + run.at("phase").get<std::string>();
+}
+
 }  // namespace
+
+std::string render_run_problems(const nlohmann::json& runs) {
+  std::string out;
+  for (const auto& run : runs) {
+    const auto& p = run.value("pacing", nlohmann::json());
+    if (!p.is_object() || !p.value("missed", false)) continue;
+    out += fmt::format(
+        "⚠ {}: the sender reached {} frames/s, {:.0f}% short of the {} asked: this machine could "
+        "not carry the paced rate, so this run is not the one asked for\n",
+        run_name(run), with_commas(std::llround(p.at("achieved_pps").get<double>())),
+        p.at("short_by_pct").get<double>(),
+        with_commas(std::llround(p.at("target_pps").get<double>())));
+  }
+  const int failed = failed_checks_all(runs);
+  if (failed != 0) {
+    out += fmt::format("✗ {} check{} failed (copylab compare exits {}):\n", failed,
+                       failed == 1 ? "" : "s", kExitChecksFailed);
+    for (const auto& run : runs) {
+      for (const auto& c : run.at("checks")) {
+        if (c.value("ok", nlohmann::json()) != false) continue;
+        out += fmt::format("    {}: {}: expected {}, observed {} [{}]\n", run_name(run),
+                           c.at("name").get<std::string>(), c.at("expected").dump(),
+                           c.at("observed").dump(), c.at("source").get<std::string>());
+      }
+    }
+  }
+  std::string where;
+  for (const auto& run : runs) {
+    const auto& acc = run.value("loss_accounting", nlohmann::json());
+    if (!acc.is_object() || acc.at("lost").get<long long>() <= 0) continue;
+    where += fmt::format("    {}: {}\n", run_name(run), acc.at("text").get<std::string>());
+    for (const auto& a : acc.at("also")) where += "      (" + a.get<std::string>() + ")\n";
+  }
+  if (!where.empty()) out += "Where the lost frames went (kernel counters):\n" + where;
+  return out;
+}
 
 std::string render_compare_report(const nlohmann::json& doc) {
   const auto& runs = doc.at("runs");
@@ -134,6 +178,10 @@ std::string render_compare_report(const nlohmann::json& doc) {
       out += std::string(col_w[i] - width(r.cells[i]), ' ') + r.cells[i] + "  ";
     }
     out += '\n';
+  }
+
+  if (const std::string problems = render_run_problems(runs); !problems.empty()) {
+    out += "\n" + problems;
   }
 
   out += "\nChecks against independent counters (✓ agree, ✗ differ, – not available):\n";

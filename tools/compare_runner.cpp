@@ -1,5 +1,6 @@
 #include "tools/compare_runner.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,8 +11,10 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/stop.hpp"
+#include "tools/compare_caveats.hpp"
 #include "tools/compare_checks.hpp"
 #include "tools/kernel_counters.hpp"
+#include "tools/loss_accounting.hpp"
 
 namespace copylab {
 namespace {
@@ -24,6 +27,21 @@ double expected_seconds(const PhaseSpec& phase) {
   return static_cast<double>(phase.count) / (phase.rate_pps > 0 ? phase.rate_pps : 50'000.0);
 }
 
+// The harness's bound on the sender: four times the expected time (a busy machine may carry a
+// quarter of the rate) plus its start-up.
+double sender_bound_s(const PhaseSpec& phase) { return expected_seconds(phase) * 4 + 60; }
+
+// The receiver's own --duration: a safety net only (it normally stops when all frames are in, or
+// drains after the harness says the sender has finished), so it outlasts the sender's bound,
+// the sender's start-up and the longest drain.
+int receiver_duration_s(const PhaseSpec& phase) {
+  return static_cast<int>(sender_bound_s(phase)) + 60;
+}
+
+// Seconds without a frame, after the sender has finished, that end the receiver's drain: what
+// the kernel still holds (socket buffer, XSK ring, backlog) arrives well within it.
+constexpr double kDrainQuietS = 1.0;
+
 Args in_netns(const std::string& ns, const std::string& tool) {
   return {"ip", "netns", "exec", ns, self_bin_dir() + "/" + tool};
 }
@@ -31,20 +49,21 @@ Args in_netns(const std::string& ns, const std::string& tool) {
 void append(Args& a, std::initializer_list<std::string> more) { a.insert(a.end(), more); }
 
 Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec& phase,
-                   const CompareOptions& o, const std::string& json, const std::string& ready) {
+                   const CompareOptions& o, const std::string& json, const std::string& ready,
+                   const std::string& sender_done) {
   const bool xdp = pair.rx == PathKind::kAfXdp;
   Args a = in_netns(t.ns_b, xdp ? "xdp_receiver" : "sock_receiver");
   append(a, {"--dev", t.dev_b, "--dst-port", std::to_string(o.dst_port),
              "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
-             "--idle-timeout", "1", "--no-per-second", "--cpu", std::to_string(o.cpu_rx),
-             "--json-file", json, "--ready-file", ready});
+             "--stop-after-file", sender_done, "--drain", fmt::format("{}", kDrainQuietS),
+             "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json-file", json,
+             "--ready-file", ready});
   if (xdp) {
     append(a, {"--mode", o.xdp_mode});
   } else {
     append(a, {"--dst-ip", t.ip_b.str()});  // --netns topologies need not use setup.sh's defaults
   }
-  // A bound on the whole run even if frames stop arriving before the first one: generous.
-  append(a, {"--duration", std::to_string(static_cast<int>(expected_seconds(phase) * 3 + 15))});
+  append(a, {"--duration", std::to_string(receiver_duration_s(phase))});
   return a;
 }
 
@@ -109,20 +128,23 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
                             const std::function<void(const std::string&)>& progress) {
-  RunRecord rec{pair, phase, {}, {}, {}, nullptr, nlohmann::json::array(), 0};
+  RunRecord rec{pair, phase, {}, {}, {}, nullptr, nlohmann::json::array(), nullptr, 0};
   const std::string stem = work_dir + "/" + std::string(to_string(pair.tx)) + "-" +
                            to_string(pair.rx) + "-" + phase.name;
   const std::string rx_json = stem + ".receiver.json", tx_json = stem + ".sender.json";
   const std::string rx_ready = stem + ".receiver.ready", tx_ready = stem + ".sender.ready";
-  const std::string go = stem + ".go";
-  for (const auto& f : {rx_json, tx_json, rx_ready, tx_ready, go}) std::filesystem::remove(f);
+  const std::string go = stem + ".go", sender_done = stem + ".sender.done";
+  for (const auto& f : {rx_json, tx_json, rx_ready, tx_ready, go, sender_done}) {
+    std::filesystem::remove(f);
+  }
 
   const KernelCounters a_before = read_kernel_counters(topo.ns_a, topo.dev_a);
   const KernelCounters b_before = read_kernel_counters(topo.ns_b, topo.dev_b);
   const std::uint64_t start = now_ns();
 
   ChildProcess receiver = ChildProcess::start(
-      receiver_args(topo, pair, phase, opts, rx_json, rx_ready), stem + ".receiver.log");
+      receiver_args(topo, pair, phase, opts, rx_json, rx_ready, sender_done),
+      stem + ".receiver.log");
   wait_for_file(rx_ready, receiver, 30'000);
   ChildProcess sender = ChildProcess::start(
       sender_args(topo, pair, phase, opts, tx_json, tx_ready, go), stem + ".sender.log");
@@ -131,9 +153,11 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   if (observer != nullptr) observer->before_traffic(receiver.pid(), sender.pid());
   std::ofstream(go) << "go\n";
 
-  const double expected_s = expected_seconds(phase);
-  const int tx_rc = wait_child(sender, expected_s * 3 + 30, "sender", progress);
-  const int rx_rc = wait_child(receiver, expected_s * 3 + 30, "receiver", progress);
+  const int tx_rc = wait_child(sender, sender_bound_s(phase), "sender", progress);
+  // The receiver drains what is still on its way, then exits (it never stops on a gap while the
+  // sender runs). Told even when the sender failed, so the receiver exits promptly.
+  std::ofstream(sender_done) << "done\n";
+  const int rx_rc = wait_child(receiver, receiver_duration_s(phase) + 30, "receiver", progress);
   rec.wall_s = static_cast<double>(now_ns() - start) * 1e-9;
   if (observer != nullptr) rec.evidence = observer->after_traffic();
   if (tx_rc != 0) {
@@ -151,6 +175,7 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   rec.kernel = {{"a", counters_delta(a_before, read_kernel_counters(topo.ns_a, topo.dev_a))},
                 {"b", counters_delta(b_before, read_kernel_counters(topo.ns_b, topo.dev_b))}};
   rec.checks = cross_checks(rec);
+  rec.loss = explain_loss(rec);
   return rec;
 }
 
@@ -165,7 +190,9 @@ nlohmann::json to_json(const RunRecord& r) {
           {"sender", r.sender},
           {"receiver", r.receiver},
           {"kernel_counters", r.kernel},
+          {"pacing", pacing_of(r.phase.rate_pps, r.sender)},
           {"checks", r.checks},
+          {"loss_accounting", r.loss},
           {"copy_evidence", r.evidence}};
 }
 

@@ -30,6 +30,7 @@ struct RunRecord {
   nlohmann::json kernel;    // {"a": delta, "b": delta}
   nlohmann::json evidence;  // the observer's result (cross-check), null when none
   nlohmann::json checks;    // array of {name, tool, kernel, ok, note}
+  nlohmann::json loss;      // explain_loss: where the lost frames went
   double wall_s = 0;
 };
 

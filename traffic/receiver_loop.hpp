@@ -29,7 +29,10 @@ struct ReceiveResult {
   std::uint64_t lost = 0;        // against --count when given, else gaps in the sequence
   bool loss_from_count = false;  // which of the two `lost` is
   double active_s = 0;           // first frame to last frame
-  std::string stopped_by;        // "count", "duration", "idle", "signal"
+  // "count", "duration", "idle", "signal"; with --stop-after-file "drain" (the sender finished
+  // and no frame came for the quiet period) or "drain bound" (frames kept coming).
+  std::string stopped_by;
+  double drained_s = 0;          // stop file seen → exit (0 when never seen)
   CpuTimes cpu;
   LatencySummary one_way;
   std::vector<SecondStats> per_second;

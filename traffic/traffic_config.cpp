@@ -29,7 +29,16 @@ void add_traffic_options(CLI::App& app, TrafficConfig& cfg, bool sender) {
 
 void add_receiver_limit_options(CLI::App& app, ReceiverLimits& limits) {
   app.add_option("--idle-timeout", limits.idle_timeout_s,
-                 "Stop this many seconds after the last frame arrived (0 = never)")
+                 "Stop this many seconds after the last frame arrived (0 = never; not used with "
+                 "--stop-after-file, whose drain ends the run once the sender has finished)")
+      ->capture_default_str();
+  app.add_option("--stop-after-file", limits.stop_after_file,
+                 "A harness creates this file when its sender has finished: then drain (receive "
+                 "until --count frames are in or none arrived for --drain seconds) and exit");
+  app.add_option("--drain", limits.drain_s,
+                 "With --stop-after-file: seconds without a frame that end the drain (the drain "
+                 "lasts at most 10 times this)")
+      ->check(CLI::Range(0.01, 60.0))
       ->capture_default_str();
   app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
 }

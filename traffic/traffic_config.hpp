@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace copylab {
 
@@ -21,9 +22,16 @@ struct TrafficConfig {
 struct ReceiverLimits {
   double idle_timeout_s = 0;       // stop this long after the last frame (0 = never)
   bool per_second = true;          // print a stats line every second
+  // A harness creates this file once its sender has finished; the receiver then drains: it keeps
+  // receiving until --count frames are in or no frame arrived for drain_s (bounded), and exits.
+  // With a stop file the idle timeout is not used: a gap in the traffic while the sender still
+  // runs must not end the receiver.
+  std::string stop_after_file;
+  double drain_s = 1.0;
 };
 
-// --size --count --duration --rate --batch (and for receivers --idle-timeout).
+// --size --count --duration --rate --batch (and for receivers --idle-timeout, --stop-after-file,
+// --drain).
 void add_traffic_options(CLI::App& app, TrafficConfig& cfg, bool sender);
 void add_receiver_limit_options(CLI::App& app, ReceiverLimits& limits);
 // Throws Error(kExitUsage) for sizes below the payload header, impossible rates, zero batch.

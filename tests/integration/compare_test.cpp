@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 #include "netns/command.hpp"
@@ -136,3 +138,110 @@ TEST(CompareTest, ReusedNamespacesWithNonDefaultAddresses) {
   EXPECT_NE(left.find(cfg.ns_a), std::string::npos) << "compare removed namespaces it did not make";
   EXPECT_NE(left.find(cfg.ns_b), std::string::npos);
 }
+
+// A paced sender whose frames come 2 s apart (0.5 frames/s): every gap is longer than the idle
+// timeout a receiver used to stop on, so a receiver that ends on a gap while its sender still runs
+// loses frames and fails this. Every frame of every pair must arrive and every check agree.
+TEST(CompareTest, SlowSenderWithLongGapsLosesNothing) {
+  const std::string json_path = temp_path("compare-slow.json");
+  const auto r = run_tool("", "copylab",
+                          {"compare", "--count", "4", "--rate", "0.5", "--no-unpaced",
+                           "--all-pairs", "--backend", "none", "--json", json_path},
+                          std::chrono::seconds(240), /*json_file=*/false);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good()) << r.output;
+  const auto doc = nlohmann::json::parse(f);
+  unlink(json_path.c_str());
+  ASSERT_EQ(doc.at("runs").size(), 4U);
+  for (const auto& run : doc.at("runs")) {
+    SCOPED_TRACE(run.at("pair").get<std::string>());
+    EXPECT_EQ(run.at("/sender/result/sent"_json_pointer).get<long long>(), 4);
+    EXPECT_EQ(run.at("/receiver/result/received"_json_pointer).get<long long>(), 4)
+        << run.at("receiver").at("result").dump();
+    EXPECT_EQ(run.at("/receiver/result/stopped_by"_json_pointer), "count");
+    // The gaps were real: 3 gaps of 2 s between the first and the last frame.
+    EXPECT_GE(run.at("/receiver/result/active_s"_json_pointer).get<double>(), 5.5);
+    EXPECT_EQ(run.at("/loss_accounting/lost"_json_pointer).get<long long>(), 0);
+    EXPECT_FALSE(run.at("/pacing/missed"_json_pointer).get<bool>()) << run.at("pacing").dump();
+    for (const auto& c : run.at("checks")) {
+      if (!c.at("ok").is_null()) {
+        EXPECT_TRUE(c.at("ok").get<bool>()) << c.dump();
+      }
+    }
+  }
+  EXPECT_EQ(r.output.find("check failed"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("checks failed"), std::string::npos) << r.output;
+}
+
+namespace {
+
+// A receiver run as `copylab compare` runs it: told by a file when its sender has finished.
+class ReceiverDrainTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { topo_.emplace(Topology::create_unique("drain")); }
+  void TearDown() override {
+    unlink(done_.c_str());
+    topo_.reset();
+  }
+  const TopologyConfig& t() const { return topo_->config(); }
+  bool xdp() const { return GetParam(); }
+
+  BackgroundTool start_receiver(std::uint64_t count, std::vector<std::string> extra) {
+    std::vector<std::string> args{"--dev", t().dev_b, "--count", std::to_string(count),
+                                  "--stop-after-file", done_, "--duration", "120",
+                                  "--no-per-second"};
+    if (!xdp()) args.insert(args.end(), {"--dst-ip", t().ip_b.str()});
+    args.insert(args.end(), extra.begin(), extra.end());
+    return start_tool(t().ns_b, xdp() ? "xdp_receiver" : "sock_receiver", args);
+  }
+  ToolRun send(std::uint64_t count, const std::string& rate) {
+    auto args = sock_sender_args(t());
+    args.insert(args.end(), {"--count", std::to_string(count), "--rate", rate});
+    return run_tool(t().ns_a, "sock_sender", args);
+  }
+  void sender_done() { std::ofstream(done_) << "done\n"; }
+
+  std::string done_ = temp_path("sender.done");
+  std::optional<Topology> topo_;
+};
+
+}  // namespace
+
+// Gaps of 0.5 s against an idle timeout of 0.2 s: while the sender has not finished (no stop
+// file) the idle timeout must not end the receiver.
+TEST_P(ReceiverDrainTest, IdleTimeoutDoesNotEndTheReceiverWhileTheSenderRuns) {
+  auto rx = start_receiver(5, {"--idle-timeout", "0.2"});
+  ASSERT_TRUE(rx.process.running()) << rx.finish().output;
+  const auto tx = send(5, "2");
+  ASSERT_EQ(tx.exit_code, 0) << tx.output;
+  sender_done();
+  const auto done = rx.finish(std::chrono::seconds(60));
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_EQ(done.json.at("/result/received"_json_pointer), 5) << done.output;
+  EXPECT_EQ(done.json.at("/result/stopped_by"_json_pointer), "count");
+}
+
+// Fewer frames than --count: after the stop file the receiver drains for its quiet period and
+// exits with what came, the shortfall counted as lost.
+TEST_P(ReceiverDrainTest, DrainsAndExitsOnceTheSenderHasFinished) {
+  auto rx = start_receiver(10, {"--drain", "0.3"});
+  ASSERT_TRUE(rx.process.running()) << rx.finish().output;
+  const auto tx = send(6, "1000");
+  ASSERT_EQ(tx.exit_code, 0) << tx.output;
+  // Without the stop file a receiver short of --count keeps waiting (here: up to --duration).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(rx.process.running()) << "the receiver stopped before its sender was done";
+  sender_done();
+  const auto done = rx.finish(std::chrono::seconds(30));
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_EQ(done.json.at("/result/received"_json_pointer), 6) << done.output;
+  EXPECT_EQ(done.json.at("/result/lost"_json_pointer), 4);
+  EXPECT_EQ(done.json.at("/result/stopped_by"_json_pointer), "drain");
+  EXPECT_GE(done.json.at("/result/drained_s"_json_pointer).get<double>(), 0.3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Receivers, ReceiverDrainTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return std::string(param.param ? "xdp_receiver" : "sock_receiver");
+                         });

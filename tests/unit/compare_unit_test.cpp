@@ -1,0 +1,218 @@
+// What `copylab compare` concludes from its counters, on synthetic runs: where lost frames went
+// (sent = received + each named drop counter + unexplained), the paced-rate warning, the
+// "N checks failed" block under the table, and copy verdicts flagged when drawn from a bad run.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <string>
+
+#include "tools/compare_caveats.hpp"
+#include "tools/compare_report.hpp"
+#include "tools/compare_runner.hpp"
+#include "tools/loss_accounting.hpp"
+
+using namespace copylab;
+
+namespace {
+
+struct LossRow {
+  const char* name;
+  PathKind rx;
+  long long sent, received;
+  long long no_ports, in_errors, rcvbuf_errors;  // namespace B's UDP MIB
+  long long a_tx_dropped, b_rx_dropped;          // ip -s link
+  long long xsk_rx_dropped, xsk_ring_full;       // XDP_STATISTICS
+  long long in_flight_at_end;                    // sender
+  long long want_explained, want_unexplained;
+  const char* want_text;                         // a part of the one-line accounting
+};
+
+RunRecord synthetic_run(const LossRow& row) {
+  RunRecord rec{{PathKind::kSocket, row.rx}, {"paced", static_cast<std::uint64_t>(row.sent), 50'000},
+                {}, {}, {}, nullptr, nlohmann::json::array(), nullptr, 0};
+  rec.sender = {{"result", {{"sent", row.sent}, {"in_flight_at_end", row.in_flight_at_end}}}};
+  rec.receiver = {{"result", {{"received", row.received}, {"stopped_by", "count"}}}};
+  // Present for every receiver, so a socket receiver's rows prove they are not added.
+  rec.receiver["counters"] = {
+      {"xdp_statistics", {{"rx_dropped", row.xsk_rx_dropped}, {"rx_ring_full", row.xsk_ring_full}}}};
+  rec.kernel = {
+      {"a", {{"udp", nlohmann::json::object()}, {"link", {{"tx_dropped", row.a_tx_dropped}}}}},
+      {"b",
+       {{"udp", {{"NoPorts", row.no_ports}, {"InErrors", row.in_errors},
+                 {"RcvbufErrors", row.rcvbuf_errors}}},
+        {"link", {{"rx_dropped", row.b_rx_dropped}}}}}};
+  return rec;
+}
+
+const LossRow kLossRows[] = {
+    // The receiver's XDP program was gone while the sender still ran: the UDP stack had no socket.
+    {"to Udp NoPorts", PathKind::kAfXdp, 20'000, 4'828, 15'172, 0, 0, 0, 0, 0, 0, 0, 15'172, 0,
+     "received 4,828 + Udp NoPorts (namespace B) 15,172 + unexplained 0"},
+    {"to the XSK's full RX ring", PathKind::kAfXdp, 100'000, 99'000, 0, 0, 0, 0, 0, 0, 1'000, 0,
+     1'000, 0, "XSK rx_ring_full 1,000 + unexplained 0"},
+    {"to an empty fill ring and a full RX ring", PathKind::kAfXdp, 100'000, 97'000, 0, 0, 0, 0, 0,
+     2'000, 1'000, 0, 3'000, 0, "XSK rx_dropped 2,000 + XSK rx_ring_full 1,000"},
+    // Native XDP on veth counts the XSK's drops in B's rx_dropped too (veth_xdp_rcv): once only.
+    {"to the XSK, seen on the link too", PathKind::kAfXdp, 5'000, 3'584, 0, 0, 0, 0, 1'416, 1'416,
+     0, 0, 1'416, 0,
+     "= received 3,584 + XSK rx_dropped 1,416 + unexplained 0"},
+    {"to the XSK and the link", PathKind::kAfXdp, 5'000, 3'000, 0, 0, 0, 0, 2'000, 1'500, 0, 0,
+     2'000, 0, "veth drops (A tx_dropped 0, B rx_dropped 2000 less the XSK's drops) 500"},
+    // One veth drop shows on both ends (sender's tx_dropped, peer's rx_dropped): counted once.
+    {"to link drops", PathKind::kSocket, 50'000, 49'500, 0, 0, 0, 500, 500, 0, 0, 0, 500, 0,
+     "veth drops (A tx_dropped 500, B rx_dropped 500) 500 + unexplained 0"},
+    {"to a full socket buffer", PathKind::kSocket, 300'000, 290'000, 0, 10'000, 10'000, 0, 0, 0, 0,
+     0, 10'000, 0, "Udp InErrors (namespace B; RcvbufErrors 10000) 10,000"},
+    {"partly unexplained", PathKind::kSocket, 1'000, 700, 0, 200, 200, 0, 0, 0, 0, 0, 200, 100,
+     "+ unexplained 100"},
+    {"all unexplained", PathKind::kAfXdp, 1'000, 900, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100,
+     "sent 1,000 = received 900 + unexplained 100"},
+    {"left in the sender's TX queue", PathKind::kAfXdp, 1'000, 990, 0, 0, 0, 0, 0, 0, 0, 10, 10, 0,
+     "sender TX queue at exit 10"},
+    // XSK counters mean nothing for a socket receiver: not added even when present elsewhere.
+    {"nothing lost", PathKind::kSocket, 5'000, 5'000, 3, 0, 0, 0, 0, 7, 0, 0, 3, 0,
+     "sent 5,000 = received 5,000: nothing lost"},
+};
+
+class LossAccounting : public testing::TestWithParam<LossRow> {};
+
+TEST_P(LossAccounting, SentIsReceivedPlusNamedDropsPlusUnexplained) {
+  const LossRow& row = GetParam();
+  const nlohmann::json acc = explain_loss(synthetic_run(row));
+  ASSERT_TRUE(acc.is_object());
+  EXPECT_EQ(acc.at("lost").get<long long>(), row.sent - row.received);
+  EXPECT_EQ(acc.at("explained").get<long long>(), row.want_explained) << acc.dump(2);
+  EXPECT_EQ(acc.at("unexplained").get<long long>(), row.want_unexplained) << acc.dump(2);
+  EXPECT_NE(acc.at("text").get<std::string>().find(row.want_text), std::string::npos)
+      << acc.at("text");
+  long long sum = 0;
+  for (const auto& d : acc.at("drops")) sum += d.at("frames").get<long long>();
+  EXPECT_EQ(sum, row.want_explained);
+  if (row.rx == PathKind::kSocket) {
+    EXPECT_EQ(acc.dump().find("XSK"), std::string::npos) << "XSK counters on a socket receiver";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, LossAccounting, testing::ValuesIn(kLossRows),
+                         [](const testing::TestParamInfo<LossRow>& param) {
+                           std::string n;
+                           for (const char* c = param.param.name; *c != '\0'; ++c) {
+                             n += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+                           }
+                           return n;
+                         });
+
+TEST(LossAccounting, MissingCountsGiveNoAccounting) {
+  RunRecord rec = synthetic_run(kLossRows[0]);
+  rec.receiver = nlohmann::json::object();
+  EXPECT_TRUE(explain_loss(rec).is_null());
+}
+
+TEST(LossAccounting, CountersAboveTheLossAreSaid) {
+  LossRow row = kLossRows[0];
+  row.no_ports = 15'200;  // 28 more than were lost: other traffic in the namespace
+  const nlohmann::json acc = explain_loss(synthetic_run(row));
+  EXPECT_EQ(acc.at("unexplained").get<long long>(), 0);
+  EXPECT_NE(acc.at("also").dump().find("28 more drops"), std::string::npos) << acc.dump(2);
+}
+
+TEST(WithCommas, GroupsThousands) {
+  EXPECT_EQ(with_commas(0), "0");
+  EXPECT_EQ(with_commas(999), "999");
+  EXPECT_EQ(with_commas(15'172), "15,172");
+  EXPECT_EQ(with_commas(1'000'000), "1,000,000");
+  EXPECT_EQ(with_commas(-1'234), "-1,234");
+}
+
+TEST(Pacing, MissedOnlyBeyondTenPercent) {
+  auto sender = [](double pps) { return nlohmann::json{{"result", {{"pps", pps}}}}; };
+  const auto missed = pacing_of(50'000, sender(13'900));
+  EXPECT_TRUE(missed.at("missed").get<bool>());
+  EXPECT_NEAR(missed.at("short_by_pct").get<double>(), 72.2, 0.1);
+  EXPECT_FALSE(pacing_of(50'000, sender(46'000)).at("missed").get<bool>());  // 8 % short
+  EXPECT_TRUE(pacing_of(50'000, sender(44'000)).at("missed").get<bool>());   // 12 % short
+  EXPECT_FALSE(pacing_of(50'000, sender(50'400)).at("missed").get<bool>());
+  EXPECT_TRUE(pacing_of(0, sender(1e6)).is_null()) << "unpaced runs have no target";
+  EXPECT_TRUE(pacing_of(50'000, nlohmann::json::object()).is_null());
+}
+
+// The run of the finding: AF_XDP paced, 15,172 frames to NoPorts, the XSK check failing.
+nlohmann::json bad_run(const char* pair) {
+  RunRecord rec = synthetic_run(kLossRows[0]);
+  nlohmann::json run{{"pair", pair},
+                     {"phase", "paced"},
+                     {"pacing", pacing_of(50'000, {{"result", {{"pps", 13'900}}}})},
+                     {"checks",
+                      {{{"name", "lost = XSK drops"}, {"expected", 15'172}, {"observed", 0},
+                        {"ok", false}, {"source", "XDP_STATISTICS"}},
+                       {{"name", "sent = received + lost"}, {"expected", 20'000},
+                        {"observed", 20'000}, {"ok", true}, {"source", "receiver"}}}},
+                     {"loss_accounting", explain_loss(rec)}};
+  return run;
+}
+
+nlohmann::json good_run(const char* pair) {
+  LossRow row = kLossRows[10];
+  return {{"pair", pair},
+          {"phase", "paced"},
+          {"pacing", pacing_of(50'000, {{"result", {{"pps", 49'990}}}})},
+          {"checks",
+           {{{"name", "sent = received + lost"}, {"expected", 5'000}, {"observed", 5'000},
+             {"ok", true}, {"source", "receiver"}},
+            {{"name", "n/a"}, {"ok", nullptr}, {"source", "x"}}}},
+          {"loss_accounting", explain_loss(synthetic_run(row))}};
+}
+
+TEST(RunProblems, FailedChecksSayHowManyWhichAndWhereTheFramesWent) {
+  const nlohmann::json runs{good_run("socket→socket"), bad_run("af_xdp→af_xdp")};
+  EXPECT_EQ(failed_checks_all(runs), 1);
+  const std::string text = render_run_problems(runs);
+  EXPECT_NE(text.find("✗ 1 check failed (copylab compare exits 4)"), std::string::npos) << text;
+  EXPECT_NE(text.find("af_xdp→af_xdp paced: lost = XSK drops: expected 15172, observed 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Udp NoPorts (namespace B) 15,172"), std::string::npos) << text;
+  EXPECT_NE(text.find("⚠ af_xdp→af_xdp paced: the sender reached 13,900 frames/s, 72% short of "
+                      "the 50,000 asked"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("socket→socket"), std::string::npos) << "a clean run is not listed";
+}
+
+TEST(RunProblems, NothingWrongPrintsNothing) {
+  const nlohmann::json runs{good_run("socket→socket"), good_run("af_xdp→af_xdp")};
+  EXPECT_EQ(failed_checks_all(runs), 0);
+  EXPECT_EQ(render_run_problems(runs), "");
+}
+
+TEST(VerdictFlag, VerdictsFromARunWithLossAreFlagged) {
+  const nlohmann::json runs{good_run("socket→socket"), bad_run("af_xdp→af_xdp")};
+  nlohmann::json copies{{"phase", "paced"},
+                        {"rows", {{{"id", "copy1"}}, {{"id", "copy4"}}}},
+                        {"text", "Copy verdicts (paced runs):\n..."}};
+  flag_verdicts(copies, runs);
+  const std::string caveat = "from a run with 15,172 lost frames and 1 failed check";
+  EXPECT_EQ(copies.at("/caveat/text"_json_pointer), caveat) << copies.dump(2);
+  EXPECT_EQ(copies.at("/caveat/lost"_json_pointer), 15'172);
+  for (const auto& row : copies.at("rows")) EXPECT_EQ(row.at("caveat"), caveat);
+  EXPECT_EQ(copies.at("text").get<std::string>().rfind("⚠ The copy verdicts below come " + caveat, 0),
+            0U)
+      << copies.at("text");
+}
+
+TEST(VerdictFlag, CleanRunsAndOtherPhasesLeaveVerdictsAlone) {
+  nlohmann::json runs{good_run("socket→socket"), good_run("af_xdp→af_xdp"),
+                      bad_run("socket→af_xdp")};  // a mixed pair: not a source of verdicts
+  nlohmann::json bad_unpaced = bad_run("af_xdp→af_xdp");
+  bad_unpaced["phase"] = "unpaced";
+  runs.push_back(bad_unpaced);
+  nlohmann::json copies{{"phase", "paced"}, {"rows", nlohmann::json::array()}, {"text", "x"}};
+  const nlohmann::json before = copies;
+  flag_verdicts(copies, runs);
+  EXPECT_EQ(copies, before);
+  nlohmann::json none{{"rows", nlohmann::json::array()}, {"text", "not measured"}};
+  flag_verdicts(none, runs);
+  EXPECT_FALSE(none.contains("caveat"));
+}
+
+}  // namespace

@@ -1,0 +1,29 @@
+// What a reader of `copylab compare` must know before trusting a number: a paced run whose sender
+// missed its rate, checks that failed (and the exit code that says so), copy verdicts drawn from
+// runs that lost frames or failed checks.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace copylab {
+
+// `copylab compare` exits with this when any check against the kernel's counters failed.
+inline constexpr int kExitChecksFailed = 4;
+
+// A paced sender that reached less than this share of its target rate is reported as short.
+inline constexpr double kPacingTolerance = 0.10;
+
+// {target_pps, achieved_pps, short_by_pct, missed} from the sender's own result (sent/elapsed);
+// null for an unpaced run or when the sender's rate is missing.
+nlohmann::json pacing_of(double target_pps, const nlohmann::json& sender);
+
+// Checks with ok == false in one run / in every run.
+int failed_checks(const nlohmann::json& run);
+int failed_checks_all(const nlohmann::json& runs);
+
+// Marks the copy verdicts (`copies`, from summarize) when a run they were drawn from (the
+// socket→socket and af_xdp→af_xdp runs of copies.phase) lost frames or failed checks: adds
+// copies.caveat {lost, failed_checks, text}, flags each row and puts the caveat in the text.
+void flag_verdicts(nlohmann::json& copies, const nlohmann::json& runs);
+
+}  // namespace copylab
