@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/stop.hpp"
@@ -59,6 +60,9 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& /*opts*/
     return body ? body() : 0;
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();
+  } catch (const OptionError& e) {
+    std::cerr << app.get_name() << ": error: " << e.error().one_line() << '\n';
+    return e.error().exit_code();
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() != 0) {
       std::cerr << app.get_name() << ": error: " << e.what() << ". Fix: see " << app.get_name()

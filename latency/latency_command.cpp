@@ -18,9 +18,11 @@
 #include <optional>
 #include <sstream>
 
+#include "common/cli_checks.hpp"
 #include "common/clock.hpp"
 #include "common/cpu.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "common/privilege.hpp"
 #include "common/stop.hpp"
 #include "latency/experiment.hpp"
@@ -86,28 +88,6 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
           {"rx_timestamps", o.rx_timestamps}};
 }
 
-// Fails before the experiment (not after minutes of measuring) when an output can't be written.
-void check_output_paths(const LatencyOptions& opts) {
-  namespace fs = std::filesystem;
-  if (!opts.json_path.empty()) {
-    const fs::path parent = fs::absolute(opts.json_path).parent_path();
-    if (!fs::is_directory(parent) || access(parent.c_str(), W_OK) != 0) {
-      throw Error("--json " + opts.json_path + ": directory " + parent.string() +
-                      " does not exist or is not writable",
-                  "create it first or give another path", kExitUsage);
-    }
-  }
-  if (!opts.html_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(opts.html_dir, ec);
-    if (ec || access(opts.html_dir.c_str(), W_OK) != 0) {
-      throw Error("--html " + opts.html_dir + ": cannot create or write the directory" +
-                      (ec ? " (" + ec.message() + ")" : std::string()),
-                  "give a writable directory", kExitUsage);
-    }
-  }
-}
-
 }  // namespace
 
 std::string list_modes_text() {
@@ -126,7 +106,6 @@ int run_latency(const LatencyOptions& opts) {
   const int cpus = online_cpu_count();
   LatencyPlan plan = validate(opts, 0, cpus);
   require_datapaths(plan);
-  check_output_paths(opts);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   require_capability(Privilege::kBpf, "load the XDP programs");
   if (opts.cpu_ping == opts.cpu_pong) {
@@ -203,9 +182,7 @@ int run_latency(const LatencyOptions& opts) {
   std::cout << table << std::flush;
   const nlohmann::json doc = to_json(results);
   if (!opts.json_path.empty()) {
-    std::ofstream f(opts.json_path);
-    f << doc.dump(2) << "\n";
-    if (!f) throw_errno("write", opts.json_path, errno, "give a writable path to --json");
+    write_results("--json", opts.json_path, doc.dump(2) + "\n", "latency");
     if (!opts.quiet) spdlog::info("JSON written to {}", opts.json_path);
   }
   if (!opts.html_dir.empty()) {
@@ -233,25 +210,34 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
                   "comma list of modes, 'default' or 'all' (see --list-modes)")
       ->capture_default_str();
   sub->add_flag("--list-modes", *list, "print the modes and exit");
-  sub->add_option("--count", opts->count, "measured pings per run")->capture_default_str();
-  sub->add_option("--warmup", opts->warmup, "warm-up pings per run (discarded)")
+  in_range<std::uint64_t>(sub->add_option("--count", opts->count, "measured pings per run"), 1,
+                          kMaxCount)
       ->capture_default_str();
-  sub->add_option("--reps", opts->reps, "repetitions of every configuration")
+  in_range<std::uint64_t>(sub->add_option("--warmup", opts->warmup, "warm-up pings per run (discarded)"),
+                          0, kMaxCount)
       ->capture_default_str();
-  sub->add_option("--size", opts->size, "UDP payload bytes (32..MTU-28)")->capture_default_str();
+  in_range(sub->add_option("--reps", opts->reps, "repetitions of every configuration"), 1, 1000)
+      ->capture_default_str();
+  in_range<std::size_t>(sub->add_option("--size", opts->size, "UDP payload bytes (32..MTU-28)"), 32,
+                        65507)
+      ->capture_default_str();
   sub->add_option("--sizes", *sizes, "payload-size sweep, e.g. 64,256,512,1024,1472");
   sub->add_option("--rates", *rates, "paced rate sweep in pings/s, e.g. 1000,10000,50000");
-  sub->add_option("--duration", opts->duration_s, "bound on one run in seconds")
+  in_range(sub->add_option("--duration", opts->duration_s, "bound on one run in seconds"), 0.001,
+           kMaxSeconds)
       ->capture_default_str();
-  sub->add_option("--reply-timeout", opts->reply_timeout_ms,
-                  "ms after which a missing echo counts as lost")
+  in_range(sub->add_option("--reply-timeout", opts->reply_timeout_ms,
+                           "ms after which a missing echo counts as lost"),
+           1, 10000)
       ->capture_default_str();
-  sub->add_option("--cpu-ping", opts->cpu_ping, "CPU of the ping thread")->capture_default_str();
-  sub->add_option("--cpu-pong", opts->cpu_pong, "CPU of the pong thread")->capture_default_str();
-  sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)")
+  online_cpu(sub->add_option("--cpu-ping", opts->cpu_ping, "CPU of the ping thread"))
       ->capture_default_str();
-  sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/1)");
-  sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here");
+  online_cpu(sub->add_option("--cpu-pong", opts->cpu_pong, "CPU of the pong thread"))
+      ->capture_default_str();
+  in_range(sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)"), 1, 5)
+      ->capture_default_str();
+  output_file(sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/1)"));
+  output_dir(sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here"));
   sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
   sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");
   sub->add_flag("--vs-sockperf", opts->vs_sockperf,

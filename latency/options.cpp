@@ -148,7 +148,15 @@ LatencyPlan validate(const LatencyOptions& o, unsigned mtu, int cpus) {
   std::sort(plan.rates.begin(), plan.rates.end());
   check_cpu(o.cpu_ping, cpus, "--cpu-ping");
   check_cpu(o.cpu_pong, cpus, "--cpu-pong");
-  if (!o.netns.empty()) parse_pair(o.netns, "--netns");
+  if (!o.netns.empty()) {
+    const auto [a, b] = parse_pair(o.netns, "--netns");
+    if (a == b) {
+      throw Error("--netns " + o.netns + " names the same namespace twice: ping and pong need "
+                  "the two ends of a veth pair in two namespaces",
+                  "give two namespaces, e.g. --netns ns1,ns2 (netns/setup.sh makes them)",
+                  kExitUsage);
+    }
+  }
   if (!o.dev.empty()) parse_pair(o.dev, "--dev");
   if (!o.dev.empty() && o.netns.empty()) {
     throw Error("--dev needs --netns (the devices live in existing namespaces)",

@@ -8,7 +8,9 @@
 #include <cstring>
 #include <map>
 
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
+#include "common/link_state.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
 #include "sock/udp_socket.hpp"
@@ -57,10 +59,10 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
                  sender ? "Destination address (the receiver, reachable through --dev)"
                         : "Address to receive on (0.0.0.0: any address of --dev)")
       ->capture_default_str();
-  app.add_option("--src-port", cfg.src_port, "UDP source port (0: any free port)")
+  in_range<std::uint16_t>(app.add_option("--src-port", cfg.src_port, "UDP source port (0: any free port)"),
+                          0, 65535)
       ->capture_default_str();
-  app.add_option("--dst-port", cfg.dst_port, "UDP destination port")
-      ->check(CLI::Range(1, 65535))
+  in_range<std::uint16_t>(app.add_option("--dst-port", cfg.dst_port, "UDP destination port"), 1, 65535)
       ->capture_default_str();
   app.add_flag("--connect", cfg.connect,
                sender ? "connect() to the destination (send() without a per-call route lookup)"
@@ -68,10 +70,10 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
   // The shared traffic options may already own --batch (frames per datapath call); then the
   // caller copies that value into cfg.batch and the socket must not register it twice.
   if (app.get_option_no_throw("--batch") == nullptr) {
-    app.add_option("--batch", cfg.batch,
-                   "Datagrams per sendmmsg/recvmmsg call; 1 = plain sendto/recvfrom (one copy per "
-                   "syscall, as in the seeds)")
-        ->check(CLI::Range(1U, kMaxSocketBatch))
+    in_range(app.add_option("--batch", cfg.batch,
+                            "Datagrams per sendmmsg/recvmmsg call; 1 = plain sendto/recvfrom (one copy per "
+                            "syscall, as in the seeds)"),
+             1U, kMaxSocketBatch)
         ->capture_default_str();
   }
   const std::map<std::string, WaitPolicy> waits{{"block", WaitPolicy::kBlock},
@@ -93,20 +95,20 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
           "", "wait policy"))
       ->type_name("block|spin|poll|busy-poll")
       ->default_str(socket_wait_name(cfg.wait));
-  app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)")
-      ->check(CLI::Range(0, 1000000))
+  in_range(app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)"),
+           0, 1000000)
       ->capture_default_str();
-  app.add_option("--busy-poll-budget", cfg.busy_poll_budget,
-                 "SO_BUSY_POLL_BUDGET packets per busy poll (--wait busy-poll)")
-      ->check(CLI::Range(1, 65535))
+  in_range(app.add_option("--busy-poll-budget", cfg.busy_poll_budget,
+                          "SO_BUSY_POLL_BUDGET packets per busy poll (--wait busy-poll)"),
+           1, 65535)
       ->capture_default_str();
-  app.add_option("--rcvbuf", cfg.rcvbuf,
-                 "Receive buffer bytes requested (SO_RCVBUFFORCE; 0 = kernel default). The kernel "
-                 "doubles it; the granted size is reported")
-      ->check(CLI::Range(0, kMaxSockBuf))
+  in_range(app.add_option("--rcvbuf", cfg.rcvbuf,
+                          "Receive buffer bytes requested (SO_RCVBUFFORCE; 0 = kernel default). The kernel "
+                          "doubles it; the granted size is reported"),
+           0, kMaxSockBuf)
       ->capture_default_str();
-  app.add_option("--sndbuf", cfg.sndbuf, "Send buffer bytes requested (SO_SNDBUFFORCE; 0 = kernel default)")
-      ->check(CLI::Range(0, kMaxSockBuf))
+  in_range(app.add_option("--sndbuf", cfg.sndbuf, "Send buffer bytes requested (SO_SNDBUFFORCE; 0 = kernel default)"),
+           0, kMaxSockBuf)
       ->capture_default_str();
   app.add_flag("--show-addresses", cfg.show_addresses,
                "Log the user buffer's virtual address before and after the syscall for the first "
@@ -125,6 +127,7 @@ void validate(const SocketConfig& cfg, std::size_t payload_len) {
                 "(--netns / ip netns exec)",
                 kExitUsage);
   }
+  require_link_up(cfg.dev, "");
   const SocketEndpoints ep = socket_endpoints(cfg);  // parses both addresses
   if (cfg.batch < 1 || cfg.batch > kMaxSocketBatch) {
     throw Error("--batch " + std::to_string(cfg.batch) + " is out of range",

@@ -1,6 +1,9 @@
 #include "tools/compare_command.hpp"
 
+#include <net/if.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,7 +12,10 @@
 #include <memory>
 
 #include "common/child_process.hpp"
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
+#include "common/link_state.hpp"
+#include "common/output_file.hpp"
 #include "common/privilege.hpp"
 #include "netns/command.hpp"
 #include "netns/discover.hpp"
@@ -26,11 +32,6 @@ namespace {
 
 Topology make_topology(const CompareOptions& o) {
   if (o.netns.empty()) return Topology::create_unique("cmp");
-  if (o.netns.size() != 2 || o.devs.size() != 2) {
-    throw Error("--netns and --dev each take two names (A,B and X,Y)",
-                "e.g. --netns ns1,ns2 --dev veth1,veth2", kExitUsage);
-  }
-  for (const auto& ns : o.netns) require_netns(ns);
   TopologyConfig cfg;
   cfg.ns_a = o.netns[0];
   cfg.ns_b = o.netns[1];
@@ -41,7 +42,68 @@ Topology make_topology(const CompareOptions& o) {
   return Topology::adopt(cfg);
 }
 
+// 0 when nothing in the calling thread's namespace holds UDP `port`, else bind's errno.
+int udp_port_probe(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  const int rc = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = rc == 0 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+// --netns A,B --dev X,Y: everything the runs will need from someone else's namespaces, checked
+// before any work directory, program or process exists (each failure: one line naming the fix).
+void check_reused_topology(const CompareOptions& o) {
+  if (o.netns.empty()) return;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string& ns = o.netns[i];
+    const std::string& dev = o.devs[i];
+    require_netns(ns);
+    NetnsScope scope(ns);
+    if (if_nametoindex(dev.c_str()) == 0) {
+      throw Error("no device '" + dev + "' in network namespace " + ns,
+                  "check ip -n " + ns + " link, or pass the right --dev", kExitUsage);
+    }
+    require_link_up(dev, ns);
+    // The socket receiver binds --dst-port in B, the socket sender its source port in A.
+    const std::uint16_t port = i == 0 ? o.src_port : o.dst_port;
+    if (const int err = udp_port_probe(port); err != 0) {
+      throw Error("UDP port " + std::to_string(port) + " in namespace " + ns + " is not free: " +
+                      errno_text(err),
+                  "stop what holds it (ip netns exec " + ns + " ss -ulpn 'sport = :" +
+                      std::to_string(port) + "')" +
+                      (i == 1 ? " or pick another --dst-port" : ""),
+                  kExitUsage);
+    }
+  }
+}
+
 void validate(const CompareOptions& o) {
+  if (!o.devs.empty() && o.netns.empty()) {
+    throw Error("--dev needs --netns (without --netns, compare makes its own namespaces and devices)",
+                "give both, e.g. --netns ns1,ns2 --dev veth1,veth2, or drop --dev", kExitUsage);
+  }
+  if (!o.netns.empty()) {
+    if (o.netns.size() != 2 || o.devs.size() != 2) {
+      throw Error("--netns and --dev each take two names (A,B and X,Y)",
+                  "e.g. --netns ns1,ns2 --dev veth1,veth2", kExitUsage);
+    }
+    if (o.netns[0] == o.netns[1]) {
+      throw Error("--netns " + o.netns[0] + "," + o.netns[1] +
+                      " names the same namespace twice: sender and receiver need the two ends "
+                      "of a veth pair in two namespaces",
+                  "give two namespaces, e.g. --netns ns1,ns2 (netns/setup.sh makes them)",
+                  kExitUsage);
+    }
+  }
+  // The defaults (CPUs 0 and 1) are checked too: they are not there on a one-CPU machine.
+  require_usable_cpu("--cpu-tx", o.cpu_tx);
+  require_usable_cpu("--cpu-rx", o.cpu_rx);
   if (o.payload_size < kMinPayloadLen || o.payload_size > kMaxUdpPayloadForMtu1500) {
     throw Error("--size " + std::to_string(o.payload_size) + " is outside " +
                     std::to_string(kMinPayloadLen) + ".." +
@@ -53,6 +115,12 @@ void validate(const CompareOptions& o) {
   }
   if (!(o.paced_rate > 0 && o.paced_rate <= 1e8)) {
     throw Error("--rate must be between 1 and 1e8 frames/s", "e.g. --rate 50000", kExitUsage);
+  }
+  // Every bound on a run is a multiple of its expected length: keep that finite and sane.
+  if (static_cast<double>(o.paced_count) / o.paced_rate > kMaxSeconds) {
+    throw Error("--count " + std::to_string(o.paced_count) + " at --rate " +
+                    fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
+                "lower --count or raise --rate", kExitUsage);
   }
   if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
     throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
@@ -66,8 +134,8 @@ class WorkDir {
       path_ = o.work_dir;
       std::filesystem::create_directories(path_);
     } else {
-      char tmpl[] = "/tmp/copylab-compare-XXXXXX";
-      if (mkdtemp(tmpl) == nullptr) throw_errno("mkdtemp", tmpl, errno);
+      std::string tmpl = temp_dir() + "/copylab-compare-XXXXXX";
+      if (mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp", tmpl, errno);
       path_ = tmpl;
     }
   }
@@ -137,6 +205,7 @@ int run_compare(const CompareOptions& o) {
     }
   }
   check_compare_backend(o);  // an unavailable --backend: one line, before anything is set up
+  check_reused_topology(o);
   WorkDir work(o);
   Topology topo = make_topology(o);
   const auto& t = topo.config();
@@ -184,13 +253,12 @@ int run_compare(const CompareOptions& o) {
   doc["notes"] = notes_for(runs, evidence_status);
   const int failed = failed_checks_all(runs);
   doc["checks_failed"] = failed;
+  std::cout << render_compare_report(doc) << std::flush;
+  // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
   if (!o.json_file.empty()) {
-    std::ofstream f(o.json_file);
-    f << doc.dump(2) << '\n';
-    if (!f) throw_errno("write", o.json_file, errno, "check the path is writable");
+    write_results("--json", o.json_file, doc.dump(2) + '\n', "compare");
     spdlog::info("compare: JSON written to {}", o.json_file);
   }
-  std::cout << render_compare_report(doc);
   if (failed != 0) {
     spdlog::error("compare: {} check{} against the kernel's counters failed (see above): exit {}",
                   failed, failed == 1 ? "" : "s", kExitChecksFailed);
@@ -205,25 +273,36 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
                  "and report both side by side");
-  cmd->add_option("--size", opts->payload_size, "UDP payload bytes")->capture_default_str();
-  cmd->add_option("--count", opts->paced_count, "Frames in the paced run")->capture_default_str();
-  cmd->add_option("--rate", opts->paced_rate, "Frames/s of the paced run (both paths must carry it)")
+  in_range(cmd->add_option("--size", opts->payload_size, "UDP payload bytes"), kMinPayloadLen,
+           kMaxUdpPayloadForMtu1500)
       ->capture_default_str();
-  cmd->add_option("--unpaced-count", opts->unpaced_count, "Frames in the unpaced run")
+  in_range<std::uint64_t>(cmd->add_option("--count", opts->paced_count, "Frames in the paced run"),
+                          1, kMaxCount)
+      ->capture_default_str();
+  in_range(cmd->add_option("--rate", opts->paced_rate,
+                           "Frames/s of the paced run (both paths must carry it)"),
+           1.0, 1e8)
+      ->capture_default_str();
+  in_range<std::uint64_t>(
+      cmd->add_option("--unpaced-count", opts->unpaced_count, "Frames in the unpaced run"), 1,
+      kMaxCount)
       ->capture_default_str();
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
   cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
       ->capture_default_str();
-  cmd->add_option("--dst-port", opts->dst_port, "UDP destination port")->capture_default_str();
-  cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders")->capture_default_str();
-  cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers")->capture_default_str();
-  cmd->add_option("--json", opts->json_file, "Write every number and check to this JSON file");
+  in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
+                          65535)
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders"))->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers"))->capture_default_str();
+  output_file(cmd->add_option("--json", opts->json_file,
+                              "Write every number and check to this JSON file"));
   cmd->add_option("--netns", opts->netns, "Reuse namespaces A,B (made by netns/setup.sh)")
       ->delimiter(',');
   cmd->add_option("--dev", opts->devs, "Devices X,Y in those namespaces")->delimiter(',');
-  cmd->add_option("--work-dir", opts->work_dir, "Keep per-run logs and JSON here");
+  output_dir(cmd->add_option("--work-dir", opts->work_dir, "Keep per-run logs and JSON here"));
   cmd->add_flag("--keep-logs", opts->keep_logs, "Keep the temporary work directory");
   cmd->add_option("--backend", opts->backend,
                   "In-kernel cross-check: auto (what the kernel allows: BPF), bpf, kmod (kprobe "

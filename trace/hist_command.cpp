@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,7 +12,10 @@
 
 #include "trace/hist_command.hpp"
 
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
+#include "common/privilege.hpp"
 #include "common/stop.hpp"
 #include "trace/cross_check.hpp"
 #include "trace/hist_paths.hpp"
@@ -193,7 +198,52 @@ HistTriggerPlan plan_hist_trigger(const HistOptions& o, std::string* unavailable
   return plan;
 }
 
+// What execvp(3) would run for `name`: a path as given, else the first PATH entry holding an
+// executable file of that name. Throws Error (127 not found, 126 not executable), as a shell
+// would, before anything is traced.
+void require_runnable(const std::string& name) {
+  namespace fs = std::filesystem;
+  const auto runnable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) {
+    if (runnable(name)) return;
+    std::error_code ec;
+    const bool exists = fs::exists(name, ec);
+    throw Error("the command to trace, " + name + ", " +
+                    (exists ? "is not an executable file" : "does not exist") + " (" +
+                    errno_text(exists ? EACCES : ENOENT) + ")",
+                "give a program that exists and is executable after --", exists ? 126 : 127);
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, end - start);
+    if (runnable(fs::path(dir.empty() ? "." : dir) / name)) return;
+    start = end + 1;
+  }
+  throw Error("the command to trace, " + name + ", is not found in PATH (" + errno_text(ENOENT) + ")",
+              "give its full path or install it", 127);
+}
+
+// hist loads BPF programs on tracepoints, and with --path builds namespaces: as root only.
+void require_hist_privileges(const HistOptions& o) {
+  const bool ok = has_capability(Privilege::kBpf) && has_capability(Privilege::kPerfmon) &&
+                  (o.path.empty() || (has_capability(Privilege::kNetAdmin) &&
+                                      has_capability(Privilege::kSysAdmin)));
+  if (!ok) {
+    throw Error("copylab hist needs root: it loads BPF programs on kernel tracepoints" +
+                    std::string(o.path.empty() ? "" : " and builds network namespaces"),
+                "run copylab hist as root (sudo copylab hist ...)");
+  }
+}
+
 int run_hist_command(const HistOptions& o) {
+  if (!o.command.empty()) require_runnable(o.command.front());
+  require_hist_privileges(o);
   nlohmann::json json = nlohmann::json::array();
   CrossCheckOptions cco;
   cco.sampling = false;  // hist: stacks only
@@ -232,11 +282,7 @@ int run_hist_command(const HistOptions& o) {
       print_result(o, run.title, p, std::move(run.result), run.trigger, json);
     }
   }
-  if (!o.json_file.empty()) {
-    std::ofstream out(o.json_file);
-    if (!out) throw_errno("open", o.json_file, errno, "give a writable --json path");
-    out << json.dump(2) << '\n';
-  }
+  if (!o.json_file.empty()) write_results("--json", o.json_file, json.dump(2) + '\n', "hist");
   if (stop_requested()) return 128 + stop_signal();
   return rc;
 }
@@ -264,16 +310,17 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
                   "With a command: pids = events in its process tree (default); window = every "
                   "event while it runs (the seeds' enable_hist/disable_hist)")
       ->check(CLI::IsMember({"pids", "window"}));
-  sub->add_option("--count", opts->count, "--path: datagrams per path (default 2000)");
-  sub->add_option("--json", opts->json_file, "Also write everything as JSON to this file")
+  in_range<std::uint64_t>(sub->add_option("--count", opts->count, "--path: datagrams per path (default 2000)"),
+                          1, kMaxCount);
+  output_file(sub->add_option("--json", opts->json_file, "Also write everything as JSON to this file"))
       ->type_name("<file>");
   sub->add_option("--hist-trigger", opts->hist_trigger,
                   "auto (default): also arm the kernel's own ftrace hist triggers where the kernel "
                   "has them, in a private tracefs instance; off: BPF histograms only")
       ->check(CLI::IsMember({"auto", "off"}));
-  sub->add_option("--out", opts->out_dir,
+  output_dir(sub->add_option("--out", opts->out_dir,
                   "Directory for the hist triggers' raw output (default: next to --json, else "
-                  "/tmp/copylab-hist-<pid>)")
+                  "/tmp/copylab-hist-<pid>)"))
       ->type_name("<dir>");
   sub->add_flag("--ledger", opts->ledger, "Also print the copy ledger of the run");
   sub->add_option("command", opts->command, "The command to trace (after --)");

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "common/stop.hpp"
 
 #include <unistd.h>
@@ -13,11 +15,13 @@
 namespace copylab {
 
 void add_run_output_options(CLI::App& app, RunOutputOptions& opts) {
-  app.add_option("--cpu", opts.cpu, "Pin to this CPU (-1 = don't pin)")->capture_default_str();
+  online_cpu(app.add_option("--cpu", opts.cpu, "Pin to this CPU (-1 = don't pin)"), true)
+      ->capture_default_str();
   app.add_flag("--json", opts.json, "Print the final result as JSON on stdout");
-  app.add_option("--json-file", opts.json_file, "Also write the final JSON result to this file");
-  app.add_option("--ready-file", opts.ready_file,
-                 "Create this file once the datapath is set up (for harnesses)");
+  output_file(app.add_option("--json-file", opts.json_file,
+                             "Also write the final JSON result to this file"));
+  output_file(app.add_option("--ready-file", opts.ready_file,
+                             "Create this file once the datapath is set up (for harnesses)"));
 }
 
 void add_start_after_option(CLI::App& app, RunOutputOptions& opts) {
@@ -45,19 +49,10 @@ void signal_ready(const RunOutputOptions& opts) {
   if (!f) throw_errno("create ready file", opts.ready_file, errno, "check the path is writable");
 }
 
-void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc) {
-  if (!opts.json_file.empty()) {
-    const std::string tmp = opts.json_file + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << doc.dump(2) << '\n';
-      if (!f) throw_errno("write JSON", tmp, errno, "check the path is writable");
-    }
-    if (std::rename(tmp.c_str(), opts.json_file.c_str()) != 0) {
-      throw_errno("rename", opts.json_file, errno, "check the path is writable");
-    }
-  }
-  if (opts.json) std::cout << doc.dump(2) << '\n';
+void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc, const std::string& tool) {
+  // stdout first: a file that cannot be written must not take the printed result with it.
+  if (opts.json) std::cout << doc.dump(2) << '\n' << std::flush;
+  if (!opts.json_file.empty()) write_results("--json-file", opts.json_file, doc.dump(2) + '\n', tool);
 }
 
 }  // namespace copylab

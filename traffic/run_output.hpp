@@ -24,7 +24,8 @@ void add_start_after_option(CLI::App& app, RunOutputOptions& opts);
 void signal_ready(const RunOutputOptions& opts);
 // Waits (bounded, interruptible) until --start-after-file exists; no-op without it.
 void wait_for_start(const RunOutputOptions& opts);
-// Writes the document to --json-file (atomically) and/or stdout.
-void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc);
+// Prints the document on stdout (--json), then writes it to --json-file (atomically; when that
+// fails, to a fallback file named in the error, see write_results; `tool` names it).
+void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc, const std::string& tool);
 
 }  // namespace copylab

@@ -32,7 +32,8 @@ int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const Datapa
                     {"mode", dp->mode()},
                     {"traffic", to_json(traffic)},
                     {"result", r.result},
-                    {"counters", dp->counters()}});
+                    {"counters", dp->counters()}},
+              spec.name);
     return r.stopped_by_signal ? 128 + stop_signal() : 0;
   });
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/link_state.hpp"
 #include "common/privilege.hpp"
 #include "xdp/device.hpp"
 
@@ -87,6 +88,7 @@ void validate(const AfXdpConfig& cfg, std::size_t payload_len) {
     throw Error("no --dev given", "name the veth to use, e.g. --dev veth1", kExitUsage);
   }
   const DeviceInfo dev = query_device(cfg.dev);
+  require_link_up(cfg.dev, "");
   if (payload_len + kIpUdpHeaders > dev.mtu) {
     throw Error("--size " + str(payload_len) + " plus " + str(kIpUdpHeaders) +
                     " bytes of IPv4/UDP headers exceeds the MTU " + str(dev.mtu) + " of " + cfg.dev,

@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
 
 namespace copylab {
@@ -35,7 +36,8 @@ CLI::Validator parsed_by(Parse parse, std::string name) {
 void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
   app.add_option("--dev", cfg.dev, "Network device (a veth) to bind; looked up in this namespace")
       ->required();
-  app.add_option("--queue", cfg.queue, "RX/TX queue to bind (veth: only 0)")->capture_default_str();
+  in_range<std::uint32_t>(app.add_option("--queue", cfg.queue, "RX/TX queue to bind (veth: only 0)"), 0, 4095)
+      ->capture_default_str();
 
   const std::map<std::string, XdpMode> modes{
       {"native", XdpMode::kNative}, {"generic", XdpMode::kGeneric}, {"auto", XdpMode::kAuto}};
@@ -63,14 +65,21 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
   if (CLI::Option* existing = app.get_option_no_throw("--batch")) {
     existing->each([&cfg](const std::string& v) { cfg.batch = std::stoul(v); });
   } else {
-    app.add_option("--batch", cfg.batch, "Descriptors per ring operation / TX kick")
+    in_range<std::size_t>(app.add_option("--batch", cfg.batch, "Descriptors per ring operation / TX kick"),
+                          1, 16384)
         ->capture_default_str();
   }
-  app.add_option("--frame-size", cfg.frame_size, "UMEM frame size (power of two: 2048 or 4096)")
+  in_range<std::uint32_t>(
+      app.add_option("--frame-size", cfg.frame_size, "UMEM frame size (power of two: 2048 or 4096)"),
+      1, 65536)
       ->capture_default_str();
-  app.add_option("--frame-count", cfg.frame_count, "UMEM frames (power of two)")->capture_default_str();
-  app.add_option("--ring-size", cfg.ring_size,
-                 "RX/TX ring entries (power of two); fill and completion rings get twice this")
+  in_range<std::uint32_t>(app.add_option("--frame-count", cfg.frame_count, "UMEM frames (power of two)"),
+                          1, 1U << 24)
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      app.add_option("--ring-size", cfg.ring_size,
+                     "RX/TX ring entries (power of two); fill and completion rings get twice this"),
+      1, 1U << 20)
       ->capture_default_str();
   app.add_flag("--huge-pages", cfg.huge_pages,
                "Put the UMEM on 2 MiB huge pages (falls back to normal pages, and says so)");
@@ -81,10 +90,13 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
                  "(SO_BUSY_POLL + SO_PREFER_BUSY_POLL, then spin on recvfrom)")
       ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
       ->default_str("spin");
-  app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)")
+  in_range<std::uint32_t>(
+      app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)"),
+      0, 1'000'000)
       ->capture_default_str();
-  app.add_option("--busy-poll-budget", cfg.busy_poll_budget,
-                 "SO_BUSY_POLL_BUDGET packets per busy poll (--wait busy-poll)")
+  in_range<std::uint32_t>(app.add_option("--busy-poll-budget", cfg.busy_poll_budget,
+                                         "SO_BUSY_POLL_BUDGET packets per busy poll (--wait busy-poll)"),
+                          1, 65535)
       ->capture_default_str();
   app.add_flag("--force-replace", cfg.force_replace,
                "Replace an XDP program someone else attached to --dev (it is not restored)");
@@ -107,12 +119,16 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
     mac_option("--dst-mac", f.dst_mac, "Destination MAC (the peer veth's; no ARP on AF_XDP)");
     ip_option("--src-ip", f.src_ip, "Source IPv4 address");
     ip_option("--dst-ip", f.dst_ip, "Destination IPv4 address");
-    app.add_option("--src-port", f.src_port, "UDP source port")->capture_default_str();
-    app.add_option("--dst-port", f.dst_port, "UDP destination port")->capture_default_str();
+    in_range<std::uint16_t>(app.add_option("--src-port", f.src_port, "UDP source port"), 1, 65535)
+        ->capture_default_str();
+    in_range<std::uint16_t>(app.add_option("--dst-port", f.dst_port, "UDP destination port"), 1, 65535)
+        ->capture_default_str();
   } else {
-    app.add_option("--dst-port", f.dst_port,
-                   "UDP destination port the steering program redirects to this socket (all "
-                   "other traffic goes to the kernel stack)")
+    in_range<std::uint16_t>(
+        app.add_option("--dst-port", f.dst_port,
+                       "UDP destination port the steering program redirects to this socket (all "
+                       "other traffic goes to the kernel stack)"),
+        1, 65535)
         ->capture_default_str();
   }
 }

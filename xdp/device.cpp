@@ -69,6 +69,14 @@ DeviceInfo query_device(std::string_view dev) {
   ifr = make_ifreq(dev);
   ifr.ifr_data = reinterpret_cast<char*>(&ch);  // NOLINT: the ioctl ABI takes a char*
   if (ioctl(sock.fd(), SIOCETHTOOL, &ifr) == 0) info.rx_queues = ch.rx_count + ch.combined_count;
+
+  ethtool_drvinfo drv{};
+  drv.cmd = ETHTOOL_GDRVINFO;
+  ifr = make_ifreq(dev);
+  ifr.ifr_data = reinterpret_cast<char*>(&drv);  // NOLINT: the ioctl ABI takes a char*
+  if (ioctl(sock.fd(), SIOCETHTOOL, &ifr) == 0) {
+    info.driver.assign(drv.driver, strnlen(drv.driver, sizeof(drv.driver)));
+  }
   return info;
 }
 

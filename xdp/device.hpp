@@ -12,6 +12,7 @@ struct DeviceInfo {
   int ifindex = 0;
   unsigned mtu = 0;
   unsigned rx_queues = 0;  // from ETHTOOL_GCHANNELS (rx + combined); 0 when the driver won't say
+  std::string driver;      // from ETHTOOL_GDRVINFO ("veth", "virtio_net"...); "" when unknown
 };
 
 // Throws Error(kExitUsage) "no interface X in this network namespace" naming `ip link` as the fix.

@@ -85,6 +85,21 @@ SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
     const std::string what_mode = opts_.mode == XdpMode::kAuto ? "native or generic" : to_string(opts_.mode);
     steer__destroy(skel_);
     skel_ = nullptr;
+    const bool tried_native = opts_.mode != XdpMode::kGeneric;
+    if (err == ERANGE && tried_native) {
+      // drivers/net/veth.c veth_xdp_set(): "Peer MTU is too large to set XDP" (-ERANGE) when the
+      // peer's MTU exceeds one page minus XDP headroom and skb_shared_info (~3500 bytes on 4 KiB
+      // pages), since native XDP on veth needs every frame in a single page.
+      const DeviceInfo info = query_device(opts_.dev);
+      if (info.driver == "veth") {
+        throw Error("native XDP refused on veth " + opts_.dev + " (" + errno_text(err) +
+                        "): its peer's MTU is too large for native XDP on veth (at most one 4 KiB "
+                        "page minus headroom, about 3500 bytes; " + opts_.dev + "'s own MTU is " +
+                        std::to_string(info.mtu) + ")",
+                    "lower the peer's MTU (ip link set dev <peer> mtu 1500, in its namespace), or "
+                    "use generic XDP (--mode generic; copylab compare: --xdp-mode generic)");
+      }
+    }
     throw_errno("attach the XDP steering program (" + what_mode + ")", opts_.dev, err,
                 err == EPERM ? "run as root (CAP_NET_ADMIN + CAP_BPF)"
                 : opts_.mode == XdpMode::kNative
