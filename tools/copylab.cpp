@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/cli.hpp"
+#include "tools/cleanup_command.hpp"
 #include "tools/compare_command.hpp"
 #include "tools/subcommands.hpp"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   copylab::add_common_options(app, common);
   copylab::register_compare_command(app, common);
   copylab::register_component_commands(app, common);
+  copylab::register_cleanup_command(app, common);
   app.require_subcommand(1);
   return copylab::run_main(app, argc, argv, common, {});
 }
