@@ -12,6 +12,9 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/stop.hpp"
+
+extern char** environ;
 
 namespace copylab {
 
@@ -21,6 +24,16 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, const std
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // COPYLAB_PARENT tells a copylab tool it was started by another copylab program (so its
+  // errors don't suggest options the user's command does not have). Built before fork: the
+  // child may only make async-signal-safe calls until exec.
+  std::vector<std::string> env_storage{"COPYLAB_PARENT=" + process_command_line(getpid(), 60)};
+  std::vector<char*> cenv{env_storage.front().data()};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "COPYLAB_PARENT=", 15) != 0) cenv.push_back(*e);
+  }
+  cenv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
@@ -28,24 +41,30 @@ ChildProcess ChildProcess::start(const std::vector<std::string>& argv, const std
     throw_errno("fork", argv.front(), err);
   }
   if (pid == 0) {
-    // Child: the harness's own stop handlers must not be inherited as "ignore".
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    // Child: the harness's own stop handlers must not swallow a SIGTERM before exec, and the
+    // child goes when its parent goes (even by SIGKILL).
+    reset_stop_handlers_in_child();
+    die_with_parent(parent);
     const int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, STDIN_FILENO);
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
-    execvp(cargv[0], cargv.data());
+    execvpe(cargv[0], cargv.data(), cenv.data());
     dprintf(log_fd, "exec %s failed: %s\n", cargv[0], strerror(errno));
     _exit(127);
   }
   close(log_fd);
-  return ChildProcess(pid, argv, log_path);
+  ChildProcess child(pid, argv, log_path);
+  child.owned_ = record_owned({{"kind", "process"},
+                               {"pid", pid},
+                               {"start_time", process_start_time(pid)},
+                               {"cmd", child.command_line().substr(0, 120)}});
+  return child;
 }
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
     : pid_(o.pid_), exit_code_(o.exit_code_), argv_(std::move(o.argv_)),
-      log_path_(std::move(o.log_path_)) {
+      log_path_(std::move(o.log_path_)), owned_(std::move(o.owned_)) {
   o.pid_ = -1;
 }
 
@@ -56,6 +75,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     exit_code_ = o.exit_code_;
     argv_ = std::move(o.argv_);
     log_path_ = std::move(o.log_path_);
+    owned_ = std::move(o.owned_);
     o.pid_ = -1;
   }
   return *this;
@@ -74,10 +94,12 @@ bool ChildProcess::reap(bool block) {
   } while (r < 0 && errno == EINTR && block);
   if (r == pid_) {
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    owned_.forget();
     return true;
   }
   if (r < 0 && errno == ECHILD) {
     exit_code_ = -1;
+    owned_.forget();
     return true;
   }
   return false;

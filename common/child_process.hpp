@@ -1,6 +1,8 @@
 // A child process owned by an RAII handle: started with its output going to a log file, waited
 // for with a bound, and stopped (SIGTERM, then SIGKILL) if the owner unwinds first, so a failed
-// or interrupted harness never leaves a sender or receiver running with XDP attached.
+// or interrupted harness never leaves a sender or receiver running with XDP attached. A parent
+// killed outright takes the child with it (parent-death signal), and the child is in the run's
+// record (common/run_registry.hpp) until reaped.
 #pragma once
 
 #include <sys/types.h>
@@ -9,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/run_registry.hpp"
 
 namespace copylab {
 
@@ -41,6 +45,7 @@ class ChildProcess {
   std::optional<int> exit_code_;
   std::vector<std::string> argv_;
   std::string log_path_;
+  OwnedState owned_;  // the child in this run's record until it is reaped
 };
 
 // Last non-empty lines of a file (for quoting a child's error in one line).

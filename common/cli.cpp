@@ -3,12 +3,14 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/stale_state.hpp"
 #include "common/stop.hpp"
 
 namespace copylab {
@@ -55,11 +57,27 @@ int run_main(CLI::App& app, int argc, char** argv, const CommonOptions& /*opts*/
              const std::function<int()>& body) {
   setup_logging(prescan_verbosity(argc, argv));
   install_stop_handlers();
+  // After parsing (so --help and bad input touch nothing), before any subcommand runs: state a
+  // killed run left behind is reclaimed first. `copylab cleanup` reports it itself.
+  app.parse_complete_callback([&app] {
+    for (const CLI::App* sub : app.get_subcommands()) {
+      if (sub->get_name() == "cleanup") return;
+    }
+    reclaim_stale_runs_at_start();
+  });
   try {
     app.parse(argc, argv);
-    return body ? body() : 0;
+    const int rc = body ? body() : 0;
+    // Flushed here, not at exit: a closed stdout must show in the exit code.
+    std::cout.flush();
+    std::fflush(stdout);
+    return stop_signal() == SIGPIPE ? 128 + SIGPIPE : rc;
   } catch (const CLI::RuntimeError& e) {
-    return e.get_exit_code();
+    std::cout.flush();
+    std::fflush(stdout);
+    // A closed stdout (`| head -1`) ends the run as the shell reports SIGPIPE, whatever the
+    // subcommand made of the stop.
+    return stop_signal() == SIGPIPE ? 128 + SIGPIPE : e.get_exit_code();
   } catch (const OptionError& e) {
     std::cerr << app.get_name() << ": error: " << e.error().one_line() << '\n';
     return e.error().exit_code();

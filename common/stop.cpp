@@ -3,6 +3,9 @@
 #include <atomic>
 #include <csignal>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 namespace copylab {
 namespace {
 std::atomic<int> g_stop_signal{0};
@@ -22,6 +25,21 @@ void install_stop_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
+  // A closed stdout (`tool | head -1`) ends the run like Ctrl-C: the write fails with EPIPE, the
+  // loop sees the flag, and every destructor runs (the default action would kill the process
+  // with its namespaces, XDP programs and mounts still in place).
+  sigaction(SIGPIPE, &sa, nullptr);
+}
+
+void reset_stop_handlers_in_child() noexcept {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+}
+
+void die_with_parent(pid_t parent) noexcept {
+  // PR_SET_PDEATHSIG survives execve (it is cleared only for set-user-ID/set-group-ID programs
+  // and on credential changes, see prctl(2)); `ip netns exec` execs the tool in the same process,
+  // so the tool itself gets the signal. The parent may have died before prctl ran: check.
+  if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(128 + SIGTERM);
 }
 
 bool stop_requested() noexcept { return g_stop.load(std::memory_order_acquire); }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "common/bpf_prog_owner.hpp"
 #include "common/error.hpp"
 #include "latency/reflect_abi.h"
 #include "latency_reflect.skel.h"
@@ -59,6 +60,24 @@ XdpReflector::XdpReflector(std::string dev, LatencyXdpMode mode, Role role,
                                               : skel_->progs.xdp_pass_through;
   prog_fd_ = bpf_program__fd(prog);
   flags_ = attach_flag(mode_);
+  const int ifindex = static_cast<int>(ifindex_);
+  const std::string foreign_fix =
+      "remove it (ip link set dev " + dev_ + " xdp off) or use other devices";
+  bpf_xdp_query_opts existing{};
+  existing.sz = sizeof(existing);
+  if (bpf_xdp_query(ifindex, 0, &existing) == 0 && existing.prog_id != 0) {
+    try {
+      claim_xdp_device(ifindex, dev_, existing.prog_id, foreign_fix);
+    } catch (...) {
+      latency_reflect__destroy(skel_);
+      throw;
+    }
+  }
+  // In the run's record before it is attached; the program id follows once the kernel has it.
+  const NetnsRef ns = current_netns_ref();
+  nlohmann::json record{{"kind", "xdp"},     {"netns", ns.name}, {"netns_inode", ns.inode},
+                        {"ifindex", ifindex}, {"dev", dev_},      {"prog_id", 0}};
+  record_ = record_owned(record);
   if (int err = bpf_xdp_attach(static_cast<int>(ifindex_), prog_fd_,
                                XDP_FLAGS_UPDATE_IF_NOEXIST | flags_, nullptr);
       err != 0) {
@@ -68,13 +87,14 @@ XdpReflector::XdpReflector(std::string dev, LatencyXdpMode mode, Role role,
                        (role_ == Role::kReflect ? "XDP_TX reflector" : "peer pass-through") + ")";
     if (e == EBUSY || e == EEXIST) {
       throw_errno(what, dev_, e,
-                  "another XDP program is attached to " + dev_ +
-                      "; copylab does not replace it: remove it (ip link set dev " + dev_ +
-                      " xdp off) or use other devices");
+                  "another XDP program is attached to " + dev_ + "; copylab does not replace it: " +
+                      foreign_fix);
     }
     throw_errno(what, dev_, e,
                 "this device/kernel refuses that XDP mode; `copylab doctor` lists what works");
   }
+  record["prog_id"] = prog_id_of(prog_fd_);
+  record_.update(record);
 }
 
 XdpReflector::~XdpReflector() {
@@ -83,7 +103,9 @@ XdpReflector::~XdpReflector() {
   bpf_xdp_attach_opts opts{};
   opts.sz = sizeof(opts);
   opts.old_prog_fd = prog_fd_;
-  bpf_xdp_detach(static_cast<int>(ifindex_), XDP_FLAGS_REPLACE | flags_, &opts);
+  const int ret = bpf_xdp_detach(static_cast<int>(ifindex_), XDP_FLAGS_REPLACE | flags_, &opts);
+  // Still attached (not gone, not replaced by someone else): the next run reclaims it by id.
+  if (ret != 0 && ret != -EEXIST && ret != -ENODEV) record_.leave();
   latency_reflect__destroy(skel_);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/run_registry.hpp"
 #include "latency/modes.hpp"
 
 struct latency_reflect;
@@ -19,7 +20,8 @@ class XdpReflector {
  public:
   enum class Role { kReflect, kPeerPassThrough };
 
-  // Loads and attaches; refuses (Error) to replace a program someone else attached.
+  // Loads and attaches; refuses (Error) to replace a program someone else attached or a live
+  // copylab run holds; detaches a stale copylab program (its run was killed) first.
   XdpReflector(std::string dev, LatencyXdpMode mode, Role role, std::uint16_t udp_port);
   ~XdpReflector();
   XdpReflector(const XdpReflector&) = delete;
@@ -38,6 +40,7 @@ class XdpReflector {
   std::uint32_t flags_ = 0;
   int prog_fd_ = -1;
   latency_reflect* skel_ = nullptr;
+  OwnedState record_;  // in this run's record from before the attach until the detach
 };
 
 }  // namespace copylab

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,8 +9,7 @@
 #include <cerrno>
 
 #include "common/error.hpp"
-
-extern char** environ;
+#include "common/stop.hpp"
 
 namespace copylab {
 namespace {
@@ -79,24 +77,41 @@ CommandResult run_command(const std::vector<std::string>& argv) {
 
   Pipe out;
   Pipe err;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
-  // Own process group: a Ctrl-C at the terminal reaches copylab (which then unwinds and tears
-  // down) but not a setup/teardown script halfway through its work.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw_errno("spawn", argv[0], rc, "check that it is installed and in PATH");
+  Pipe exec_status;  // close-on-exec: EOF means the exec worked, else the child sends its errno
+  // fork + exec rather than posix_spawn: the child must also ask for a parent-death signal,
+  // which posix_spawn cannot set.
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw_errno("fork", argv[0], errno);
+  if (pid == 0) {
+    // Own process group: a Ctrl-C at the terminal reaches copylab (which then unwinds and tears
+    // down) but not a setup/teardown script halfway through its work.
+    setpgid(0, 0);
+    reset_stop_handlers_in_child();
+    die_with_parent(parent);
+    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out.fd[1], STDOUT_FILENO) < 0 ||
+        dup2(err.fd[1], STDERR_FILENO) < 0) {
+      _exit(127);
+    }
+    execvp(args[0], args.data());
+    const int e = errno;
+    (void)!write(exec_status.fd[1], &e, sizeof(e));
+    _exit(127);
+  }
   out.close_end(1);
   err.close_end(1);
+  exec_status.close_end(1);
+  int exec_errno = 0;
+  ssize_t got;
+  while ((got = read(exec_status.fd[0], &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw_errno("spawn", argv[0], exec_errno, "check that it is installed and in PATH");
+  }
 
   CommandResult result;
   drain(out, err, result);

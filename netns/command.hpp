@@ -18,7 +18,8 @@ struct CommandResult {
 
 // Runs argv[0] (looked up in PATH) with argv, stdin from /dev/null, and waits for it. The child
 // inherits the calling thread's network namespace and runs in its own process group (terminal
-// Ctrl-C does not interrupt it). Throws Error if it cannot be started at all.
+// Ctrl-C does not interrupt it), but gets SIGTERM when copylab dies. Throws Error if it cannot
+// be started at all.
 CommandResult run_command(const std::vector<std::string>& argv);
 
 // Runs argv inside the named namespace via `ip netns exec` (which also remounts /sys for it, so

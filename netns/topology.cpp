@@ -63,6 +63,14 @@ Topology Topology::create(const TopologyConfig& cfg) {
                   kExitUsage);
     }
   }
+  // In the run's record before they exist: a run killed while setup.sh works, or any time
+  // before teardown, leaves the names for the next run to reclaim (setup.sh's ownership marker
+  // says whether it made them).
+  const char* mark_dir = std::getenv("COPYLAB_MARK_DIR");
+  OwnedState record = record_owned(
+      {{"kind", "netns"},
+       {"names", {cfg.ns_a, cfg.ns_b}},
+       {"marker_dir", mark_dir != nullptr && *mark_dir != '\0' ? mark_dir : "/run/copylab/netns"}});
   const CommandResult r = run_script("setup.sh", cfg);
   if (!r.ok()) {
     // setup.sh rolls back what it created before it exits non-zero.
@@ -70,7 +78,9 @@ Topology Topology::create(const TopologyConfig& cfg) {
                 "see netns/setup.sh --help", r.exit_code == kExitUsage ? kExitUsage : 1);
   }
   spdlog::debug("topology up: {}", pair_name(cfg));
-  return Topology(cfg, true);
+  Topology topo(cfg, true);
+  topo.record_ = std::move(record);
+  return topo;
 }
 
 TopologyConfig unique_topology_config(std::string_view tag) {
@@ -103,7 +113,9 @@ Topology Topology::adopt(const TopologyConfig& cfg) {
 }
 
 Topology::Topology(Topology&& other) noexcept
-    : cfg_(std::move(other.cfg_)), owned_(std::exchange(other.owned_, false)) {}
+    : cfg_(std::move(other.cfg_)),
+      owned_(std::exchange(other.owned_, false)),
+      record_(std::move(other.record_)) {}
 
 Topology& Topology::operator=(Topology&& other) noexcept {
   if (this != &other) {
@@ -114,6 +126,7 @@ Topology& Topology::operator=(Topology&& other) noexcept {
     }
     cfg_ = std::move(other.cfg_);
     owned_ = std::exchange(other.owned_, false);
+    record_ = std::move(other.record_);
   }
   return *this;
 }
@@ -131,9 +144,11 @@ void Topology::destroy() {
   owned_ = false;
   const CommandResult r = run_script("teardown.sh", cfg_);
   if (!r.ok()) {
+    record_.leave();  // still there: the next run reclaims them
     throw Error("netns/teardown.sh failed for " + pair_name(cfg_) + ": " + r.last_error_line(),
                 "remove them by hand: ip netns del " + cfg_.ns_a + "; ip netns del " + cfg_.ns_b);
   }
+  record_.forget();
   spdlog::debug("topology removed: {}", pair_name(cfg_));
 }
 

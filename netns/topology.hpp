@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/run_registry.hpp"
 #include "packet/addr.hpp"
 
 namespace copylab {
@@ -62,6 +63,7 @@ class Topology {
   Topology(TopologyConfig cfg, bool owned) : cfg_(std::move(cfg)), owned_(owned) {}
   TopologyConfig cfg_;
   bool owned_ = false;
+  OwnedState record_;  // owned namespaces in this run's record, from before setup.sh runs
 };
 
 }  // namespace copylab

@@ -17,6 +17,7 @@
 #include "common/link_state.hpp"
 #include "common/output_file.hpp"
 #include "common/privilege.hpp"
+#include "common/run_registry.hpp"
 #include "netns/command.hpp"
 #include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
@@ -138,6 +139,8 @@ class WorkDir {
       if (mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp", tmpl, errno);
       path_ = tmpl;
     }
+    // A temporary one is in the run's record: a killed run's is removed by the next run.
+    if (!keep_) record_ = record_owned({{"kind", "work_dir"}, {"path", path_}});
   }
   ~WorkDir() {
     if (!keep_) {
@@ -148,11 +151,15 @@ class WorkDir {
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
   const std::string& path() const { return path_; }
-  void keep() { keep_ = true; }
+  void keep() {
+    keep_ = true;
+    record_.forget();  // kept for the user to read: not stale state
+  }
 
  private:
   std::string path_;
   bool keep_;
+  OwnedState record_;
 };
 
 nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evidence_status) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "tools/cleanup_command.hpp"
 #include "tools/compare_command.hpp"
 #include "tools/subcommands.hpp"
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   copylab::add_common_options(app, common);
   copylab::register_compare_command(app, common);
   copylab::register_component_commands(app, common);
+  copylab::register_cleanup_command(app, common);
   app.require_subcommand(1);
   const char* word = first_word(argc, argv);
   if (word == nullptr && !asks_for_help_or_version(argc, argv)) {

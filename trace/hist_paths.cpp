@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/run_registry.hpp"
 #include "common/stop.hpp"
 #include "netns/topology.hpp"
 #include "trace/scope.hpp"
@@ -59,6 +60,7 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
   const std::string n = std::to_string(count);
   const std::string ready = fmt::format("/tmp/copylab-hist-{}-{}.ready", ::getpid(), path);
   ::unlink(ready.c_str());
+  const OwnedState ready_record = record_owned({{"kind", "file"}, {"path", ready}});
   // The same addresses, ports and payload on both paths (the traffic is identical).
   std::vector<std::string> rx = {receiver,        "--dev",        t.dev_b,           "--count",
                                  n,               "--idle-timeout", "2",              "--duration",

@@ -23,6 +23,7 @@ ScopedCommand::ScopedCommand(std::vector<std::string> argv) : argv_(std::move(ar
   std::vector<char*> cargv;
   for (std::string& a : argv_) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     const int err = errno;
@@ -32,9 +33,10 @@ ScopedCommand::ScopedCommand(std::vector<std::string> argv) : argv_(std::move(ar
   }
   if (pid_ == 0) {
     // copylab's stop handlers only set a flag: a SIGTERM landing between here and exec would be
-    // swallowed and the command would run on. Default dispositions until exec.
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    // swallowed and the command would run on. Default dispositions until exec, and the command
+    // goes when copylab goes (even by SIGKILL).
+    reset_stop_handlers_in_child();
+    die_with_parent(parent);
     ::close(fds[1]);
     char go = 0;
     // EOF without a byte means the parent gave up: do not run the command.
@@ -45,6 +47,10 @@ ScopedCommand::ScopedCommand(std::vector<std::string> argv) : argv_(std::move(ar
   }
   ::close(fds[0]);
   go_fd_ = fds[1];
+  owned_ = record_owned({{"kind", "process"},
+                         {"pid", pid_},
+                         {"start_time", process_start_time(pid_)},
+                         {"cmd", argv_.front()}});
 }
 
 ScopedCommand::~ScopedCommand() {
@@ -71,6 +77,7 @@ int ScopedCommand::wait() {
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       reaped_ = true;
+      owned_.forget();
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
       return 1;

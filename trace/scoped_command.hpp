@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/run_registry.hpp"
+
 namespace copylab::trace {
 
 class ScopedCommand {
@@ -30,6 +32,7 @@ class ScopedCommand {
   pid_t pid_ = -1;
   int go_fd_ = -1;  // write end: closing it (or writing) releases the child
   bool reaped_ = false;
+  OwnedState owned_;  // the command in this run's record until it is reaped
 };
 
 }  // namespace copylab::trace

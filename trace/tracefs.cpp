@@ -52,30 +52,39 @@ std::string find_tracefs_mount() {
 TracefsMount TracefsMount::acquire() {
   std::string found = find_tracefs_mount();
   if (!found.empty()) return TracefsMount(found, false);
+  OwnedState record =
+      record_owned({{"kind", "mount"}, {"fstype", "tracefs"}, {"path", kDefaultTracefs}});
   if (::mount("nodev", kDefaultTracefs, "tracefs", 0, nullptr) != 0) {
     throw_errno("mount tracefs", kDefaultTracefs, errno,
                 "mount it yourself (mount -t tracefs nodev /sys/kernel/tracing) or run as root");
   }
   spdlog::info("mounted tracefs on {} (will unmount it when done)", kDefaultTracefs);
-  return TracefsMount(kDefaultTracefs, true);
+  TracefsMount m(kDefaultTracefs, true);
+  m.record_ = std::move(record);
+  return m;
 }
 
 TracefsMount::~TracefsMount() {
-  if (mounted_ && ::umount2(path_.c_str(), 0) != 0)
+  if (mounted_ && ::umount2(path_.c_str(), 0) != 0) {
     spdlog::warn("could not unmount tracefs from {}: {}", path_, errno_text(errno));
+    record_.leave();
+  }
 }
 
 TracefsInstance::TracefsInstance(const std::string& tracefs) {
   name_ = fmt::format("copylab-{}-{}", ::getpid(), g_instance_counter++);
   path_ = tracefs + "/instances/" + name_;
+  record_ = record_owned({{"kind", "tracefs_instance"}, {"path", path_}});
   if (::mkdir(path_.c_str(), 0700) != 0)
     throw_errno("create tracefs instance", path_, errno,
                 "check that tracefs is writable (root) and has instances/");
 }
 
 TracefsInstance::~TracefsInstance() {
-  if (::rmdir(path_.c_str()) != 0)
+  if (::rmdir(path_.c_str()) != 0) {
     spdlog::warn("could not remove tracefs instance {}: {}", path_, errno_text(errno));
+    record_.leave();
+  }
 }
 
 std::string TracefsInstance::event_file(const std::string& group, const std::string& event,

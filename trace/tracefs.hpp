@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "common/run_registry.hpp"
+
 namespace copylab::trace {
 
 // Writes `text` to `path` (one write call, as the kernel parses it). Returns 0 or errno.
@@ -17,7 +19,8 @@ class TracefsMount {
   // The existing tracefs mount, or a fresh one on /sys/kernel/tracing (unmounted again by the
   // destructor). Throws copylab::Error when neither works.
   static TracefsMount acquire();
-  TracefsMount(TracefsMount&& o) noexcept : path_(std::move(o.path_)), mounted_(o.mounted_) {
+  TracefsMount(TracefsMount&& o) noexcept
+      : path_(std::move(o.path_)), mounted_(o.mounted_), record_(std::move(o.record_)) {
     o.mounted_ = false;
   }
   TracefsMount& operator=(TracefsMount&&) = delete;
@@ -31,6 +34,7 @@ class TracefsMount {
   TracefsMount(std::string path, bool mounted) : path_(std::move(path)), mounted_(mounted) {}
   std::string path_;
   bool mounted_ = false;
+  OwnedState record_;  // a mount of ours in this run's record
 };
 
 // "" when tracefs is not mounted anywhere.
@@ -53,6 +57,7 @@ class TracefsInstance {
  private:
   std::string name_;
   std::string path_;
+  OwnedState record_;  // in this run's record from before the mkdir until the rmdir
 };
 
 // How the kernel finds a trigger to remove: enable_/disable_ triggers (and traceon, stacktrace...)

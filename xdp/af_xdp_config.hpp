@@ -37,6 +37,9 @@ struct AfXdpConfig {
   bool rx = true;
   bool tx = true;
   bool force_replace = false;
+  // The user could have passed --force-replace (so a refusal may suggest it): set by the option
+  // parser of a tool run by hand, not for a tool started by another copylab program.
+  bool offer_force_replace = false;
 
   // The seeds' recipe: 00:00:00:00:00:01 / 10.0.0.1 → 00:00:00:00:00:02 / 10.0.0.2, 9000 → 9999.
   static FrameSpec default_frame_spec();

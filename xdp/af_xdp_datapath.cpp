@@ -54,6 +54,7 @@ AfXdpDatapath::AfXdpDatapath(const AfXdpConfig& cfg)
   so.mode = cfg_.mode;
   so.dst_port = cfg_.steered_port();
   so.force_replace = cfg_.force_replace;
+  so.offer_force_replace = cfg_.offer_force_replace;
   // Refuse before binding anything: a foreign program means nothing of ours gets created.
   if (cfg_.rx) SteerProgram::check_device_free(so);
   umem_ = std::make_unique<Umem>(cfg_.umem_config());

@@ -1,5 +1,6 @@
 #include "xdp/af_xdp_options.hpp"
 
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -100,6 +101,8 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
       ->capture_default_str();
   app.add_flag("--force-replace", cfg.force_replace,
                "Replace an XDP program someone else attached to --dev (it is not restored)");
+  // Started by `copylab compare` (ChildProcess sets COPYLAB_PARENT): its user has no such flag.
+  cfg.offer_force_replace = std::getenv("COPYLAB_PARENT") == nullptr;
 
   FrameSpec& f = cfg.frame;
   auto mac_option = [&app](const char* name, MacAddr& target, const char* help) {

@@ -64,6 +64,9 @@ std::shared_ptr<BpffsMount> BpffsMount::acquire() {
   } else {
     remove_stale_mounts();
     const std::string path = private_path();
+    // In the run's record before it is mounted: a run killed with it mounted leaves it to the
+    // next run to unmount.
+    OwnedState record = record_owned({{"kind", "mount"}, {"fstype", "bpf"}, {"path", path}});
     if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       throw_errno("mkdir", path, errno, "make /run writable, or mount a bpffs at /sys/fs/bpf");
     }
@@ -76,6 +79,7 @@ std::shared_ptr<BpffsMount> BpffsMount::acquire() {
     setenv("LIBXDP_BPFFS", path.c_str(), 1);
     spdlog::debug("no bpffs at {}: mounted a private one at {} for libxdp", kSystemBpffs, path);
     m.reset(new BpffsMount(path, true));
+    m->record_ = std::move(record);
   }
   g_current = m;
   return m;
@@ -86,6 +90,7 @@ BpffsMount::~BpffsMount() {
   std::lock_guard lock(g_mutex);  // a concurrent acquire() remounts only after this unmount
   if (umount2(path_.c_str(), MNT_DETACH) != 0) {
     spdlog::warn("couldn't unmount the private bpffs at {}: {}", path_, errno_text(errno));
+    record_.leave();
   }
   rmdir(path_.c_str());
 }

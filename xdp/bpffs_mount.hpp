@@ -1,12 +1,15 @@
 // libxdp wants a BPF filesystem for its attach lock and dispatcher state. Where none is mounted
 // at /sys/fs/bpf, copylab mounts a private one for the life of the run and points LIBXDP_BPFFS
-// at it; the last user unmounts and removes it, so nothing pinned outlives the run. The path is
+// at it; the last user unmounts and removes it, so nothing pinned outlives the run (and a run
+// killed before that leaves it in its run record for the next run to unmount). The path is
 // fixed per process (libxdp reads LIBXDP_BPFFS once and caches it), so a later acquire remounts
 // at the same place.
 #pragma once
 
 #include <memory>
 #include <string>
+
+#include "common/run_registry.hpp"
 
 namespace copylab {
 
@@ -26,6 +29,7 @@ class BpffsMount {
   BpffsMount(std::string path, bool is_private) : path_(std::move(path)), private_(is_private) {}
   std::string path_;
   bool private_;
+  OwnedState record_;  // a private mount in this run's record
 };
 
 }  // namespace copylab

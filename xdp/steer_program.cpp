@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/bpf_prog_owner.hpp"
 #include "common/error.hpp"
 #include "steer.skel.h"
 #include "xdp/bpffs_mount.hpp"
@@ -57,6 +58,11 @@ SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
   } else {
     modes = {opts_.mode};
   }
+  // In the run's record before it is attached; the program id follows once the kernel has it.
+  const NetnsRef ns = current_netns_ref();
+  nlohmann::json record{{"kind", "xdp"},          {"netns", ns.name}, {"netns_inode", ns.inode},
+                        {"ifindex", opts_.ifindex}, {"dev", opts_.dev},  {"prog_id", 0}};
+  record_ = record_owned(record);
   int err = 0;
   std::string libxdp_failure;
   try {
@@ -119,6 +125,8 @@ SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
   }
   attached_ = now.mode;
   prog_id_ = ours;
+  record["prog_id"] = now.prog_id;  // what sits on the device (a libxdp dispatcher, or ours)
+  record_.update(record);
   if (now.prog_id == ours) {
     dispatcher_ = xdp_prog_ != nullptr
                       ? "single program: libxdp multiprog dispatcher refused by this kernel"
@@ -134,11 +142,12 @@ void SteerProgram::check_device_free(const SteerOptions& opts) {
   const int ifindex = opts.ifindex != 0 ? opts.ifindex : ifindex_of(opts.dev);
   const XdpAttachment existing = query_xdp(ifindex, opts.dev);
   if (!existing.attached() || opts.force_replace) return;
-  throw Error("XDP program " + describe_program(existing.prog_id, existing.mode) +
-                  " is already attached to " + opts.dev +
-                  "; copylab does not replace someone else's program",
-              "detach it (ip link set dev " + opts.dev + " xdp off, or xdp-loader unload " +
-                  opts.dev + " --all), or pass --force-replace to replace it for this run");
+  claim_xdp_device(ifindex, opts.dev, existing.prog_id,
+                   "detach it (ip link set dev " + opts.dev + " xdp off, or xdp-loader unload " +
+                       opts.dev + " --all)" +
+                       (opts.offer_force_replace
+                            ? ", or pass --force-replace to replace it for this run"
+                            : ", or use other devices"));
 }
 
 void SteerProgram::refuse_or_replace_existing() {
@@ -205,6 +214,7 @@ void SteerProgram::detach() noexcept {
     }
   });
   if (!ran || ret != 0) {
+    record_.leave();  // still attached: the next run reclaims it by id
     spdlog::warn("couldn't detach the XDP steering program from {}: {}; remove it with: ip link "
                  "set dev {} xdp off",
                  opts_.dev, ran ? errno_text(-ret) : "can't enter its network namespace",

@@ -1,7 +1,8 @@
 // The steering program on one device, for the life of this object: loaded from the embedded
 // skeleton with the experiment's UDP port in rodata, attached through libxdp (native, generic,
 // or auto = native then generic), read back from the kernel, and detached on every exit path.
-// Refuses to touch a device where someone else's XDP program sits unless force_replace is set.
+// Refuses to touch a device where someone else's XDP program sits unless force_replace is set;
+// a copylab program no process holds any more (its run was killed) is detached instead.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "common/run_registry.hpp"
 #include "xdp/netns_anchor.hpp"
 #include "xdp/steer_abi.h"
 #include "xdp/xdp_query.hpp"
@@ -31,6 +33,7 @@ struct SteerOptions {
   XdpMode mode = XdpMode::kAuto;
   std::uint16_t dst_port = 9999;
   bool force_replace = false;
+  bool offer_force_replace = false;  // name --force-replace in the refusal's fix
 };
 
 using SteerCounters = std::array<std::uint64_t, STEER_COUNTER_MAX>;
@@ -75,6 +78,7 @@ class SteerProgram {
   std::uint32_t prog_id_ = 0;
   std::string dispatcher_;
   bool rx_stamping_ = false;
+  OwnedState record_;  // in this run's record from before the attach until the detach
 };
 
 }  // namespace copylab

@@ -513,10 +513,16 @@ TEST(AfXdpRefusals, SomeoneElsesProgramIsLeftAlone) {
   {
     NetnsScope in_b(t.ns_b);
     ForeignProgram foreign(t.dev_b);
-    const Error e = error_of([&] { make_af_xdp_datapath(rx_config(t, XdpMode::kAuto)); });
+    AfXdpConfig by_hand = rx_config(t, XdpMode::kAuto);
+    by_hand.offer_force_replace = true;  // as the option parser of a tool run by hand sets it
+    const Error e = error_of([&] { make_af_xdp_datapath(by_hand); });
     EXPECT_NE(e.one_line().find("'someone_else'"), std::string::npos) << e.one_line();
     EXPECT_NE(e.one_line().find("already attached to " + t.dev_b), std::string::npos) << e.one_line();
     EXPECT_NE(e.fix().find("--force-replace"), std::string::npos) << e.one_line();
+    // Started by another copylab program (compare): its user has no --force-replace to pass.
+    const Error e2 = error_of([&] { make_af_xdp_datapath(rx_config(t, XdpMode::kAuto)); });
+    EXPECT_NE(e2.one_line().find("someone else's program"), std::string::npos) << e2.one_line();
+    EXPECT_EQ(e2.fix().find("--force-replace"), std::string::npos) << e2.one_line();
     const XdpAttachment still = query_xdp(ifindex_of(t.dev_b), t.dev_b);
     EXPECT_EQ(still.prog_id, foreign.id());  // untouched
     EXPECT_EQ(still.mode, XdpAttachMode::kNative);

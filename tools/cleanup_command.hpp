@@ -1,0 +1,14 @@
+// `copylab cleanup`: removes the state of copylab runs that are gone (namespaces, XDP programs,
+// mounts, tracefs instances, work directories, orphaned child tools) from their run records, and
+// nothing copylab did not make. --dry-run lists what it would remove.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "common/cli.hpp"
+
+namespace copylab {
+
+void register_cleanup_command(CLI::App& app, CommonOptions& common);
+
+}  // namespace copylab
