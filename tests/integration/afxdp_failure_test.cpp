@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,7 @@ struct StarvationRow {
   std::uint32_t posted;  // fill descriptors the receiver posts, and never refills
   std::uint32_t sent;
 };
+void PrintTo(const StarvationRow& r, std::ostream* os) { *os << r.name; }
 
 class XskFillStarvation : public ::testing::TestWithParam<StarvationRow> {};
 
@@ -166,6 +168,7 @@ struct RingFullRow {
   std::uint32_t posted;  // more than the RX ring holds, so the fill ring never runs dry
   std::uint32_t sent;
 };
+void PrintTo(const RingFullRow& r, std::ostream* os) { *os << r.name; }
 
 class XskRxRingFull : public ::testing::TestWithParam<RingFullRow> {};
 
@@ -216,6 +219,7 @@ struct BacklogRow {
   std::uint32_t sent;
   std::uint32_t stall;   // frames that leave before TX stops: min(comp, frames)
 };
+void PrintTo(const BacklogRow& r, std::ostream* os) { *os << r.name; }
 
 class XskCompletionBacklog : public ::testing::TestWithParam<BacklogRow> {};
 
@@ -315,6 +319,7 @@ struct InvalidRow {
   std::vector<Desc> descs;
   std::pair<int, int> min_kernel{0, 0};  // where the kernel's check is known to exist
 };
+void PrintTo(const InvalidRow& r, std::ostream* os) { *os << r.name; }
 
 class XskInvalidTxDescs : public ::testing::TestWithParam<InvalidRow> {};
 
