@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "netns/command.hpp"
@@ -25,9 +28,13 @@ class ToolsTest : public ::testing::Test {
   }
   const TopologyConfig& t() const { return topo_->config(); }
 
-  BackgroundTool start_receiver(bool xdp, std::uint64_t count, std::vector<std::string> extra = {}) {
+  // Stops at `count` frames (or a signal), bounded by --duration; never on an idle timeout, which
+  // a sender descheduled on a busy machine could outlast mid-run.
+  BackgroundTool start_receiver(bool xdp, std::uint64_t count, std::vector<std::string> extra = {},
+                                bool per_second = false) {
     std::vector<std::string> args{"--dev", t().dev_b, "--count", std::to_string(count),
-                                  "--idle-timeout", "2", "--duration", "60", "--no-per-second"};
+                                  "--idle-timeout", "0", "--duration", "60"};
+    if (!per_second) args.push_back("--no-per-second");
     args.insert(args.end(), extra.begin(), extra.end());
     return start_tool(t().ns_b, xdp ? "xdp_receiver" : "sock_receiver", args);
   }
@@ -40,6 +47,11 @@ class ToolsTest : public ::testing::Test {
 
   std::optional<Topology> topo_;
 };
+
+std::string slurp_file(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
 
 void expect_intact(const ToolRun& tx, const ToolRun& rx, std::uint64_t n) {
   ASSERT_EQ(tx.exit_code, 0) << tx.output;
@@ -117,7 +129,7 @@ TEST_F(ToolsTest, MixedAfXdpSenderToSocketReceiver) {
 
 TEST_F(ToolsTest, SigintAndSigtermDetachAndExit) {
   for (int sig : {SIGINT, SIGTERM}) {
-    auto rx = start_receiver(true, 0, {"--mode", "native"});
+    auto rx = start_receiver(true, 0, {"--mode", "native"}, /*per_second=*/true);
     ASSERT_TRUE(rx.process.running()) << rx.finish().output;
     ASSERT_NE(attached_xdp(t().ns_b, t().dev_b), "");
     // A sender with no count keeps going until the signal.
@@ -126,7 +138,13 @@ TEST_F(ToolsTest, SigintAndSigtermDetachAndExit) {
       a.insert(a.end(), {"--count", "0", "--rate", "10000"});
       return a;
     }());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Signalled once the receiver has reported frames (its first per-second line), not after a
+    // fixed sleep a busy machine could use up before the first frame.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (slurp_file(rx.log_path).find("Mbit/s") == std::string::npos &&
+           std::chrono::steady_clock::now() < give_up && rx.process.running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     tx.process.signal(sig);
     rx.process.signal(sig);
     const auto tx_done = tx.finish(std::chrono::seconds(10));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <future>
 #include <set>
 
@@ -28,7 +29,8 @@ constexpr std::uint64_t kPayloadBytes = 64;
 // The kernel frees a detached program after an RCU grace period: poll (bounded) until it is gone.
 std::set<std::uint32_t> progs_still_alive(const std::set<std::uint32_t>& ids) {
   std::set<std::uint32_t> alive = ids;
-  for (int i = 0; i < 300 && !alive.empty(); ++i) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!alive.empty() && std::chrono::steady_clock::now() < give_up) {
     std::erase_if(alive, [](std::uint32_t id) { return !bpf_prog_exists(id); });
     if (!alive.empty()) ::usleep(10'000);
   }

@@ -22,3 +22,9 @@ if(TARGET copylab_sock)
                         copylab_warnings)
   gtest_discover_tests(sock_rx_timestamp_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
 endif()
+
+# run_ping's warm-up waiting for the first kernel RX timestamps, against a stand-in datapath.
+add_executable(latency_warmup_test "${CMAKE_CURRENT_LIST_DIR}/latency_warmup_test.cpp")
+target_link_libraries(latency_warmup_test PRIVATE copylab_latency GTest::gtest_main
+                      copylab_warnings)
+gtest_discover_tests(latency_warmup_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
