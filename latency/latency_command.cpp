@@ -22,6 +22,7 @@
 #include "common/clock.hpp"
 #include "common/cpu.hpp"
 #include "common/error.hpp"
+#include "common/link_state.hpp"
 #include "common/output_file.hpp"
 #include "common/privilege.hpp"
 #include "common/stop.hpp"
@@ -123,6 +124,10 @@ int run_latency(const LatencyOptions& opts) {
     // Someone else's topology: its real MACs and IPv4 addresses, not setup.sh's defaults.
     discover_topology_addresses(cfg);
     topo.emplace(Topology::adopt(cfg));
+    for (const auto& [ns, dev] : {std::pair{cfg.ns_a, cfg.dev_a}, std::pair{cfg.ns_b, cfg.dev_b}}) {
+      NetnsScope scope(ns);
+      require_link_up(dev, ns);
+    }
   } else {
     if (!opts.quiet) spdlog::info("creating a namespace pair for the experiment");
     topo.emplace(Topology::create_unique("lat"));

@@ -248,7 +248,9 @@ TEST_P(BadInput, OneLineWithFixNothingMadeNothingSent) {
                       a.find("_receiver") != std::string::npos;
     argv.push_back(ours && (i == 0 || row.argv[0] == "setpriv") ? bin(a) : a);
   }
-  if (row.output != nullptr) ASSERT_FALSE(fs::exists(row.output)) << row.output;
+  if (row.output != nullptr) {
+    ASSERT_FALSE(fs::exists(row.output)) << row.output;
+  }
 
   const std::string tmpdir = temp_path("tmpdir");
   ASSERT_TRUE(fs::create_directory(tmpdir));
@@ -287,8 +289,13 @@ TEST_P(BadInput, OneLineWithFixNothingMadeNothingSent) {
     const std::string n = e.path().filename().string();
     EXPECT_FALSE(n.rfind("copylab-", 0) == 0 && names_pid(n, r.pid)) << "left in /tmp: " << n;
   }
-  if (row.output != nullptr) EXPECT_FALSE(fs::exists(row.output)) << row.output << " was created";
+  if (row.output != nullptr) {
+    EXPECT_FALSE(fs::exists(row.output)) << row.output << " was created";
+  }
 }
+
+// gtest prints a row by its name.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
 
 const char* const kNoDir = "/proc/nonexistent/x.json";
 
@@ -381,7 +388,9 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"ComparePortBusy", "", {"copylab", "compare", "--netns", "@NSA,@NSB", "--dev", "@A,@B"}, 2,
             R"(UDP port 9999 in namespace \S+ is not free.*EADDRINUSE.*--dst-port)", Prep::kPortBusyB},
         Row{"CompareDeviceDown", "", {"copylab", "compare", "--netns", "@NSA,@NSB", "--dev", "@A,@B"}, 2,
-            R"(device \S+ in \S+ is down.*ip -n \S+ link set dev \S+ up)", Prep::kDevBDown},
+            R"(device \S+ in \S+ is down.*ip -n \S+ link set dev \S+ up)", Prep::kDevADown},
+        Row{"ComparePeerDown", "", {"copylab", "compare", "--netns", "@NSA,@NSB", "--dev", "@A,@B"}, 2,
+            R"(device \S+ in \S+ is up but has no carrier.*Fix: bring its peer up)", Prep::kDevBDown},
         Row{"ComparePortOutOfRange", "", {"copylab", "compare", "--dst-port", "70000"}, 2,
             R"(--dst-port 70000 is outside 1\.\.65535)"},
         Row{"CompareWorkDirUnder_proc", "", {"copylab", "compare", "--work-dir", "/proc/nonexistent/w"}, 2,
@@ -399,6 +408,8 @@ INSTANTIATE_TEST_SUITE_P(
             R"(names the same namespace twice)"},
         Row{"LatencyDevWithoutNetns", "", {"copylab", "latency", "--dev", "veth1,veth2"}, 2,
             R"(--dev needs --netns)"},
+        Row{"LatencyDeviceDown", "", {"copylab", "latency", "--netns", "@NSA,@NSB", "--dev", "@A,@B"}, 2,
+            R"(device \S+ in \S+ is down.*ip -n \S+ link set dev \S+ up)", Prep::kDevADown},
         Row{"LatencyHtmlUnder_proc", "", {"copylab", "latency", "--html", "/proc/nonexistent/h"}, 2,
             R"(--html /proc/nonexistent/h: cannot create it under /proc)"},
         Row{"LatencyZeroReps", "", {"copylab", "latency", "--reps", "0"}, 2,
