@@ -20,7 +20,8 @@ namespace copylab {
 // into the user buffer handed to sendmmsg for the socket path.
 using PayloadFill = FunctionRef<void(std::span<std::uint8_t> payload)>;
 // Sees one received UDP payload. An empty span means a frame arrived that the datapath could not
-// parse as the experiment's Ethernet/IPv4/UDP (the validator counts it as corrupt).
+// parse as the experiment's Ethernet/IPv4/UDP, or whose IPv4 or UDP checksum is wrong (the
+// kernel's receive path would drop it); the validator counts it as corrupt.
 using PayloadSink = FunctionRef<void(std::span<const std::uint8_t> payload)>;
 
 // What the kernel told the datapath about one received payload besides its bytes.

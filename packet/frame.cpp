@@ -32,6 +32,28 @@ void write_checksums(std::uint8_t* f, std::size_t udp_len) noexcept {
   put16(f + kUdpOff + 6, udp4_checksum(src, dst, {f + kUdpOff, udp_len}));
 }
 
+UdpChecksum classify_udp_checksum(const std::uint8_t* ip, const std::uint8_t* udp,
+                                  std::size_t udp_len) noexcept {
+  const std::uint16_t field = get16(udp + 6);
+  if (field == 0) return UdpChecksum::kNone;
+  // Pseudo-header: source, destination, zero, protocol 17, UDP length.
+  std::uint32_t pseudo = 0;
+  for (std::size_t i = 12; i < 20; i += 2) {
+    pseudo += static_cast<std::uint32_t>(ip[i]) << 8 | ip[i + 1];
+  }
+  pseudo += kProtoUdp;
+  pseudo += static_cast<std::uint32_t>(udp_len);
+  // Summing a segment that includes a correct checksum gives 0 after folding and inverting.
+  if (checksum_fold(checksum_partial({udp, udp_len}, pseudo)) == 0) return UdpChecksum::kFull;
+  // udp4_hwcsum() stores ~csum_tcpudp_magic(saddr, daddr, len, IPPROTO_UDP, 0): the folded
+  // pseudo-header sum, not inverted. Its inverse (csum_tcpudp_magic() as is) is recognised too,
+  // so a sender that stores that form is not called corrupt; any other value is a wrong checksum.
+  const std::uint16_t inverted = checksum_fold(pseudo);
+  const auto folded = static_cast<std::uint16_t>(~inverted & 0xffffU);
+  if (field == folded || field == inverted) return UdpChecksum::kPartial;
+  return UdpChecksum::kBad;
+}
+
 }  // namespace
 
 FrameSpec seeds_frame_spec() {
@@ -97,18 +119,7 @@ std::optional<ParsedFrame> parse_frame(std::span<const std::uint8_t> frame) noex
   out.spec.dst_port = get16(udp + 2);
   out.payload = frame.subspan(kHeadersLen, udp_len - kUdpHeaderLen);
   out.ip_checksum_ok = checksum_fold(checksum_partial({ip, kIpv4HeaderLen})) == 0;
-  out.udp_checksum_present = get16(udp + 6) != 0;
-  if (out.udp_checksum_present) {
-    // Summing a segment that includes a correct checksum gives 0 after folding.
-    std::uint32_t sum = 0;
-    sum += static_cast<std::uint32_t>(ip[12]) << 8 | ip[13];
-    sum += static_cast<std::uint32_t>(ip[14]) << 8 | ip[15];
-    sum += static_cast<std::uint32_t>(ip[16]) << 8 | ip[17];
-    sum += static_cast<std::uint32_t>(ip[18]) << 8 | ip[19];
-    sum += kProtoUdp;
-    sum += static_cast<std::uint32_t>(udp_len);
-    out.udp_checksum_ok = checksum_fold(checksum_partial({udp, udp_len}, sum)) == 0;
-  }
+  out.udp_checksum = classify_udp_checksum(ip, udp, udp_len);
   return out;
 }
 

@@ -44,14 +44,26 @@ inline std::span<std::uint8_t> frame_payload(std::span<std::uint8_t> frame) {
 std::size_t finalize_frame(std::span<std::uint8_t> frame, const FrameSpec& spec,
                            std::size_t payload_len, std::uint16_t ip_id = 0) noexcept;
 
+// A frame's UDP checksum field as the receiving kernel judges it (IPv4).
+enum class UdpChecksum {
+  kNone,     // 0: the sender computed none, which RFC 768 allows over IPv4
+  kFull,     // complete and correct
+  // CHECKSUM_PARTIAL (include/linux/skbuff.h): TX checksum offload was on and the frame never
+  // reached a device that completes it (veth), so the field holds only the folded pseudo-header
+  // sum that udp4_hwcsum()/udp_set_csum() (net/ipv4/udp.c) store for the device to finish.
+  kPartial,
+  kBad,  // anything else: the kernel drops the datagram and counts Udp InCsumErrors
+};
+
 struct ParsedFrame {
   FrameSpec spec;
   std::span<const std::uint8_t> payload;
-  bool ip_checksum_ok = false;
-  // UDP checksum: 0 on the wire means "none". A socket sender on veth leaves only the
-  // pseudo-header sum (CHECKSUM_PARTIAL), so a mismatch is not proof of corruption there.
-  bool udp_checksum_present = false;
-  bool udp_checksum_ok = false;
+  bool ip_checksum_ok = false;  // a bad header checksum: ip_rcv_core() drops it (Ip InCsumErrors)
+  UdpChecksum udp_checksum = UdpChecksum::kBad;
+  // What the kernel's receive path would deliver to a socket: both checksums acceptable.
+  bool checksums_acceptable() const noexcept {
+    return ip_checksum_ok && udp_checksum != UdpChecksum::kBad;
+  }
 };
 
 // Parses an Ethernet/IPv4/UDP frame; nullopt if it is anything else or truncated/inconsistent.

@@ -1,12 +1,12 @@
 #include "tools/kernel_counters.hpp"
 
+#include <charconv>
 #include <sstream>
 #include <vector>
 
 #include "netns/command.hpp"
 
 namespace copylab {
-namespace {
 
 // /proc/net/snmp has pairs of lines: "Udp: Name1 Name2 ..." then "Udp: v1 v2 ...".
 nlohmann::json parse_snmp_section(const std::string& text, const std::string& section) {
@@ -25,7 +25,10 @@ nlohmann::json parse_snmp_section(const std::string& text, const std::string& se
       continue;
     }
     for (std::size_t i = 0; i < cols.size() && i < names.size(); ++i) {
-      out[names[i]] = std::stoll(cols[i]);
+      long long v = 0;
+      const char* end = cols[i].data() + cols[i].size();
+      const auto [ptr, ec] = std::from_chars(cols[i].data(), end, v);
+      if (ec == std::errc() && ptr == end) out[names[i]] = v;  // a non-number is left out
     }
     break;
   }
@@ -51,6 +54,8 @@ nlohmann::json parse_ethtool_stats(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 nlohmann::json delta(const nlohmann::json& before, const nlohmann::json& after) {
   nlohmann::json out = nlohmann::json::object();

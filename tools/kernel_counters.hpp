@@ -16,6 +16,11 @@ struct KernelCounters {
 };
 
 KernelCounters read_kernel_counters(const std::string& netns, const std::string& dev);
+// The parsers of the kernel's text that read_kernel_counters uses: one section of
+// /proc/net/snmp ("Udp") as {name: value}, and `ethtool -S` output as {counter: value}.
+nlohmann::json parse_snmp_section(const std::string& text, const std::string& section);
+nlohmann::json parse_ethtool_stats(const std::string& text);
+
 // after - before, key by key, for every numeric leaf.
 nlohmann::json counters_delta(const KernelCounters& before, const KernelCounters& after);
 

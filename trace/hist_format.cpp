@@ -48,10 +48,17 @@ std::int64_t number_after(const std::string& line, const std::string& label) {
   return in >> v ? v : -1;
 }
 
+// `s` without leading and trailing blanks, every byte outside printable ASCII replaced by '?':
+// ftrace prints kernel symbol and module names, which are ASCII, and the JSON report of a
+// histogram must stay valid UTF-8 whatever the text held.
 std::string trimmed(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+  std::string out = s.substr(b, s.find_last_not_of(" \t") - b + 1);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
 }
 
 }  // namespace

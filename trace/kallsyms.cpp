@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -18,6 +19,10 @@ std::string ResolvedSymbol::format() const {
 KernelSymbols KernelSymbols::load(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw_errno("open", path, errno, "run as root on a kernel with /proc/kallsyms");
+  return parse(in, path);
+}
+
+KernelSymbols KernelSymbols::parse(std::istream& in, const std::string& origin) {
   KernelSymbols ks;
   std::string line;
   bool any_nonzero = false;
@@ -29,12 +34,15 @@ KernelSymbols KernelSymbols::load(const std::string& path) {
     // Text symbols only: stacks point into code.
     if (type.empty() || (type[0] != 't' && type[0] != 'T' && type[0] != 'w' && type[0] != 'W'))
       continue;
-    const std::uint64_t addr = std::stoull(addr_s, nullptr, 16);
+    std::uint64_t addr = 0;
+    const char* end = addr_s.data() + addr_s.size();
+    const auto [ptr, ec] = std::from_chars(addr_s.data(), end, addr, 16);
+    if (ec != std::errc() || ptr != end) continue;  // not a 64-bit hex address
     if (addr != 0) any_nonzero = true;
     ks.syms_.push_back({addr, std::move(name)});
   }
   if (ks.syms_.empty() || !any_nonzero) {
-    throw Error(fmt::format("{} shows no kernel addresses (kptr_restrict)", path),
+    throw Error(fmt::format("{} shows no kernel addresses (kptr_restrict)", origin),
                 "run as root (kernel.kptr_restrict must allow root to see addresses)");
   }
   std::stable_sort(ks.syms_.begin(), ks.syms_.end(),

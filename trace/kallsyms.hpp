@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,9 @@ class KernelSymbols {
   // Reads the text symbols of `path`. Throws copylab::Error if it cannot be read or if every
   // address is zero (kptr_restrict: not root).
   static KernelSymbols load(const std::string& path = "/proc/kallsyms");
+  // The same from text in kallsyms format; `origin` names it in errors. Lines that are not
+  // "<hex address> <type> <name>" are skipped.
+  static KernelSymbols parse(std::istream& in, const std::string& origin);
 
   std::optional<ResolvedSymbol> resolve(std::uint64_t addr) const;
   // "name+0xoff/0xsize", or "0x<addr>" when the address is outside every known symbol.

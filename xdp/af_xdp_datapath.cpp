@@ -257,6 +257,25 @@ std::size_t AfXdpDatapath::echo_with_meta(std::size_t max, PayloadMetaSink seen)
   return echo_frames(max, seen);
 }
 
+bool AfXdpDatapath::accept_checksums(const ParsedFrame& parsed) {
+  if (!parsed.ip_checksum_ok) {
+    ++stats_.ip_csum_bad;
+    return false;
+  }
+  switch (parsed.udp_checksum) {
+    case UdpChecksum::kBad:
+      ++stats_.udp_csum_bad;
+      return false;
+    case UdpChecksum::kPartial:
+      ++stats_.udp_csum_partial;
+      return true;
+    case UdpChecksum::kNone:
+    case UdpChecksum::kFull:
+      return true;
+  }
+  return true;
+}
+
 std::size_t AfXdpDatapath::receive_frames(std::size_t max, PayloadMetaSink sink) {
   if (!cfg_.rx || max == 0) return 0;
   xsk_ring_cons* rx = xsk_->rx();
@@ -281,9 +300,7 @@ std::size_t AfXdpDatapath::receive_frames(std::size_t max, PayloadMetaSink sink)
       sink({}, meta);
       continue;
     }
-    if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
-    if (!parsed->ip_checksum_ok) ++stats_.ip_csum_bad;
-    sink(parsed->payload, meta);
+    sink(accept_checksums(*parsed) ? parsed->payload : std::span<const std::uint8_t>{}, meta);
   }
   xsk_ring_cons__release(rx, got);
   stats_.rx_frames += got;
@@ -314,7 +331,7 @@ std::size_t AfXdpDatapath::echo_frames(std::size_t max, PayloadMetaSink seen) {
   }
   FrameAllocator& frames = umem_->frames();
   std::uint32_t echoed = 0;
-  std::vector<std::uint64_t> unparsed;  // rare: a frame the steering let through but isn't ours
+  std::vector<std::uint64_t> unparsed;  // rare: not ours, or a frame the kernel would drop
   for (std::uint32_t i = 0; i < got; ++i) {
     const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
     frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
@@ -324,13 +341,12 @@ std::size_t AfXdpDatapath::echo_frames(std::size_t max, PayloadMetaSink seen) {
     const std::span<std::uint8_t> frame(umem_->at(d->addr), d->len);
     stats_.rx_bytes += d->len;
     const auto parsed = parse_frame(frame);
-    if (!parsed) {
-      ++stats_.rx_parse_failures;
+    if (!parsed || !accept_checksums(*parsed)) {  // not ours, or the kernel would drop it
+      if (!parsed) ++stats_.rx_parse_failures;
       seen({}, meta);
       unparsed.push_back(d->addr);
       continue;
     }
-    if (parsed->udp_checksum_present && !parsed->udp_checksum_ok) ++stats_.udp_csum_partial;
     seen(parsed->payload, meta);
     reflect_frame(frame);  // swaps headers, recomputes both checksums (partial ones too)
     scratch_[echoed] = d->addr;

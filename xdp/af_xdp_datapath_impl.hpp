@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "datapath/datapath.hpp"
+#include "packet/frame.hpp"
 #include "umem/umem.hpp"
 #include "xdp/af_xdp_config.hpp"
 #include "xdp/device.hpp"
@@ -19,8 +20,11 @@ struct DatapathStats {
   std::uint64_t rx_frames = 0;
   std::uint64_t rx_bytes = 0;
   std::uint64_t rx_parse_failures = 0;
-  std::uint64_t udp_csum_partial = 0;  // UDP checksum present but not complete: CHECKSUM_PARTIAL
+  std::uint64_t udp_csum_partial = 0;  // UDP checksum is CHECKSUM_PARTIAL's pseudo-header sum
+  // Frames the kernel's receive path would drop (InCsumErrors), handed on as corrupt: a wrong
+  // IPv4 header checksum, else (header fine) a wrong UDP checksum. Each frame counts once.
   std::uint64_t ip_csum_bad = 0;
+  std::uint64_t udp_csum_bad = 0;
   std::uint64_t rx_wakeups = 0;
   std::uint64_t fill_ring_short = 0;   // fill ring had no room for a recycled frame
   std::uint64_t tx_frames = 0;
@@ -65,6 +69,9 @@ class AfXdpDatapath final : public Datapath {
   // The steering program's stamp in front of the frame at `d` (clears it so a reused frame never
   // shows a stale one); empty RxMeta, counted, when it isn't there.
   RxMeta take_rx_meta(const xdp_desc& d);
+  // Counts the frame's checksum verdict; false when the kernel would drop it (then the frame is
+  // handed on as corrupt).
+  bool accept_checksums(const ParsedFrame& parsed);
 
   AfXdpConfig cfg_;
   DeviceInfo dev_;

@@ -72,6 +72,7 @@ nlohmann::json AfXdpDatapath::counters() const {
   j["rx_parse_failures"] = stats_.rx_parse_failures;
   j["udp_csum_partial"] = stats_.udp_csum_partial;
   j["ip_csum_bad"] = stats_.ip_csum_bad;
+  j["udp_csum_bad"] = stats_.udp_csum_bad;
   j["rx_wakeups"] = stats_.rx_wakeups;
   j["fill_ring_short"] = stats_.fill_ring_short;
   j["tx_frames"] = stats_.tx_frames;

@@ -77,8 +77,7 @@ TEST(Frame, BuildParseRoundTrip) {
     const auto parsed = parse_frame(buf);
     ASSERT_TRUE(parsed.has_value()) << len;
     EXPECT_TRUE(parsed->ip_checksum_ok);
-    EXPECT_TRUE(parsed->udp_checksum_present);
-    EXPECT_TRUE(parsed->udp_checksum_ok);
+    EXPECT_EQ(parsed->udp_checksum, UdpChecksum::kFull);
     EXPECT_EQ(parsed->spec.src_mac, spec.src_mac);
     EXPECT_EQ(parsed->spec.dst_mac, spec.dst_mac);
     EXPECT_EQ(parsed->spec.src_ip, spec.src_ip);
@@ -101,7 +100,7 @@ TEST(Frame, DetectsBadChecksumsAndRejectsNonUdp) {
   EXPECT_FALSE(parse_frame(ip_bad)->ip_checksum_ok);
   auto udp_bad = buf;
   udp_bad[60] ^= 0x40;
-  EXPECT_FALSE(parse_frame(udp_bad)->udp_checksum_ok);
+  EXPECT_EQ(parse_frame(udp_bad)->udp_checksum, UdpChecksum::kBad);
   auto tcp = buf;
   tcp[14 + 9] = 6;
   EXPECT_FALSE(parse_frame(tcp).has_value());
@@ -123,8 +122,68 @@ TEST(Frame, ReflectSwapsAndKeepsChecksumsValid) {
   EXPECT_EQ(p->spec.dst_mac.str(), "00:00:00:00:00:01");
   EXPECT_EQ(p->spec.src_port, 9999);
   EXPECT_TRUE(p->ip_checksum_ok);
-  EXPECT_TRUE(p->udp_checksum_ok);
+  EXPECT_EQ(p->udp_checksum, UdpChecksum::kFull);
 }
+
+// Each row: how a correct frame (seeds spec, 64-byte payload) is altered, and the verdict the
+// receiving kernel would reach (ip_rcv_core for the header, __udp4_lib_rcv for UDP).
+struct ChecksumCase {
+  const char* name;
+  bool flip_ttl;              // TTL is in the IP header sum, not in the UDP pseudo-header
+  bool flip_payload;          // a payload byte is covered by a full UDP checksum only
+  int udp_field;              // -1: as finalize_frame wrote it; else stored in the UDP checksum
+  bool ip_ok;
+  UdpChecksum udp;
+  bool acceptable;
+};
+
+// The pseudo-header of 10.0.0.1 -> 10.0.0.2, protocol 17, UDP length 72, summed by hand:
+// 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 0x0011 + 0x0048 = 0x145c. udp4_hwcsum() stores this folded
+// sum, not inverted; its inverse is 0xeba3.
+constexpr int kPartialSum = 0x145c;
+constexpr int kPartialSumInverted = 0xeba3;
+
+class FrameChecksums : public ::testing::TestWithParam<ChecksumCase> {};
+
+TEST_P(FrameChecksums, ClassifiedAsTheKernelWould) {
+  const ChecksumCase& c = GetParam();
+  std::vector<std::uint8_t> buf(frame_len(64));
+  write_payload(frame_payload(buf).first(64), 3, 3);
+  finalize_frame(buf, test_spec(), 64);
+  if (c.flip_ttl) buf[14 + 8] ^= 1;
+  if (c.flip_payload) buf[kHeadersLen + 40] ^= 0x10;
+  if (c.udp_field >= 0) {
+    buf[14 + 20 + 6] = static_cast<std::uint8_t>(c.udp_field >> 8);
+    buf[14 + 20 + 7] = static_cast<std::uint8_t>(c.udp_field & 0xff);
+  }
+  const auto p = parse_frame(buf);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->ip_checksum_ok, c.ip_ok);
+  EXPECT_EQ(p->udp_checksum, c.udp);
+  EXPECT_EQ(p->checksums_acceptable(), c.acceptable);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, FrameChecksums,
+    ::testing::Values(
+        ChecksumCase{"ValidFull", false, false, -1, true, UdpChecksum::kFull, true},
+        ChecksumCase{"Partial", false, false, kPartialSum, true, UdpChecksum::kPartial, true},
+        // CHECKSUM_PARTIAL covers no payload: the receiver cannot tell a damaged one.
+        ChecksumCase{"PartialPayloadChanged", false, true, kPartialSum, true,
+                     UdpChecksum::kPartial, true},
+        ChecksumCase{"PartialInverted", false, false, kPartialSumInverted, true,
+                     UdpChecksum::kPartial, true},
+        ChecksumCase{"PartialOffByOne", false, false, kPartialSum + 1, true, UdpChecksum::kBad,
+                     false},
+        ChecksumCase{"Zero", false, false, 0, true, UdpChecksum::kNone, true},
+        ChecksumCase{"ZeroPayloadChanged", false, true, 0, true, UdpChecksum::kNone, true},
+        ChecksumCase{"WrongIp", true, false, -1, false, UdpChecksum::kFull, false},
+        ChecksumCase{"WrongUdp", false, true, -1, true, UdpChecksum::kBad, false},
+        ChecksumCase{"WrongUdpField", false, false, 0x1234, true, UdpChecksum::kBad, false},
+        ChecksumCase{"BothWrong", true, true, -1, false, UdpChecksum::kBad, false}),
+    [](const ::testing::TestParamInfo<ChecksumCase>& p) {
+      return std::string(p.param.name);
+    });
 
 TEST(Payload, DetectsEveryKindOfDamage) {
   std::vector<std::uint8_t> p(100);
