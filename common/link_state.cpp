@@ -1,15 +1,36 @@
 #include "common/link_state.hpp"
 
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "common/error.hpp"
 
 namespace copylab {
+
+namespace {
+
+// The carrier as the driver reports it now: ETHTOOL_GLINK is netif_carrier_ok() for drivers using
+// ethtool_op_get_link (veth among them). IFF_RUNNING is not used: it follows the operstate, which
+// the kernel's linkwatch work updates later (net/core/link_watch.c), so a veth pair that was just
+// brought up can still read "not running" for up to a second. nullopt: the driver cannot say.
+std::optional<bool> carrier_now(int fd, const std::string& dev) {
+  ethtool_value link{};
+  link.cmd = ETHTOOL_GLINK;
+  ifreq req{};
+  std::strncpy(req.ifr_name, dev.c_str(), IFNAMSIZ - 1);
+  req.ifr_data = reinterpret_cast<char*>(&link);
+  if (ioctl(fd, SIOCETHTOOL, &req) != 0) return std::nullopt;
+  return link.data != 0;
+}
+
+}  // namespace
 
 void require_link_up(const std::string& dev, const std::string& where) {
   if (dev.empty() || dev.size() >= IFNAMSIZ) return;
@@ -18,6 +39,7 @@ void require_link_up(const std::string& dev, const std::string& where) {
   ifreq req{};
   std::strncpy(req.ifr_name, dev.c_str(), IFNAMSIZ - 1);
   const int rc = ioctl(fd, SIOCGIFFLAGS, &req);
+  const std::optional<bool> carrier = rc == 0 ? carrier_now(fd, dev) : std::nullopt;
   close(fd);
   if (rc != 0) return;
   const std::string at = where.empty() ? "" : " in " + where;
@@ -27,9 +49,9 @@ void require_link_up(const std::string& dev, const std::string& where) {
                     "link set dev " + dev + " up",
                 kExitUsage);
   }
-  // IFF_RUNNING is the carrier; a veth has it only while its peer is up too (veth_open).
-  if ((req.ifr_flags & IFF_RUNNING) == 0) {
-    throw Error("device " + dev + at + " is up but has no carrier (IFF_RUNNING clear; for a veth: its peer is down)",
+  // A veth has carrier only while its peer is up too (veth_open).
+  if (carrier.has_value() && !*carrier) {
+    throw Error("device " + dev + at + " is up but has no carrier (for a veth: its peer is down)",
                 "bring its peer up (ip link set dev <peer> up in the peer's namespace)",
                 kExitUsage);
   }

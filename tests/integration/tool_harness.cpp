@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -29,10 +30,31 @@ int ToolRun::lines_containing(const std::string& needle) const {
 
 std::string bin(const std::string& tool) { return std::string(COPYLAB_TEST_BIN_DIR) + "/" + tool; }
 
+namespace {
+// One directory per test process for every temp_path, removed with everything in it when the
+// process exits, so a test that fails before its own unlink leaves nothing in /tmp.
+class TestTempDir {
+ public:
+  TestTempDir() : path_("/tmp/copylab-test-" + std::to_string(getpid())) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TestTempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TestTempDir(const TestTempDir&) = delete;
+  TestTempDir& operator=(const TestTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+}  // namespace
+
 std::string temp_path(const std::string& stem) {
+  static TestTempDir dir;
   static std::atomic<int> counter{0};
-  return "/tmp/copylab-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" +
-         stem;
+  return dir.path() + "/" + std::to_string(counter++) + "-" + stem;
 }
 
 std::vector<std::string> tool_argv(const std::string& ns, const std::string& tool,
