@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include "tests/integration/ready_wait.hpp"
 #include "tests/integration/direction_configs.hpp"
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -180,7 +181,7 @@ Transfer run_transfer(const TopologyConfig& t, const AfXdpConfig& rx_cfg, const 
     }
     return RxResult{v.counts(), v.intact(frames), dp->mode(), dp->counters()};
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
   auto sender = std::async(std::launch::async, [&] {
     // Never more ahead than the receiver's frames: this checks integrity, not overload.
     return send_frames(t, frames, std::min<std::uint64_t>(1024, rx_cfg.rx_frames() / 2), received,
@@ -304,7 +305,7 @@ TEST(AfXdpTx, PlainUdpSocketReceivesEveryPayloadIntact) {
     }
     return std::make_pair(v, wrong_source);
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
   const nlohmann::json s = send_frames(t, kFrames, 256, received, tx_config(t));
   const auto [v, wrong_source] = receiver.get();
   EXPECT_EQ(s["sent"], kFrames);
@@ -343,7 +344,7 @@ TEST(AfXdpSteer, NonMatchingTrafficStillReachesTheStack) {
     }
     return std::make_tuple(xsk.counts(), stack.counts(), dp->counters());
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
   {
     NetnsScope in_a(t.ns_a);
     UdpSocket sock(t.ip_a, 0);
@@ -393,7 +394,7 @@ TEST(AfXdpEcho, PingsComeBackFromTheSameUmemFrame) {
     }
     return std::make_pair(echoed, dp->counters());
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), pong);
 
   std::uint64_t good = 0;
   nlohmann::json ping_mode;

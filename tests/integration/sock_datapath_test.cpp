@@ -2,6 +2,7 @@
 // sender thread in namespace A, receiver thread in namespace B, each entered with NetnsScope.
 #include <gtest/gtest.h>
 
+#include "tests/integration/ready_wait.hpp"
 #include "tests/integration/direction_configs.hpp"
 
 #include <atomic>
@@ -103,7 +104,7 @@ TEST_P(SockPair, TenThousandDatagramsArriveIntact) {
     }
     return ReceiverResult{v.counts(), v.intact(kDatagrams), dp.mode(), dp.counters()};
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
 
   auto sender = std::async(std::launch::async, [&] {
     NetnsScope in_a(t.ns_a);
@@ -188,7 +189,7 @@ TEST(SockEcho, PingsComeBackUnchanged) {
     }
     return echoed;
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), pong);
 
   std::uint64_t good = 0;
   {

@@ -1,3 +1,4 @@
+#include "tests/integration/ready_wait.hpp"
 #include "trace_test_support.hpp"
 
 #include "tests/integration/direction_configs.hpp"
@@ -60,7 +61,7 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
     }
     return got;
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
   UdpRun run;
   {
     NetnsScope in_a(t.ns_a);
@@ -117,7 +118,7 @@ XskRun run_af_xdp(const TopologyConfig& t, std::uint64_t count, bool native) {
     }
     return std::make_pair(got, mode);
   });
-  ready.get_future().wait();
+  copylab::test::wait_until_ready(ready.get_future(), receiver);
   {
     NetnsScope in_a(t.ns_a);
     auto dp = make_af_xdp_datapath(af_xdp_sender_config(t, kPayload, 9999));
