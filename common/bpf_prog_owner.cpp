@@ -125,6 +125,9 @@ void claim_xdp_device(int ifindex, const std::string& dev, std::uint32_t prog_id
                     "; copylab does not replace someone else's program",
                 foreign_fix);
   }
+  // This very process holds it (it attached it itself): nothing stale, and the attach that
+  // follows is refused by the kernel (EBUSY) as any second attach is.
+  if (pid_holds_prog("/proc/self", prog_id)) return;
   const std::vector<ProgHolder> holders = bpf_prog_holders(prog_id);
   if (!holders.empty()) {
     throw Error(who + " on " + dev + " is in use by copylab run " +
