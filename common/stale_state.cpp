@@ -22,10 +22,20 @@
 
 #include "common/bpf_prog_owner.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "common/run_registry.hpp"
 
 namespace copylab {
 namespace {
+
+// copylab's own temporary names, directly in /tmp or in $TMPDIR (where work dirs are made), with
+// no ".." that could climb out of them.
+bool is_copylab_temp_path(const std::string& path) {
+  if (path.find("..") != std::string::npos) return false;
+  std::string tmp = temp_dir();
+  while (tmp.size() > 1 && tmp.back() == '/') tmp.pop_back();
+  return path.rfind("/tmp/copylab-", 0) == 0 || path.rfind(tmp + "/copylab-", 0) == 0;
+}
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -179,7 +189,7 @@ struct Reclaimer {
   bool path_item(const json& item, bool directory) {
     const std::string path = item.value("path", "");
     // Only copylab's own temporary names: a record can never make this remove anything else.
-    if (!starts_with(path, "/tmp/copylab-") || path.find("..") != std::string::npos) return true;
+    if (!is_copylab_temp_path(path)) return true;
     std::error_code ec;
     if (!fs::exists(path, ec)) return true;
     const std::string what = (directory ? "work dir " : "file ") + path;
