@@ -106,7 +106,8 @@ int detach_xdp_prog(int ifindex, std::uint32_t prog_id) {
              : q.attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
                                                 : XDP_FLAGS_DRV_MODE;
     }
-    LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+    bpf_xdp_attach_opts o{};  // what LIBBPF_OPTS does, without its GNU statement expression
+    o.sz = sizeof(o);
     o.old_prog_fd = fd;
     const int ret = bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | flag, &o);
     if (ret != 0 && ret != -EEXIST) result = -ret;  // EEXIST: replaced meanwhile, not ours now

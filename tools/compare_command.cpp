@@ -114,8 +114,8 @@ void validate(const CompareOptions& o) {
   if (o.paced_count == 0 || (!o.skip_unpaced && o.unpaced_count == 0)) {
     throw Error("--count and --unpaced-count must be positive", "e.g. --count 100000", kExitUsage);
   }
-  if (!(o.paced_rate > 0 && o.paced_rate <= 1e8)) {
-    throw Error("--rate must be between 1 and 1e8 frames/s", "e.g. --rate 50000", kExitUsage);
+  if (!(o.paced_rate >= 0.1 && o.paced_rate <= 1e8)) {
+    throw Error("--rate must be between 0.1 and 1e8 frames/s", "e.g. --rate 50000", kExitUsage);
   }
   // Every bound on a run is a multiple of its expected length: keep that finite and sane.
   if (static_cast<double>(o.paced_count) / o.paced_rate > kMaxSeconds) {
@@ -287,8 +287,9 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
                           1, kMaxCount)
       ->capture_default_str();
   in_range(cmd->add_option("--rate", opts->paced_rate,
-                           "Frames/s of the paced run (both paths must carry it)"),
-           1.0, 1e8)
+                           "Frames/s of the paced run (both paths must carry it; below 1: frames "
+                           "more than a second apart)"),
+           0.1, 1e8)
       ->capture_default_str();
   in_range<std::uint64_t>(
       cmd->add_option("--unpaced-count", opts->unpaced_count, "Frames in the unpaced run"), 1,

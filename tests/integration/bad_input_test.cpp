@@ -395,7 +395,7 @@ INSTANTIATE_TEST_SUITE_P(
             R"(--dst-port 70000 is outside 1\.\.65535)"},
         Row{"CompareWorkDirUnder_proc", "", {"copylab", "compare", "--work-dir", "/proc/nonexistent/w"}, 2,
             R"(--work-dir /proc/nonexistent/w: cannot create it under /proc)"},
-        Row{"CompareZeroRate", "", {"copylab", "compare", "--rate", "0"}, 2, R"(--rate 0 is outside 1\.\.)"},
+        Row{"CompareZeroRate", "", {"copylab", "compare", "--rate", "0"}, 2, R"(--rate 0 is outside 0\.1\.\.)"},
         // copylab latency
         Row{"LatencyNegativeCount", "", {"copylab", "latency", "--count", "-1"}, 2,
             R"(--count -1 is outside 1\.\.)"},
