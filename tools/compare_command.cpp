@@ -105,18 +105,7 @@ void validate(const CompareOptions& o) {
   // The defaults (CPUs 0 and 1) are checked too: they are not there on a one-CPU machine.
   require_usable_cpu("--cpu-tx", o.cpu_tx);
   require_usable_cpu("--cpu-rx", o.cpu_rx);
-  if (o.payload_size < kMinPayloadLen || o.payload_size > kMaxUdpPayloadForMtu1500) {
-    throw Error("--size " + std::to_string(o.payload_size) + " is outside " +
-                    std::to_string(kMinPayloadLen) + ".." +
-                    std::to_string(kMaxUdpPayloadForMtu1500) + " bytes",
-                "pick a payload that holds copylab's header and fits a 1500-byte MTU", kExitUsage);
-  }
-  if (o.paced_count == 0 || (!o.skip_unpaced && o.unpaced_count == 0)) {
-    throw Error("--count and --unpaced-count must be positive", "e.g. --count 100000", kExitUsage);
-  }
-  if (!(o.paced_rate >= 0.1 && o.paced_rate <= 1e8)) {
-    throw Error("--rate must be between 0.1 and 1e8 frames/s", "e.g. --rate 50000", kExitUsage);
-  }
+  // --size, --count, --unpaced-count and --rate were range-checked as they were parsed (in_range).
   // Every bound on a run is a multiple of its expected length: keep that finite and sane.
   if (static_cast<double>(o.paced_count) / o.paced_rate > kMaxSeconds) {
     throw Error("--count " + std::to_string(o.paced_count) + " at --rate " +
