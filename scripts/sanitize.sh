@@ -17,7 +17,9 @@ fi
 # Test discovery runs the test binaries at build time: they need the same options.
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_init_order=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# -Werror off: with -fsanitize, g++ 12 reports false maybe-uninitialized warnings inside
+# libstdc++ (std::regex's std::function moves), which the normal build keeps as errors.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPYLAB_WERROR=OFF \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
