@@ -1,7 +1,7 @@
 // bench: the latency mode table as JSON. Makes its own namespace pair, runs every default mode
 // (64 B, pinned ping CPU 0 / pong CPU 1, interleaved repetitions) and prints per mode the median
 // of the runs' p50/p99 and the ratio of p50 to socket-blocking measured in the same run, next to
-// the reference measured on this VM with hand-written probes (shared/notes/feasibility.md §4).
+// the reference p50s measured on this kind of VM with small hand-written C ping-pong probes.
 #include <iostream>
 #include <map>
 #include <optional>
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     const LatencyResults r = run_experiment(plan, o, topo->config(), [](const std::string& l) {
       std::cerr << l << "\n";
     });
-    // p50 references in µs (feasibility §4, 64 B, pinned, hand-written C probes).
+    // p50 references in µs (64 B payloads, pinned CPUs, hand-written C probes on this kind of VM).
     const std::map<std::string, double> reference = {
         {"sock-block", 24.3},       {"sock-spin", 8.6},       {"xsk-spin-native", 5.5},
         {"xsk-spin-generic", 4.7},  {"xsk-wakeup-native", 5.5}, {"xsk-poll-native", 24.5},

@@ -25,7 +25,7 @@
 #include "packet/payload.hpp"
 #include "sock/socket_config.hpp"
 #include "sock/socket_datapath.hpp"
-#include "tools/kernel_counters.hpp"
+#include "evidence/kernel_counters.hpp"
 #include "traffic/pacer.hpp"
 #include "xdp/af_xdp_config.hpp"
 #include "xdp/af_xdp_datapath.hpp"

@@ -11,8 +11,8 @@
 #include "common/cli.hpp"
 #include "common/error.hpp"
 #include "netns/topology.hpp"
-#include "tools/compare_observer.hpp"
-#include "tools/compare_runner.hpp"
+#include "harness/compare_observer.hpp"
+#include "harness/compare_runner.hpp"
 
 namespace {
 

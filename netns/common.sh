@@ -2,7 +2,7 @@
 # Shared by setup.sh and teardown.sh: option/env parsing, validation and the ownership markers.
 # Sourced, not run.
 
-# Defaults: the seeds' recipe. Environment variables override defaults; flags override both.
+# Defaults: ns1/ns2, veth1/veth2, 10.0.0.1/24 and 10.0.0.2/24. Environment variables override defaults; flags override both.
 NS_A=${COPYLAB_NS_A:-ns1}
 NS_B=${COPYLAB_NS_B:-ns2}
 DEV_A=${COPYLAB_DEV_A:-veth1}

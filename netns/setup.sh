@@ -12,7 +12,7 @@ usage() {
   cat <<EOF
 Usage: $PROG [options]
 
-Creates two network namespaces joined by a veth pair (the seeds' recipe by default):
+Creates two network namespaces joined by a veth pair (ns1/ns2, veth1/veth2 by default):
   $NS_A: $DEV_A $MAC_A $IP_A/$PREFIX   <-- veth -->   $NS_B: $DEV_B $MAC_B $IP_B/$PREFIX
 IPv6 off in both namespaces, lo up, and a permanent neighbour entry on each side for the
 other side's MAC, so AF_XDP senders (which never answer ARP) reach the peer's stack.
@@ -36,7 +36,7 @@ the veth gets the interface alias "$VETH_ALIAS_PREFIX ...". teardown.sh (same op
 removes only what carries these marks. Existing namespaces are reused and left in place.
 On a failure midway, whatever this run created is removed again.
 
-Notes for AF_XDP on veth (kernel facts measured on this machine, see notes/feasibility.md):
+Notes for AF_XDP on veth (kernel facts measured on 6.x kernels):
   * veth has one real queue (0) and no zero-copy: AF_XDP runs in copy mode.
   * TX checksum offload stays ON by default (--tx-csum keep), as on a real system. Consequence
     (the CHECKSUM_PARTIAL gotcha): a frame sent by a *socket* in one namespace arrives in an

@@ -56,7 +56,7 @@ UdpChecksum classify_udp_checksum(const std::uint8_t* ip, const std::uint8_t* ud
 
 }  // namespace
 
-FrameSpec seeds_frame_spec() {
+FrameSpec standard_frame_spec() {
   FrameSpec s;
   s.src_mac = parse_mac("00:00:00:00:00:01");
   s.dst_mac = parse_mac("00:00:00:00:00:02");

@@ -27,8 +27,8 @@ struct FrameSpec {
   std::uint8_t ttl = 64;
 };
 
-// The seeds' recipe: 00:00:00:00:00:01 / 10.0.0.1:9000 → 00:00:00:00:00:02 / 10.0.0.2:9999.
-FrameSpec seeds_frame_spec();
+// The default recipe: 00:00:00:00:00:01 / 10.0.0.1:9000 → 00:00:00:00:00:02 / 10.0.0.2:9999.
+FrameSpec standard_frame_spec();
 
 inline constexpr std::size_t frame_len(std::size_t payload_len) { return kHeadersLen + payload_len; }
 

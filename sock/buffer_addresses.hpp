@@ -1,5 +1,5 @@
 // --show-addresses: where the user buffer handed to the syscall lives, before and after the call,
-// for the first few datagrams (as the seeds' sender.c/receiver.c print it). The address does not
+// for the first few datagrams (as a minimal sender.c/receiver.c pair prints it). The address does not
 // move: the kernel copies out of it on send (COPY #1) and into it on receive (COPY #4), which the
 // cross-check sets next to the kernel buffer (skb->data) addresses it reads.
 #pragma once

@@ -72,7 +72,7 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
   if (app.get_option_no_throw("--batch") == nullptr) {
     in_range(app.add_option("--batch", cfg.batch,
                             "Datagrams per sendmmsg/recvmmsg call; 1 = plain sendto/recvfrom (one copy per "
-                            "syscall, as in the seeds)"),
+                            "syscall)"),
              1U, kMaxSocketBatch)
         ->capture_default_str();
   }
@@ -112,7 +112,7 @@ void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
       ->capture_default_str();
   app.add_flag("--show-addresses", cfg.show_addresses,
                "Log the user buffer's virtual address before and after the syscall for the first "
-               "datagrams (as the seeds' sender.c/receiver.c), and put them in the JSON");
+               "datagrams, and put them in the JSON");
 }
 
 void validate(const SocketConfig& cfg, std::size_t payload_len) {

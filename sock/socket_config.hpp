@@ -44,7 +44,7 @@ const char* socket_wait_name(WaitPolicy w) noexcept;
 // Registers --dev --src-ip --dst-ip --src-port --dst-port --connect --batch --wait
 // --busy-poll-usec --busy-poll-budget --rcvbuf --sndbuf --show-addresses on `app`, with the
 // defaults of `cfg` shown in --help. Sets cfg.role from `sender` and fills an empty cfg.dev with
-// the role's default (veth1 / veth2, the seeds' recipe). A receiver defaults to a 4 MiB rcvbuf.
+// the role's default (veth1 / veth2, the default recipe). A receiver defaults to a 4 MiB rcvbuf.
 // --batch is skipped when `app` already has it (the traffic options); copy that value instead.
 void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender);
 

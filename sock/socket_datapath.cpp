@@ -157,7 +157,7 @@ void SocketDatapath::push_tx() {
     long done = 0;
     const char* call = cfg_.batch == 1 ? "sendto" : "sendmmsg";
     if (cfg_.batch == 1) {
-      // One datagram, one syscall, one copy: the seeds' sender.c.
+      // One datagram, one syscall, one copy.
       const iovec& iov = tx_iov_[tx_begin_];
       const ssize_t r =
           cfg_.connect ? ::send(fd_.get(), iov.iov_base, iov.iov_len, send_flags_)
@@ -341,7 +341,7 @@ bool SocketDatapath::wait_rx(std::chrono::milliseconds timeout) {
   switch (cfg_.wait) {
     case WaitPolicy::kBlock: {
       if (timeout.count() <= 0) return recv_batch(cfg_.batch, MSG_DONTWAIT) > 0;
-      // The blocking receive itself is the wait (one syscall per wakeup, as in the seeds'
+      // The blocking receive itself is the wait (one syscall per wakeup, as in a minimal
       // receiver.c); the datagrams wait in the slots for receive().
       set_recv_timeout(timeout);
       return recv_batch(cfg_.batch, cfg_.batch == 1 ? 0 : MSG_WAITFORONE) > 0;

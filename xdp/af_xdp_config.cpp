@@ -27,7 +27,7 @@ void require_pow2(const char* option, std::uint64_t v, const char* example) {
 
 }  // namespace
 
-FrameSpec AfXdpConfig::default_frame_spec() { return seeds_frame_spec(); }
+FrameSpec AfXdpConfig::default_frame_spec() { return standard_frame_spec(); }
 
 std::uint32_t AfXdpConfig::rx_frames() const {
   if (!rx) return 0;

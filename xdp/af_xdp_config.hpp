@@ -41,7 +41,7 @@ struct AfXdpConfig {
   // parser of a tool run by hand, not for a tool started by another copylab program.
   bool offer_force_replace = false;
 
-  // The seeds' recipe: 00:00:00:00:00:01 / 10.0.0.1 → 00:00:00:00:00:02 / 10.0.0.2, 9000 → 9999.
+  // The default recipe: 00:00:00:00:00:01 / 10.0.0.1 → 00:00:00:00:00:02 / 10.0.0.2, 9000 → 9999.
   static FrameSpec default_frame_spec();
   // UMEM geometry derived from the ring size and frame options.
   UmemConfig umem_config() const;

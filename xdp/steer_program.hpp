@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "xdp/xdp_mode.hpp"
 #include "common/run_registry.hpp"
 #include "xdp/netns_anchor.hpp"
 #include "xdp/steer_abi.h"
@@ -24,8 +25,6 @@ namespace copylab {
 
 class BpffsMount;
 
-enum class XdpMode { kNative, kGeneric, kAuto };
-const char* to_string(XdpMode m) noexcept;
 
 struct SteerOptions {
   std::string dev;

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-KMOD_DIR=$(cd "$LAB_DIR/.." && pwd)
+KMOD_DIR=$(cd "$LAB_DIR/../module" && pwd)  # the module sources (Kbuild, copyprobe*.[ch])
 
 usage() {
   cat <<EOF

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "trace/hist_format.hpp"
+#include "evidence/hist_format.hpp"
 
 using namespace copylab::trace;
 

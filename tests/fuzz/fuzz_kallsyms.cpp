@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "trace/kallsyms.hpp"
+#include "evidence/kallsyms.hpp"
 
 using copylab::Error;
 using copylab::trace::KernelSymbols;

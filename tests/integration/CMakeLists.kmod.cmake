@@ -1,4 +1,3 @@
-# owned by the kmod component
 # The kernel lab as a test: boots Debian's stock 6.1 kernel under qemu with copyprobe.ko and
 # copylab's own binaries from ${COPYLAB_BIN_DIR}, and fails if any guest assertion fails, the guest
 # reports BUG/WARNING/Oops, or qemu times out. Packages are downloaded once (apt-get download) into

@@ -1,7 +1,7 @@
-# Integration tests of latency/ (owned by the latency helper): real namespaces, real XDP
+# Integration tests of latency/: real namespaces, real XDP
 # programs, real ping-pongs; the suite makes its own uniquely named namespace pair.
 add_executable(latency_pingpong_test "${CMAKE_CURRENT_LIST_DIR}/latency_pingpong_test.cpp")
-target_link_libraries(latency_pingpong_test PRIVATE copylab_latency_cmd GTest::gtest_main
+target_link_libraries(latency_pingpong_test PRIVATE copylab_commands copylab_latency copylab_report GTest::gtest_main
                       copylab_warnings)
 gtest_discover_tests(latency_pingpong_test PROPERTIES LABELS integration DISCOVERY_TIMEOUT 30
                      RUN_SERIAL TRUE)

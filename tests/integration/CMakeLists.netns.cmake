@@ -1,4 +1,4 @@
-# Integration tests of netns/ and sock/ (owned by the netns helper): real namespaces, real veth,
+# Integration tests of netns/ and sock/: real namespaces, real veth,
 # real packets; each test makes uniquely named namespaces and removes them.
 add_executable(netns_topology_test "${CMAKE_CURRENT_LIST_DIR}/netns_topology_test.cpp")
 target_link_libraries(netns_topology_test PRIVATE copylab_netns GTest::gtest_main copylab_warnings)

@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
-#include "trace/capabilities.hpp"
-#include "trace/hist_trigger.hpp"
-#include "trace/tracefs.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/hist_trigger.hpp"
+#include "evidence/tracefs.hpp"
 #include "trace_test_support.hpp"
 
 using namespace copylab;

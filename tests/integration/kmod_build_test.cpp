@@ -14,8 +14,8 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "kmod/module_build.hpp"
-#include "kmod/module_file.hpp"
+#include "kmod/backend/module_build.hpp"
+#include "kmod/backend/module_file.hpp"
 #include "netns/command.hpp"
 
 using namespace copylab;

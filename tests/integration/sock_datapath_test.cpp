@@ -143,7 +143,7 @@ TEST_P(SockPair, TenThousandDatagramsArriveIntact) {
   EXPECT_EQ(r.mode["netns"], t.ns_b);
   EXPECT_GE(r.mode["rcvbuf"]["granted"].get<int>(), 32 << 20);
   if (batch == 1) {
-    // One datagram per syscall: the seeds' one-copy-per-call shape.
+    // One datagram per syscall: one copy per call.
     EXPECT_EQ(s.counters["send_calls"], kDatagrams);
     EXPECT_EQ(r.mode["syscalls"], "sendto/recvfrom");
   } else {

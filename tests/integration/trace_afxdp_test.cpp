@@ -5,12 +5,12 @@
 #include <iostream>
 
 #include "netns/topology.hpp"
-#include "trace/capabilities.hpp"
-#include "trace/cross_check.hpp"
-#include "trace/device_probe.hpp"
-#include "trace/hist_format.hpp"
-#include "trace/scope.hpp"
-#include "trace/verdict.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/cross_check.hpp"
+#include "evidence/device_probe.hpp"
+#include "evidence/hist_format.hpp"
+#include "evidence/scope.hpp"
+#include "evidence/verdict.hpp"
 #include "trace_test_support.hpp"
 
 using namespace copylab;
@@ -72,7 +72,7 @@ TEST_P(AfXdpLedger, NoUserCopiesAndTheKernelCopySitesAreListed) {
   } else {
     EXPECT_GE(l.frees_in("consume_skb", "xdp_do_generic_redirect"), m.run.received)
         << format_ledger(l);
-    // The seeds' AF_XDP stack at netif_receive_skb (generic mode).
+    // The AF_XDP copy-mode stack at netif_receive_skb (generic mode).
     const StackHistogram* h = m.result.histogram("net:netif_receive_skb");
     ASSERT_NE(h, nullptr);
     EXPECT_TRUE(hist_has_chain(*h, {"process_backlog", "__dev_direct_xmit", "__xsk_generic_xmit",

@@ -80,7 +80,7 @@ TEST(HistCommand, ScopesToTheCommandsProcessTree) {
   for (const auto& line : cc["ledger"]["lines"])
     if (line["id"] == "copy1_user_to_kernel") copy1 = line["count"];
   EXPECT_EQ(copy1, 500U);
-  // The netif_receive_skb stacks are the socket transmit stack of the seeds.
+  // The netif_receive_skb stacks are the socket transmit stack.
   bool socket_stack = false;
   for (const auto& h : cc["histograms"]) {
     if (h["event"] != "net:netif_receive_skb") continue;
@@ -127,7 +127,7 @@ bool any_contains_in_order(const std::vector<std::string>& stacks,
   return false;
 }
 
-TEST(HistCommand, PathBothShowsTheSeedsTwoTransmitStacks) {
+TEST(HistCommand, PathBothShowsBothTransmitStacks) {
   if (::access(SOCK_SENDER_PATH, X_OK) != 0 || ::access(XDP_SENDER_PATH, X_OK) != 0)
     GTEST_SKIP() << "copylab's sender/receiver binaries are not built";
   const std::string json_file = temp_path("path.json");

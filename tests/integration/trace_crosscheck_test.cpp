@@ -10,10 +10,10 @@
 #include <set>
 
 #include "netns/topology.hpp"
-#include "trace/capabilities.hpp"
-#include "trace/cross_check.hpp"
-#include "trace/hist_format.hpp"
-#include "trace/scope.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/cross_check.hpp"
+#include "evidence/hist_format.hpp"
+#include "evidence/scope.hpp"
 #include "trace_test_support.hpp"
 
 using namespace copylab;
@@ -80,7 +80,7 @@ TEST_P(SocketLedger, CopiesCountedExactlyAndOnlyTheExperiments) {
   EXPECT_GE(l.count(ledger_id::kDevQueue), run.sent);
   EXPECT_GE(l.count(ledger_id::kNetifReceiveSkb), run.received);
 
-  // The socket transmit stack, as the seeds' netif_receive_skb histogram shows it.
+  // The socket transmit stack, as a netif_receive_skb stack histogram shows it.
   const StackHistogram* h = r.histogram("net:netif_receive_skb");
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(hist_has_chain(*h, {"__netif_receive_skb_one_core", "process_backlog",

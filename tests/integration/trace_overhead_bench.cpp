@@ -16,8 +16,8 @@
 
 #include "common/log.hpp"
 #include "netns/topology.hpp"
-#include "trace/cross_check.hpp"
-#include "trace/scope.hpp"
+#include "evidence/cross_check.hpp"
+#include "evidence/scope.hpp"
 #include "trace_test_support.hpp"
 
 using namespace copylab;

@@ -19,7 +19,7 @@
 #include "packet/payload.hpp"
 #include "sock/socket_config.hpp"
 #include "sock/socket_datapath.hpp"
-#include "trace/tracefs.hpp"
+#include "evidence/tracefs.hpp"
 #include "xdp/af_xdp_config.hpp"
 #include "xdp/af_xdp_datapath.hpp"
 #include "xdp/steer_program.hpp"

@@ -1,4 +1,4 @@
-# Unit tests of umem/ and xdp/ (owned by the afxdp helper). No traffic; the UMEM test registers
+# Unit tests of umem/ and xdp/. No traffic; the UMEM test registers
 # a real UMEM (root), the option tests touch no kernel state.
 add_executable(umem_allocator_test "${CMAKE_CURRENT_LIST_DIR}/umem_allocator_test.cpp")
 target_link_libraries(umem_allocator_test PRIVATE copylab_umem GTest::gtest_main copylab_warnings)

@@ -1,4 +1,3 @@
-# owned by the kmod component
 # Unit tests of kmod/ (no module is loaded): /proc/copyprobe parsing on text from a kernel lab run,
 # evidence lines, verdict rows, module parameters, availability decisions, .ko inspection.
 add_executable(kmod_unit_test "${CMAKE_CURRENT_LIST_DIR}/kmod_unit_test.cpp")

@@ -1,4 +1,4 @@
-# Unit tests of latency/ and report/ (owned by the latency helper): no kernel needed.
+# Unit tests of latency/ and report/: no kernel needed.
 add_executable(latency_histogram_test "${CMAKE_CURRENT_LIST_DIR}/latency_histogram_test.cpp")
 target_link_libraries(latency_histogram_test PRIVATE copylab_latency_core GTest::gtest_main
                       copylab_warnings)

@@ -1,4 +1,4 @@
-# Unit tests of netns/ and sock/ (owned by the netns helper).
+# Unit tests of netns/ and sock/.
 add_executable(netns_test "${CMAKE_CURRENT_LIST_DIR}/netns_test.cpp")
 target_link_libraries(netns_test PRIVATE copylab_netns GTest::gtest_main copylab_warnings)
 gtest_discover_tests(netns_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)

@@ -6,10 +6,10 @@
 #include <cctype>
 #include <string>
 
-#include "tools/compare_caveats.hpp"
-#include "tools/compare_report.hpp"
-#include "tools/compare_runner.hpp"
-#include "tools/loss_accounting.hpp"
+#include "harness/compare_caveats.hpp"
+#include "report/compare_report.hpp"
+#include "harness/compare_runner.hpp"
+#include "harness/loss_accounting.hpp"
 
 using namespace copylab;
 

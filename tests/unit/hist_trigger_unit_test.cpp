@@ -1,11 +1,11 @@
 // The pure parts of the tracefs hist trigger backend: reading the kernel's hist text back (the
-// format 6.1 prints, as recorded in shared/notes/kernel-lab.md), the window filter of the
+// format a 6.1 kernel prints), the window filter of the
 // enable_hist/disable_hist switches, and the comm the kernel gives an exec'd program.
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "trace/hist_format.hpp"
-#include "trace/hist_trigger.hpp"
+#include "evidence/hist_format.hpp"
+#include "evidence/hist_trigger.hpp"
 
 using namespace copylab;
 using namespace copylab::trace;

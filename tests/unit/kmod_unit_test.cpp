@@ -8,12 +8,12 @@
 #include <fstream>
 
 #include "common/error.hpp"
-#include "kmod/copyprobe_counters.hpp"
-#include "kmod/copyprobe_session.hpp"
-#include "kmod/kmod_availability.hpp"
-#include "kmod/kmod_verdicts.hpp"
-#include "kmod/module_file.hpp"
-#include "kmod/probe_sites.hpp"
+#include "kmod/backend/copyprobe_counters.hpp"
+#include "kmod/backend/copyprobe_session.hpp"
+#include "kmod/backend/kmod_availability.hpp"
+#include "kmod/backend/kmod_verdicts.hpp"
+#include "kmod/backend/module_file.hpp"
+#include "kmod/backend/probe_sites.hpp"
 
 using namespace copylab;
 using namespace copylab::kmod;

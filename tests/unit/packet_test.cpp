@@ -24,7 +24,7 @@ std::vector<std::uint8_t> bytes(std::initializer_list<int> v) {
   return out;
 }
 
-FrameSpec test_spec() { return seeds_frame_spec(); }
+FrameSpec test_spec() { return standard_frame_spec(); }
 
 }  // namespace
 
@@ -125,7 +125,7 @@ TEST(Frame, ReflectSwapsAndKeepsChecksumsValid) {
   EXPECT_EQ(p->udp_checksum, UdpChecksum::kFull);
 }
 
-// Each row: how a correct frame (seeds spec, 64-byte payload) is altered, and the verdict the
+// Each row: how a correct frame (default spec, 64-byte payload) is altered, and the verdict the
 // receiving kernel would reach (ip_rcv_core for the header, __udp4_lib_rcv for UDP).
 struct ChecksumCase {
   const char* name;

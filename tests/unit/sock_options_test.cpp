@@ -34,7 +34,7 @@ std::string error_of(const SocketConfig& cfg, std::size_t size) {
 
 }  // namespace
 
-TEST(SockOptions, DefaultsFollowTheSeedsRecipe) {
+TEST(SockOptions, DefaultsFollowTheDefaultRecipe) {
   const SocketConfig s = parse({});
   EXPECT_EQ(s.role, SocketRole::kSender);
   EXPECT_EQ(s.dev, "veth1");

@@ -9,15 +9,15 @@
 #include <fstream>
 #include <sstream>
 
-#include "trace/capabilities.hpp"
-#include "trace/copy_ledger.hpp"
-#include "trace/copy_sites.hpp"
-#include "trace/cross_check.hpp"
-#include "trace/hist_format.hpp"
-#include "trace/kallsyms.hpp"
-#include "trace/kernel_text.hpp"
-#include "trace/kprobe_backend.hpp"
-#include "trace/verdict.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/copy_ledger.hpp"
+#include "evidence/copy_sites.hpp"
+#include "evidence/cross_check.hpp"
+#include "evidence/hist_format.hpp"
+#include "evidence/kallsyms.hpp"
+#include "evidence/kernel_text.hpp"
+#include "evidence/kprobe_backend.hpp"
+#include "evidence/verdict.hpp"
 
 using namespace copylab::trace;
 

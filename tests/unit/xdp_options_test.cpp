@@ -98,7 +98,7 @@ TEST(AfXdpOptions, EverySenderOptionLandsInTheConfig) {
   EXPECT_EQ(c.frame.dst_port, 4321);
 }
 
-TEST(AfXdpOptions, DefaultsAreTheSeedsRecipe) {
+TEST(AfXdpOptions, DefaultsAreTheDefaultRecipe) {
   const AfXdpConfig c = parse_config(true, {"--dev", "veth1"});
   EXPECT_EQ(c.mode, XdpMode::kAuto);
   EXPECT_FALSE(c.zero_copy);

@@ -32,7 +32,7 @@ section() {
   klab "ENDSECTION"
 }
 
-# --- the network: the seeds' recipe (two namespaces, one veth pair, IPv6 off, static neighbours) ---
+# --- the network: the default recipe (two namespaces, one veth pair, IPv6 off, static neighbours) ---
 # must CMD...: runs CMD; on failure a FAIL line names the command and its error.
 must() {
   "$@" 2>/tmp/must.err && return 0
@@ -128,7 +128,7 @@ hist_key() {
   done
   return 1
 }
-# hist_arm KEY EXE COMM: the seeds' three triggers (paused hist, enable on exec, disable on exit).
+# hist_arm KEY EXE COMM: the three triggers (paused hist, enable on exec, disable on exit).
 hist_arm() {
   echo "hist:keys=$1:vals=len:sort=hitcount:pause" > $TRACING/events/net/netif_receive_skb/trigger &&
     echo "enable_hist:net:netif_receive_skb if filename==\"$2\"" > $TRACING/events/sched/sched_process_exec/trigger &&

@@ -47,7 +47,7 @@ lab_pack_initramfs() {
   # that uses the path it was built with, its bin dir mirrored.
   if ((${#found[@]})); then
     mkdir -p "$root/opt/copylab/netns" "$root$(dirname "$BIN_DIR")"
-    cp "$KMOD_DIR"/../netns/*.sh "$root/opt/copylab/netns/"
+    cp "$KMOD_DIR"/../../netns/*.sh "$root/opt/copylab/netns/"
     ln -sfn /opt/copylab/bin "$root$BIN_DIR"
     for tool in bash ethtool flock; do
       command -v $tool >/dev/null && copy_with_libs "$(command -v $tool)" "/usr/bin/$tool" "$root"

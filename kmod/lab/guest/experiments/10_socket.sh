@@ -50,7 +50,7 @@ grep -q 'udp_sendmsg' /tmp/hist_socket.txt && pass "hist stack runs through udp_
 dmesg_take /tmp/dmesg_socket.txt
 grep -E '\[COPY[124]\]' /tmp/dmesg_socket.txt > /tmp/copylines.txt
 head -n 12 /tmp/copylines.txt | section socket-dmesg-sample
-# The seeds' address proof: COPY1 writes the payload at skb_data + 42, COPY2 hands that skb to the
+# The address proof: COPY1 writes the payload at skb_data + 42, COPY2 hands that skb to the
 # device, COPY4 reads the payload from the same address (veth moves the skb, it copies nothing).
 c1=$(grep -m1 '\[COPY1\].* len='"$SIZE"'$' /tmp/copylines.txt | sed 's/.*dest=\([0-9a-f]*\).*/\1/')
 c2=$(grep -m1 '\[COPY2\].* skb_len='"$((SIZE + 42))"'$' /tmp/copylines.txt | sed 's/.*skb_data=\([0-9a-f]*\).*/\1/')

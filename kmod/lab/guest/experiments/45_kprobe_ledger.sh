@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# copylab's kprobe backend (BPF kprobes on the copy functions themselves, trace/copy_kprobes.bpf.c)
-# against the seeds' module on the same traffic as 40_bpf: copyprobe.ko loaded AND `copylab hist
+# copylab's kprobe backend (BPF kprobes on the copy functions themselves, evidence/copy_kprobes.bpf.c)
+# against the copyprobe module on the same traffic as 40_bpf: copyprobe.ko loaded AND `copylab hist
 # --ledger` attached. The kprobe ledger lines must equal the module's exact counters to the packet:
 # COPY1 == datagrams on the socket path, no payload-sized COPY1/COPY4 on AF_XDP (native and
 # generic), and the AF_XDP copy sites equal to the module's XSK_TX/XSK_RX where both attached.

@@ -1,8 +1,8 @@
 # shellcheck shell=sh
-# copylab's own tracefs hist triggers (trace/hist_trigger.hpp) on a kernel that has them: `copylab hist`
+# copylab's own tracefs hist triggers (evidence/hist_trigger.hpp) on a kernel that has them: `copylab hist`
 # arms `hist:keys=<stack key>:vals=len:sort=hitcount:pause` in a private instance, switched per process
 # by enable_hist/disable_hist on sched_process_exec/exit, saves the kernel's output and compares its
-# hitcount with copylab's BPF histogram. Asserts on copylab's SAVED trigger output: the seeds' stacks,
+# hitcount with copylab's BPF histogram. Asserts on copylab's SAVED trigger output: the known transmit stacks,
 # hitcount == BPF hits == frames sent, and that no trigger or instance is left afterwards (also after
 # SIGINT).
 . /lab/tools.sh
@@ -123,7 +123,7 @@ grep -q '^# tracefs hist trigger: armed in instances/copylab-' $out/stdout.txt &
   pass "stdout says the trigger was armed in a private instance" || fail "stdout does not say the trigger was armed"
 check_stacks $f "saved next to --json" __dev_queue_xmit ip_send_skb udp_sendmsg
 # The namespaces copylab made keep IPv6 on, so its DAD/MLD frames may fall in one scope and not the
-# other: the totals are reported, the assertion is on the seeds' stack above.
+# other: the totals are reported, the assertion is on the transmit stack above.
 info "--path socket: $(grep '^# hitcount agreement' $out/stdout.txt | head -n 1)"
 
 # SIGINT while the triggers are armed: copylab unwinds and removes them and the instance.

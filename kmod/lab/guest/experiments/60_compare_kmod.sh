@@ -36,7 +36,7 @@ dmesg_take /tmp/dmesg_cmpk.txt
 grep -q 'copyprobe: loaded' /tmp/dmesg_cmpk.txt && grep -q 'copyprobe: unloaded' /tmp/dmesg_cmpk.txt &&
   pass "dmesg: copylab loaded and unloaded copyprobe ($(grep -m1 'copyprobe: loaded' /tmp/dmesg_cmpk.txt | sed 's/.*copyprobe: loaded, //'))" ||
   fail "dmesg lacks copyprobe's load/unload lines"
-check "dmesg [COPY1] lines of $SIZE B printed during the socket run (the seeds' format)" \
+check "dmesg [COPY1] lines of $SIZE B printed during the socket run (copyprobe's format)" \
   "$(grep -c '\[COPY1\] PID=.* comm=sock_sender .*len='"$SIZE"'$' /tmp/dmesg_cmpk.txt)" -gt 0
 
 if [ -s /tmp/cmpk.json ]; then

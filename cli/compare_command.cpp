@@ -1,0 +1,322 @@
+#include "cli/compare_command.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "common/child_process.hpp"
+#include "common/cli_checks.hpp"
+#include "common/error.hpp"
+#include "common/link_state.hpp"
+#include "common/output_file.hpp"
+#include "common/privilege.hpp"
+#include "common/run_registry.hpp"
+#include "netns/command.hpp"
+#include "netns/discover.hpp"
+#include "netns/netns_scope.hpp"
+#include "packet/frame.hpp"
+#include "packet/payload.hpp"
+#include "harness/compare_caveats.hpp"
+#include "harness/compare_observer.hpp"
+#include "report/compare_report.hpp"
+#include "harness/compare_runner.hpp"
+
+namespace copylab {
+namespace {
+
+Topology make_topology(const CompareOptions& o) {
+  if (o.netns.empty()) return Topology::create_unique("cmp");
+  TopologyConfig cfg;
+  cfg.ns_a = o.netns[0];
+  cfg.ns_b = o.netns[1];
+  cfg.dev_a = o.devs[0];
+  cfg.dev_b = o.devs[1];
+  discover_addresses(cfg.ns_a, cfg.dev_a, cfg.mac_a, cfg.ip_a);
+  discover_addresses(cfg.ns_b, cfg.dev_b, cfg.mac_b, cfg.ip_b);
+  return Topology::adopt(cfg);
+}
+
+// 0 when nothing in the calling thread's namespace holds UDP `port`, else bind's errno.
+int udp_port_probe(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  const int rc = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = rc == 0 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+// --netns A,B --dev X,Y: everything the runs will need from someone else's namespaces, checked
+// before any work directory, program or process exists (each failure: one line naming the fix).
+void check_reused_topology(const CompareOptions& o) {
+  if (o.netns.empty()) return;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string& ns = o.netns[i];
+    const std::string& dev = o.devs[i];
+    require_netns(ns);
+    NetnsScope scope(ns);
+    if (if_nametoindex(dev.c_str()) == 0) {
+      throw Error("no device '" + dev + "' in network namespace " + ns,
+                  "check ip -n " + ns + " link, or pass the right --dev", kExitUsage);
+    }
+    require_link_up(dev, ns);
+    // The socket receiver binds --dst-port in B, the socket sender its source port in A.
+    const std::uint16_t port = i == 0 ? o.src_port : o.dst_port;
+    if (const int err = udp_port_probe(port); err != 0) {
+      throw Error("UDP port " + std::to_string(port) + " in namespace " + ns + " is not free: " +
+                      errno_text(err),
+                  "stop what holds it (ip netns exec " + ns + " ss -ulpn 'sport = :" +
+                      std::to_string(port) + "')" +
+                      (i == 1 ? " or pick another --dst-port" : ""),
+                  kExitUsage);
+    }
+  }
+}
+
+void validate(const CompareOptions& o) {
+  if (!o.devs.empty() && o.netns.empty()) {
+    throw Error("--dev needs --netns (without --netns, compare makes its own namespaces and devices)",
+                "give both, e.g. --netns ns1,ns2 --dev veth1,veth2, or drop --dev", kExitUsage);
+  }
+  if (!o.netns.empty()) {
+    if (o.netns.size() != 2 || o.devs.size() != 2) {
+      throw Error("--netns and --dev each take two names (A,B and X,Y)",
+                  "e.g. --netns ns1,ns2 --dev veth1,veth2", kExitUsage);
+    }
+    if (o.netns[0] == o.netns[1]) {
+      throw Error("--netns " + o.netns[0] + "," + o.netns[1] +
+                      " names the same namespace twice: sender and receiver need the two ends "
+                      "of a veth pair in two namespaces",
+                  "give two namespaces, e.g. --netns ns1,ns2 (netns/setup.sh makes them)",
+                  kExitUsage);
+    }
+  }
+  // The defaults (CPUs 0 and 1) are checked too: they are not there on a one-CPU machine.
+  require_usable_cpu("--cpu-tx", o.cpu_tx);
+  require_usable_cpu("--cpu-rx", o.cpu_rx);
+  // --size, --count, --unpaced-count and --rate were range-checked as they were parsed (in_range).
+  // Every bound on a run is a multiple of its expected length: keep that finite and sane.
+  if (static_cast<double>(o.paced_count) / o.paced_rate > kMaxSeconds) {
+    throw Error("--count " + std::to_string(o.paced_count) + " at --rate " +
+                    fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
+                "lower --count or raise --rate", kExitUsage);
+  }
+  if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
+    throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
+  }
+}
+
+class WorkDir {
+ public:
+  explicit WorkDir(const CompareOptions& o) : keep_(o.keep_logs || !o.work_dir.empty()) {
+    if (!o.work_dir.empty()) {
+      path_ = o.work_dir;
+      std::filesystem::create_directories(path_);
+    } else {
+      std::string tmpl = temp_dir() + "/copylab-compare-XXXXXX";
+      if (mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp", tmpl, errno);
+      path_ = tmpl;
+    }
+    // A temporary one is in the run's record: a killed run's is removed by the next run.
+    if (!keep_) record_ = record_owned({{"kind", "work_dir"}, {"path", path_}});
+  }
+  ~WorkDir() {
+    if (!keep_) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() {
+    keep_ = true;
+    record_.forget();  // kept for the user to read: not stale state
+  }
+
+ private:
+  std::string path_;
+  bool keep_;
+  OwnedState record_;
+};
+
+nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evidence_status) {
+  nlohmann::json notes = nlohmann::json::array();
+  notes.push_back(
+      "Identical traffic on both paths: same payload bytes (copylab's 32-byte header + "
+      "deterministic fill), same ports and sizes, same frame count and pacing; only how frames "
+      "move differs.");
+  notes.push_back(
+      "On veth the receive softirq runs inside the sender's system call (veth_xmit → backlog or "
+      "NAPI on the sender's CPU), so the sender's system time includes most of the receive "
+      "stack; the receiver's CPU time is only its own loop.");
+  for (const auto& r : runs) {
+    const auto& m = r.at("receiver").value("mode", nlohmann::json::object());
+    if (r.at("rx_path") == "af_xdp" && m.value("bind", "") == "copy") {
+      notes.push_back(
+          "AF_XDP ran in copy mode (read back from XDP_OPTIONS): veth has no zero-copy support. "
+          "The user↔kernel copies of the socket path (COPY #1 _copy_from_iter, COPY #4 "
+          "_copy_to_iter) are gone, but the kernel copies instead: UMEM→skb on transmit "
+          "(skb_store_bits in __xsk_generic_xmit) and into UMEM on receive (__xsk_rcv). True "
+          "zero-copy needs a ZC-capable driver (see copylab doctor).");
+      break;
+    }
+  }
+  notes.push_back(
+      "In paced runs a spinning sender or receiver burns CPU between frames, so their CPU time "
+      "per packet measures the wait policy, not the cost of a frame: read per-packet costs from "
+      "the unpaced runs.");
+  notes.push_back(
+      "One-way latency here is measured under the run's own load (queueing included), from the "
+      "send timestamp in the payload (CLOCK_MONOTONIC_RAW) to the receiver's loop; for RTT "
+      "percentiles per wait mode use copylab latency.");
+  if (evidence_status.value("attached", false)) {
+    notes.push_back("In-kernel copy evidence: " + evidence_status.value("backend", "") + ".");
+  } else {
+    notes.push_back("No in-kernel copy evidence and no syscall counts in this report: " +
+                    evidence_status.value("reason", std::string("cross-check not attached")) +
+                    ". The counts above come from the tools and the kernel's counters only.");
+  }
+  return notes;
+}
+
+int run_compare(const CompareOptions& o) {
+  validate(o);
+  require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
+  for (const char* tool : {"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}) {
+    if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
+      throw Error(std::string("copylab compare needs ") + tool + " next to it in " + self_bin_dir(),
+                  "build the whole project (cmake --build build)");
+    }
+  }
+  check_compare_backend(o);  // an unavailable --backend: one line, before anything is set up
+  check_reused_topology(o);
+  WorkDir work(o);
+  Topology topo = make_topology(o);
+  const auto& t = topo.config();
+  spdlog::info("compare: {} {} ({}) ↔ {} {} ({}){}", t.ns_a, t.dev_a, t.ip_a.str(), t.ns_b,
+               t.dev_b, t.ip_b.str(), topo.owned() ? ", made for this run" : "");
+  std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
+
+  nlohmann::json runs = nlohmann::json::array();
+  const auto pairs = pairs_for(o);
+  const auto phases = phases_for(o);
+  const std::size_t total = pairs.size() * phases.size();
+  std::size_t index = 0;
+  for (const auto& phase : phases) {
+    for (const auto& pair : pairs) {
+      ++index;
+      spdlog::info("[{}/{}] {} {}: {} frames of {} B{}", index, total, pair.label(), phase.name,
+                   phase.count, o.payload_size,
+                   phase.rate_pps > 0 ? fmt::format(" at {:.0f} frames/s", phase.rate_pps)
+                                      : std::string(", as fast as it goes"));
+      set_observer_phase(*observer, phase.name);
+      try {
+        const RunRecord rec = run_compare_phase(
+            t, pair, phase, o, work.path(), observer.get(),
+            [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
+        nlohmann::json run = to_json(rec);
+        observer->complete_run(run);
+        runs.push_back(std::move(run));
+      } catch (const Error&) {
+        work.keep();
+        spdlog::info("logs kept in {}", work.path());
+        throw;
+      }
+    }
+  }
+  const nlohmann::json evidence_status = observer->status();
+  nlohmann::json doc{{"tool", "copylab compare"},
+                     {"topology",
+                      {{"ns_a", t.ns_a}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a}, {"dev_b", t.dev_b},
+                       {"ip_a", t.ip_a.str()}, {"ip_b", t.ip_b.str()}, {"owned", topo.owned()}}},
+                     {"payload_size", o.payload_size},
+                     {"cross_check", evidence_status},
+                     {"runs", runs}};
+  doc["copies"] = observer->summarize(runs);
+  flag_verdicts(doc["copies"], runs);
+  doc["notes"] = notes_for(runs, evidence_status);
+  const int failed = failed_checks_all(runs);
+  doc["checks_failed"] = failed;
+  std::cout << render_compare_report(doc) << std::flush;
+  // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
+  if (!o.json_file.empty()) {
+    write_results("--json", o.json_file, doc.dump(2) + '\n', "compare");
+    spdlog::info("compare: JSON written to {}", o.json_file);
+  }
+  if (failed != 0) {
+    spdlog::error("compare: {} check{} against the kernel's counters failed (see above): exit {}",
+                  failed, failed == 1 ? "" : "s", kExitChecksFailed);
+  }
+  return failed == 0 ? 0 : kExitChecksFailed;
+}
+
+}  // namespace
+
+void register_compare_command(CLI::App& app, CommonOptions& common) {
+  auto opts = std::make_shared<CompareOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
+                 "and report both side by side");
+  in_range(cmd->add_option("--size", opts->payload_size, "UDP payload bytes"), kMinPayloadLen,
+           kMaxUdpPayloadForMtu1500)
+      ->capture_default_str();
+  in_range<std::uint64_t>(cmd->add_option("--count", opts->paced_count, "Frames in the paced run"),
+                          1, kMaxCount)
+      ->capture_default_str();
+  in_range(cmd->add_option("--rate", opts->paced_rate,
+                           "Frames/s of the paced run (both paths must carry it; below 1: frames "
+                           "more than a second apart)"),
+           0.1, 1e8)
+      ->capture_default_str();
+  in_range<std::uint64_t>(
+      cmd->add_option("--unpaced-count", opts->unpaced_count, "Frames in the unpaced run"), 1,
+      kMaxCount)
+      ->capture_default_str();
+  cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
+  cmd->add_flag("--all-pairs", opts->all_pairs,
+                "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
+  cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
+      ->capture_default_str();
+  in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
+                          65535)
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders"))->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers"))->capture_default_str();
+  output_file(cmd->add_option("--json", opts->json_file,
+                              "Write every number and check to this JSON file"));
+  cmd->add_option("--netns", opts->netns, "Reuse namespaces A,B (made by netns/setup.sh)")
+      ->delimiter(',');
+  cmd->add_option("--dev", opts->devs, "Devices X,Y in those namespaces")->delimiter(',');
+  output_dir(cmd->add_option("--work-dir", opts->work_dir, "Keep per-run logs and JSON here"));
+  cmd->add_flag("--keep-logs", opts->keep_logs, "Keep the temporary work directory");
+  cmd->add_option("--backend", opts->backend,
+                  "In-kernel cross-check: auto (what the kernel allows: BPF), bpf, kmod (kprobe "
+                  "module copyprobe: exact counts at the copy functions; needs modules+kprobes), "
+                  "none")
+      ->capture_default_str();
+  cmd->add_option("--kmod-module", opts->kmod_module,
+                  "With --backend kmod: a prebuilt copyprobe.ko for the running kernel (default: "
+                  "build it against /lib/modules/$(uname -r)/build)");
+  cmd->footer(
+      "Exit codes: 0 every check against the kernel's counters agreed; 1 a run failed (the line "
+      "on stderr names the call or tool and the fix); 2 bad input (option, value, namespace, "
+      "device); 3 the kernel lacks a feature asked for (e.g. --backend kmod); 4 a check failed "
+      "(the report lists each one and where the lost frames went); 128+N stopped by signal N "
+      "(130 Ctrl-C, 143 SIGTERM), after cleaning up.");
+  (void)common;  // -v is handled by run_main for every subcommand
+  cmd->callback([opts] { finish_command(run_compare(*opts)); });
+}
+
+}  // namespace copylab

@@ -1,0 +1,269 @@
+#include "cli/latency_command.hpp"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "common/cli_checks.hpp"
+#include "common/clock.hpp"
+#include "common/cpu.hpp"
+#include "common/error.hpp"
+#include "common/link_state.hpp"
+#include "common/output_file.hpp"
+#include "common/privilege.hpp"
+#include "common/stop.hpp"
+#include "latency/experiment.hpp"
+#include "latency/sides.hpp"
+#include "latency/sockperf.hpp"
+#include "netns/discover.hpp"
+#include "netns/netns_scope.hpp"
+#include "netns/topology.hpp"
+#include "report/latency_plots.hpp"
+#include "report/latency_table.hpp"
+
+namespace copylab {
+
+namespace {
+
+// The device MTU, read inside its namespace (0 when it cannot be read).
+unsigned device_mtu(const std::string& ns, const std::string& dev) {
+  NetnsScope scope(ns);
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, dev.c_str(), IFNAMSIZ - 1);
+  const int rc = ioctl(fd, SIOCGIFMTU, &ifr);
+  close(fd);
+  return rc == 0 ? static_cast<unsigned>(ifr.ifr_mtu) : 0;
+}
+
+void require_datapaths(const LatencyPlan& plan) {
+  for (const auto& m : plan.modes) {
+    for (const SideSpec* s : {&m.ping, &m.pong}) {
+      if (!side_available(s->kind)) {
+        throw Error("mode " + m.name + " needs the " + std::string(to_string(s->kind)) +
+                        " datapath, which is not in this build",
+                    "choose other --modes (copylab latency --list-modes) or build sock/ and xdp/",
+                    kExitUnsupported);
+      }
+    }
+  }
+}
+
+nlohmann::json host_json() {
+  utsname u{};
+  uname(&u);
+  char date[64] = "";
+  const std::time_t t = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return {{"kernel", std::string(u.release)},
+          {"machine", std::string(u.machine)},
+          {"online_cpus", online_cpu_count()},
+          {"date", date},
+          {"copylab", version_string()}};
+}
+
+nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
+  nlohmann::json modes = nlohmann::json::array();
+  for (const auto& m : plan.modes) modes.push_back(m.name);
+  return {{"modes", modes},          {"count", o.count},
+          {"warmup", o.warmup},      {"reps", o.reps},
+          {"sizes", plan.sizes},     {"rates_pps", plan.rates},
+          {"duration_bound_s", o.duration_s}, {"reply_timeout_ms", o.reply_timeout_ms},
+          {"cpu_ping", o.cpu_ping},  {"cpu_pong", o.cpu_pong},
+          {"significant_digits", o.digits}, {"vs_sockperf", o.vs_sockperf},
+          {"rx_timestamps", o.rx_timestamps}};
+}
+
+}  // namespace
+
+std::string list_modes_text() {
+  std::ostringstream o;
+  for (const auto& m : all_modes()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%-20s %-8s ping %-32s pong %-32s\n", m.name.c_str(),
+                  m.in_default_set ? "default" : "", describe(m.ping).c_str(),
+                  describe(m.pong).c_str());
+    o << line << "    " << m.description << "\n";
+  }
+  return o.str();
+}
+
+int run_latency(const LatencyOptions& opts) {
+  const int cpus = online_cpu_count();
+  LatencyPlan plan = validate(opts, 0, cpus);
+  require_datapaths(plan);
+  require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
+  require_capability(Privilege::kBpf, "load the XDP programs");
+  if (opts.cpu_ping == opts.cpu_pong) {
+    spdlog::warn("ping and pong share CPU {}: spinning modes will measure scheduler time slices",
+                 opts.cpu_ping);
+  }
+
+  std::optional<Topology> topo;
+  if (!opts.netns.empty()) {
+    TopologyConfig cfg;
+    std::tie(cfg.ns_a, cfg.ns_b) = parse_pair(opts.netns, "--netns");
+    if (!opts.dev.empty()) std::tie(cfg.dev_a, cfg.dev_b) = parse_pair(opts.dev, "--dev");
+    require_netns(cfg.ns_a);
+    require_netns(cfg.ns_b);
+    // Someone else's topology: its real MACs and IPv4 addresses, not setup.sh's defaults.
+    discover_topology_addresses(cfg);
+    topo.emplace(Topology::adopt(cfg));
+    for (const auto& [ns, dev] : {std::pair{cfg.ns_a, cfg.dev_a}, std::pair{cfg.ns_b, cfg.dev_b}}) {
+      NetnsScope scope(ns);
+      require_link_up(dev, ns);
+    }
+  } else {
+    if (!opts.quiet) spdlog::info("creating a namespace pair for the experiment");
+    topo.emplace(Topology::create_unique("lat"));
+  }
+  const TopologyConfig& cfg = topo->config();
+  const unsigned mtu_a = device_mtu(cfg.ns_a, cfg.dev_a);
+  const unsigned mtu_b = device_mtu(cfg.ns_b, cfg.dev_b);
+  const unsigned mtu = mtu_a && mtu_b ? std::min(mtu_a, mtu_b) : (mtu_a ? mtu_a : mtu_b);
+  plan = validate(opts, mtu, cpus);
+
+  LatencyResults results = run_experiment(plan, opts, cfg, [&](const std::string& line) {
+    if (!opts.quiet) spdlog::info("{}", line);
+  });
+
+  std::size_t failed = 0, ran = 0;
+  std::string first_error;
+  for (const auto& c : results.configs) {
+    if (!c.error.empty()) {
+      ++failed;
+      if (first_error.empty()) first_error = c.mode + ": " + c.error;
+    }
+    if (!c.runs.empty()) ++ran;
+  }
+  if (ran == 0 && !first_error.empty()) {
+    throw Error("no configuration could run; first failure: " + first_error,
+                "see `copylab doctor` for what this kernel allows", kExitUnsupported);
+  }
+
+  if (opts.vs_sockperf && !stop_requested()) {
+    if (!opts.quiet) spdlog::info("running sockperf ping-pong in the same namespaces");
+    SockperfParams sp;
+    sp.ns_server = cfg.ns_b;
+    sp.ns_client = cfg.ns_a;
+    sp.server_ip = cfg.ip_b.str();
+    sp.cpu_server = opts.cpu_pong;
+    sp.cpu_client = opts.cpu_ping;
+    sp.msg_size = plan.sizes.front();
+    for (bool nonblocked : {false, true}) {
+      if (stop_requested()) break;
+      sp.nonblocked = nonblocked;
+      results.sockperf.push_back(run_sockperf(sp));
+    }
+  }
+
+  results.meta = {{"method", method_json(opts)},
+                  {"options", options_json(opts, plan)},
+                  {"host", host_json()},
+                  {"topology",
+                   {{"netns", {cfg.ns_a, cfg.ns_b}},
+                    {"dev", {cfg.dev_a, cfg.dev_b}},
+                    {"ip", {cfg.ip_a.str(), cfg.ip_b.str()}},
+                    {"mtu", mtu},
+                    {"created_for_this_run", topo->owned()}}},
+                  {"interrupted", stop_requested()}};
+
+  const std::string table = render_latency_table(results);
+  std::cout << table << std::flush;
+  const nlohmann::json doc = to_json(results);
+  if (!opts.json_path.empty()) {
+    write_results("--json", opts.json_path, doc.dump(2) + "\n", "latency");
+    if (!opts.quiet) spdlog::info("JSON written to {}", opts.json_path);
+  }
+  if (!opts.html_dir.empty()) {
+    const HtmlReport html = write_latency_html(results, opts.html_dir, table, doc);
+    if (!html.plot_error.empty()) spdlog::warn("plots not rendered: {}", html.plot_error);
+    if (!opts.quiet) spdlog::info("HTML report: {}", html.index);
+  }
+  if (stop_requested()) return 128 + stop_signal();
+  if (failed) {
+    spdlog::error("{} configuration(s) failed; first: {}", failed, first_error);
+    return kExitUnsupported;
+  }
+  return 0;
+}
+
+void register_latency_command(CLI::App& app, CommonOptions& common) {
+  (void)common;
+  auto opts = std::make_shared<LatencyOptions>();
+  auto sizes = std::make_shared<std::string>();
+  auto rates = std::make_shared<std::string>();
+  auto list = std::make_shared<bool>(false);
+  CLI::App* sub = app.add_subcommand(
+      "latency", "Ping-pong RTT and one-way latency: sockets vs AF_XDP vs the XDP_TX floor");
+  sub->add_option("--modes", opts->modes,
+                  "comma list of modes, 'default' or 'all' (see --list-modes)")
+      ->capture_default_str();
+  sub->add_flag("--list-modes", *list, "print the modes and exit");
+  in_range<std::uint64_t>(sub->add_option("--count", opts->count, "measured pings per run"), 1,
+                          kMaxCount)
+      ->capture_default_str();
+  in_range<std::uint64_t>(sub->add_option("--warmup", opts->warmup, "warm-up pings per run (discarded)"),
+                          0, kMaxCount)
+      ->capture_default_str();
+  in_range(sub->add_option("--reps", opts->reps, "repetitions of every configuration"), 1, 1000)
+      ->capture_default_str();
+  in_range<std::size_t>(sub->add_option("--size", opts->size, "UDP payload bytes (32..MTU-28)"), 32,
+                        65507)
+      ->capture_default_str();
+  sub->add_option("--sizes", *sizes, "payload-size sweep, e.g. 64,256,512,1024,1472");
+  sub->add_option("--rates", *rates, "paced rate sweep in pings/s, e.g. 1000,10000,50000");
+  in_range(sub->add_option("--duration", opts->duration_s, "bound on one run in seconds"), 0.001,
+           kMaxSeconds)
+      ->capture_default_str();
+  in_range(sub->add_option("--reply-timeout", opts->reply_timeout_ms,
+                           "ms after which a missing echo counts as lost"),
+           1, 10000)
+      ->capture_default_str();
+  online_cpu(sub->add_option("--cpu-ping", opts->cpu_ping, "CPU of the ping thread"))
+      ->capture_default_str();
+  online_cpu(sub->add_option("--cpu-pong", opts->cpu_pong, "CPU of the pong thread"))
+      ->capture_default_str();
+  in_range(sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)"), 1, 5)
+      ->capture_default_str();
+  output_file(sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/1)"));
+  output_dir(sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here"));
+  sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
+  sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");
+  sub->add_flag("--vs-sockperf", opts->vs_sockperf,
+                "also run sockperf ping-pong (blocking, and --nonblocked) in the same namespaces and "
+                "CPUs, next to sock-block and sock-spin");
+  sub->add_flag("--quiet", opts->quiet, "no progress lines");
+  auto no_rx_ts = std::make_shared<bool>(false);
+  sub->add_flag("--no-rx-timestamps", *no_rx_ts,
+                "do not ask socket receivers for kernel software RX timestamps (no kernel/user "
+                "split; saves one ktime_get_real and one control message per datagram)");
+  sub->callback([opts, sizes, rates, list, no_rx_ts] {
+    opts->rx_timestamps = !*no_rx_ts;
+    if (*list) {
+      std::cout << list_modes_text();
+      return;
+    }
+    if (!sizes->empty()) opts->sizes = parse_size_list(*sizes, "--sizes");
+    if (!rates->empty()) opts->rates = parse_rate_list(*rates, "--rates");
+    const int rc = run_latency(*opts);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace copylab

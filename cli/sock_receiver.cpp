@@ -1,0 +1,18 @@
+// sock_receiver: UDP datagrams through the socket API (COPY #4 per datagram), validated.
+#include "cli/receiver_tool.hpp"
+#include "sock/socket_config.hpp"
+#include "sock/socket_datapath.hpp"
+
+int main(int argc, char** argv) {
+  copylab::SocketConfig cfg;
+  return copylab::receiver_tool_main(
+      argc, argv, "sock_receiver",
+      "Receive UDP datagrams through the socket API, bound to the experiment's device",
+      {[&](CLI::App& app) { copylab::add_socket_options(app, cfg, /*sender=*/false); },
+       [&](const copylab::TrafficConfig& traffic) {
+         cfg.batch = static_cast<unsigned>(traffic.batch);
+         cfg.payload_size = traffic.payload_size;
+         copylab::validate(cfg, traffic.payload_size);
+         return copylab::make_socket_datapath(cfg);
+       }});
+}

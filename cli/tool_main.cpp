@@ -1,0 +1,41 @@
+#include "cli/tool_main.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "common/cli.hpp"
+#include "common/cpu.hpp"
+#include "common/stop.hpp"
+
+namespace copylab {
+
+int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const DatapathBinding& binding) {
+  CLI::App app(spec.description, spec.name);
+  CommonOptions common;
+  TrafficConfig traffic;
+  RunOutputOptions out;
+  add_common_options(app, common);
+  add_traffic_options(app, traffic, spec.sender);
+  add_run_output_options(app, out);
+  if (spec.add_options) spec.add_options(app, out);
+  binding.add_options(app);
+  return run_main(app, argc, argv, common, [&] {
+    validate(traffic);
+    pin_current_thread(out.cpu);
+    const auto dp = binding.make(traffic);
+    spdlog::info("{}: {} datapath, mode {}", spec.name, dp->name(), dp->mode().dump());
+    signal_ready(out);
+    const ToolLoopResult r = spec.loop(*dp, traffic, out);
+    emit_json(out, {{"tool", spec.name},
+                    {"pid", getpid()},
+                    {"datapath", dp->name()},
+                    {"mode", dp->mode()},
+                    {"traffic", to_json(traffic)},
+                    {"result", r.result},
+                    {"counters", dp->counters()}},
+              spec.name);
+    return r.stopped_by_signal ? 128 + stop_signal() : 0;
+  });
+}
+
+}  // namespace copylab

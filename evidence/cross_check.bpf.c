@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The in-kernel cross-check: exact counts at the tracepoints that mark each copy, kernel stacks at
+ * the path markers (stack-trace histograms), payload addresses in kernel buffers, and cpu-clock
+ * stack samples (copy sites). Everything is scoped to the experiment (netns / pids / ifindex /
+ * ports, configured through rodata and the scope maps) except the cpu-clock samples, which are
+ * machine-wide by nature and labelled so.
+ * Every kernel pointer is read with BPF_CORE_READ (probe-read, fault-safe) after a NULL check. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "evidence/cross_check_abi.h"
+#include "evidence/scope_maps.bpf.h"
+
+#define CL_ETH_P_IP 0x0800
+
+/* Load-time configuration (set by the C++ side between open() and load()). */
+const volatile bool scope_ifindex = false;
+const volatile bool scope_ports = false;
+const volatile bool follow_forks = true;
+const volatile bool hist_enabled = true;
+const volatile bool payload_samples_enabled = true;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 64);
+  __type(key, __u32); /* ifindex */
+  __type(value, __u8);
+} scope_ifindex_set SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 64);
+  __type(key, __u16); /* UDP/TCP port, host order */
+  __type(value, __u8);
+} scope_port_set SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CL_EV_COUNT);
+  __type(key, __u32);
+  __type(value, struct cl_counter);
+} ledger SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, struct cl_location_key);
+  __type(value, __u64);
+} skb_locations SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_STACK_TRACE);
+  __uint(max_entries, 8192);
+  __uint(key_size, sizeof(__u32));
+  __uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, struct cl_hist_key);
+  __type(value, struct cl_hist_val);
+} stack_hist SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 8192);
+  __type(key, __s32); /* stack id */
+  __type(value, struct cl_sample_val);
+} sample_counts SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, struct cl_syscall_key);
+  __type(value, __u64);
+} syscalls SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 2 * CL_MAX_PAYLOAD_SAMPLES);
+  __type(key, __u32);
+  __type(value, struct cl_payload_sample);
+} payload_samples SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 2);
+  __type(key, __u32);
+  __type(value, __u32);
+} payload_sample_next SEC(".maps");
+
+static __always_inline void count_event(__u32 ev, __u64 bytes)
+{
+  struct cl_counter *c = bpf_map_lookup_elem(&ledger, &ev);
+  if (!c)
+    return;
+  c->count += 1; /* per-CPU slot: no atomics needed */
+  c->bytes += bytes;
+}
+
+static __always_inline void add_u64(void *map, const void *key, __u64 delta)
+{
+  __u64 *v = bpf_map_lookup_elem(map, key);
+  if (!v) {
+    __u64 zero = 0;
+    bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+    v = bpf_map_lookup_elem(map, key);
+    if (!v)
+      return;
+  }
+  __sync_fetch_and_add(v, delta);
+}
+
+/* A device event belongs to the experiment when its device does (netns and/or ifindex); when no
+ * device scope is configured, when the current task is one of the experiment's (on veth the
+ * receive softirq runs inside the sender's syscall). */
+static __always_inline bool dev_in_scope(const struct net_device *dev)
+{
+  if (scope_netns || scope_ifindex) {
+    if (!dev)
+      return false;
+    if (scope_netns && !netns_in_scope(BPF_CORE_READ(dev, nd_net.net)))
+      return false;
+    if (scope_ifindex) {
+      __u32 ifindex = BPF_CORE_READ(dev, ifindex);
+      if (!bpf_map_lookup_elem(&scope_ifindex_set, &ifindex))
+        return false;
+    }
+    return true;
+  }
+  if (scope_pids)
+    return pid_in_scope(current_tgid());
+  return true;
+}
+
+static __always_inline bool skb_in_scope(const struct sk_buff *skb)
+{
+  if (!skb)
+    return false;
+  return dev_in_scope(BPF_CORE_READ(skb, dev));
+}
+
+static __always_inline bool sock_in_scope(const struct sock *sk, __u16 family)
+{
+  if (!sk)
+    return false;
+  if (scope_pids && !pid_in_scope(current_tgid()))
+    return false;
+  if (scope_netns && !netns_in_scope(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+    return false;
+  if (scope_ports && (family == CL_AF_INET || family == CL_AF_INET6)) {
+    __u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+    __u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    if (!bpf_map_lookup_elem(&scope_port_set, &sport) &&
+        !bpf_map_lookup_elem(&scope_port_set, &dport))
+      return false;
+  }
+  return true;
+}
+
+static __always_inline bool task_in_scope(void)
+{
+  if (scope_pids)
+    return pid_in_scope(current_tgid());
+  if (scope_netns) {
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+    if (!task)
+      return false;
+    return netns_in_scope(BPF_CORE_READ(task, nsproxy, net_ns));
+  }
+  return true;
+}
+
+static __always_inline void record_stack(void *ctx, __u32 event, __u64 len)
+{
+  if (!hist_enabled)
+    return;
+  long id = bpf_get_stackid(ctx, &stacks, 0);
+  if (id < 0) {
+    count_event(CL_EV_STACK_ERR, 0);
+    return;
+  }
+  struct cl_hist_key key = {.event = event, .stack_id = (__s32)id};
+  struct cl_hist_val *val = bpf_map_lookup_elem(&stack_hist, &key);
+  if (!val) {
+    struct cl_hist_val zero = {};
+    bpf_map_update_elem(&stack_hist, &key, &zero, BPF_NOEXIST);
+    val = bpf_map_lookup_elem(&stack_hist, &key);
+    if (!val)
+      return;
+  }
+  __sync_fetch_and_add(&val->hitcount, 1);
+  __sync_fetch_and_add(&val->len, len);
+}
+
+/* Finds copylab's payload header behind the IPv4/UDP headers and records where it lives. */
+static __always_inline void record_payload(const struct sk_buff *skb, __u32 where)
+{
+  if (!payload_samples_enabled || !skb)
+    return;
+  __u32 slot_key = where;
+  __u32 *next = bpf_map_lookup_elem(&payload_sample_next, &slot_key);
+  if (!next || *next >= CL_MAX_PAYLOAD_SAMPLES)
+    return;
+
+  unsigned char *head = BPF_CORE_READ(skb, head);
+  __u16 nh = BPF_CORE_READ(skb, network_header);
+  if (!head || nh == (__u16)~0U)
+    return;
+  __u8 iph[20];
+  if (bpf_probe_read_kernel(iph, sizeof(iph), head + nh))
+    return;
+  if ((iph[0] >> 4) != 4 || iph[9] != 17 /* UDP */)
+    return;
+  __u32 ihl = (iph[0] & 0x0f) * 4;
+  if (ihl < 20)
+    return;
+  unsigned char *payload = head + nh + ihl + 8;
+  struct {
+    __u32 magic;
+    __u8 version;
+    __u8 flags;
+    __u16 header_len;
+    __u64 seq;
+  } hdr;
+  if (bpf_probe_read_kernel(&hdr, sizeof(hdr), payload))
+    return;
+  if (hdr.magic != CL_PAYLOAD_MAGIC)
+    return;
+
+  /* Not atomic (clang 14 without -mcpu=v3 cannot use the XADD result): two CPUs racing here may
+   * write one slot twice, which loses a sample row, never a count. */
+  __u32 idx = *next;
+  if (idx >= CL_MAX_PAYLOAD_SAMPLES)
+    return;
+  *next = idx + 1;
+  __u32 key = where * CL_MAX_PAYLOAD_SAMPLES + idx;
+  struct cl_payload_sample *s = bpf_map_lookup_elem(&payload_samples, &key);
+  if (!s)
+    return;
+  s->seq = hdr.seq;
+  s->skb = (__u64)skb;
+  s->head = (__u64)head;
+  s->data = (__u64)BPF_CORE_READ(skb, data);
+  s->payload = (__u64)payload;
+  s->len = BPF_CORE_READ(skb, len);
+  s->ifindex = BPF_CORE_READ(skb, dev, ifindex);
+  s->tgid = current_tgid();
+  s->where = where;
+}
+
+/* --- following the experiment's process tree (the scope enable_hist/disable_hist triggers give a hist) --- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(cl_fork, struct task_struct *parent, struct task_struct *child)
+{
+  if (!scope_pids || !follow_forks || !parent || !child)
+    return 0;
+  __u32 ptgid = BPF_CORE_READ(parent, tgid);
+  if (!pid_in_scope(ptgid))
+    return 0;
+  __u32 ctgid = BPF_CORE_READ(child, tgid);
+  __u8 one = 1;
+  bpf_map_update_elem(&scope_pid_set, &ctgid, &one, BPF_ANY);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(cl_exit, struct task_struct *p)
+{
+  if (!scope_pids || !follow_forks || !p)
+    return 0;
+  /* only the thread-group leader's exit ends the process */
+  __u32 pid = BPF_CORE_READ(p, pid);
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  if (pid != tgid)
+    return 0;
+  bpf_map_delete_elem(&scope_pid_set, &tgid);
+  return 0;
+}
+
+/* --- user <-> kernel copies --- */
+
+/* sock_send_length and sock_recv_length classify the same way; only the event ids differ. */
+static __always_inline void count_length(struct sock *sk, int ret, __u32 ev_err, __u32 ev_xdp,
+                                         __u32 ev_inet, __u32 ev_other)
+{
+  if (!sk)
+    return;
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  if (!sock_in_scope(sk, family))
+    return;
+  if (ret < 0)
+    count_event(ev_err, 0);
+  else if (family == CL_AF_XDP)
+    count_event(ev_xdp, (__u64)ret);
+  else if (ret > 0 && (family == CL_AF_INET || family == CL_AF_INET6))
+    count_event(ev_inet, (__u64)ret);
+  else if (ret > 0)
+    count_event(ev_other, (__u64)ret);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(cl_send_length, struct sock *sk, int ret, int flags)
+{
+  count_length(sk, ret, CL_EV_SEND_ERR, CL_EV_SEND_XDP, CL_EV_SEND_INET, CL_EV_SEND_OTHER);
+  return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(cl_recv_length, struct sock *sk, int ret, int flags)
+{
+  count_length(sk, ret, CL_EV_RECV_ERR, CL_EV_RECV_XDP, CL_EV_RECV_INET, CL_EV_RECV_OTHER);
+  return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(cl_sys_enter, struct pt_regs *regs, long id)
+{
+  if (!scope_pids && !scope_netns)
+    return 0; /* unscoped syscall counts would be the whole machine's: not collected */
+  if (!task_in_scope())
+    return 0;
+  struct cl_syscall_key key = {.tgid = current_tgid(), .id = (__u32)id};
+  add_u64(&syscalls, &key, 1);
+  return 0;
+}
+
+/* --- path markers --- */
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(cl_dev_queue, struct sk_buff *skb)
+{
+  if (!skb_in_scope(skb))
+    return 0;
+  count_event(CL_EV_DEV_QUEUE, BPF_CORE_READ(skb, len));
+  record_payload(skb, CL_WHERE_DEV_QUEUE);
+  return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(cl_dev_start_xmit, const struct sk_buff *skb, const struct net_device *dev)
+{
+  if (!skb || !dev_in_scope(dev))
+    return 0;
+  __u32 len = BPF_CORE_READ(skb, len);
+  count_event(CL_EV_DEV_START_XMIT, len);
+  record_stack(ctx, CL_HIST_NET_DEV_START_XMIT, len);
+  return 0;
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(cl_netif_receive_skb, struct sk_buff *skb)
+{
+  if (!skb_in_scope(skb))
+    return 0;
+  __u32 len = BPF_CORE_READ(skb, len);
+  count_event(CL_EV_NETIF_RECEIVE_SKB, len);
+  record_stack(ctx, CL_HIST_NETIF_RECEIVE_SKB, len);
+  record_payload(skb, CL_WHERE_NETIF_RECEIVE_SKB);
+  return 0;
+}
+
+SEC("tp_btf/xdp_redirect")
+int BPF_PROG(cl_xdp_redirect, const struct net_device *dev, const struct bpf_prog *xdp,
+             const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+  if (!dev || !dev_in_scope(dev))
+    return 0;
+  if (err)
+    count_event(CL_EV_XDP_REDIRECT_ERR, 0);
+  else if (map_type == BPF_MAP_TYPE_XSKMAP)
+    count_event(CL_EV_XDP_REDIRECT_XSK, 0);
+  else
+    count_event(CL_EV_XDP_REDIRECT_OTHER, 0);
+  record_stack(ctx, CL_HIST_XDP_REDIRECT, 0);
+  return 0;
+}
+
+/* The skb-free tracepoints changed their arguments over time (consume_skb got `location` in 6.3,
+ * kfree_skb `reason` in 5.17): reading an argument the kernel's tracepoint lacks fails the
+ * verifier, so each has variants and the C++ side autoloads the one this kernel's BTF matches. */
+static __always_inline void count_skb_free(const struct sk_buff *skb, __u32 ev, void *location,
+                                           __u32 reason)
+{
+  if (!skb_in_scope(skb))
+    return;
+  count_event(ev, BPF_CORE_READ(skb, len));
+  if (!location)
+    return; /* the kernel's tracepoint has no location: counted, not attributed */
+  struct cl_location_key key = {.location = (__u64)location, .event = ev, .reason = reason};
+  add_u64(&skb_locations, &key, 1);
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(cl_consume_skb, struct sk_buff *skb, void *location)
+{
+  count_skb_free(skb, CL_EV_CONSUME_SKB, location, 0);
+  return 0;
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(cl_consume_skb_noloc, struct sk_buff *skb)
+{
+  count_skb_free(skb, CL_EV_CONSUME_SKB, NULL, 0);
+  return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(cl_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+  count_skb_free(skb, CL_EV_KFREE_SKB, location, (__u32)reason);
+  return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(cl_kfree_skb_noreason, struct sk_buff *skb, void *location)
+{
+  count_skb_free(skb, CL_EV_KFREE_SKB, location, 0);
+  return 0;
+}
+
+/* --- copy-site sampling: cpu-clock perf events on every CPU --- */
+
+SEC("perf_event")
+int cl_sample(struct bpf_perf_event_data *ctx)
+{
+  count_event(CL_EV_SAMPLES, 0);
+  long id = bpf_get_stackid(ctx, &stacks, 0);
+  if (id == -14 /* EFAULT: interrupted user mode, no kernel stack */) {
+    count_event(CL_EV_SAMPLES_USER, 0);
+    return 0;
+  }
+  if (id < 0) {
+    count_event(CL_EV_STACK_ERR, 0);
+    return 0;
+  }
+  __s32 key = (__s32)id;
+  struct cl_sample_val *v = bpf_map_lookup_elem(&sample_counts, &key);
+  if (!v) {
+    struct cl_sample_val zero = {};
+    bpf_map_update_elem(&sample_counts, &key, &zero, BPF_NOEXIST);
+    v = bpf_map_lookup_elem(&sample_counts, &key);
+    if (!v)
+      return 0;
+  }
+  __sync_fetch_and_add(&v->all, 1);
+  if (task_in_scope())
+    __sync_fetch_and_add(&v->scoped, 1);
+  return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

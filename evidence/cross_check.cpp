@@ -1,0 +1,667 @@
+#include "evidence/cross_check.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "evidence/bpf_handles.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/cross_check_abi.h"
+#include "evidence/kallsyms.hpp"
+#include "evidence/kprobe_backend.hpp"
+#include "evidence/perf_sampler.hpp"
+
+#include "cross_check.skel.h"
+
+namespace copylab::trace {
+namespace {
+
+struct SkelDeleter {
+  void operator()(cross_check* s) const noexcept { cross_check__destroy(s); }
+};
+using SkelPtr = std::unique_ptr<cross_check, SkelDeleter>;
+
+struct BtfDeleter {
+  void operator()(btf* b) const noexcept { btf__free(b); }
+};
+
+constexpr int kMaxStackDepth = 127;
+
+// Each tp_btf program, the kernel tracepoint it needs and how many of the tracepoint's
+// arguments it reads (the verifier rejects a read past the kernel's prototype). Variants of one
+// tracepoint are listed richest first; the first one this kernel's prototype satisfies is loaded.
+struct ProgSpec {
+  bpf_program* prog;
+  const char* tracepoint;  // kernel name (btf_trace_<name> must exist)
+  const char* group;       // for reports
+  int args;                // tracepoint arguments the program reads
+  const char* lacks;       // what a poorer variant cannot record ("" = nothing)
+};
+
+std::vector<ProgSpec> prog_specs(cross_check& s) {
+  return {
+      {s.progs.cl_fork, "sched_process_fork", "sched", 2, ""},
+      {s.progs.cl_exit, "sched_process_exit", "sched", 1, ""},
+      {s.progs.cl_send_length, "sock_send_length", "sock", 3, ""},
+      {s.progs.cl_recv_length, "sock_recv_length", "sock", 3, ""},
+      {s.progs.cl_sys_enter, "sys_enter", "raw_syscalls", 2, ""},
+      {s.progs.cl_dev_queue, "net_dev_queue", "net", 1, ""},
+      {s.progs.cl_dev_start_xmit, "net_dev_start_xmit", "net", 2, ""},
+      {s.progs.cl_netif_receive_skb, "netif_receive_skb", "net", 1, ""},
+      {s.progs.cl_xdp_redirect, "xdp_redirect", "xdp", 7, ""},
+      {s.progs.cl_consume_skb, "consume_skb", "skb", 2, ""},
+      {s.progs.cl_consume_skb_noloc, "consume_skb", "skb", 1,
+       "skb:consume_skb has no location argument on this kernel (added in 6.3): consume_skb is "
+       "counted, but where skbs were freed is not recorded"},
+      {s.progs.cl_kfree_skb, "kfree_skb", "skb", 3, ""},
+      {s.progs.cl_kfree_skb_noreason, "kfree_skb", "skb", 2,
+       "skb:kfree_skb has no drop reason on this kernel (added in 5.17): reasons read 0"},
+  };
+}
+
+// Kernels that lack a tracepoint copylab uses: when it appeared upstream, for the report.
+const char* added_in(std::string_view tracepoint) {
+  if (tracepoint == "sock_send_length" || tracepoint == "sock_recv_length") return "added in 6.3";
+  return "not in this kernel";
+}
+
+// Arguments of the kernel's tracepoint `name` from its BTF (btf_trace_<name> is a typedef of a
+// pointer to a func proto whose first parameter is the tracepoint's private data); -1 when this
+// kernel has no such tracepoint.
+int tracepoint_args(const btf* vmlinux, const char* name) {
+  const std::string type = std::string("btf_trace_") + name;
+  const int id = btf__find_by_name_kind(vmlinux, type.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return -1;
+  const btf_type* t = btf__type_by_id(vmlinux, static_cast<__u32>(id));
+  if (t) t = btf__type_by_id(vmlinux, t->type);                       // the pointer
+  if (t && btf_is_ptr(t)) t = btf__type_by_id(vmlinux, t->type);      // the func proto
+  if (!t || !btf_is_func_proto(t)) return 0;  // unknown shape: the tracepoint exists
+  return std::max(0, static_cast<int>(btf_vlen(t)) - 1);
+}
+
+// Frames the tracing machinery adds above the traced kernel function (BPF trampolines, the
+// tracepoint iterator): ftrace's own hist skips them too.
+bool is_tracing_frame(const std::string& fn) {
+  return fn.rfind("bpf_", 0) == 0 || fn.rfind("__bpf_", 0) == 0 ||
+         fn.rfind("__traceiter_", 0) == 0 || fn.rfind("trace_", 0) == 0 ||
+         fn.rfind("perf_trace_", 0) == 0 || fn == "?";
+}
+
+template <typename K, typename V>
+std::vector<std::pair<K, V>> read_hash(int fd) {
+  std::vector<std::pair<K, V>> out;
+  K key{};
+  K next{};
+  const K* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    V v{};
+    if (bpf_map_lookup_elem(fd, &next, &v) == 0) out.emplace_back(next, v);
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+struct LineDef {
+  std::string_view id;
+  cl_ledger_event ev;
+  const char* what;
+  const char* tracepoint;
+};
+
+const LineDef kLineDefs[] = {
+    {ledger_id::kCopy1, CL_EV_SEND_INET, "COPY #1: user buffer -> kernel skb, one per datagram",
+     "sock:sock_send_length family=AF_INET ret>0"},
+    {ledger_id::kXskTxKick, CL_EV_SEND_XDP, "AF_XDP TX kick (sendto on the XSK): copies no user bytes",
+     "sock:sock_send_length family=AF_XDP"},
+    {ledger_id::kSendOther, CL_EV_SEND_OTHER, "sends on other socket families",
+     "sock:sock_send_length other family"},
+    {ledger_id::kSendError, CL_EV_SEND_ERR, "sends that failed (EAGAIN, ENOBUFS...)",
+     "sock:sock_send_length ret<0"},
+    {ledger_id::kCopy4, CL_EV_RECV_INET, "COPY #4: kernel skb -> user buffer, one per datagram",
+     "sock:sock_recv_length family=AF_INET ret>0"},
+    {ledger_id::kXskRecvmsg, CL_EV_RECV_XDP, "AF_XDP recvmsg (a wakeup, copies nothing)",
+     "sock:sock_recv_length family=AF_XDP"},
+    {ledger_id::kRecvOther, CL_EV_RECV_OTHER, "receives on other socket families",
+     "sock:sock_recv_length other family"},
+    {ledger_id::kRecvError, CL_EV_RECV_ERR, "receives that returned an error (EAGAIN of a spinner)",
+     "sock:sock_recv_length ret<0"},
+    {ledger_id::kDevQueue, CL_EV_DEV_QUEUE, "skb queued for transmit by the stack (socket path)",
+     "net:net_dev_queue"},
+    {ledger_id::kDevStartXmit, CL_EV_DEV_START_XMIT, "skb handed to the driver (socket path)",
+     "net:net_dev_start_xmit"},
+    {ledger_id::kNetifReceiveSkb, CL_EV_NETIF_RECEIVE_SKB, "skb entering the receive stack",
+     "net:netif_receive_skb"},
+    {ledger_id::kXdpRedirectXsk, CL_EV_XDP_REDIRECT_XSK,
+     "XDP redirect into an XSKMAP: the copy into UMEM (__xsk_rcv) follows",
+     "xdp:xdp_redirect map_type=XSKMAP err=0"},
+    {ledger_id::kXdpRedirectOther, CL_EV_XDP_REDIRECT_OTHER, "XDP redirect elsewhere",
+     "xdp:xdp_redirect other target"},
+    {ledger_id::kXdpRedirectErr, CL_EV_XDP_REDIRECT_ERR, "XDP redirect that failed",
+     "xdp:xdp_redirect err!=0"},
+    {ledger_id::kConsumeSkb, CL_EV_CONSUME_SKB, "skbs freed after use (locations below)",
+     "skb:consume_skb"},
+    {ledger_id::kKfreeSkb, CL_EV_KFREE_SKB, "skbs dropped (locations and reasons below)",
+     "skb:kfree_skb"},
+};
+
+}  // namespace
+
+struct CrossCheck::Impl {
+  SkelPtr skel;
+  std::vector<BpfLinkPtr> links;
+  std::optional<PerfSampler> sampler;
+  ScopeSpec scope;
+  bool pid_scope = false;
+  std::chrono::steady_clock::time_point started;
+  std::vector<BackendStatus> backends;
+  std::vector<std::string> attached, missing;
+  std::map<std::string, std::string> unavailable;  // "sock:sock_send_length" -> why
+  std::vector<std::pair<std::string, std::string>> gaps;  // tracepoint -> what its variant lacks
+  std::string hist_key;  // the kernel's name of the stack key
+  std::unique_ptr<KprobeBackend> kprobes;
+  std::string kprobe_reason;  // why the kprobe backend does not run ("" when it does)
+
+  void detach() noexcept {
+    if (sampler) sampler->stop();
+    if (kprobes) kprobes->detach();
+    links.clear();
+  }
+};
+
+const StackHistogram* CrossCheckResult::histogram(const std::string& event) const {
+  for (const StackHistogram& h : histograms)
+    if (h.event == event) return &h;
+  return nullptr;
+}
+
+CrossCheck::CrossCheck(CrossCheckOptions opts) : opts_(opts) {}
+CrossCheck::~CrossCheck() = default;
+
+bool CrossCheck::running() const noexcept { return impl_ != nullptr; }
+
+void CrossCheck::start(const ScopeSpec& scope) {
+  if (impl_) throw Error("cross-check already running", "call stop() before start() again");
+  auto impl = std::make_unique<Impl>();
+  impl->scope = scope;
+  impl->pid_scope = !scope.pids.empty() || opts_.pids_added_later;
+
+  impl->skel.reset(cross_check__open());
+  if (!impl->skel)
+    throw_errno("open BPF object", "cross_check.bpf.c", errno, "check libbpf and kernel BTF");
+  cross_check& s = *impl->skel;
+  s.rodata->scope_pids = impl->pid_scope;
+  s.rodata->scope_netns = !scope.netns_inums.empty();
+  s.rodata->scope_ifindex = !scope.ifindexes.empty();
+  s.rodata->scope_ports = !scope.ports.empty();
+  s.rodata->follow_forks = scope.follow_forks;
+  s.rodata->hist_enabled = opts_.histograms;
+  s.rodata->payload_samples_enabled = opts_.payload_samples;
+
+  // Load only the programs whose tracepoint this kernel has, in the variant its prototype
+  // allows; say which are missing (and which ledger lines that makes unmeasurable).
+  std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
+  if (!vmlinux)
+    throw_errno("load kernel BTF", "/sys/kernel/btf/vmlinux", errno,
+                "the cross-check needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  std::map<std::string, bool> chosen;  // tracepoint -> a variant is loaded
+  for (const ProgSpec& p : prog_specs(s)) {
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    const int have = tracepoint_args(vmlinux.get(), p.tracepoint);
+    const bool fits = have >= p.args && !chosen[p.tracepoint];
+    bpf_program__set_autoload(p.prog, fits);
+    if (fits) {
+      chosen[p.tracepoint] = true;
+      if (*p.lacks) impl->gaps.emplace_back(p.tracepoint, p.lacks);
+    } else if (have < 0 && !impl->unavailable.count(name)) {
+      impl->unavailable[name] = fmt::format("tracepoint {} missing ({})", name, added_in(p.tracepoint));
+      impl->missing.push_back(fmt::format("{} ({})", name, added_in(p.tracepoint)));
+    }
+  }
+  for (const ProgSpec& p : prog_specs(s)) {
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    if (!chosen[p.tracepoint] && !impl->unavailable.count(name)) {
+      impl->unavailable[name] = fmt::format(
+          "tracepoint {} has {} arguments here, fewer than copylab reads", name,
+          tracepoint_args(vmlinux.get(), p.tracepoint));
+      impl->missing.push_back(fmt::format("{} (unexpected prototype)", name));
+    }
+  }
+  if (!opts_.sampling) bpf_program__set_autoload(s.progs.cl_sample, false);
+
+  if (int err = cross_check__load(&s); err != 0)
+    throw_errno("load BPF programs (tp_btf tracepoints, perf_event)", "cross_check.bpf.c", -err,
+                "run as root; `copylab doctor` shows whether tp_btf and BPF loads are allowed; "
+                "-vv shows the verifier log");
+
+  // Fill the scope sets before anything is attached, so the first event is already scoped.
+  const std::uint8_t one = 1;
+  for (std::uint32_t inum : scope.netns_inums)
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_netns_set), &inum, &one, BPF_ANY);
+  for (pid_t pid : scope.pids) {
+    const auto key = static_cast<std::uint32_t>(pid);
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_pid_set), &key, &one, BPF_ANY);
+  }
+  for (int ifindex : scope.ifindexes) {
+    const auto key = static_cast<std::uint32_t>(ifindex);
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_ifindex_set), &key, &one, BPF_ANY);
+  }
+  for (std::uint16_t port : scope.ports)
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_port_set), &port, &one, BPF_ANY);
+
+  for (const ProgSpec& p : prog_specs(s)) {
+    if (!bpf_program__autoload(p.prog)) continue;
+    bpf_link* link = bpf_program__attach(p.prog);
+    if (!link) {
+      const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+      impl->missing.push_back(fmt::format("{} (attach: {})", name, errno_text(errno)));
+      impl->unavailable[name] = fmt::format("attaching {} failed: {}", name, errno_text(errno));
+      continue;
+    }
+    impl->links.emplace_back(link);
+    impl->attached.push_back(fmt::format("{}:{}", p.group, p.tracepoint));
+  }
+  if (impl->links.empty()) {
+    throw Error("cross-check: no tracepoint could be attached (" +
+                    (impl->missing.empty() ? std::string("?") : impl->missing.front()) + ")",
+                "run `copylab doctor` to see what this kernel refuses", kExitUnsupported);
+  }
+
+  if (opts_.sampling) impl->sampler.emplace(s.progs.cl_sample, opts_.sample_hz);
+
+  // Backend report: what runs and what does not, with the reason.
+  std::string attached_list = fmt::format("{}", fmt::join(impl->attached, ", "));
+  impl->backends.push_back(
+      {"tracepoint ledger (BPF tp_btf)", true,
+       "exact counts at " + attached_list +
+           (impl->missing.empty() ? "" : fmt::format("; missing: {}", fmt::join(impl->missing, ", ")))});
+  for (const auto& [tp, lacks] : impl->gaps)
+    impl->backends.push_back({"ledger gap at skb:" + tp, false, lacks});
+  impl->backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts_.histograms,
+                            opts_.histograms ? "kernel stacks at net:netif_receive_skb, "
+                                               "net:net_dev_start_xmit, xdp:xdp_redirect"
+                                             : "switched off"});
+  std::string hist_key;
+  const Capability hist = probe_hist_triggers(&hist_key);
+  impl->hist_key = hist_key.empty() ? hist_stack_key_for_kernel() : hist_key;
+  impl->backends.push_back({"tracefs hist trigger", false,
+                            hist.ok ? "available (" + hist_key + "); copylab's BPF histogram used"
+                                    : "not available: " + hist.evidence});
+  if (impl->sampler && impl->sampler->active()) {
+    impl->backends.push_back(
+        {"copy-site sampling (perf cpu-clock + BPF stacks)", true,
+         fmt::format("{} Hz on {} CPUs, machine-wide", opts_.sample_hz, impl->sampler->cpus())});
+  } else {
+    impl->backends.push_back({"copy-site sampling (perf cpu-clock + BPF stacks)", false,
+                              impl->sampler ? impl->sampler->reason() : "switched off"});
+  }
+  // Exact counts at the copy functions: kprobes where the kernel allows them (fentry, which
+  // would be cheaper, is refused on the kernels this was built for: it stays a doctor line).
+  const Capability kprobe = probe_kprobes();
+  if (opts_.kprobes && kprobe.ok) {
+    impl->kprobes = std::make_unique<KprobeBackend>(
+        KprobeScope{bpf_map__fd(s.maps.scope_pid_set), bpf_map__fd(s.maps.scope_netns_set),
+                    impl->pid_scope, !scope.netns_inums.empty()});
+    impl->kprobe_reason = impl->kprobes->active() ? "" : impl->kprobes->reason();
+  } else {
+    impl->kprobe_reason = opts_.kprobes ? kprobe.evidence : "switched off";
+  }
+  impl->backends.push_back(
+      {"exact counts at the copy functions (kprobe BPF)", impl->kprobes && impl->kprobes->active(),
+       impl->kprobes ? impl->kprobes->describe()
+                     : "kprobe backend: unavailable (" + impl->kprobe_reason + ")"});
+
+  impl->started = std::chrono::steady_clock::now();
+  spdlog::debug("cross-check attached: {} (scope: {})", attached_list, scope.describe());
+  impl_ = std::move(impl);
+}
+
+void CrossCheck::add_pid(pid_t pid) {
+  if (!impl_ || !impl_->pid_scope)
+    throw Error("cross-check: add_pid() needs a running pid scope",
+                "start() with ScopeSpec::pids or CrossCheckOptions::pids_added_later");
+  const auto key = static_cast<std::uint32_t>(pid);
+  const std::uint8_t one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.scope_pid_set), &key, &one, BPF_ANY) != 0)
+    throw_errno("add pid to the cross-check scope", std::to_string(pid), errno);
+  impl_->scope.pids.push_back(pid);
+}
+
+namespace {
+
+std::vector<std::uint64_t> read_stack(int fd, std::int32_t id) {
+  std::array<std::uint64_t, kMaxStackDepth> ips{};
+  std::vector<std::uint64_t> out;
+  if (bpf_map_lookup_elem(fd, &id, ips.data()) != 0) return out;
+  for (std::uint64_t ip : ips) {
+    if (ip == 0) break;
+    out.push_back(ip);
+  }
+  return out;
+}
+
+CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbols* syms,
+                       const std::map<std::string, std::string>& unavailable,
+                       const std::vector<std::pair<std::string, std::string>>& gaps) {
+  CopyLedger ledger;
+  ledger.scope = scope;
+  for (const auto& [tp, lacks] : gaps)
+    if (tp == "consume_skb") ledger.skb_location_gap = lacks;
+  const int ncpu = libbpf_num_possible_cpus();
+  std::vector<cl_counter> percpu(static_cast<std::size_t>(std::max(ncpu, 1)));
+  const int fd = bpf_map__fd(s.maps.ledger);
+  auto total = [&](cl_ledger_event ev) {
+    cl_counter sum{0, 0};
+    std::uint32_t key = ev;
+    if (bpf_map_lookup_elem(fd, &key, percpu.data()) == 0) {
+      for (const cl_counter& c : percpu) {
+        sum.count += c.count;
+        sum.bytes += c.bytes;
+      }
+    }
+    return sum;
+  };
+  for (const LineDef& d : kLineDefs) {
+    const std::string_view marker(d.tracepoint);
+    const auto gone = unavailable.find(std::string(marker.substr(0, marker.find(' '))));
+    if (gone != unavailable.end()) {
+      ledger.lines.push_back(
+          {std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kUnavailable, gone->second, "", {}});
+      continue;
+    }
+    const cl_counter c = total(d.ev);
+    ledger.lines.push_back(
+        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint, "", "", {}});
+  }
+
+  for (const auto& [key, count] :
+       read_hash<cl_location_key, std::uint64_t>(bpf_map__fd(s.maps.skb_locations))) {
+    SkbFreeSite f;
+    f.event = key.event == CL_EV_KFREE_SKB ? "kfree_skb" : "consume_skb";
+    f.reason = key.reason;
+    f.count = count;
+    if (syms) {
+      auto r = syms->resolve(key.location);
+      f.location = r ? r->format() : fmt::format("{:#x}", key.location);
+      f.function = r ? r->name : f.location;
+    } else {
+      f.location = f.function = fmt::format("{:#x}", key.location);
+    }
+    ledger.skb_frees.push_back(std::move(f));
+  }
+  std::sort(ledger.skb_frees.begin(), ledger.skb_frees.end(),
+            [](const SkbFreeSite& a, const SkbFreeSite& b) { return a.count > b.count; });
+
+  for (const auto& [key, count] :
+       read_hash<cl_syscall_key, std::uint64_t>(bpf_map__fd(s.maps.syscalls))) {
+    ledger.syscalls.push_back(
+        {static_cast<pid_t>(key.tgid), key.id, syscall_name(key.id), count});
+  }
+  std::sort(ledger.syscalls.begin(), ledger.syscalls.end(),
+            [](const SyscallCount& a, const SyscallCount& b) { return a.count > b.count; });
+
+  // Payload samples: the first CL_MAX_PAYLOAD_SAMPLES of each place.
+  const int next_fd = bpf_map__fd(s.maps.payload_sample_next);
+  const int samples_fd = bpf_map__fd(s.maps.payload_samples);
+  for (std::uint32_t where = 0; where < 2; ++where) {
+    std::uint32_t n = 0;
+    if (bpf_map_lookup_elem(next_fd, &where, &n) != 0) continue;
+    n = std::min<std::uint32_t>(n, CL_MAX_PAYLOAD_SAMPLES);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint32_t key = where * CL_MAX_PAYLOAD_SAMPLES + i;
+      cl_payload_sample v{};
+      if (bpf_map_lookup_elem(samples_fd, &key, &v) != 0 || v.skb == 0) continue;
+      ledger.payload_samples.push_back(
+          {where == CL_WHERE_DEV_QUEUE ? "net:net_dev_queue" : "net:netif_receive_skb", v.seq,
+           v.skb, v.head, v.data, v.payload, v.len, v.ifindex, static_cast<pid_t>(v.tgid)});
+    }
+  }
+  return ledger;
+}
+
+std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& scope,
+                                            const KernelSymbols* syms, std::uint64_t dropped,
+                                            const std::string& key_name) {
+  static const char* kEvents[CL_HIST_COUNT] = {"net:netif_receive_skb", "net:net_dev_start_xmit",
+                                               "xdp:xdp_redirect"};
+  std::vector<StackHistogram> hists(CL_HIST_COUNT);
+  for (int i = 0; i < CL_HIST_COUNT; ++i) {
+    hists[static_cast<std::size_t>(i)].event = kEvents[i];
+    hists[static_cast<std::size_t>(i)].key_name = key_name;
+    hists[static_cast<std::size_t>(i)].has_len = i != CL_HIST_XDP_REDIRECT;
+    hists[static_cast<std::size_t>(i)].source = "BPF tp_btf + bpf_get_stackid";
+    hists[static_cast<std::size_t>(i)].scope = scope.describe();
+    hists[static_cast<std::size_t>(i)].dropped = dropped;
+  }
+  const int stack_fd = bpf_map__fd(s.maps.stacks);
+  for (const auto& [key, val] :
+       read_hash<cl_hist_key, cl_hist_val>(bpf_map__fd(s.maps.stack_hist))) {
+    if (key.event >= CL_HIST_COUNT) continue;
+    HistEntry e;
+    e.hitcount = val.hitcount;
+    e.len = val.len;
+    bool leading = true;
+    for (std::uint64_t ip : read_stack(stack_fd, key.stack_id)) {
+      std::string frame = syms ? syms->format(ip) : fmt::format("{:#x}", ip);
+      if (leading && is_tracing_frame(frame_function(frame))) continue;
+      leading = false;
+      e.frames.push_back(std::move(frame));
+    }
+    hists[key.event].entries.push_back(std::move(e));
+  }
+  for (StackHistogram& h : hists) h.sort();
+  return hists;
+}
+
+CopySiteReport read_copy_sites(cross_check& s, const KernelSymbols* syms, int hz,
+                               std::uint64_t total, std::uint64_t user, std::uint64_t lost,
+                               const ScopeSpec& scope) {
+  CopySiteReport r;
+  r.sample_hz = hz;
+  r.total_samples = total;
+  r.user_samples = user;
+  r.lost_stacks = lost;
+  const bool scoped = !scope.pids.empty() || !scope.netns_inums.empty();
+  r.scope = scoped ? "samples whose interrupted task is the experiment's (" + scope.describe() +
+                         "; on veth the datapath's softirqs run in those tasks)"
+                   : "every sample (unscoped run)";
+  std::vector<SampledStack> all, in_scope;
+  const int stack_fd = bpf_map__fd(s.maps.stacks);
+  for (const auto& [id, val] :
+       read_hash<std::int32_t, cl_sample_val>(bpf_map__fd(s.maps.sample_counts))) {
+    SampledStack st;
+    for (std::uint64_t ip : read_stack(stack_fd, id)) {
+      auto sym = syms ? syms->resolve(ip) : std::nullopt;
+      st.functions.push_back(sym ? sym->name : fmt::format("{:#x}", ip));
+    }
+    r.machine_kernel_samples += val.all;
+    r.kernel_samples += val.scoped;
+    if (val.scoped > 0) in_scope.push_back({st.functions, val.scoped});
+    st.count = val.all;
+    all.push_back(std::move(st));
+  }
+  r.sites = attribute_copy_sites(in_scope, r.kernel_samples);
+  r.machine_sites = attribute_copy_sites(all, r.machine_kernel_samples);
+  return r;
+}
+
+}  // namespace
+
+CrossCheckResult CrossCheck::stop() {
+  if (!impl_) throw Error("cross-check not running", "call start() first");
+  std::unique_ptr<Impl> impl = std::move(impl_);
+  // Detach first: the numbers are final from here on.
+  impl->detach();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - impl->started).count();
+
+  std::optional<KernelSymbols> syms;
+  try {
+    syms = KernelSymbols::load();
+  } catch (const Error& e) {
+    spdlog::warn("cross-check: kernel stacks stay unsymbolized: {}", e.one_line());
+  }
+  const KernelSymbols* sp = syms ? &*syms : nullptr;
+  cross_check& s = *impl->skel;
+
+  CrossCheckResult r;
+  r.ledger = read_ledger(s, impl->scope, sp, impl->unavailable, impl->gaps);
+  r.ledger.duration_s = secs;
+  for (LedgerLine& line : impl->kprobes && impl->kprobes->active()
+                              ? impl->kprobes->lines()
+                              : kprobe_lines_unavailable(impl->kprobe_reason))
+    r.ledger.lines.push_back(std::move(line));
+
+  const int ncpu = libbpf_num_possible_cpus();
+  std::vector<cl_counter> percpu(static_cast<std::size_t>(std::max(ncpu, 1)));
+  auto total = [&](cl_ledger_event ev) {
+    std::uint64_t n = 0;
+    std::uint32_t key = ev;
+    if (bpf_map_lookup_elem(bpf_map__fd(s.maps.ledger), &key, percpu.data()) == 0)
+      for (const cl_counter& c : percpu) n += c.count;
+    return n;
+  };
+  const std::uint64_t stack_errs = total(CL_EV_STACK_ERR);
+  if (opts_.histograms) r.histograms = read_histograms(s, impl->scope, sp, stack_errs, impl->hist_key);
+  if ((impl->sampler && impl->sampler->active()) || total(CL_EV_SAMPLES) > 0) {
+    r.copy_sites = read_copy_sites(s, sp, opts_.sample_hz, total(CL_EV_SAMPLES),
+                                   total(CL_EV_SAMPLES_USER), stack_errs, impl->scope);
+  }
+  r.backends = std::move(impl->backends);
+  return r;  // impl (skeleton: programs and maps) is freed here
+}
+
+nlohmann::json to_json(const CrossCheckResult& r) {
+  nlohmann::json hists = nlohmann::json::array();
+  for (const StackHistogram& h : r.histograms) hists.push_back(to_json(h));
+  nlohmann::json backends = nlohmann::json::array();
+  for (const BackendStatus& b : r.backends)
+    backends.push_back({{"name", b.name}, {"active", b.active}, {"detail", b.detail}});
+  return {{"backends", std::move(backends)},
+          {"ledger", to_json(r.ledger)},
+          {"histograms", std::move(hists)},
+          {"copy_sites", to_json(r.copy_sites)}};
+}
+
+namespace {
+std::uint64_t hex_or_number(const nlohmann::json& v) {
+  if (v.is_string()) return std::stoull(v.get<std::string>(), nullptr, 16);
+  return v.get<std::uint64_t>();
+}
+}  // namespace
+
+CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
+  CrossCheckResult r;
+  for (const auto& b : j.value("backends", nlohmann::json::array()))
+    r.backends.push_back({b.at("name"), b.at("active"), b.value("detail", "")});
+  const nlohmann::json& l = j.at("ledger");
+  r.ledger.duration_s = l.value("duration_s", 0.0);
+  if (l.contains("scope")) {
+    const nlohmann::json& sc = l.at("scope");
+    r.ledger.scope.netns_inums = sc.value("netns_inums", std::vector<std::uint32_t>{});
+    r.ledger.scope.pids = sc.value("pids", std::vector<pid_t>{});
+    r.ledger.scope.follow_forks = sc.value("follow_forks", true);
+    r.ledger.scope.ifindexes = sc.value("ifindexes", std::vector<int>{});
+    r.ledger.scope.ports = sc.value("ports", std::vector<std::uint16_t>{});
+  }
+  for (const auto& x : l.at("lines")) {
+    LedgerLine line;
+    line.id = x.at("id");
+    line.what = x.value("what", "");
+    line.tracepoint = x.value("tracepoint", "");
+    if (x.at("count").is_null()) {
+      line.measured = Measured::kUnavailable;
+      line.unavailable = x.value("unavailable", std::string("not measured"));
+    } else {
+      line.count = x.at("count");
+      if (x.contains("bytes") && x.at("bytes").is_number()) line.bytes = x.at("bytes");
+      const std::string how = x.value("measured", std::string());
+      if (how.rfind(to_string(Measured::kSampled), 0) == 0) {
+        line.measured = Measured::kSampled;
+      } else if (how.rfind("exact at the copy function", 0) == 0) {
+        line.measured = Measured::kExactCopyFunction;
+        line.how = how;
+      }
+      if (x.contains("lens") && x.at("lens").is_object())  // items() of a temporary would dangle
+        for (const auto& [len, n] : x.at("lens").items())
+          line.lens.emplace_back(std::stoull(len), n.get<std::uint64_t>());
+    }
+    r.ledger.lines.push_back(std::move(line));
+  }
+  r.ledger.skb_location_gap = l.value("skb_location_gap", std::string());
+  for (const auto& f : l.value("skb_frees", nlohmann::json::array()))
+    r.ledger.skb_frees.push_back({f.at("event"), f.value("location", ""), f.at("function"),
+                                  f.value("reason", 0U), f.at("count")});
+  for (const auto& s : l.value("syscalls", nlohmann::json::array()))
+    r.ledger.syscalls.push_back({s.at("tgid"), s.at("id"), s.at("name"), s.at("count")});
+  for (const auto& s : l.value("payload_samples", nlohmann::json::array())) {
+    r.ledger.payload_samples.push_back({s.at("where"), s.at("seq"), hex_or_number(s.at("skb")),
+                                        hex_or_number(s.at("head")), hex_or_number(s.at("data")),
+                                        hex_or_number(s.at("payload")), s.value("len", 0U),
+                                        s.value("ifindex", 0U), s.value("tgid", 0)});
+  }
+  for (const auto& h : j.value("histograms", nlohmann::json::array())) {
+    StackHistogram hist;
+    hist.event = h.at("event");
+    hist.key_name = h.value("key", "common_stacktrace");
+    hist.source = h.value("source", "");
+    hist.scope = h.value("scope", "");
+    hist.dropped = h.value("dropped", std::uint64_t{0});
+    hist.has_len = false;
+    for (const auto& e : h.at("entries")) {
+      HistEntry entry;
+      entry.frames = e.at("frames").get<std::vector<std::string>>();
+      entry.hitcount = e.at("hitcount");
+      if (e.contains("len")) {
+        entry.len = e.at("len");
+        hist.has_len = true;
+      }
+      hist.entries.push_back(std::move(entry));
+    }
+    r.histograms.push_back(std::move(hist));
+  }
+  if (j.contains("copy_sites")) {
+    const nlohmann::json& c = j.at("copy_sites");
+    r.copy_sites.sample_hz = c.value("sample_hz", 0);
+    r.copy_sites.total_samples = c.value("total_samples", std::uint64_t{0});
+    r.copy_sites.kernel_samples = c.value("kernel_samples", std::uint64_t{0});
+    r.copy_sites.machine_kernel_samples = c.value("machine_kernel_samples", std::uint64_t{0});
+    r.copy_sites.user_samples = c.value("user_samples", std::uint64_t{0});
+    r.copy_sites.lost_stacks = c.value("lost_stacks", std::uint64_t{0});
+    r.copy_sites.scope = c.value("scope", "");
+    for (const auto& s : c.value("sites", nlohmann::json::array())) {
+      CopySite site;
+      for (const CopySiteDef& d : copy_site_defs())
+        if (d.id == s.at("id")) site.def = d;
+      site.def.id = s.at("id");
+      site.samples = s.at("samples");
+      site.share = s.at("share");
+      for (const auto& caller : s.value("callers", nlohmann::json::array()))
+        site.callers.emplace_back(caller.at("caller"), caller.at("samples"));
+      r.copy_sites.sites.push_back(std::move(site));
+    }
+  }
+  return r;
+}
+
+std::string format_cross_check(const CrossCheckResult& r) {
+  std::string out = "Cross-check backends:\n";
+  for (const BackendStatus& b : r.backends)
+    out += fmt::format("  [{}] {}: {}\n", b.active ? "on " : "off", b.name, b.detail);
+  out += format_ledger(r.ledger);
+  if (r.copy_sites.total_samples > 0) out += format_copy_sites(r.copy_sites);
+  return out;
+}
+
+}  // namespace copylab::trace

@@ -1,0 +1,370 @@
+#include "harness/compare_observer.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/privilege.hpp"
+#include "kmod/backend/copyprobe_session.hpp"
+#include "kmod/backend/kmod_availability.hpp"
+#include "kmod/backend/kmod_verdicts.hpp"
+#include "kmod/backend/probe_sites.hpp"
+#include "evidence/capabilities.hpp"
+#include "evidence/cross_check.hpp"
+#include "evidence/scope.hpp"
+#include "evidence/verdict.hpp"
+#include "harness/compare_checks.hpp"
+
+namespace copylab {
+namespace {
+
+// No cross-check attached: the report says so and why.
+class DetachedObserver final : public CompareObserver {
+ public:
+  explicit DetachedObserver(std::string reason) : reason_(std::move(reason)) {}
+  void before_traffic(pid_t, pid_t) override {}
+  nlohmann::json after_traffic() override { return nullptr; }
+  nlohmann::json status() const override { return {{"attached", false}, {"reason", reason_}}; }
+  nlohmann::json summarize(const nlohmann::json&) override {
+    return {{"rows", nlohmann::json::array()},
+            {"text", "Copy verdicts: not measured (" + reason_ + ").\n"}};
+  }
+
+ private:
+  std::string reason_;
+};
+
+nlohmann::json syscalls_of(const trace::CopyLedger& ledger, pid_t tgid) {
+  std::uint64_t total = 0;
+  nlohmann::json by_name = nlohmann::json::object();
+  for (const auto& s : ledger.syscalls) {
+    if (s.tgid != tgid) continue;
+    total += s.count;
+    by_name[s.name] = by_name.value(s.name, std::uint64_t{0}) + s.count;
+  }
+  return {{"pid", tgid}, {"total", total}, {"by_name", by_name}};
+}
+
+// The socket→socket and af_xdp→af_xdp runs of one phase that carry evidence (null when absent).
+struct PairRuns {
+  const nlohmann::json* sock = nullptr;
+  const nlohmann::json* xsk = nullptr;
+};
+
+PairRuns find_pair_runs(const nlohmann::json& runs, const std::string& phase) {
+  PairRuns p;
+  for (const auto& r : runs) {
+    if (r.at("phase") != phase || r.at("copy_evidence").is_null()) continue;
+    if (r.at("pair") == "socket→socket") p.sock = &r;
+    if (r.at("pair") == "af_xdp→af_xdp") p.xsk = &r;
+  }
+  return p;
+}
+
+std::uint64_t count_at(const nlohmann::json& run, const std::string& pointer) {
+  const nlohmann::json::json_pointer p(pointer);
+  return run.contains(p) && run.at(p).is_number() ? run.at(p).get<std::uint64_t>() : 0;
+}
+
+// doctor's zero-copy sentence, probed on the experiment's own receiving device.
+std::string zero_copy_note_for(const TopologyConfig& topo) {
+  trace::ProbeOptions probe;
+  probe.device = topo.dev_b;
+  probe.netns = topo.ns_b;
+  return trace::zero_copy_note(trace::probe_capabilities(probe));
+}
+
+nlohmann::json verdicts_json(const trace::VerdictTable& v, const std::string& phase) {
+  nlohmann::json out = trace::to_json(v);
+  out["phase"] = phase;
+  out["text"] = "Copy verdicts (" + phase + " runs):\n" + trace::format_verdicts(v);
+  return out;
+}
+
+nlohmann::json no_verdicts() {
+  return {{"rows", nlohmann::json::array()},
+          {"text", "Copy verdicts: need a socket→socket and an af_xdp→af_xdp run with "
+                   "evidence.\n"}};
+}
+
+// The BPF tracepoint backend (trace/): exact per-packet ledger lines scoped to the run's two
+// namespaces and processes; copy-site sampling in every run but the unpaced ones, where the
+// per-sample cost would lower the throughput being measured.
+class TraceObserver final : public CompareObserver {
+ public:
+  explicit TraceObserver(const TopologyConfig& topo) : topo_(topo) {
+    scope_.netns_inums = {trace::named_netns_inode(topo.ns_a), trace::named_netns_inode(topo.ns_b)};
+  }
+
+  void set_phase(const std::string& phase) { sampling_ = phase != "unpaced"; }
+
+  void before_traffic(pid_t receiver, pid_t sender) override {
+    trace::CrossCheckOptions o;
+    o.histograms = false;  // per-packet stack walks: `copylab hist` shows the stacks
+    o.sampling = sampling_;
+    o.payload_samples = true;
+    trace::ScopeSpec s = scope_;
+    s.pids = {receiver, sender};
+    receiver_ = receiver;
+    sender_ = sender;
+    check_ = std::make_unique<trace::CrossCheck>(o);
+    check_->start(s);
+  }
+
+  nlohmann::json after_traffic() override {
+    if (!check_) return nullptr;
+    const trace::CrossCheckResult r = check_->stop();
+    check_.reset();
+    nlohmann::json ev = trace::to_json(r);
+    ev["syscalls"] = {{"sender", syscalls_of(r.ledger, sender_)},
+                      {"receiver", syscalls_of(r.ledger, receiver_)}};
+    ev["text"] = trace::format_cross_check(r);
+    return ev;
+  }
+
+  nlohmann::json status() const override {
+    return {{"attached", true},
+            {"backend",
+             "BPF tracepoints (exact per-event counts, scoped to the experiment's namespaces and "
+             "processes) and cpu-clock stack sampling in the paced runs; stack histograms: "
+             "copylab hist"}};
+  }
+
+  nlohmann::json summarize(const nlohmann::json& runs) override {
+    // Verdicts from the socket→socket and af_xdp→af_xdp runs of the same phase (paced first:
+    // it carries the copy-site samples).
+    for (const char* phase : {"paced", "unpaced"}) {
+      const PairRuns p = find_pair_runs(runs, phase);
+      if (p.sock == nullptr || p.xsk == nullptr) continue;
+      const auto so = trace::cross_check_result_from_json(p.sock->at("copy_evidence"));
+      const auto xo = trace::cross_check_result_from_json(p.xsk->at("copy_evidence"));
+      const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
+      const trace::PathEvidence s{"socket", count_at(*p.sock, "/sender/result/sent"),
+                                  count_at(*p.sock, "/receiver/result/received"), &so, "", false};
+      const trace::PathEvidence x{"af_xdp", count_at(*p.xsk, "/sender/result/sent"),
+                                  count_at(*p.xsk, "/receiver/result/received"), &xo,
+                                  xmode.value("xdp_attach", ""),
+                                  xmode.value("bind", "") == "zero-copy"};
+      const auto v = trace::make_verdicts(s, x, zero_copy_note_for(topo_));
+      return verdicts_json(v, phase);
+    }
+    return no_verdicts();
+  }
+
+ private:
+  TopologyConfig topo_;
+  trace::ScopeSpec scope_;
+  std::unique_ptr<trace::CrossCheck> check_;
+  pid_t receiver_ = 0, sender_ = 0;
+  bool sampling_ = true;
+};
+
+// A check row (tools/compare_checks) whose independent counter is the module: expected vs
+// observed, or unavailable when the module could not count it.
+nlohmann::json module_check(const std::string& name, std::uint64_t expected,
+                            std::optional<std::uint64_t> observed, const std::string& note) {
+  const auto as_ll = [](std::uint64_t v) { return static_cast<long long>(v); };
+  return check_row(name, as_ll(expected),
+                   observed ? std::optional<long long>(as_ll(*observed)) : std::nullopt,
+                   "kprobe module copyprobe", note);
+}
+
+// The tools whose system calls the module's task-scoped sites count (copylab's four tools).
+const std::vector<std::string> kToolComms{"sock_sender", "sock_receiver", "xdp_sender",
+                                          "xdp_receiver"};
+
+kmod::KmodAvailability kmod_availability_for(const CompareOptions& opts) {
+  trace::ProbeOptions probe;
+  probe.devices = false;
+  return kmod::kmod_availability(trace::probe_capabilities(probe), opts.kmod_module);
+}
+
+// The kprobe module backend (kmod/): copyprobe.ko loaded for the whole compare, its exact
+// per-call counters reset before each run's traffic and read after it. Task-scoped sites
+// (COPY1/COPY2/COPY4, XSK_TX/XSK_XMIT) count copylab's tools by name; the softirq sites (XSK_RX,
+// XDP_COW, XDP_EXPAND) count every task, so a run's numbers are its own only while no other
+// AF_XDP/XDP traffic runs on the machine.
+class KmodObserver final : public CompareObserver {
+ public:
+  KmodObserver(const CompareOptions& opts, const TopologyConfig& topo,
+               const kmod::KmodAvailability& availability)
+      : topo_(topo), payload_(opts.payload_size), session_(session_options(opts), availability) {}
+
+  void before_traffic(pid_t, pid_t) override { session_.reset(); }
+
+  nlohmann::json after_traffic() override {
+    return {{"backend", "kmod"},
+            {"module", session_.module_path()},
+            {"params", session_.params()},
+            {"counters", kmod::to_json(session_.read())}};
+  }
+
+  void complete_run(nlohmann::json& run) const override {
+    if (run.at("copy_evidence").is_null()) return;
+    const auto c =
+        kmod::copyprobe_counters_from_json(run.at("/copy_evidence/counters"_json_pointer));
+    const std::uint64_t sent = count_at(run, "/sender/result/sent");
+    const std::uint64_t received = count_at(run, "/receiver/result/received");
+    run["copy_evidence"]["lines"] = kmod::evidence_lines(c, payload_, sent, received);
+    auto& checks = run["checks"];
+    const auto hits = [&](const char* site) {
+      return kmod::payload_hits(c, *kmod::find_probe_site(site), payload_);
+    };
+    const std::string L = std::to_string(payload_) + " B";
+    const std::string F = std::to_string(payload_ + 42) + " B";
+    if (run.at("tx_path") == "socket") {
+      checks.push_back(module_check("COPY1 _copy_from_iter calls of " + L + " = datagrams sent",
+                                    sent, hits("COPY1"),
+                                    "one user->kernel copy per datagram (udp_sendmsg)"));
+      checks.push_back(module_check("COPY2 __dev_queue_xmit skbs of " + F + " = datagrams sent",
+                                    sent, hits("COPY2"),
+                                    "payload + 42 header bytes handed to veth"));
+    } else {
+      const bool zc = run.value("/sender/mode/bind"_json_pointer, std::string()) == "zero-copy";
+      checks.push_back(
+          module_check("COPY1 _copy_from_iter calls of " + L + " = 0 (AF_XDP sends from UMEM)", 0,
+                       hits("COPY1"), "no user->kernel copy of the payload"));
+      checks.push_back(module_check("XSK_TX skb_store_bits copies of " + F + " = frames sent" +
+                                        (zc ? " (0: zero-copy)" : " (copy mode)"),
+                                    zc ? 0 : sent, hits("XSK_TX"),
+                                    "UMEM -> skb in __xsk_generic_xmit"));
+      checks.push_back(module_check("XSK_XMIT __dev_direct_xmit skbs of " + F + " = frames sent",
+                                    sent, hits("XSK_XMIT"),
+                                    "AF_XDP hands its skbs to the device past the qdisc"));
+    }
+    if (run.at("rx_path") == "socket") {
+      checks.push_back(module_check("COPY4 _copy_to_iter calls of " + L + " = datagrams received",
+                                    received, hits("COPY4"),
+                                    "one kernel->user copy per datagram (udp_recvmsg)"));
+    } else {
+      const bool zc = run.value("/receiver/mode/bind"_json_pointer, std::string()) == "zero-copy";
+      const std::uint64_t dropped = count_at(run, "/receiver/counters/xdp_statistics/rx_dropped");
+      checks.push_back(
+          module_check("COPY4 _copy_to_iter calls of " + L + " = 0 (AF_XDP reads UMEM)", 0,
+                       hits("COPY4"), "no kernel->user copy of the payload"));
+      checks.push_back(module_check("XSK_RX __xsk_rcv copies of " + F +
+                                        " = received + XSK rx_dropped" +
+                                        (zc ? " (0: zero-copy)" : " (copy mode)"),
+                                    zc ? 0 : received + dropped, hits("XSK_RX"),
+                                    "xdp_buff -> UMEM for every frame redirected to the XSK"));
+    }
+    std::uint64_t missed = 0;
+    for (const auto& s : c.sites) missed += s.nmissed;
+    checks.push_back(module_check("kprobe nmissed = 0 at every site", 0, missed,
+                                  "a missed kprobe hit would make the counts above inexact"));
+  }
+
+  nlohmann::json status() const override {
+    return {{"attached", true},
+            {"backend",
+             "kprobe module copyprobe (" + session_.module_path() +
+                 "): exact per-call counts at the copy functions (_copy_from_iter, _copy_to_iter, "
+                 "skb_store_bits, __xsk_rcv, ...); task sites counted for copylab's tools by name "
+                 "(" +
+                 session_.params() +
+                 "), softirq sites for every task; syscalls per "
+                 "packet are counted by the BPF backend only"}};
+  }
+
+  nlohmann::json summarize(const nlohmann::json& runs) override {
+    std::string text = "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n";
+    for (const auto& r : runs) {
+      if (!r.contains("/copy_evidence/lines"_json_pointer)) continue;
+      text += fmt::format("  {} {}:\n", r.at("pair").get<std::string>(),
+                          r.at("phase").get<std::string>());
+      for (const auto& l : r.at("/copy_evidence/lines"_json_pointer))
+        text += "    " + l.get<std::string>() + "\n";
+    }
+    for (const char* phase : {"paced", "unpaced"}) {
+      const PairRuns p = find_pair_runs(runs, phase);
+      if (p.sock == nullptr || p.xsk == nullptr) continue;
+      const auto sc =
+          kmod::copyprobe_counters_from_json(p.sock->at("/copy_evidence/counters"_json_pointer));
+      const auto xc =
+          kmod::copyprobe_counters_from_json(p.xsk->at("/copy_evidence/counters"_json_pointer));
+      const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
+      const kmod::KmodPathRun s{count_at(*p.sock, "/sender/result/sent"),
+                                count_at(*p.sock, "/receiver/result/received"), &sc, "", false};
+      const kmod::KmodPathRun x{
+          count_at(*p.xsk, "/sender/result/sent"), count_at(*p.xsk, "/receiver/result/received"),
+          &xc, xmode.value("xdp_attach", ""), xmode.value("bind", "") == "zero-copy"};
+      nlohmann::json out =
+          verdicts_json(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
+      out["text"] = text + "\n" + out["text"].get<std::string>();
+      return out;
+    }
+    nlohmann::json out = no_verdicts();
+    out["text"] = text + "\n" + out["text"].get<std::string>();
+    return out;
+  }
+
+ private:
+  static kmod::SessionOptions session_options(const CompareOptions& o) {
+    kmod::SessionOptions s;
+    s.prebuilt_module = o.kmod_module;
+    s.comms = kToolComms;
+    // The experiment's lengths at every site: always counted exactly, printed to dmesg.
+    s.watch = {o.payload_size, o.payload_size + 28, o.payload_size + 42};
+    s.burst = 10;
+    s.print_watched = true;
+    return s;
+  }
+
+  TopologyConfig topo_;
+  std::uint64_t payload_;
+  kmod::CopyprobeSession session_;
+};
+
+[[noreturn]] void throw_kmod_unavailable(const kmod::KmodAvailability& a) {
+  throw Error("--backend kmod unavailable: " + a.reason, a.fix, kExitUnsupported);
+}
+
+}  // namespace
+
+void set_observer_phase(CompareObserver& observer, const std::string& phase) {
+  if (auto* t = dynamic_cast<TraceObserver*>(&observer)) t->set_phase(phase);
+}
+
+namespace {
+void validate_backend_options(const CompareOptions& opts) {
+  if (opts.backend != "auto" && opts.backend != "bpf" && opts.backend != "kmod" &&
+      opts.backend != "none") {
+    throw Error("--backend " + opts.backend + " is not one of auto, bpf, kmod, none",
+                "pick one (auto: what this kernel allows)", kExitUsage);
+  }
+  if (!opts.kmod_module.empty() && opts.backend != "kmod") {
+    throw Error("--kmod-module is only used with --backend kmod", "add --backend kmod", kExitUsage);
+  }
+}
+}  // namespace
+
+void check_compare_backend(const CompareOptions& opts) {
+  validate_backend_options(opts);
+  if (opts.backend == "kmod") {
+    const kmod::KmodAvailability a = kmod_availability_for(opts);
+    if (!a.available) throw_kmod_unavailable(a);
+  }
+}
+
+std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,
+                                                       const TopologyConfig& topo) {
+  validate_backend_options(opts);
+  if (opts.backend == "none") return std::make_unique<DetachedObserver>("--backend none");
+  if (opts.backend == "kmod") {
+    const kmod::KmodAvailability a = kmod_availability_for(opts);
+    if (!a.available) throw_kmod_unavailable(a);
+    return std::make_unique<KmodObserver>(opts, topo, a);
+  }
+  if (!has_capability(Privilege::kBpf) || !has_capability(Privilege::kPerfmon)) {
+    if (opts.backend == "bpf") require_capability(Privilege::kBpf, "load the cross-check");
+    return std::make_unique<DetachedObserver>(
+        "no CAP_BPF/CAP_PERFMON to load BPF tracing programs");
+  }
+  return std::make_unique<TraceObserver>(topo);
+}
+
+}  // namespace copylab

@@ -1,0 +1,36 @@
+// The seam between `copylab compare` and the in-kernel cross-check (trace/): attached around
+// every run, it scopes itself to the run's processes and namespaces, and afterwards turns the
+// evidence of all runs into the copy verdict table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+#include "harness/compare_runner.hpp"
+
+namespace copylab {
+
+class CompareObserver : public RunObserver {
+ public:
+  // {attached: bool, backend: "...", reason: "..."}: what the report says about its evidence.
+  virtual nlohmann::json status() const = 0;
+  // {rows: [...], text: "..."} from every run's evidence.
+  virtual nlohmann::json summarize(const nlohmann::json& runs) = 0;
+  // Adds to one run's JSON what needs the run's own counts (sent/received are known only after
+  // the tools' results are read): checks of the evidence against them, per-packet lines.
+  virtual void complete_run(nlohmann::json& run) const { (void)run; }
+};
+
+// Paced runs carry copy-site sampling; unpaced runs only the exact ledger (its cost is lower).
+void set_observer_phase(CompareObserver& observer, const std::string& phase);
+
+// Refuses an unavailable explicit backend before anything is set up (`--backend kmod` where the
+// kernel has no modules/kprobes): Error with the reason and the fix, exit 3.
+void check_compare_backend(const CompareOptions& opts);
+
+// The backend `opts.backend` asks for, as far as this kernel allows; never null.
+std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,
+                                                       const TopologyConfig& topo);
+
+}  // namespace copylab

@@ -1,0 +1,199 @@
+#include "harness/compare_runner.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/child_process.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/stop.hpp"
+#include "harness/compare_caveats.hpp"
+#include "harness/compare_checks.hpp"
+#include "evidence/kernel_counters.hpp"
+#include "harness/loss_accounting.hpp"
+
+namespace copylab {
+namespace {
+
+using Args = std::vector<std::string>;
+
+// How long a phase should take: its pacing, or a conservative 50 kpps when unpaced. Every bound
+// on the run (the receiver's --duration, the harness's waits) is a multiple of it.
+double expected_seconds(const PhaseSpec& phase) {
+  return static_cast<double>(phase.count) / (phase.rate_pps > 0 ? phase.rate_pps : 50'000.0);
+}
+
+// The harness's bound on the sender: four times the expected time (a busy machine may carry a
+// quarter of the rate) plus its start-up.
+double sender_bound_s(const PhaseSpec& phase) { return expected_seconds(phase) * 4 + 60; }
+
+// The receiver's own --duration: a safety net only (it normally stops when all frames are in, or
+// drains after the harness says the sender has finished), so it outlasts the sender's bound,
+// the sender's start-up and the longest drain.
+int receiver_duration_s(const PhaseSpec& phase) {
+  return static_cast<int>(sender_bound_s(phase)) + 60;
+}
+
+// Seconds without a frame, after the sender has finished, that end the receiver's drain: what
+// the kernel still holds (socket buffer, XSK ring, backlog) arrives well within it.
+constexpr double kDrainQuietS = 1.0;
+
+Args in_netns(const std::string& ns, const std::string& tool) {
+  return {"ip", "netns", "exec", ns, self_bin_dir() + "/" + tool};
+}
+
+void append(Args& a, std::initializer_list<std::string> more) { a.insert(a.end(), more); }
+
+Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec& phase,
+                   const CompareOptions& o, const std::string& json, const std::string& ready,
+                   const std::string& sender_done) {
+  const bool xdp = pair.rx == PathKind::kAfXdp;
+  Args a = in_netns(t.ns_b, xdp ? "xdp_receiver" : "sock_receiver");
+  append(a, {"--dev", t.dev_b, "--dst-port", std::to_string(o.dst_port),
+             "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
+             "--stop-after-file", sender_done, "--drain", fmt::format("{}", kDrainQuietS),
+             "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json-file", json,
+             "--ready-file", ready});
+  if (xdp) {
+    append(a, {"--mode", o.xdp_mode});
+  } else {
+    append(a, {"--dst-ip", t.ip_b.str()});  // --netns topologies need not use setup.sh's defaults
+  }
+  append(a, {"--duration", std::to_string(receiver_duration_s(phase))});
+  return a;
+}
+
+Args sender_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec& phase,
+                 const CompareOptions& o, const std::string& json, const std::string& ready,
+                 const std::string& go) {
+  const bool xdp = pair.tx == PathKind::kAfXdp;
+  Args a = in_netns(t.ns_a, xdp ? "xdp_sender" : "sock_sender");
+  append(a, {"--dev", t.dev_a, "--dst-ip", t.ip_b.str(), "--dst-port", std::to_string(o.dst_port),
+             "--src-ip", t.ip_a.str(), "--src-port", std::to_string(o.src_port),
+             "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
+             "--cpu", std::to_string(o.cpu_tx), "--json-file", json, "--ready-file", ready, "--start-after-file", go});
+  if (xdp) append(a, {"--src-mac", t.mac_a.str(), "--dst-mac", t.mac_b.str()});
+  if (phase.rate_pps > 0) append(a, {"--rate", std::to_string(phase.rate_pps)});
+  return a;
+}
+
+nlohmann::json read_json_file(const std::string& path, const ChildProcess& who) {
+  std::ifstream f(path);
+  if (!f) {
+    throw Error(who.command_line() + " wrote no result (" + last_line_of(who.log_path()) + ")",
+                "see its log " + who.log_path());
+  }
+  return nlohmann::json::parse(f);
+}
+
+void wait_for_file(const std::string& path, ChildProcess& child, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 5) {
+    if (access(path.c_str(), F_OK) == 0) return;
+    if (!child.running()) {
+      throw Error(child.command_line() + " exited before it was ready: " +
+                      last_line_of(child.log_path()),
+                  "fix the cause above (full log: " + child.log_path() + ")");
+    }
+    if (stop_requested()) throw Error("interrupted", "", stop_exit_code());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  throw Error(child.command_line() + " was not ready after " + std::to_string(timeout_ms) + " ms",
+              "see its log " + child.log_path());
+}
+
+int wait_child(ChildProcess& child, double timeout_s, const std::string& what,
+               const std::function<void(const std::string&)>& progress) {
+  const std::uint64_t start = now_ns();
+  while (true) {
+    if (auto rc = child.wait_for(std::chrono::milliseconds(1000))) return *rc;
+    if (stop_requested()) throw Error("interrupted", "", stop_exit_code());
+    const double elapsed = static_cast<double>(now_ns() - start) * 1e-9;
+    if (elapsed > timeout_s) {
+      child.stop();
+      throw Error(what + " did not finish within " + std::to_string(static_cast<int>(timeout_s)) +
+                      " s",
+                  "see its log " + child.log_path());
+    }
+    if (progress) progress(what + " running, " + std::to_string(static_cast<int>(elapsed)) + " s");
+  }
+}
+
+}  // namespace
+
+RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
+                            const PhaseSpec& phase, const CompareOptions& opts,
+                            const std::string& work_dir, RunObserver* observer,
+                            const std::function<void(const std::string&)>& progress) {
+  RunRecord rec{pair, phase, {}, {}, {}, nullptr, nlohmann::json::array(), nullptr, 0};
+  const std::string stem = work_dir + "/" + std::string(to_string(pair.tx)) + "-" +
+                           to_string(pair.rx) + "-" + phase.name;
+  const std::string rx_json = stem + ".receiver.json", tx_json = stem + ".sender.json";
+  const std::string rx_ready = stem + ".receiver.ready", tx_ready = stem + ".sender.ready";
+  const std::string go = stem + ".go", sender_done = stem + ".sender.done";
+  for (const auto& f : {rx_json, tx_json, rx_ready, tx_ready, go, sender_done}) {
+    std::filesystem::remove(f);
+  }
+
+  const KernelCounters a_before = read_kernel_counters(topo.ns_a, topo.dev_a);
+  const KernelCounters b_before = read_kernel_counters(topo.ns_b, topo.dev_b);
+  const std::uint64_t start = now_ns();
+
+  ChildProcess receiver = ChildProcess::start(
+      receiver_args(topo, pair, phase, opts, rx_json, rx_ready, sender_done),
+      stem + ".receiver.log");
+  wait_for_file(rx_ready, receiver, 30'000);
+  ChildProcess sender = ChildProcess::start(
+      sender_args(topo, pair, phase, opts, tx_json, tx_ready, go), stem + ".sender.log");
+  // The sender sets up its datapath, then waits for `go`: the observer scopes to both pids first.
+  wait_for_file(tx_ready, sender, 30'000);
+  if (observer != nullptr) observer->before_traffic(receiver.pid(), sender.pid());
+  std::ofstream(go) << "go\n";
+
+  const int tx_rc = wait_child(sender, sender_bound_s(phase), "sender", progress);
+  // The receiver drains what is still on its way, then exits (it never stops on a gap while the
+  // sender runs). Told even when the sender failed, so the receiver exits promptly.
+  std::ofstream(sender_done) << "done\n";
+  const int rx_rc = wait_child(receiver, receiver_duration_s(phase) + 30, "receiver", progress);
+  rec.wall_s = static_cast<double>(now_ns() - start) * 1e-9;
+  if (observer != nullptr) rec.evidence = observer->after_traffic();
+  if (tx_rc != 0) {
+    throw Error("sender exited with " + std::to_string(tx_rc) + ": " +
+                    last_line_of(sender.log_path()),
+                "see " + sender.log_path());
+  }
+  if (rx_rc != 0) {
+    throw Error("receiver exited with " + std::to_string(rx_rc) + ": " +
+                    last_line_of(receiver.log_path()),
+                "see " + receiver.log_path());
+  }
+  rec.sender = read_json_file(tx_json, sender);
+  rec.receiver = read_json_file(rx_json, receiver);
+  rec.kernel = {{"a", counters_delta(a_before, read_kernel_counters(topo.ns_a, topo.dev_a))},
+                {"b", counters_delta(b_before, read_kernel_counters(topo.ns_b, topo.dev_b))}};
+  rec.checks = cross_checks(rec);
+  rec.loss = explain_loss(rec);
+  return rec;
+}
+
+nlohmann::json to_json(const RunRecord& r) {
+  return {{"pair", r.pair.label()},
+          {"tx_path", to_string(r.pair.tx)},
+          {"rx_path", to_string(r.pair.rx)},
+          {"phase", r.phase.name},
+          {"count", r.phase.count},
+          {"rate_pps", r.phase.rate_pps},
+          {"wall_s", r.wall_s},
+          {"sender", r.sender},
+          {"receiver", r.receiver},
+          {"kernel_counters", r.kernel},
+          {"pacing", pacing_of(r.phase.rate_pps, r.sender)},
+          {"checks", r.checks},
+          {"loss_accounting", r.loss},
+          {"copy_evidence", r.evidence}};
+}
+
+}  // namespace copylab

@@ -1,0 +1,44 @@
+// Runs one (pair, phase) of `copylab compare`: the receiver in namespace B, the sender in A, both
+// as copylab's own tools (so each side is one process the cross-check can scope to), with the
+// kernel counters of both namespaces read before and after.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <sys/types.h>
+
+#include "harness/compare_spec.hpp"
+
+namespace copylab {
+
+// Attached around each run when a cross-check backend is available: told the experiment's pids
+// before traffic starts, asked for its evidence afterwards.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void before_traffic(pid_t receiver, pid_t sender) = 0;
+  virtual nlohmann::json after_traffic() = 0;
+};
+
+struct RunRecord {
+  PairSpec pair;
+  PhaseSpec phase;
+  nlohmann::json sender;    // the sender tool's JSON
+  nlohmann::json receiver;  // the receiver tool's JSON
+  nlohmann::json kernel;    // {"a": delta, "b": delta}
+  nlohmann::json evidence;  // the observer's result (cross-check), null when none
+  nlohmann::json checks;    // array of {name, tool, kernel, ok, note}
+  nlohmann::json loss;      // explain_loss: where the lost frames went
+  double wall_s = 0;
+};
+
+RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
+                            const PhaseSpec& phase, const CompareOptions& opts,
+                            const std::string& work_dir, RunObserver* observer,
+                            const std::function<void(const std::string&)>& progress);
+
+nlohmann::json to_json(const RunRecord& r);
+
+}  // namespace copylab

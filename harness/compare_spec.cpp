@@ -1,0 +1,27 @@
+#include "harness/compare_spec.hpp"
+
+namespace copylab {
+
+const char* to_string(PathKind p) noexcept { return p == PathKind::kSocket ? "socket" : "af_xdp"; }
+
+std::string PairSpec::label() const {
+  return std::string(to_string(tx)) + "→" + to_string(rx);
+}
+
+std::vector<PairSpec> pairs_for(const CompareOptions& opts) {
+  std::vector<PairSpec> pairs{{PathKind::kSocket, PathKind::kSocket},
+                              {PathKind::kAfXdp, PathKind::kAfXdp}};
+  if (opts.all_pairs) {
+    pairs.push_back({PathKind::kSocket, PathKind::kAfXdp});
+    pairs.push_back({PathKind::kAfXdp, PathKind::kSocket});
+  }
+  return pairs;
+}
+
+std::vector<PhaseSpec> phases_for(const CompareOptions& opts) {
+  std::vector<PhaseSpec> phases{{"paced", opts.paced_count, opts.paced_rate}};
+  if (!opts.skip_unpaced) phases.push_back({"unpaced", opts.unpaced_count, 0});
+  return phases;
+}
+
+}  // namespace copylab

@@ -1,0 +1,154 @@
+#include "xdp/reflector.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/bpf_prog_owner.hpp"
+#include "common/error.hpp"
+#include "xdp/reflect_abi.h"
+#include "latency_reflect.skel.h"
+
+namespace copylab {
+
+namespace {
+
+// auto leaves the choice to the kernel (native when the driver has it).
+std::uint32_t attach_flag(XdpMode m) {
+  switch (m) {
+    case XdpMode::kNative: return XDP_FLAGS_DRV_MODE;
+    case XdpMode::kGeneric: return XDP_FLAGS_SKB_MODE;
+    case XdpMode::kAuto: break;
+  }
+  return 0;
+}
+
+const char* attach_mode_name(std::uint8_t m) {
+  switch (m) {
+    case XDP_ATTACHED_DRV: return "native";
+    case XDP_ATTACHED_SKB: return "generic";
+    case XDP_ATTACHED_HW: return "offload";
+    case XDP_ATTACHED_MULTI: return "multi";
+    default: return "none";
+  }
+}
+
+std::uint32_t prog_id_of(int fd) {
+  bpf_prog_info info{};
+  std::uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return 0;
+  return info.id;
+}
+
+}  // namespace
+
+XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
+                           std::uint16_t udp_port)
+    : dev_(std::move(dev)), mode_(mode), role_(role) {
+  ifindex_ = if_nametoindex(dev_.c_str());
+  if (ifindex_ == 0) {
+    throw_errno("if_nametoindex", dev_, errno,
+                "check the device name (--dev) and that it lives in the namespace given (--netns)");
+  }
+  skel_ = latency_reflect__open();
+  if (!skel_) throw_errno("open BPF skeleton", "latency_reflect", errno);
+  skel_->rodata->reflect_port = udp_port;
+  if (int err = latency_reflect__load(skel_); err != 0) {
+    latency_reflect__destroy(skel_);
+    throw_errno("load BPF program", "reflect.bpf.c", -err,
+                "run as root; `copylab doctor` shows what this kernel allows");
+  }
+  bpf_program* prog = role_ == Role::kReflect ? skel_->progs.xdp_reflect
+                                              : skel_->progs.xdp_pass_through;
+  prog_fd_ = bpf_program__fd(prog);
+  flags_ = attach_flag(mode_);
+  const int ifindex = static_cast<int>(ifindex_);
+  const std::string foreign_fix =
+      "remove it (ip link set dev " + dev_ + " xdp off) or use other devices";
+  bpf_xdp_query_opts existing{};
+  existing.sz = sizeof(existing);
+  if (bpf_xdp_query(ifindex, 0, &existing) == 0 && existing.prog_id != 0) {
+    try {
+      claim_xdp_device(ifindex, dev_, existing.prog_id, foreign_fix);
+    } catch (...) {
+      latency_reflect__destroy(skel_);
+      throw;
+    }
+  }
+  // In the run's record before it is attached; the program id follows once the kernel has it.
+  const NetnsRef ns = current_netns_ref();
+  nlohmann::json record{{"kind", "xdp"},     {"netns", ns.name}, {"netns_inode", ns.inode},
+                        {"ifindex", ifindex}, {"dev", dev_},      {"prog_id", 0}};
+  record_ = record_owned(record);
+  if (int err = bpf_xdp_attach(static_cast<int>(ifindex_), prog_fd_,
+                               XDP_FLAGS_UPDATE_IF_NOEXIST | flags_, nullptr);
+      err != 0) {
+    latency_reflect__destroy(skel_);
+    const int e = -err;
+    std::string what = std::string("attach ") + to_string(mode_) + " XDP (" +
+                       (role_ == Role::kReflect ? "XDP_TX reflector" : "peer pass-through") + ")";
+    if (e == EBUSY || e == EEXIST) {
+      throw_errno(what, dev_, e,
+                  "another XDP program is attached to " + dev_ + "; copylab does not replace it: " +
+                      foreign_fix);
+    }
+    throw_errno(what, dev_, e,
+                "this device/kernel refuses that XDP mode; `copylab doctor` lists what works");
+  }
+  record["prog_id"] = prog_id_of(prog_fd_);
+  record_.update(record);
+}
+
+XdpReflector::~XdpReflector() {
+  if (!skel_) return;
+  // Detach only our own program (XDP_FLAGS_REPLACE with old_prog_fd): never someone else's.
+  bpf_xdp_attach_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.old_prog_fd = prog_fd_;
+  const int ret = bpf_xdp_detach(static_cast<int>(ifindex_), XDP_FLAGS_REPLACE | flags_, &opts);
+  // Still attached (not gone, not replaced by someone else): the next run reclaims it by id.
+  if (ret != 0 && ret != -EEXIST && ret != -ENODEV) record_.leave();
+  latency_reflect__destroy(skel_);
+}
+
+nlohmann::json XdpReflector::mode() const {
+  bpf_xdp_query_opts q{};
+  q.sz = sizeof(q);
+  nlohmann::json j{{"device", dev_},
+                   {"program", role_ == Role::kReflect ? "xdp_reflect" : "xdp_pass_through"},
+                   {"requested_mode", to_string(mode_)}};
+  if (bpf_xdp_query(static_cast<int>(ifindex_), 0, &q) != 0) {
+    j["attach_mode"] = "unknown (bpf_xdp_query failed)";
+    return j;
+  }
+  const std::uint32_t ours = prog_id_of(prog_fd_);
+  const bool skb = (flags_ & XDP_FLAGS_SKB_MODE) != 0 ||
+                   ((flags_ & XDP_FLAGS_DRV_MODE) == 0 && q.attach_mode == XDP_ATTACHED_SKB);
+  const std::uint32_t attached = skb ? q.skb_prog_id : q.drv_prog_id;
+  j["attach_mode"] = attach_mode_name(q.attach_mode);
+  j["prog_id"] = attached;
+  j["is_ours"] = ours != 0 && ours == attached;
+  return j;
+}
+
+nlohmann::json XdpReflector::counters() const {
+  const int ncpu = libbpf_num_possible_cpus();
+  nlohmann::json j;
+  const char* names[REFLECT_COUNTER_MAX] = {"reflected", "passed", "peer_passed"};
+  for (std::uint32_t slot = 0; slot < REFLECT_COUNTER_MAX; ++slot) {
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu > 0 ? ncpu : 1), 0);
+    std::uint64_t sum = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.reflect_counters), &slot, per_cpu.data()) ==
+        0) {
+      for (auto v : per_cpu) sum += v;
+    }
+    j[names[slot]] = sum;
+  }
+  return j;
+}
+
+}  // namespace copylab
