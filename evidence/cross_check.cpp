@@ -178,7 +178,154 @@ struct CrossCheck::Impl {
     if (kprobes) kprobes->detach();
     links.clear();
   }
+
+  // The steps of CrossCheck::start.
+  void open(const CrossCheckOptions& opts);
+  void choose_programs(const CrossCheckOptions& opts);
+  void load();
+  void fill_scope();
+  void attach_tracepoints();
+  void start_kprobes(const CrossCheckOptions& opts);
+  void describe_backends(const CrossCheckOptions& opts);
 };
+
+// The steps of CrossCheck::start, in order.
+void CrossCheck::Impl::open(const CrossCheckOptions& opts) {
+  skel.reset(cross_check__open());
+  if (!skel) throw_errno("open BPF object", "cross_check.bpf.c", errno, "check libbpf and kernel BTF");
+  cross_check& s = *skel;
+  s.rodata->scope_pids = pid_scope;
+  s.rodata->scope_netns = !scope.netns_inums.empty();
+  s.rodata->scope_ifindex = !scope.ifindexes.empty();
+  s.rodata->scope_ports = !scope.ports.empty();
+  s.rodata->follow_forks = scope.follow_forks;
+  s.rodata->hist_enabled = opts.histograms;
+  s.rodata->payload_samples_enabled = opts.payload_samples;
+}
+
+// Loads only the programs whose tracepoint this kernel has, in the variant its prototype allows,
+// and records which are missing (and which ledger lines that makes unmeasurable).
+void CrossCheck::Impl::choose_programs(const CrossCheckOptions& opts) {
+  cross_check& s = *skel;
+  std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
+  if (!vmlinux)
+    throw_errno("load kernel BTF", "/sys/kernel/btf/vmlinux", errno,
+                "the cross-check needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  std::map<std::string, bool> chosen;  // tracepoint -> a variant is loaded
+  for (const ProgSpec& p : prog_specs(s)) {
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    const int have = tracepoint_args(vmlinux.get(), p.tracepoint);
+    const bool fits = have >= p.args && !chosen[p.tracepoint];
+    bpf_program__set_autoload(p.prog, fits);
+    if (fits) {
+      chosen[p.tracepoint] = true;
+      if (*p.lacks) gaps.emplace_back(p.tracepoint, p.lacks);
+    } else if (have < 0 && !unavailable.count(name)) {
+      unavailable[name] = fmt::format("tracepoint {} missing ({})", name, added_in(p.tracepoint));
+      missing.push_back(fmt::format("{} ({})", name, added_in(p.tracepoint)));
+    }
+  }
+  for (const ProgSpec& p : prog_specs(s)) {
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    if (!chosen[p.tracepoint] && !unavailable.count(name)) {
+      unavailable[name] = fmt::format("tracepoint {} has {} arguments here, fewer than copylab reads",
+                                      name, tracepoint_args(vmlinux.get(), p.tracepoint));
+      missing.push_back(fmt::format("{} (unexpected prototype)", name));
+    }
+  }
+  if (!opts.sampling) bpf_program__set_autoload(s.progs.cl_sample, false);
+}
+
+void CrossCheck::Impl::load() {
+  if (int err = cross_check__load(skel.get()); err != 0)
+    throw_errno("load BPF programs (tp_btf tracepoints, perf_event)", "cross_check.bpf.c", -err,
+                "run as root; `copylab doctor` shows whether tp_btf and BPF loads are allowed; "
+                "-vv shows the verifier log");
+}
+
+void CrossCheck::Impl::fill_scope() {
+  cross_check& s = *skel;
+  const std::uint8_t one = 1;
+  for (std::uint32_t inum : scope.netns_inums)
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_netns_set), &inum, &one, BPF_ANY);
+  for (pid_t pid : scope.pids) {
+    const auto key = static_cast<std::uint32_t>(pid);
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_pid_set), &key, &one, BPF_ANY);
+  }
+  for (int ifindex : scope.ifindexes) {
+    const auto key = static_cast<std::uint32_t>(ifindex);
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_ifindex_set), &key, &one, BPF_ANY);
+  }
+  for (std::uint16_t port : scope.ports)
+    bpf_map_update_elem(bpf_map__fd(s.maps.scope_port_set), &port, &one, BPF_ANY);
+}
+
+// Attaches every loaded tracepoint program; one that fails is reported, not fatal, unless none
+// attaches at all.
+void CrossCheck::Impl::attach_tracepoints() {
+  for (const ProgSpec& p : prog_specs(*skel)) {
+    if (!bpf_program__autoload(p.prog)) continue;
+    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
+    bpf_link* link = bpf_program__attach(p.prog);
+    if (!link) {
+      missing.push_back(fmt::format("{} (attach: {})", name, errno_text(errno)));
+      unavailable[name] = fmt::format("attaching {} failed: {}", name, errno_text(errno));
+      continue;
+    }
+    links.emplace_back(link);
+    attached.push_back(name);
+  }
+  if (links.empty()) {
+    throw Error("cross-check: no tracepoint could be attached (" +
+                    (missing.empty() ? std::string("?") : missing.front()) + ")",
+                "run `copylab doctor` to see what this kernel refuses", kExitUnsupported);
+  }
+}
+
+// Exact counts at the copy functions: kprobes where the kernel allows them (fentry, which would
+// be cheaper, is refused on the kernels this was built for: it stays a doctor line).
+void CrossCheck::Impl::start_kprobes(const CrossCheckOptions& opts) {
+  const Capability kprobe = probe_kprobes();
+  if (opts.kprobes && kprobe.ok) {
+    kprobes = std::make_unique<KprobeBackend>(
+        KprobeScope{bpf_map__fd(skel->maps.scope_pid_set), bpf_map__fd(skel->maps.scope_netns_set),
+                    pid_scope, !scope.netns_inums.empty()});
+    kprobe_reason = kprobes->active() ? "" : kprobes->reason();
+  } else {
+    kprobe_reason = opts.kprobes ? kprobe.evidence : "switched off";
+  }
+}
+
+// The backend report: what runs and what does not, with the reason.
+void CrossCheck::Impl::describe_backends(const CrossCheckOptions& opts) {
+  const std::string attached_list = fmt::format("{}", fmt::join(attached, ", "));
+  backends.push_back(
+      {"tracepoint ledger (BPF tp_btf)", true,
+       "exact counts at " + attached_list +
+           (missing.empty() ? "" : fmt::format("; missing: {}", fmt::join(missing, ", ")))});
+  for (const auto& [tp, lacks] : gaps) backends.push_back({"ledger gap at skb:" + tp, false, lacks});
+  backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts.histograms,
+                      opts.histograms ? "kernel stacks at net:netif_receive_skb, "
+                                        "net:net_dev_start_xmit, xdp:xdp_redirect"
+                                      : "switched off"});
+  std::string key;
+  const Capability hist = probe_hist_triggers(&key);
+  hist_key = key.empty() ? hist_stack_key_for_kernel() : key;
+  backends.push_back({"tracefs hist trigger", false,
+                      hist.ok ? "available (" + key + "); copylab's BPF histogram used"
+                              : "not available: " + hist.evidence});
+  if (sampler && sampler->active()) {
+    backends.push_back({"copy-site sampling (perf cpu-clock + BPF stacks)", true,
+                        fmt::format("{} Hz on {} CPUs, machine-wide", opts.sample_hz, sampler->cpus())});
+  } else {
+    backends.push_back({"copy-site sampling (perf cpu-clock + BPF stacks)", false,
+                        sampler ? sampler->reason() : "switched off"});
+  }
+  backends.push_back(
+      {"exact counts at the copy functions (kprobe BPF)", kprobes && kprobes->active(),
+       kprobes ? kprobes->describe() : "kprobe backend: unavailable (" + kprobe_reason + ")"});
+}
+
 
 const StackHistogram* CrossCheckResult::histogram(const std::string& event) const {
   for (const StackHistogram& h : histograms)
@@ -196,134 +343,17 @@ void CrossCheck::start(const ScopeSpec& scope) {
   auto impl = std::make_unique<Impl>();
   impl->scope = scope;
   impl->pid_scope = !scope.pids.empty() || opts_.pids_added_later;
-
-  impl->skel.reset(cross_check__open());
-  if (!impl->skel)
-    throw_errno("open BPF object", "cross_check.bpf.c", errno, "check libbpf and kernel BTF");
-  cross_check& s = *impl->skel;
-  s.rodata->scope_pids = impl->pid_scope;
-  s.rodata->scope_netns = !scope.netns_inums.empty();
-  s.rodata->scope_ifindex = !scope.ifindexes.empty();
-  s.rodata->scope_ports = !scope.ports.empty();
-  s.rodata->follow_forks = scope.follow_forks;
-  s.rodata->hist_enabled = opts_.histograms;
-  s.rodata->payload_samples_enabled = opts_.payload_samples;
-
-  // Load only the programs whose tracepoint this kernel has, in the variant its prototype
-  // allows; say which are missing (and which ledger lines that makes unmeasurable).
-  std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
-  if (!vmlinux)
-    throw_errno("load kernel BTF", "/sys/kernel/btf/vmlinux", errno,
-                "the cross-check needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-  std::map<std::string, bool> chosen;  // tracepoint -> a variant is loaded
-  for (const ProgSpec& p : prog_specs(s)) {
-    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
-    const int have = tracepoint_args(vmlinux.get(), p.tracepoint);
-    const bool fits = have >= p.args && !chosen[p.tracepoint];
-    bpf_program__set_autoload(p.prog, fits);
-    if (fits) {
-      chosen[p.tracepoint] = true;
-      if (*p.lacks) impl->gaps.emplace_back(p.tracepoint, p.lacks);
-    } else if (have < 0 && !impl->unavailable.count(name)) {
-      impl->unavailable[name] = fmt::format("tracepoint {} missing ({})", name, added_in(p.tracepoint));
-      impl->missing.push_back(fmt::format("{} ({})", name, added_in(p.tracepoint)));
-    }
-  }
-  for (const ProgSpec& p : prog_specs(s)) {
-    const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
-    if (!chosen[p.tracepoint] && !impl->unavailable.count(name)) {
-      impl->unavailable[name] = fmt::format(
-          "tracepoint {} has {} arguments here, fewer than copylab reads", name,
-          tracepoint_args(vmlinux.get(), p.tracepoint));
-      impl->missing.push_back(fmt::format("{} (unexpected prototype)", name));
-    }
-  }
-  if (!opts_.sampling) bpf_program__set_autoload(s.progs.cl_sample, false);
-
-  if (int err = cross_check__load(&s); err != 0)
-    throw_errno("load BPF programs (tp_btf tracepoints, perf_event)", "cross_check.bpf.c", -err,
-                "run as root; `copylab doctor` shows whether tp_btf and BPF loads are allowed; "
-                "-vv shows the verifier log");
-
-  // Fill the scope sets before anything is attached, so the first event is already scoped.
-  const std::uint8_t one = 1;
-  for (std::uint32_t inum : scope.netns_inums)
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_netns_set), &inum, &one, BPF_ANY);
-  for (pid_t pid : scope.pids) {
-    const auto key = static_cast<std::uint32_t>(pid);
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_pid_set), &key, &one, BPF_ANY);
-  }
-  for (int ifindex : scope.ifindexes) {
-    const auto key = static_cast<std::uint32_t>(ifindex);
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_ifindex_set), &key, &one, BPF_ANY);
-  }
-  for (std::uint16_t port : scope.ports)
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_port_set), &port, &one, BPF_ANY);
-
-  for (const ProgSpec& p : prog_specs(s)) {
-    if (!bpf_program__autoload(p.prog)) continue;
-    bpf_link* link = bpf_program__attach(p.prog);
-    if (!link) {
-      const std::string name = fmt::format("{}:{}", p.group, p.tracepoint);
-      impl->missing.push_back(fmt::format("{} (attach: {})", name, errno_text(errno)));
-      impl->unavailable[name] = fmt::format("attaching {} failed: {}", name, errno_text(errno));
-      continue;
-    }
-    impl->links.emplace_back(link);
-    impl->attached.push_back(fmt::format("{}:{}", p.group, p.tracepoint));
-  }
-  if (impl->links.empty()) {
-    throw Error("cross-check: no tracepoint could be attached (" +
-                    (impl->missing.empty() ? std::string("?") : impl->missing.front()) + ")",
-                "run `copylab doctor` to see what this kernel refuses", kExitUnsupported);
-  }
-
-  if (opts_.sampling) impl->sampler.emplace(s.progs.cl_sample, opts_.sample_hz);
-
-  // Backend report: what runs and what does not, with the reason.
-  std::string attached_list = fmt::format("{}", fmt::join(impl->attached, ", "));
-  impl->backends.push_back(
-      {"tracepoint ledger (BPF tp_btf)", true,
-       "exact counts at " + attached_list +
-           (impl->missing.empty() ? "" : fmt::format("; missing: {}", fmt::join(impl->missing, ", ")))});
-  for (const auto& [tp, lacks] : impl->gaps)
-    impl->backends.push_back({"ledger gap at skb:" + tp, false, lacks});
-  impl->backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts_.histograms,
-                            opts_.histograms ? "kernel stacks at net:netif_receive_skb, "
-                                               "net:net_dev_start_xmit, xdp:xdp_redirect"
-                                             : "switched off"});
-  std::string hist_key;
-  const Capability hist = probe_hist_triggers(&hist_key);
-  impl->hist_key = hist_key.empty() ? hist_stack_key_for_kernel() : hist_key;
-  impl->backends.push_back({"tracefs hist trigger", false,
-                            hist.ok ? "available (" + hist_key + "); copylab's BPF histogram used"
-                                    : "not available: " + hist.evidence});
-  if (impl->sampler && impl->sampler->active()) {
-    impl->backends.push_back(
-        {"copy-site sampling (perf cpu-clock + BPF stacks)", true,
-         fmt::format("{} Hz on {} CPUs, machine-wide", opts_.sample_hz, impl->sampler->cpus())});
-  } else {
-    impl->backends.push_back({"copy-site sampling (perf cpu-clock + BPF stacks)", false,
-                              impl->sampler ? impl->sampler->reason() : "switched off"});
-  }
-  // Exact counts at the copy functions: kprobes where the kernel allows them (fentry, which
-  // would be cheaper, is refused on the kernels this was built for: it stays a doctor line).
-  const Capability kprobe = probe_kprobes();
-  if (opts_.kprobes && kprobe.ok) {
-    impl->kprobes = std::make_unique<KprobeBackend>(
-        KprobeScope{bpf_map__fd(s.maps.scope_pid_set), bpf_map__fd(s.maps.scope_netns_set),
-                    impl->pid_scope, !scope.netns_inums.empty()});
-    impl->kprobe_reason = impl->kprobes->active() ? "" : impl->kprobes->reason();
-  } else {
-    impl->kprobe_reason = opts_.kprobes ? kprobe.evidence : "switched off";
-  }
-  impl->backends.push_back(
-      {"exact counts at the copy functions (kprobe BPF)", impl->kprobes && impl->kprobes->active(),
-       impl->kprobes ? impl->kprobes->describe()
-                     : "kprobe backend: unavailable (" + impl->kprobe_reason + ")"});
-
+  impl->open(opts_);
+  impl->choose_programs(opts_);
+  impl->load();
+  impl->fill_scope();  // before anything is attached, so the first event is already scoped
+  impl->attach_tracepoints();
+  if (opts_.sampling) impl->sampler.emplace(impl->skel->progs.cl_sample, opts_.sample_hz);
+  impl->start_kprobes(opts_);
+  impl->describe_backends(opts_);
   impl->started = std::chrono::steady_clock::now();
-  spdlog::debug("cross-check attached: {} (scope: {})", attached_list, scope.describe());
+  spdlog::debug("cross-check attached: {} (scope: {})", fmt::join(impl->attached, ", "),
+                scope.describe());
   impl_ = std::move(impl);
 }
 

@@ -11,40 +11,10 @@
 #include "common/bpf_prog_owner.hpp"
 #include "common/error.hpp"
 #include "xdp/reflect_abi.h"
+#include "xdp/xdp_query.hpp"
 #include "latency_reflect.skel.h"
 
 namespace copylab {
-
-namespace {
-
-// auto leaves the choice to the kernel (native when the driver has it).
-std::uint32_t attach_flag(XdpMode m) {
-  switch (m) {
-    case XdpMode::kNative: return XDP_FLAGS_DRV_MODE;
-    case XdpMode::kGeneric: return XDP_FLAGS_SKB_MODE;
-    case XdpMode::kAuto: break;
-  }
-  return 0;
-}
-
-const char* attach_mode_name(std::uint8_t m) {
-  switch (m) {
-    case XDP_ATTACHED_DRV: return "native";
-    case XDP_ATTACHED_SKB: return "generic";
-    case XDP_ATTACHED_HW: return "offload";
-    case XDP_ATTACHED_MULTI: return "multi";
-    default: return "none";
-  }
-}
-
-std::uint32_t prog_id_of(int fd) {
-  bpf_prog_info info{};
-  std::uint32_t len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return 0;
-  return info.id;
-}
-
-}  // namespace
 
 XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
                            std::uint16_t udp_port)
@@ -65,19 +35,16 @@ XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
   bpf_program* prog = role_ == Role::kReflect ? skel_->progs.xdp_reflect
                                               : skel_->progs.xdp_pass_through;
   prog_fd_ = bpf_program__fd(prog);
-  flags_ = attach_flag(mode_);
+  flags_ = xdp_attach_flags(mode_);
   const int ifindex = static_cast<int>(ifindex_);
   const std::string foreign_fix =
       "remove it (ip link set dev " + dev_ + " xdp off) or use other devices";
-  bpf_xdp_query_opts existing{};
-  existing.sz = sizeof(existing);
-  if (bpf_xdp_query(ifindex, 0, &existing) == 0 && existing.prog_id != 0) {
-    try {
+  try {
+    if (const XdpAttachment existing = query_xdp(ifindex, dev_); existing.attached())
       claim_xdp_device(ifindex, dev_, existing.prog_id, foreign_fix);
-    } catch (...) {
-      latency_reflect__destroy(skel_);
-      throw;
-    }
+  } catch (...) {
+    latency_reflect__destroy(skel_);
+    throw;
   }
   // In the run's record before it is attached; the program id follows once the kernel has it.
   const NetnsRef ns = current_netns_ref();
@@ -99,7 +66,7 @@ XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
     throw_errno(what, dev_, e,
                 "this device/kernel refuses that XDP mode; `copylab doctor` lists what works");
   }
-  record["prog_id"] = prog_id_of(prog_fd_);
+  record["prog_id"] = prog_id_of_fd(prog_fd_);
   record_.update(record);
 }
 
@@ -116,20 +83,19 @@ XdpReflector::~XdpReflector() {
 }
 
 nlohmann::json XdpReflector::mode() const {
-  bpf_xdp_query_opts q{};
-  q.sz = sizeof(q);
   nlohmann::json j{{"device", dev_},
                    {"program", role_ == Role::kReflect ? "xdp_reflect" : "xdp_pass_through"},
                    {"requested_mode", to_string(mode_)}};
-  if (bpf_xdp_query(static_cast<int>(ifindex_), 0, &q) != 0) {
-    j["attach_mode"] = "unknown (bpf_xdp_query failed)";
+  XdpAttachment now;
+  try {
+    now = query_xdp(static_cast<int>(ifindex_), dev_);
+  } catch (const Error& e) {
+    j["attach_mode"] = std::string("unknown (") + e.what() + ")";
     return j;
   }
-  const std::uint32_t ours = prog_id_of(prog_fd_);
-  const bool skb = (flags_ & XDP_FLAGS_SKB_MODE) != 0 ||
-                   ((flags_ & XDP_FLAGS_DRV_MODE) == 0 && q.attach_mode == XDP_ATTACHED_SKB);
-  const std::uint32_t attached = skb ? q.skb_prog_id : q.drv_prog_id;
-  j["attach_mode"] = attach_mode_name(q.attach_mode);
+  const std::uint32_t ours = prog_id_of_fd(prog_fd_);
+  const std::uint32_t attached = attached_prog_id(now, flags_);
+  j["attach_mode"] = to_string(now.mode);
   j["prog_id"] = attached;
   j["is_ours"] = ours != 0 && ours == attached;
   return j;

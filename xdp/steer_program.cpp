@@ -23,15 +23,8 @@ xdp_attach_mode libxdp_mode(XdpMode m) {
   return m == XdpMode::kGeneric ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 }
 
-__u32 libbpf_flags(XdpMode m) {
-  return m == XdpMode::kGeneric ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
-
-std::uint32_t prog_id_of_fd(int fd) {
-  bpf_prog_info info{};
-  __u32 len = sizeof(info);
-  return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
+// The steering program names a mode (auto is resolved before attaching): native unless generic.
+__u32 libbpf_flags(XdpMode m) { return xdp_attach_flags(m == XdpMode::kGeneric ? m : XdpMode::kNative); }
 
 }  // namespace
 

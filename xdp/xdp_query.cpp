@@ -53,4 +53,25 @@ std::string describe_program(std::uint32_t prog_id, XdpAttachMode mode) {
   return text + "(id " + std::to_string(prog_id) + ", " + to_string(mode) + ")";
 }
 
+std::uint32_t xdp_attach_flags(XdpMode m) noexcept {
+  switch (m) {
+    case XdpMode::kNative: return XDP_FLAGS_DRV_MODE;
+    case XdpMode::kGeneric: return XDP_FLAGS_SKB_MODE;
+    case XdpMode::kAuto: break;
+  }
+  return 0;
+}
+
+std::uint32_t prog_id_of_fd(int prog_fd) noexcept {
+  bpf_prog_info info{};
+  __u32 len = sizeof(info);
+  return bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0 ? info.id : 0;
+}
+
+std::uint32_t attached_prog_id(const XdpAttachment& a, std::uint32_t flags) noexcept {
+  if ((flags & XDP_FLAGS_SKB_MODE) != 0) return a.skb_prog_id;
+  if ((flags & XDP_FLAGS_DRV_MODE) != 0) return a.drv_prog_id;
+  return a.mode == XdpAttachMode::kGeneric ? a.skb_prog_id : a.drv_prog_id;
+}
+
 }  // namespace copylab

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "xdp/xdp_mode.hpp"
+
 namespace copylab {
 
 enum class XdpAttachMode { kNone, kNative, kGeneric, kOffload, kMulti };
@@ -22,5 +24,14 @@ struct XdpAttachment {
 XdpAttachment query_xdp(int ifindex, const std::string& dev);
 // "'name' (id N, native)" for messages; "id N" if the name can't be read.
 std::string describe_program(std::uint32_t prog_id, XdpAttachMode mode);
+
+// bpf_xdp_attach's mode flag: XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE, 0 for auto (the kernel
+// picks native when the driver has it).
+std::uint32_t xdp_attach_flags(XdpMode m) noexcept;
+// The kernel's id of a loaded program (0 if it cannot be read).
+std::uint32_t prog_id_of_fd(int prog_fd) noexcept;
+// The id the device runs for a program attached with `flags` (the generic slot for SKB mode, the
+// driver slot for native; with auto, whichever the kernel chose).
+std::uint32_t attached_prog_id(const XdpAttachment& a, std::uint32_t flags) noexcept;
 
 }  // namespace copylab
