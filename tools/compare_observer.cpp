@@ -59,8 +59,8 @@ PairRuns find_pair_runs(const nlohmann::json& runs, const std::string& phase) {
   PairRuns p;
   for (const auto& r : runs) {
     if (r.at("phase") != phase || r.at("copy_evidence").is_null()) continue;
-    if (r.at("pair") == "socket→socket") p.sock = &r;
-    if (r.at("pair") == "af_xdp→af_xdp") p.xsk = &r;
+    if (r.at("pair") == "socket->socket") p.sock = &r;
+    if (r.at("pair") == "af_xdp->af_xdp") p.xsk = &r;
   }
   return p;
 }
@@ -87,7 +87,7 @@ nlohmann::json verdicts_json(const trace::VerdictTable& v, const std::string& ph
 
 nlohmann::json no_verdicts() {
   return {{"rows", nlohmann::json::array()},
-          {"text", "Copy verdicts: need a socket→socket and an af_xdp→af_xdp run with "
+          {"text", "Copy verdicts: need a socket->socket and an af_xdp->af_xdp run with "
                    "evidence.\n"}};
 }
 
