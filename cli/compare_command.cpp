@@ -24,6 +24,7 @@
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
 #include "harness/compare_caveats.hpp"
+#include "report/compare_json.hpp"
 #include "harness/compare_observer.hpp"
 #include "report/compare_report.hpp"
 #include "harness/compare_runner.hpp"
@@ -205,8 +206,10 @@ int run_compare(const CompareOptions& o) {
   WorkDir work(o);
   Topology topo = make_topology(o);
   const auto& t = topo.config();
-  spdlog::info("compare: {} {} ({}) ↔ {} {} ({}){}", t.ns_a, t.dev_a, t.ip_a.str(), t.ns_b,
-               t.dev_b, t.ip_b.str(), topo.owned() ? ", made for this run" : "");
+  spdlog::info("compare: namespaces {} -> {}{}", t.ns_a, t.ns_b,
+               topo.owned() ? ", made for this run" : "");
+  spdlog::info("compare: devices {} ({}) -> {} ({})", t.dev_a, t.ip_a.str(), t.dev_b,
+               t.ip_b.str());
   std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
 
   nlohmann::json runs = nlohmann::json::array();
@@ -241,7 +244,7 @@ int run_compare(const CompareOptions& o) {
                      {"topology",
                       {{"ns_a", t.ns_a}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a}, {"dev_b", t.dev_b},
                        {"ip_a", t.ip_a.str()}, {"ip_b", t.ip_b.str()}, {"owned", topo.owned()}}},
-                     {"payload_size", o.payload_size},
+                     {"payload_bytes", o.payload_size},
                      {"cross_check", evidence_status},
                      {"runs", runs}};
   doc["copies"] = observer->summarize(runs);
@@ -252,7 +255,8 @@ int run_compare(const CompareOptions& o) {
   std::cout << render_compare_report(doc) << std::flush;
   // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
   if (!o.json_file.empty()) {
-    write_results("--json", o.json_file, doc.dump(2) + '\n', "compare");
+    write_results("--json", o.json_file, compare_document(std::move(doc)).dump(2) + '\n',
+                  "compare");
     spdlog::info("compare: JSON written to {}", o.json_file);
   }
   if (failed != 0) {
@@ -286,7 +290,7 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
       ->capture_default_str();
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
   cmd->add_flag("--all-pairs", opts->all_pairs,
-                "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
+                "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
   cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
       ->capture_default_str();
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
@@ -309,12 +313,7 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_option("--kmod-module", opts->kmod_module,
                   "With --backend kmod: a prebuilt copyprobe.ko for the running kernel (default: "
                   "build it against /lib/modules/$(uname -r)/build)");
-  cmd->footer(
-      "Exit codes: 0 every check against the kernel's counters agreed; 1 a run failed (the line "
-      "on stderr names the call or tool and the fix); 2 bad input (option, value, namespace, "
-      "device); 3 the kernel lacks a feature asked for (e.g. --backend kmod); 4 a check failed "
-      "(the report lists each one and where the lost frames went); 128+N stopped by signal N "
-      "(130 Ctrl-C, 143 SIGTERM), after cleaning up.");
+  cmd->footer(kExitCodesFooter);
   (void)common;  // -v is handled by run_main for every subcommand
   cmd->callback([opts] { finish_command(run_compare(*opts)); });
 }

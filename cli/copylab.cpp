@@ -7,6 +7,7 @@
 
 #include "common/cli.hpp"
 #include "cli/cleanup_command.hpp"
+#include "harness/compare_caveats.hpp"
 #include "cli/compare_command.hpp"
 #include "cli/subcommands.hpp"
 
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   copylab::register_compare_command(app, common);
   copylab::register_component_commands(app, common);
   copylab::register_cleanup_command(app, common);
+  app.footer(copylab::kExitCodesFooter);
   app.require_subcommand(1);
   const char* word = first_word(argc, argv);
   if (word == nullptr && !asks_for_help_or_version(argc, argv)) {

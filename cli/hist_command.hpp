@@ -2,7 +2,7 @@
 // [--hist-trigger auto|off] [--out DIR] [-- CMD...]`: kernel stack-trace histograms at
 // net:netif_receive_skb, net:net_dev_start_xmit and xdp:xdp_redirect in ftrace hist format, scoped
 // to a command or to copylab's own traffic. Copylab's BPF histograms always run; where the kernel
-// has hist triggers, its own histograms (trace/hist_trigger.hpp) run on the same traffic, are
+// has hist triggers, its own histograms (evidence/hist_trigger.hpp) run on the same traffic, are
 // printed after each BPF one with their hitcount agreement, and their raw output is saved.
 #pragma once
 

@@ -49,7 +49,7 @@ std::vector<std::string> lab_argv(const LabOptions& o) {
 }
 
 // Copies what the child appended to its log since `offset` to stdout (the lab's progress and,
-// at the end, its report), so the user sees the run live although the child writes to a file.
+// at the end, its verdict summary and the report's path), so the user sees the run live although the child writes to a file.
 std::streamoff stream_new_output(const std::string& log, std::streamoff offset) {
   std::ifstream in(log, std::ios::binary);
   if (!in) return offset;
@@ -93,7 +93,7 @@ void register_lab_command(CLI::App& app, CommonOptions& common) {
       "Kernel lab: boot Debian's stock 6.1 kernel under qemu (KVM if available, else TCG) with "
       "copylab's kprobe module (COPY1/COPY2/COPY4 and the AF_XDP copy sites), real ftrace hist "
       "triggers and copylab's own tools; assert the copy counts inside the guest and print the "
-      "report. Downloads ~100 MB of Debian packages once (apt-get download, nothing installed)");
+      "verdict summary and the report's path. Downloads ~100 MB of Debian packages once (apt-get download, nothing installed)");
   add_common_options(*sub, common);
   sub->add_option("--bin-dir", o->bin_dir, "copylab's binaries to run in the guest (default: "
                                            "the directory of this copylab)");

@@ -1,5 +1,4 @@
-// Subcommands contributed by other components (trace/: doctor, hist; latency/: latency;
-// kmod/: lab), registered only when those components are built in.
+// The subcommands besides compare and cleanup: doctor, hist, latency and lab.
 #pragma once
 
 #include <CLI/CLI.hpp>

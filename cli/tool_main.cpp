@@ -23,7 +23,8 @@ int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const Datapa
     validate(traffic);
     pin_current_thread(out.cpu);
     const auto dp = binding.make(traffic);
-    spdlog::info("{}: {} datapath, mode {}", spec.name, dp->name(), dp->mode().dump());
+    // The whole mode object is one long line: -v shows it (the JSON result always holds it).
+    spdlog::debug("{}: {} datapath, mode {}", spec.name, dp->name(), dp->mode().dump());
     signal_ready(out);
     const ToolLoopResult r = spec.loop(*dp, traffic, out);
     emit_json(out, {{"tool", spec.name},

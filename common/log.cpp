@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace copylab {
 namespace {
@@ -21,9 +22,16 @@ std::string format_va(const char* fmt, va_list args) {
   return s;
 }
 
+// libbpf and libxdp start most messages with their own name ("libbpf: " from pr_warn and friends
+// in tools/lib/bpf/libbpf_internal.h): drop it so each line carries the name once.
+std::string without_prefix(std::string msg, std::string_view prefix) {
+  if (msg.starts_with(prefix)) msg.erase(0, prefix.size());
+  return msg;
+}
+
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (g_verbosity < 2) return 0;
-  const std::string msg = format_va(fmt, args);
+  const std::string msg = without_prefix(format_va(fmt, args), "libbpf: ");
   if (level == LIBBPF_WARN) {
     spdlog::debug("libbpf: {}", msg);
   } else {
@@ -34,7 +42,7 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 
 int libxdp_print(enum libxdp_print_level level, const char* fmt, va_list args) {
   if (g_verbosity < 2) return 0;
-  const std::string msg = format_va(fmt, args);
+  const std::string msg = without_prefix(format_va(fmt, args), "libxdp: ");
   if (level == LIBXDP_WARN) {
     spdlog::debug("libxdp: {}", msg);
   } else {

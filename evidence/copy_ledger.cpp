@@ -1,7 +1,8 @@
 #include "evidence/copy_ledger.hpp"
 
-#include <sys/syscall.h>
+#include <seccomp.h>
 
+#include <cstdlib>
 #include <utility>
 
 #include <fmt/format.h>
@@ -72,36 +73,13 @@ std::uint64_t CopyLedger::syscalls_named(std::string_view name) const {
 }
 
 std::string syscall_name(std::uint32_t id) {
-  static const std::pair<long, const char*> kNames[] = {
-      {SYS_read, "read"},         {SYS_write, "write"},
-      {SYS_sendto, "sendto"},     {SYS_recvfrom, "recvfrom"},
-      {SYS_sendmsg, "sendmsg"},   {SYS_recvmsg, "recvmsg"},
-      {SYS_sendmmsg, "sendmmsg"}, {SYS_recvmmsg, "recvmmsg"},
-      {SYS_ppoll, "ppoll"},       {SYS_pselect6, "pselect6"},
-      {SYS_epoll_pwait, "epoll_pwait"}, {SYS_futex, "futex"},
-      {SYS_clock_nanosleep, "clock_nanosleep"}, {SYS_getsockopt, "getsockopt"},
-      {SYS_setsockopt, "setsockopt"}, {SYS_ioctl, "ioctl"},
-      {SYS_mmap, "mmap"},         {SYS_munmap, "munmap"},
-      {SYS_close, "close"},       {SYS_socket, "socket"},
-      {SYS_bind, "bind"},         {SYS_connect, "connect"},
-      {SYS_exit_group, "exit_group"}, {SYS_clock_gettime, "clock_gettime"},
-      {SYS_sched_yield, "sched_yield"}, {SYS_bpf, "bpf"},
-#ifdef SYS_poll
-      {SYS_poll, "poll"},
-#endif
-#ifdef SYS_select
-      {SYS_select, "select"},
-#endif
-#ifdef SYS_epoll_wait
-      {SYS_epoll_wait, "epoll_wait"},
-#endif
-#ifdef SYS_nanosleep
-      {SYS_nanosleep, "nanosleep"},
-#endif
-  };
-  for (const auto& [num, name] : kNames)
-    if (num == static_cast<long>(id)) return name;
-  return fmt::format("syscall_{}", id);
+  // libseccomp's syscall table for the architecture this binary runs on: the raw_syscalls
+  // tracepoints report the caller's native number. A number newer than the library stays numbered.
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(id));
+  if (name == nullptr) return fmt::format("syscall_{}", id);
+  std::string s = name;
+  std::free(name);  // NOLINT(cppcoreguidelines-no-malloc): libseccomp returns malloc'd memory
+  return s;
 }
 
 nlohmann::json to_json(const CopyLedger& l) {

@@ -41,7 +41,7 @@ void flag_verdicts(nlohmann::json& copies, const nlohmann::json& runs) {
   int failed = 0;
   for (const auto& r : runs) {
     if (r.at("phase") != phase) continue;
-    if (r.at("pair") != "socket→socket" && r.at("pair") != "af_xdp→af_xdp") continue;
+    if (r.at("pair") != "socket->socket" && r.at("pair") != "af_xdp->af_xdp") continue;
     const auto& acc = r.value("loss_accounting", nlohmann::json());
     if (acc.is_object()) lost += std::max(0LL, acc.at("lost").get<long long>());
     failed += failed_checks(r);

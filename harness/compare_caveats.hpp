@@ -10,6 +10,17 @@ namespace copylab {
 // `copylab compare` exits with this when any check against the kernel's counters failed.
 inline constexpr int kExitChecksFailed = 4;
 
+// The exit codes of copylab and its subcommands, as `--help` prints them (README "Exit codes").
+inline constexpr const char* kExitCodesFooter =
+    "Exit codes:\n"
+    "  0      done; compare: every check against the kernel's counters agreed\n"
+    "  1      a run failed (a system call, a child tool, a write): stderr names it and the fix\n"
+    "  2      bad input: an option, a value, a namespace or device that does not exist\n"
+    "  3      the kernel lacks a feature asked for (e.g. --backend kmod without kprobes)\n"
+    "  4      compare: a check failed; the report lists each and where the lost frames went\n"
+    "  128+N  stopped by signal N, after cleaning up: 130 Ctrl-C, 141 SIGPIPE, 143 SIGTERM\n"
+    "  hist -- CMD exits with CMD's own status.";
+
 // A paced sender that reached less than this share of its target rate is reported as short.
 inline constexpr double kPacingTolerance = 0.10;
 

@@ -59,8 +59,8 @@ PairRuns find_pair_runs(const nlohmann::json& runs, const std::string& phase) {
   PairRuns p;
   for (const auto& r : runs) {
     if (r.at("phase") != phase || r.at("copy_evidence").is_null()) continue;
-    if (r.at("pair") == "socket→socket") p.sock = &r;
-    if (r.at("pair") == "af_xdp→af_xdp") p.xsk = &r;
+    if (r.at("pair") == "socket->socket") p.sock = &r;
+    if (r.at("pair") == "af_xdp->af_xdp") p.xsk = &r;
   }
   return p;
 }
@@ -87,11 +87,11 @@ nlohmann::json verdicts_json(const trace::VerdictTable& v, const std::string& ph
 
 nlohmann::json no_verdicts() {
   return {{"rows", nlohmann::json::array()},
-          {"text", "Copy verdicts: need a socket→socket and an af_xdp→af_xdp run with "
+          {"text", "Copy verdicts: need a socket->socket and an af_xdp->af_xdp run with "
                    "evidence.\n"}};
 }
 
-// The BPF tracepoint backend (trace/): exact per-packet ledger lines scoped to the run's two
+// The BPF tracepoint backend (evidence/): exact per-packet ledger lines scoped to the run's two
 // namespaces and processes; copy-site sampling in every run but the unpaced ones, where the
 // per-sample cost would lower the throughput being measured.
 class TraceObserver final : public CompareObserver {
@@ -163,7 +163,7 @@ class TraceObserver final : public CompareObserver {
   bool sampling_ = true;
 };
 
-// A check row (tools/compare_checks) whose independent counter is the module: expected vs
+// A check row (harness/compare_checks) whose independent counter is the module: expected vs
 // observed, or unavailable when the module could not count it.
 nlohmann::json module_check(const std::string& name, std::uint64_t expected,
                             std::optional<std::uint64_t> observed, const std::string& note) {

@@ -1,4 +1,4 @@
-// The seam between `copylab compare` and the in-kernel cross-check (trace/): attached around
+// The seam between `copylab compare` and the in-kernel cross-check (evidence/): attached around
 // every run, it scopes itself to the run's processes and namespaces, and afterwards turns the
 // evidence of all runs into the copy verdict table.
 #pragma once

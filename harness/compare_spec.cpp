@@ -5,7 +5,7 @@ namespace copylab {
 const char* to_string(PathKind p) noexcept { return p == PathKind::kSocket ? "socket" : "af_xdp"; }
 
 std::string PairSpec::label() const {
-  return std::string(to_string(tx)) + "→" + to_string(rx);
+  return std::string(to_string(tx)) + "->" + to_string(rx);
 }
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts) {

@@ -15,7 +15,7 @@ const char* to_string(PathKind p) noexcept;
 struct PairSpec {
   PathKind tx;
   PathKind rx;
-  std::string label() const;  // "socket→socket"
+  std::string label() const;  // "socket->af_xdp": ASCII, the pair id in the JSON and the report
 };
 
 struct PhaseSpec {

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "common/run_registry.hpp"
 #include "common/stop.hpp"
 #include "netns/topology.hpp"
@@ -67,6 +68,11 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
                                  "30",            "--no-per-second", "--ready-file",   ready};
   std::vector<std::string> tx = {sender,     "--dev",       t.dev_a, "--src-ip", t.ip_a.str(),
                                  "--dst-ip", t.ip_b.str(), "--count", n};
+  // The tools' own -v lines (their mode, read back from the kernel) only when hist has -v.
+  if (log_verbosity() >= 1) {
+    rx.emplace_back("-v");
+    tx.emplace_back("-v");
+  }
   if (xdp) {
     rx.insert(rx.end(), {"--mode", "generic"});
     tx.insert(tx.end(), {"--dst-mac", t.mac_b.str(), "--src-mac", t.mac_a.str()});

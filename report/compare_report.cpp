@@ -9,6 +9,7 @@
 
 #include "harness/compare_caveats.hpp"
 #include "harness/loss_accounting.hpp"
+#include "report/report_text.hpp"
 
 namespace copylab {
 namespace {
@@ -23,11 +24,6 @@ std::string or_na(std::optional<double> v, const char* fmt_spec) {
   return v ? fmt::format(fmt::runtime(fmt_spec), *v) : "n/a";
 }
 
-struct Row {
-  std::string label;
-  std::vector<std::string> cells;
-};
-
 std::string per_packet_us(const nlohmann::json& run, const char* side, const char* field,
                           const char* count_ptr) {
   const auto cpu = num(run, std::string("/") + side + "/result/cpu/" + field);
@@ -36,16 +32,17 @@ std::string per_packet_us(const nlohmann::json& run, const char* side, const cha
   return fmt::format("{:.2f}", *cpu / *n * 1e6);
 }
 
+// The side's mode without its datapath (the path row names it): XDP attach, bind, wait policy.
 std::string mode_of(const nlohmann::json& run, const char* side) {
   const nlohmann::json::json_pointer p(std::string("/") + side + "/mode");
   if (!run.contains(p)) return "?";
   const auto& m = run.at(p);
-  std::string s = run.at(nlohmann::json::json_pointer(std::string("/") + side + "/datapath"))
-                      .get<std::string>();
+  std::string s;
   for (const char* key : {"xdp_attach", "bind", "wait"}) {
-    if (m.contains(key) && m[key].is_string()) s += "/" + m[key].get<std::string>();
+    if (!m.contains(key) || !m[key].is_string() || m[key] == "none") continue;
+    s += (s.empty() ? "" : "/") + m[key].get<std::string>();
   }
-  return s;
+  return s.empty() ? "?" : s;
 }
 
 std::string syscalls_per_packet(const nlohmann::json& run, const char* side, const char* count_ptr) {
@@ -59,6 +56,99 @@ std::string run_name(const nlohmann::json& run) {
   return run.at("pair").get<std::string>() + " " + run.at("phase").get<std::string>();
 }
 
+// One item of a list wrapped to the report width: `first` before its first line, `indent` spaces
+// before the others.
+std::string item(std::string_view text, std::string_view first, std::size_t indent) {
+  return wrap_text(text, kReportWidth, first, std::string(indent, ' '));
+}
+
+std::string check_text(const nlohmann::json& c) {
+  return fmt::format("{}: expected {}, observed {} [{}]", c.at("name").get<std::string>(),
+                     c.at("expected").dump(), c.at("observed").dump(),
+                     c.at("source").get<std::string>());
+}
+
+std::string per_packet_cell(const nlohmann::json& cell) {
+  const auto& v = cell.value("per_packet", nlohmann::json());
+  return v.is_number() ? fmt::format("{:.2f}", v.get<double>()) : std::string("n/a");
+}
+
+// The copy verdicts: one row per copy (what, per packet on each path, verdict), its evidence
+// wrapped under it, then the summary; with the kprobe module, each run's exact counts first.
+std::string render_copies(const nlohmann::json& copies, const nlohmann::json& runs) {
+  std::string out;
+  const auto& rows = copies.value("rows", nlohmann::json::array());
+  std::string module_lines;
+  for (const auto& r : runs) {
+    const auto p = "/copy_evidence/lines"_json_pointer;
+    if (!r.contains(p) || !r.at(p).is_array()) continue;
+    module_lines += "  " + run_name(r) + ":\n";
+    for (const auto& l : r.at(p)) module_lines += item(l.get<std::string>(), "    ", 6);
+  }
+  if (!module_lines.empty()) {
+    out += "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n" +
+           module_lines + "\n";
+  }
+  if (rows.empty()) {
+    // No verdicts drawn: the observer's sentence says why.
+    std::string text = copies.value("text", std::string());
+    if (const auto at = text.rfind("Copy verdicts:"); at != std::string::npos) text.erase(0, at);
+    return out + item(text, "", 2);
+  }
+  if (copies.contains("caveat")) {
+    out += item("⚠ The copy verdicts below come " +
+                    copies.at("caveat").at("text").get<std::string>() +
+                    " (see above): their per-packet counts may not hold for a clean run.",
+                "", 2);
+  }
+  out += "Copy verdicts (" + copies.value("phase", std::string("?")) +
+         " runs), copies per packet:\n";
+  // Columns: what (wrapped), socket, af_xdp, verdict (wrapped to what is left of the width).
+  constexpr std::size_t kWhat = 44, kNum = 6;
+  const std::size_t verdict_w = kReportWidth - kWhat - 2 * (kNum + 2) - 2;
+  // A cell's lines; a wrapped copy name continues indented, so a new row stands out.
+  const auto lines_of = [](const std::string& text, std::size_t w, std::string_view indent) {
+    std::vector<std::string> lines;
+    const std::string wrapped = wrap_text(text, w, "", indent);
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = wrapped.find('\n', start)) != std::string::npos; start = nl + 1) {
+      lines.push_back(wrapped.substr(start, nl - start));
+    }
+    return lines;
+  };
+  const auto row_line = [&](const std::string& what, const std::string& sock,
+                            const std::string& xsk, const std::string& verdict) {
+    std::string l = what + std::string(kWhat - std::min(kWhat, display_width(what)), ' ');
+    l += fmt::format("  {:>{}}  {:>{}}  ", sock, kNum, xsk, kNum) + verdict;
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    return l + "\n";
+  };
+  out += row_line("copy", "socket", "af_xdp", "verdict");
+  for (const auto& r : rows) {
+    const auto what = lines_of(r.at("what").get<std::string>(), kWhat, "  ");
+    const auto verdict = lines_of(r.at("verdict").get<std::string>(), verdict_w, "");
+    for (std::size_t i = 0; i < std::max(what.size(), verdict.size()); ++i) {
+      out += row_line(i < what.size() ? what[i] : "",
+                      i == 0 ? per_packet_cell(r.at("socket")) : "",
+                      i == 0 ? per_packet_cell(r.at("af_xdp")) : "",
+                      i < verdict.size() ? verdict[i] : "");
+    }
+    for (const char* side : {"socket", "af_xdp"}) {
+      const auto& cell = r.at(side);
+      const std::string measured = cell.value("measured", std::string());
+      out += item(cell.value("evidence", std::string()),
+                  fmt::format("    {}{}: ", side, measured.empty() ? "" : " [" + measured + "]"), 6);
+    }
+  }
+  if (const std::string summary = copies.value("summary", std::string()); !summary.empty()) {
+    out += "\n" + item(summary, "", 2);
+  }
+  if (const std::string zc = copies.value("zero_copy", std::string()); !zc.empty()) {
+    out += item("Zero-copy: " + zc, "", 2);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_run_problems(const nlohmann::json& runs) {
@@ -66,12 +156,14 @@ std::string render_run_problems(const nlohmann::json& runs) {
   for (const auto& run : runs) {
     const auto& p = run.value("pacing", nlohmann::json());
     if (!p.is_object() || !p.value("missed", false)) continue;
-    out += fmt::format(
-        "⚠ {}: the sender reached {} frames/s, {:.0f}% short of the {} asked: this machine could "
-        "not carry the paced rate, so this run is not the one asked for\n",
-        run_name(run), with_commas(std::llround(p.at("achieved_pps").get<double>())),
-        p.at("short_by_pct").get<double>(),
-        with_commas(std::llround(p.at("target_pps").get<double>())));
+    out += item(fmt::format("{}: the sender reached {} frames/s, {:.0f}% short of the {} asked: "
+                            "this machine could not carry the paced rate, so this run is not the "
+                            "one asked for",
+                            run_name(run),
+                            with_commas(std::llround(p.at("achieved_pps").get<double>())),
+                            p.at("short_by_pct").get<double>(),
+                            with_commas(std::llround(p.at("target_pps").get<double>()))),
+                "⚠ ", 2);
   }
   const int failed = failed_checks_all(runs);
   if (failed != 0) {
@@ -80,9 +172,7 @@ std::string render_run_problems(const nlohmann::json& runs) {
     for (const auto& run : runs) {
       for (const auto& c : run.at("checks")) {
         if (c.value("ok", nlohmann::json()) != false) continue;
-        out += fmt::format("    {}: {}: expected {}, observed {} [{}]\n", run_name(run),
-                           c.at("name").get<std::string>(), c.at("expected").dump(),
-                           c.at("observed").dump(), c.at("source").get<std::string>());
+        out += item(run_name(run) + ": " + check_text(c), "    ", 6);
       }
     }
   }
@@ -90,8 +180,8 @@ std::string render_run_problems(const nlohmann::json& runs) {
   for (const auto& run : runs) {
     const auto& acc = run.value("loss_accounting", nlohmann::json());
     if (!acc.is_object() || acc.at("lost").get<long long>() <= 0) continue;
-    where += fmt::format("    {}: {}\n", run_name(run), acc.at("text").get<std::string>());
-    for (const auto& a : acc.at("also")) where += "      (" + a.get<std::string>() + ")\n";
+    where += item(run_name(run) + ": " + acc.at("text").get<std::string>(), "    ", 6);
+    for (const auto& a : acc.at("also")) where += item("(" + a.get<std::string>() + ")", "      ", 7);
   }
   if (!where.empty()) out += "Where the lost frames went (kernel counters):\n" + where;
   return out;
@@ -99,13 +189,13 @@ std::string render_run_problems(const nlohmann::json& runs) {
 
 std::string render_compare_report(const nlohmann::json& doc) {
   const auto& runs = doc.at("runs");
-  std::vector<Row> rows;
+  TextTable table;
   auto row = [&](std::string label, auto cell_fn) {
-    Row r{std::move(label), {}};
+    TextTable::Row r{std::move(label), {}};
     for (const auto& run : runs) r.cells.push_back(cell_fn(run));
-    rows.push_back(std::move(r));
+    table.rows.push_back(std::move(r));
   };
-  row("path (tx→rx)", [](const auto& r) { return r.at("pair").template get<std::string>(); });
+  row("path (tx->rx)", [](const auto& r) { return r.at("pair").template get<std::string>(); });
   row("traffic", [](const auto& r) {
     const double rate = r.at("rate_pps").template get<double>();
     return r.at("phase").template get<std::string>() +
@@ -159,26 +249,8 @@ std::string render_compare_report(const nlohmann::json& doc) {
     return fmt::format("{}/{}", ok, total);
   });
 
-  std::size_t label_w = 0;
-  std::vector<std::size_t> col_w(runs.size(), 0);
-  const auto width = [](const std::string& s) {
-    // Display width: count UTF-8 code points, not bytes.
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-  };
-  for (const auto& r : rows) {
-    label_w = std::max(label_w, width(r.label));
-    for (std::size_t i = 0; i < r.cells.size(); ++i) col_w[i] = std::max(col_w[i], width(r.cells[i]));
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    out += r.label + std::string(label_w - width(r.label) + 2, ' ');
-    for (std::size_t i = 0; i < r.cells.size(); ++i) {
-      out += std::string(col_w[i] - width(r.cells[i]), ' ') + r.cells[i] + "  ";
-    }
-    out += '\n';
-  }
+  // Wider than the terminal (--all-pairs): blocks of columns, one under the other.
+  std::string out = render_table(table, kReportWidth);
 
   if (const std::string problems = render_run_problems(runs); !problems.empty()) {
     out += "\n" + problems;
@@ -186,25 +258,22 @@ std::string render_compare_report(const nlohmann::json& doc) {
 
   out += "\nChecks against independent counters (✓ agree, ✗ differ, – not available):\n";
   for (const auto& run : runs) {
-    out += fmt::format("  {} {}:\n", run.at("pair").get<std::string>(),
-                       run.at("phase").get<std::string>());
+    out += "  " + run_name(run) + ":\n";
     for (const auto& c : run.at("checks")) {
       if (c.at("ok").is_null()) {
-        out += fmt::format("    – {} (not available from {})\n", c.at("name").get<std::string>(),
-                           c.at("source").get<std::string>());
+        out += item(fmt::format("{} (not available from {})", c.at("name").get<std::string>(),
+                                c.at("source").get<std::string>()),
+                    "    – ", 6);
       } else {
-        out += fmt::format("    {} {}: expected {}, observed {} [{}]\n",
-                           c.at("ok").get<bool>() ? "✓" : "✗", c.at("name").get<std::string>(),
-                           c.at("expected").dump(), c.at("observed").dump(),
-                           c.at("source").get<std::string>());
+        out += item(check_text(c), c.at("ok").get<bool>() ? "    ✓ " : "    ✗ ", 6);
       }
     }
   }
-  if (doc.contains("copies") && doc["copies"].contains("text")) {
-    out += "\n" + doc["copies"]["text"].get<std::string>();
+  if (doc.contains("copies") && doc["copies"].is_object()) {
+    out += "\n" + render_copies(doc["copies"], runs);
   }
   out += "\nNotes:\n";
-  for (const auto& n : doc.at("notes")) out += "  - " + n.get<std::string>() + "\n";
+  for (const auto& n : doc.at("notes")) out += item(n.get<std::string>(), "  - ", 4);
   return out;
 }
 

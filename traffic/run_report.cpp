@@ -41,10 +41,14 @@ LatencySummary summarize_latency(std::vector<std::uint32_t>& ns) {
     return static_cast<double>(ns[std::min(idx, ns.size() - 1)]) / 1000.0;
   };
   s.min_us = static_cast<double>(ns.front()) / 1000.0;
+  s.p25_us = at(0.25);
   s.p50_us = at(0.5);
+  s.p75_us = at(0.75);
   s.p90_us = at(0.9);
   s.p99_us = at(0.99);
-  s.p999_us = at(0.999);
+  s.p99_9_us = at(0.999);
+  s.p99_99_us = at(0.9999);
+  s.p99_999_us = at(0.99999);
   s.max_us = static_cast<double>(ns.back()) / 1000.0;
   const double sum = std::accumulate(ns.begin(), ns.end(), 0.0,
                                      [](double a, std::uint32_t v) { return a + v; });
@@ -55,9 +59,13 @@ LatencySummary summarize_latency(std::vector<std::uint32_t>& ns) {
 nlohmann::json to_json(const LatencySummary& l) {
   return {{"method", "one-way: payload send_ns (CLOCK_MONOTONIC_RAW) to receive, same host; "
                      "exact percentiles over the recorded samples"},
-          {"samples", l.samples}, {"min_us", l.min_us},   {"p50_us", l.p50_us},
-          {"p90_us", l.p90_us},   {"p99_us", l.p99_us},   {"p999_us", l.p999_us},
-          {"max_us", l.max_us},   {"mean_us", l.mean_us}};
+          // The percentile keys every copylab JSON uses: p<percentile with '_' for '.'>_us.
+          {"samples", l.samples},         {"min_us", l.min_us},
+          {"p25_us", l.p25_us},           {"p50_us", l.p50_us},
+          {"p75_us", l.p75_us},           {"p90_us", l.p90_us},
+          {"p99_us", l.p99_us},           {"p99_9_us", l.p99_9_us},
+          {"p99_99_us", l.p99_99_us},     {"p99_999_us", l.p99_999_us},
+          {"max_us", l.max_us},           {"mean_us", l.mean_us}};
 }
 
 std::string format_rate(double pps) {

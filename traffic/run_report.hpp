@@ -24,7 +24,8 @@ nlohmann::json to_json(const CpuTimes& t);
 // Exact percentiles over the recorded one-way latencies (send_ns in the payload → receive).
 struct LatencySummary {
   std::uint64_t samples = 0;
-  double min_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0, mean_us = 0;
+  double min_us = 0, p25_us = 0, p50_us = 0, p75_us = 0, p90_us = 0, p99_us = 0, p99_9_us = 0,
+         p99_99_us = 0, p99_999_us = 0, max_us = 0, mean_us = 0;
 };
 LatencySummary summarize_latency(std::vector<std::uint32_t>& ns_samples);
 nlohmann::json to_json(const LatencySummary& l);

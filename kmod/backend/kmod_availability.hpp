@@ -1,5 +1,5 @@
 // Can this machine run copyprobe.ko for `copylab compare --backend kmod`? The one place that
-// decides it: module and kprobe support come from trace/'s capability probes (the ones `copylab
+// decides it: module and kprobe support come from evidence/'s capability probes (the ones `copylab
 // doctor` prints); what only the module needs is checked here: signature enforcement and
 // lockdown (copyprobe.ko is unsigned), a module for the running kernel (a prebuilt one whose
 // vermagic matches, or headers to build one), and CAP_SYS_MODULE.

@@ -32,7 +32,7 @@ usage: $0 [options]
   --standin        when a copylab tool is missing, run the socket experiments with the stand-in
                     kmod/lab/standin/udpx.c instead of skipping them (lines are marked [stand-in])
   --fetch-only      download and extract the packages, then stop
-  --quiet           print only the summary and the report path
+  --quiet           print only the FAIL lines, the totals and the report path (no progress)
 EOF
 }
 

@@ -490,7 +490,7 @@ TEST(ResultsKept, CompareJsonOnAFullDiskStillPrintsTheReport) {
        "none", "--json", "/dev/full"},
       "compare");
   expect_kept(k, "--json");
-  EXPECT_NE(k.run.out.find("socket→socket"), std::string::npos) << "the report was not printed";
+  EXPECT_NE(k.run.out.find("socket->socket"), std::string::npos) << "the report was not printed";
   ASSERT_TRUE(k.doc.contains("runs"));
   EXPECT_EQ(k.doc["runs"].size(), 2U);
 }

@@ -4,9 +4,12 @@
 // socket side and never on the AF_XDP side — measured on this run, not canned.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -29,6 +32,51 @@ long long ledger_count(const nlohmann::json& run, const std::string& id) {
 }
 
 std::string netns_list() { return run_command({"ip", "netns", "list"}).out; }
+
+// Every key path in `j`, array elements as "[]": runs[].sender.result.pps.
+void key_paths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+  if (j.is_array()) {
+    for (const auto& e : j) key_paths(e, prefix + "[]", out);
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      const std::string path = prefix.empty() ? k : prefix + "." + k;
+      out.insert(path);
+      key_paths(v, path, out);
+    }
+  }
+}
+
+// The key paths report/COMPARE_JSON.md documents (first cell of its table rows, `path`), as
+// regexes: <side> is sender or receiver, <ns> a or b, * any one key.
+std::vector<std::pair<std::string, std::regex>> documented_paths() {
+  std::ifstream f(std::string(COPYLAB_SOURCE_DIR) + "/report/COMPARE_JSON.md");
+  EXPECT_TRUE(f.good()) << "report/COMPARE_JSON.md is missing";
+  std::vector<std::pair<std::string, std::regex>> out;
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const auto end = line.find('`', 3);
+    const std::string doc = line.substr(3, end - 3);
+    std::string re;
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+      if (doc.compare(i, 6, "<side>") == 0) {
+        re += "(sender|receiver)";
+        i += 5;
+      } else if (doc.compare(i, 4, "<ns>") == 0) {
+        re += "(a|b)";
+        i += 3;
+      } else if (doc[i] == '*') {
+        re += "[^.\\[]+";
+      } else if (std::string(".[]()").find(doc[i]) != std::string::npos) {
+        re += std::string("\\") + doc[i];
+      } else {
+        re += doc[i];
+      }
+    }
+    out.emplace_back(doc, std::regex(re));
+  }
+  return out;
+}
+
 
 }  // namespace
 
@@ -89,13 +137,62 @@ TEST(CompareTest, AllPairsEndToEndWithCrossCheck) {
     }
     EXPECT_GT(r.at("/copy_evidence/syscalls/sender/total"_json_pointer).get<long long>(), 0);
   }
-  EXPECT_EQ(pairs, (std::set<std::string>{"socket→socket", "af_xdp→af_xdp", "socket→af_xdp",
-                                          "af_xdp→socket"}));
+  EXPECT_EQ(pairs, (std::set<std::string>{"socket->socket", "af_xdp->af_xdp", "socket->af_xdp",
+                                          "af_xdp->socket"}));
   // The verdict table says "moved", with the kernel sites.
   const std::string verdicts = doc.at("/copies/text"_json_pointer).get<std::string>();
   EXPECT_NE(verdicts.find("moved to"), std::string::npos) << verdicts;
   EXPECT_NE(verdicts.find("__xsk_rcv"), std::string::npos) << verdicts;
-  EXPECT_NE(out.find("socket→socket"), std::string::npos);
+  EXPECT_NE(out.find("socket->socket"), std::string::npos);
+}
+
+// Default `copylab compare` (short counts): no output line over 120 columns, and the JSON is the
+// documented one: schema copylab.compare/1, ASCII pair ids, every key in report/COMPARE_JSON.md.
+TEST(CompareTest, DefaultReportFitsAndJsonIsTheDocumentedOne) {
+  const std::string json_path = temp_path("compare-default.json");
+  const auto r = run_tool("", "copylab",
+                          {"compare", "--count", "2000", "--rate", "20000", "--unpaced-count",
+                           "5000", "--json", json_path},
+                          std::chrono::seconds(240), /*json_file=*/false);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  int n = 0, over_100 = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    const auto width = std::count_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // UTF-8: one column per code point
+    });
+    EXPECT_LE(width, 120) << "line " << n << " is " << width << " columns: " << line;
+    over_100 += width > 100 ? 1 : 0;
+  }
+  EXPECT_GT(n, 40) << "the report was not printed: " << r.output;
+  EXPECT_EQ(over_100, 0) << r.output;
+
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good()) << r.output;
+  const auto doc = nlohmann::json::parse(f);
+  unlink(json_path.c_str());
+  EXPECT_EQ(doc.value("schema", ""), "copylab.compare/1");
+  for (const auto& run : doc.at("runs")) {
+    const std::string pair = run.at("pair").get<std::string>();
+    EXPECT_TRUE(std::all_of(pair.begin(), pair.end(), [](char c) { return c > 0 && c < 127; }))
+        << pair;
+    for (const char* side : {"sender", "receiver"}) {
+      const auto& by_name = run.at("copy_evidence").at("syscalls").at(side).at("by_name");
+      for (const auto& call : by_name.items()) {
+        EXPECT_EQ(call.key().rfind("syscall_", 0), std::string::npos) << "unresolved: " << call.key();
+      }
+    }
+  }
+  std::set<std::string> emitted;
+  key_paths(doc, "", emitted);
+  const auto documented = documented_paths();
+  ASSERT_GT(documented.size(), 50U);
+  for (const std::string& path : emitted) {
+    const bool found = std::any_of(documented.begin(), documented.end(), [&](const auto& d) {
+      return std::regex_match(path, d.second);
+    });
+    EXPECT_TRUE(found) << "key not in report/COMPARE_JSON.md: " << path;
+  }
 }
 
 TEST(CompareTest, MissingNamespaceIsOneLineAndLeavesNothing) {

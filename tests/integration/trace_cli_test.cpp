@@ -147,6 +147,22 @@ TEST(HistCommand, PathBothShowsBothTransmitStacks) {
                                                            "__xsk_generic_xmit", "xsk_sendmsg"}))
       << r.out;
   EXPECT_FALSE(any_contains_in_order(receive_stacks(j[1]), {"udp_sendmsg"}));
+  // The child tools' mode objects (one long JSON line each) are for -v only.
+  EXPECT_EQ(r.err.find("datapath, mode {"), std::string::npos) << r.err;
+}
+
+// -vv: the child tools' mode lines, and libbpf's messages with one "libbpf: " prefix each.
+TEST(HistCommand, VerboseShowsChildModesAndLibbpfOnce) {
+  if (::access(SOCK_SENDER_PATH, X_OK) != 0)
+    GTEST_SKIP() << "copylab's sender/receiver binaries are not built";
+  const std::string json_file = temp_path("path-vv.json");
+  const CommandResult r = run_command(
+      {kCli, "hist", "-vv", "--path", "socket", "--count", "200", "--json", json_file});
+  std::remove(json_file.c_str());
+  ASSERT_TRUE(r.ok()) << r.err << r.out;
+  EXPECT_NE(r.err.find("sock_receiver: socket datapath, mode {"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("libbpf: "), std::string::npos) << "no libbpf message at -vv: " << r.err;
+  EXPECT_EQ(r.err.find("libbpf: libbpf:"), std::string::npos) << r.err;
 }
 
 TEST(HistCommand, RejectsNeitherPathNorCommand) {

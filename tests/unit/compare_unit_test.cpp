@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "harness/compare_caveats.hpp"
 #include "report/compare_report.hpp"
 #include "harness/compare_runner.hpp"
 #include "harness/loss_accounting.hpp"
+#include "report/report_text.hpp"
 
 using namespace copylab;
 
@@ -164,29 +167,29 @@ nlohmann::json good_run(const char* pair) {
 }
 
 TEST(RunProblems, FailedChecksSayHowManyWhichAndWhereTheFramesWent) {
-  const nlohmann::json runs{good_run("socket→socket"), bad_run("af_xdp→af_xdp")};
+  const nlohmann::json runs{good_run("socket->socket"), bad_run("af_xdp->af_xdp")};
   EXPECT_EQ(failed_checks_all(runs), 1);
   const std::string text = render_run_problems(runs);
   EXPECT_NE(text.find("✗ 1 check failed (copylab compare exits 4)"), std::string::npos) << text;
-  EXPECT_NE(text.find("af_xdp→af_xdp paced: lost = XSK drops: expected 15172, observed 0"),
+  EXPECT_NE(text.find("af_xdp->af_xdp paced: lost = XSK drops: expected 15172, observed 0"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("Udp NoPorts (namespace B) 15,172"), std::string::npos) << text;
-  EXPECT_NE(text.find("⚠ af_xdp→af_xdp paced: the sender reached 13,900 frames/s, 72% short of "
+  EXPECT_NE(text.find("⚠ af_xdp->af_xdp paced: the sender reached 13,900 frames/s, 72% short of "
                       "the 50,000 asked"),
             std::string::npos)
       << text;
-  EXPECT_EQ(text.find("socket→socket"), std::string::npos) << "a clean run is not listed";
+  EXPECT_EQ(text.find("socket->socket"), std::string::npos) << "a clean run is not listed";
 }
 
 TEST(RunProblems, NothingWrongPrintsNothing) {
-  const nlohmann::json runs{good_run("socket→socket"), good_run("af_xdp→af_xdp")};
+  const nlohmann::json runs{good_run("socket->socket"), good_run("af_xdp->af_xdp")};
   EXPECT_EQ(failed_checks_all(runs), 0);
   EXPECT_EQ(render_run_problems(runs), "");
 }
 
 TEST(VerdictFlag, VerdictsFromARunWithLossAreFlagged) {
-  const nlohmann::json runs{good_run("socket→socket"), bad_run("af_xdp→af_xdp")};
+  const nlohmann::json runs{good_run("socket->socket"), bad_run("af_xdp->af_xdp")};
   nlohmann::json copies{{"phase", "paced"},
                         {"rows", {{{"id", "copy1"}}, {{"id", "copy4"}}}},
                         {"text", "Copy verdicts (paced runs):\n..."}};
@@ -201,9 +204,9 @@ TEST(VerdictFlag, VerdictsFromARunWithLossAreFlagged) {
 }
 
 TEST(VerdictFlag, CleanRunsAndOtherPhasesLeaveVerdictsAlone) {
-  nlohmann::json runs{good_run("socket→socket"), good_run("af_xdp→af_xdp"),
-                      bad_run("socket→af_xdp")};  // a mixed pair: not a source of verdicts
-  nlohmann::json bad_unpaced = bad_run("af_xdp→af_xdp");
+  nlohmann::json runs{good_run("socket->socket"), good_run("af_xdp->af_xdp"),
+                      bad_run("socket->af_xdp")};  // a mixed pair: not a source of verdicts
+  nlohmann::json bad_unpaced = bad_run("af_xdp->af_xdp");
   bad_unpaced["phase"] = "unpaced";
   runs.push_back(bad_unpaced);
   nlohmann::json copies{{"phase", "paced"}, {"rows", nlohmann::json::array()}, {"text", "x"}};
@@ -213,6 +216,122 @@ TEST(VerdictFlag, CleanRunsAndOtherPhasesLeaveVerdictsAlone) {
   nlohmann::json none{{"rows", nlohmann::json::array()}, {"text", "not measured"}};
   flag_verdicts(none, runs);
   EXPECT_FALSE(none.contains("caveat"));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+std::string without_spaces(std::string s) {
+  std::erase_if(s, [](char c) { return c == ' ' || c == '\n'; });
+  return s;
+}
+
+// A verdict row's evidence as the cross-check writes it: long, with one token longer than a line.
+const std::string kLongEvidence =
+    "seq 0: same skb 0xffff88810a85e000 and buffer head 0xffff88835a585680 at net_dev_queue and "
+    "netif_receive_skb: the buffer moved by pointer (no DMA, no copy); 2000 x "
+    "sock:sock_send_length(AF_INET) for 2000 packets (128000 bytes); 0 of 113 kernel samples "
+    "(0.00%) in _copy_from_iter; " + std::string(130, 'x') + " end";
+
+TEST(ReportText, LongEvidenceWrapsUnderItsRowWithinTheWidth) {
+  const std::string first = "    socket [payload addresses (tracepoint samples)]: ";
+  const std::string text = wrap_text(kLongEvidence, 100, first, "      ");
+  const auto lines = lines_of(text);
+  ASSERT_GE(lines.size(), 4U) << text;
+  EXPECT_EQ(lines[0].rfind(first + "seq 0:", 0), 0U) << text;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_LE(display_width(lines[i]), 100U) << "line " << i << ": " << lines[i];
+    if (i > 0) {
+      EXPECT_EQ(lines[i].rfind("      ", 0), 0U) << "continuation not indented: " << lines[i];
+      EXPECT_NE(lines[i][6], ' ') << "continuation indented too far: " << lines[i];
+    }
+  }
+  // Nothing lost or reordered: the same characters, only the line breaks differ.
+  EXPECT_EQ(without_spaces(text), without_spaces(first + kLongEvidence));
+  // Multi-byte characters count as one column each.
+  EXPECT_EQ(display_width("✓ µs→"), 5U);
+  EXPECT_EQ(wrap_text("✓ " + std::string(20, 'a'), 10, "", "  "),
+            "✓\n  aaaaaaaa\n  aaaaaaaa\n  aaaa\n");
+}
+
+TEST(ReportText, WideTablesSplitIntoBlocksThatFit) {
+  TextTable t;
+  t.rows.push_back({"receiver CPU user µs/pkt", {}});
+  t.rows.push_back({"receiver mode", {}});
+  for (int i = 0; i < 8; ++i) {
+    t.rows[0].cells.push_back(std::to_string(1000 + i));
+    t.rows[1].cells.push_back("af_xdp/native/copy/spin" + std::to_string(i));
+  }
+  const std::string text = render_table(t, 100);
+  std::size_t blocks = 0;
+  for (const auto& l : lines_of(text)) {
+    EXPECT_LE(display_width(l), 100U) << l;
+    if (l.rfind("receiver mode", 0) == 0) ++blocks;
+  }
+  EXPECT_GE(blocks, 3U) << text;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_NE(text.find("af_xdp/native/copy/spin" + std::to_string(i)), std::string::npos) << text;
+  }
+  // Within a block the cells are right-aligned: both rows end in the same column.
+  const auto lines = lines_of(text);
+  EXPECT_EQ(display_width(lines[0]), display_width(lines[1])) << text;
+}
+
+// A whole report with the long parts of a real one: every line fits 100 columns, the evidence
+// sits under its row, and the per-packet columns stay aligned on every verdict row.
+TEST(CompareReport, EveryLineFitsAndVerdictColumnsAlign) {
+  nlohmann::json runs = nlohmann::json::array();
+  for (const char* pair : {"socket->socket", "af_xdp->af_xdp", "socket->af_xdp", "af_xdp->socket"}) {
+    for (const char* phase : {"paced", "unpaced"}) {
+      nlohmann::json r = good_run(pair);
+      r["phase"] = phase;
+      r["rate_pps"] = 50'000;
+      r["receiver"] = {{"datapath", "af_xdp"},
+                       {"mode", {{"xdp_attach", "native"}, {"bind", "copy"}, {"wait", "spin"}}},
+                       {"result", {{"received", 123456789}, {"pps", 1234567.0}}}};
+      r["checks"].push_back({{"name", "XDP program redirected = received + XSK drops (rx_dropped "
+                                      "+ rx_ring_full)"},
+                             {"expected", 2000}, {"observed", 2000}, {"ok", true},
+                             {"source", "steering program per-CPU counters"}});
+      runs.push_back(r);
+    }
+  }
+  const auto cell = [](double per, const std::string& ev) {
+    return nlohmann::json{{"per_packet", per}, {"measured", "exact count (tracepoint)"},
+                          {"evidence", ev}};
+  };
+  nlohmann::json rows = nlohmann::json::array();
+  rows.push_back({{"id", "copy1"}, {"what", "COPY #1 user buffer -> kernel skb (send, _copy_from_iter)"},
+                  {"socket", cell(1, kLongEvidence)}, {"af_xdp", cell(0, "0 x sock_send_length")},
+                  {"verdict", "moved to skb_store_bits (kernel: UMEM -> skb)"}});
+  rows.push_back({{"id", "xdp_headroom_copy"},
+                  {"what", "native veth XDP headroom copy: skb -> page_pool page (skb_pp_cow_data)"},
+                  {"socket", cell(0, "no XDP program on the socket path")},
+                  {"af_xdp", cell(1, kLongEvidence)}, {"verdict", "added (XDP on veth)"}});
+  const nlohmann::json doc{
+      {"runs", runs},
+      {"copies", {{"phase", "paced"}, {"rows", rows}, {"summary", kLongEvidence},
+                  {"zero_copy", kLongEvidence}}},
+      {"notes", {kLongEvidence, "short"}}};
+  const std::string text = render_compare_report(doc);
+  std::size_t socket_end = 0;
+  std::vector<std::size_t> number_ends;
+  for (const auto& l : lines_of(text)) {
+    EXPECT_LE(display_width(l), 100U) << l;
+    if (l.rfind("copy ", 0) == 0) socket_end = l.find("socket") + 6;
+    if (l.rfind("COPY #1", 0) == 0 || l.rfind("native veth XDP", 0) == 0) {
+      number_ends.push_back(l.find_first_of("01", 44) + 4);  // "1.00" / "0.00"
+    }
+  }
+  ASSERT_NE(socket_end, 0U) << text;
+  ASSERT_EQ(number_ends.size(), 2U) << text;
+  for (const std::size_t end : number_ends) EXPECT_EQ(end, socket_end) << text;
+  EXPECT_NE(text.find("\n    socket [exact count (tracepoint)]: seq 0: same skb"), std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Stage 5 of the lab: the report file from the guest's console (verdicts, then each section the
-# guest emitted, the ftrace hists next to copylab's BPF hists), and the exit code. Sourced by run.sh.
+# guest emitted, the ftrace hists next to copylab's BPF hists), the verdict summary on the terminal
+# (the report stays in its file), and the exit code. Sourced by run.sh.
 
 # section NAME: the lines the guest framed as section NAME (last occurrence wins).
 lab_section() {
@@ -58,6 +59,27 @@ lab_write_report() {
   } >"$REPORT"
 }
 
+# The verdict summary the terminal gets (the report file has everything): the run's facts, one
+# line per experiment with its counts, every FAIL line, the totals and where the report is.
+lab_summary() {
+  grep -E '^(guest|qemu|wall clock):' "$REPORT" || true
+  awk '/^KLAB: (PASS|FAIL|SKIP) / {
+         x = $3; sub(/:$/, "", x)
+         if (!(x in seen)) { seen[x] = 1; order[++n] = x }
+         count[x, $2]++
+       }
+       END {
+         for (i = 1; i <= n; i++) {
+           e = order[i]
+           printf "  %-16s %3d PASS, %d FAIL, %d SKIP\n", e, count[e, "PASS"], count[e, "FAIL"],
+             count[e, "SKIP"]
+         }
+       }' "$CONSOLE"
+  grep -E '^FAIL ' "$REPORT" || true
+  grep '^Summary:' "$REPORT"
+  echo "report (every verdict, the sections, the hists, the guest's dmesg): $REPORT"
+}
+
 lab_report() {
   local boot_rc=$1 fails
   lab_write_report "$boot_rc"
@@ -65,11 +87,10 @@ lab_report() {
   if ((QUIET)); then
     grep -E '^(FAIL|guest:|qemu:)' "$REPORT" || true
     grep '^Summary:' "$REPORT"
+    echo "report: $REPORT"
   else
-    sed '/^== full guest dmesg ==$/,$d' "$REPORT"
-    echo "(full guest dmesg: in $REPORT)"
+    lab_summary
   fi
-  log "report: $REPORT"
   ((boot_rc == 4)) && exit 4
   ((boot_rc != 0)) && exit 1
   ((fails > 0)) && exit 1

@@ -6,7 +6,8 @@
 #   lab_accel_test.sh functions
 #       lab_boot against a fake qemu (tests/integration/lab_accel/fake_qemu.sh) and a stand-in KVM
 #       device: fallback, no device, KVM working, a guest that fails after it started (never
-#       booted again), COPYLAB_LAB_ACCELS, the report line. Seconds; needs nothing but bash.
+#       booted again), COPYLAB_LAB_ACCELS, the report line; and the summary `copylab lab` prints
+#       for a console the size of a real run's. Seconds; needs nothing but bash.
 #   lab_accel_test.sh boot BIN_DIR WORK_DIR
 #       the real lab (kmod/lab/run.sh --only env) with the real qemu behind kvm_fails_wrapper.sh,
 #       which fails "-accel kvm" as a broken KVM host does; the guest must boot under TCG and the
@@ -136,6 +137,58 @@ EOF
   expect_eq "bad list: qemu runs" "$calls" ""
 }
 
+# What `copylab lab` prints at the end (lab_report, not --quiet) for a guest console the size of a
+# real run's (hundreds of verdicts, long sections, a long dmesg): the summary, not the report.
+# Sets out (stdout and stderr) and rc; the report is in $TMP/summary/report.txt.
+report_case() {
+  local dir="$TMP/summary" fails=$1 e i
+  rm -rf "$dir" && mkdir -p "$dir"
+  {
+    echo "KLAB: BEGIN kernel=fake accel-args=tcg"
+    for e in env socket xdp flood bpf kprobe_ledger hist_trigger compare_kmod; do
+      for i in $(seq 40); do echo "KLAB: PASS $e: check $i: $i = $i"; done
+      echo "KLAB: SKIP $e: something absent"
+      echo "KLAB: INFO $e: a fact"
+      echo "KLAB: SECTION $e"
+      for i in $(seq 100); do echo "KLAB| $e section line $i"; done
+      echo "KLAB: ENDSECTION"
+    done
+    for i in $(seq "$fails"); do echo "KLAB: FAIL socket: check $i: got '1', expected = 2"; done
+    echo "KLAB: SECTION dmesg"
+    for i in $(seq 1500); do echo "KLAB| [ $i.0] kernel line $i"; done
+    echo "KLAB: ENDSECTION"
+    echo "KLAB: END t=1.0"
+  } >"$dir/console.log"
+  set +e
+  out=$(
+    LAB_KVER=fake SMP=1 LAB_ACCEL=tcg LAB_ACCEL_WHY="no /dev/kvm" BIN_DIR="" STANDIN=0 COUNT=1
+    FLOOD=1 SIZE=40 TIMEOUT=30 QUIET=0 T0=$(date +%s.%N) CONSOLE="$dir/console.log"
+    REPORT="$dir/report.txt"
+    # shellcheck disable=SC2317
+    log() { echo "$*" >&2; }
+    # shellcheck disable=SC1091
+    . "$SRC/kmod/lab/lib/report.sh"
+    lab_report 0 2>&1
+  )
+  rc=$?
+  set -e
+}
+
+summary_test() {
+  report_case 0
+  expect_eq "summary: exit" "$rc" 0
+  (($(wc -l <<<"$out") < 60)) || fail "summary: $(wc -l <<<"$out") lines printed (want < 60)"
+  (($(wc -l <"$TMP/summary/report.txt") > 1500)) || fail "summary: the report file lost lines"
+  expect_match "summary: totals" "$out" "Summary: 320 PASS, 0 FAIL, 8 SKIP"
+  expect_match "summary: per experiment" "$out" "  socket +40 PASS, 0 FAIL, 1 SKIP"
+  expect_match "summary: report path" "$out" "report .*: $TMP/summary/report.txt"
+  [[ $out != *"kernel line"* && $out != *"section line"* ]] || fail "summary: printed the report"
+  report_case 3
+  expect_eq "summary with FAILs: exit" "$rc" 1
+  expect_eq "summary with FAILs: FAIL lines" "$(grep -c "^FAIL socket: check" <<<"$out")" 3
+  expect_match "summary with FAILs: totals" "$out" "Summary: 320 PASS, 3 FAIL, 8 SKIP"
+}
+
 boot_test() {
   local bin_dir=$1 work_dir=$2 kvm="$TMP/kvm" rc=0 report
   : >"$kvm"
@@ -164,7 +217,10 @@ boot_test() {
 }
 
 case ${1:-} in
-  functions) functions_test ;;
+  functions)
+    functions_test
+    summary_test
+    ;;
   boot)
     (($# == 3)) || { echo "usage: $0 boot BIN_DIR WORK_DIR" >&2; exit 2; }
     boot_test "$2" "$3"

@@ -117,12 +117,12 @@ if [ -s /tmp/cmp_auto.json ]; then
     /tmp/cmp_auto.json > /tmp/cmp_auto.rows
   T=$(printf '\t')
   arow() { awk -F"$T" -v k="$1" -v p="$2" '$1 == k && $2 == p { print $3; exit }' /tmp/cmp_auto.rows; }
-  sock_sent=$(arow sent "socket→socket") xsk_sent=$(arow sent "af_xdp→af_xdp")
-  check "compare socket→socket: kprobe_copy1 == datagrams sent" "$(arow kp "socket→socket/kprobe_copy1")" = "$sock_sent"
-  check "compare socket→socket: kprobe_copy4 == datagrams received" "$(arow kp "socket→socket/kprobe_copy4")" = "$(arow received "socket→socket")"
-  check "compare af_xdp→af_xdp: kprobe_copy1 == 0" "$(arow kp "af_xdp→af_xdp/kprobe_copy1")" = 0
-  check "compare af_xdp→af_xdp: kprobe_copy4 == 0" "$(arow kp "af_xdp→af_xdp/kprobe_copy4")" = 0
-  check "compare af_xdp→af_xdp: kprobe_xsk_tx_copy == frames sent" "$(arow kp "af_xdp→af_xdp/kprobe_xsk_tx_copy")" = "$xsk_sent"
+  sock_sent=$(arow sent "socket->socket") xsk_sent=$(arow sent "af_xdp->af_xdp")
+  check "compare socket->socket: kprobe_copy1 == datagrams sent" "$(arow kp "socket->socket/kprobe_copy1")" = "$sock_sent"
+  check "compare socket->socket: kprobe_copy4 == datagrams received" "$(arow kp "socket->socket/kprobe_copy4")" = "$(arow received "socket->socket")"
+  check "compare af_xdp->af_xdp: kprobe_copy1 == 0" "$(arow kp "af_xdp->af_xdp/kprobe_copy1")" = 0
+  check "compare af_xdp->af_xdp: kprobe_copy4 == 0" "$(arow kp "af_xdp->af_xdp/kprobe_copy4")" = 0
+  check "compare af_xdp->af_xdp: kprobe_xsk_tx_copy == frames sent" "$(arow kp "af_xdp->af_xdp/kprobe_xsk_tx_copy")" = "$xsk_sent"
   for id in copy1 copy4; do
     m=$(arow measured $id)
     case $m in

@@ -50,7 +50,7 @@ if [ -s /tmp/cmpk.json ]; then
       (.copy_evidence.lines[] | "line\t\($p)\t\(.)"),
       (.checks[] | select(.source == "kprobe module copyprobe") |
         "check\t\($p)\t\(.observed // "none")\t\(.expected // "none")\t\(.name)")),
-    (.copies.rows[] | "verdict\t\(.id)\t\(.socket.per_packet) \(.af_xdp.per_packet) \(.verdict)\t\(.socket.measured)"),
+    (.copies.rows[] | "verdict\t\(.id)\t\(.socket.copies_per_packet) \(.af_xdp.copies_per_packet) \(.verdict)\t\(.socket.measured)"),
     (.runs[] | .pair as $p | .copy_evidence.counters.sites[] | .site as $s | .lens[] |
       select(.[0] == $size or .[0] == $frame) | "raw\t\($p)/\($s):\(.[0])\t\(.[1])"),
     "summary\t-\t\(.copies.summary)"' --argjson size "$SIZE" --argjson frame "$FRAME" /tmp/cmpk.json > /tmp/cmpk.rows
@@ -60,7 +60,7 @@ if [ -s /tmp/cmpk.json ]; then
   backend=$(row attached - 4)
   case "$backend" in "kprobe module copyprobe"*) pass "report names the backend: $(echo "$backend" | cut -c1-90)..." ;;
     *) fail "cross_check.backend is not the kprobe module: $backend" ;; esac
-  for pair in 'socket→socket' 'af_xdp→af_xdp'; do
+  for pair in 'socket->socket' 'af_xdp->af_xdp'; do
     TAG="[$pair]"
     check "copy_evidence.backend" "$(row backend "$pair")" = kmod
     for site in COPY1:_copy_from_iter COPY4:_copy_to_iter XSK_TX:skb_store_bits XSK_RX:__xsk_rcv; do
@@ -82,12 +82,12 @@ if [ -s /tmp/cmpk.json ]; then
   TAG=
   # The raw counters in the JSON against the tools' counts, independently of compare's own checks.
   check "raw counters, socket run: COPY1 calls of $SIZE B = datagrams sent" \
-    "$(row raw "socket→socket/COPY1:$SIZE")" -eq "$(row sent 'socket→socket')"
+    "$(row raw "socket->socket/COPY1:$SIZE")" -eq "$(row sent 'socket->socket')"
   check "raw counters, socket run: COPY4 calls of $SIZE B = datagrams received" \
-    "$(row raw "socket→socket/COPY4:$SIZE")" -eq "$(row received 'socket→socket')"
+    "$(row raw "socket->socket/COPY4:$SIZE")" -eq "$(row received 'socket->socket')"
   check "raw counters, af_xdp run: XSK_TX copies of $FRAME B = frames sent" \
-    "$(row raw "af_xdp→af_xdp/XSK_TX:$FRAME")" -eq "$(row sent 'af_xdp→af_xdp')"
-  check "raw counters, af_xdp run: COPY1 calls of $SIZE B" "$(row raw "af_xdp→af_xdp/COPY1:$SIZE")" -eq 0
+    "$(row raw "af_xdp->af_xdp/XSK_TX:$FRAME")" -eq "$(row sent 'af_xdp->af_xdp')"
+  check "raw counters, af_xdp run: COPY1 calls of $SIZE B" "$(row raw "af_xdp->af_xdp/COPY1:$SIZE")" -eq 0
   v1=$(row verdict copy1) v4=$(row verdict copy4)
   case "$v1" in "1 0 moved to skb_store_bits"*) pass "verdict COPY #1: $v1" ;; *) fail "verdict COPY #1: '$v1'" ;; esac
   case "$v4" in "1 0 moved to __xsk_rcv"*) pass "verdict COPY #4: $v4" ;; *) fail "verdict COPY #4: '$v4'" ;; esac
