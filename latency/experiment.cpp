@@ -97,7 +97,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       // XDP_TX into a veth is delivered only when the peer has a native XDP program.
       std::optional<XdpReflector> peer;
       if (uses_reflector(mode)) {
-        peer.emplace(topo.dev_a, LatencyXdpMode::kNative, XdpReflector::Role::kPeerPassThrough,
+        peer.emplace(topo.dev_a, XdpMode::kNative, XdpReflector::Role::kPeerPassThrough,
                      params.port);
       }
       SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port,

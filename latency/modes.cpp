@@ -8,16 +8,16 @@ namespace copylab {
 
 namespace {
 
-SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, LatencyXdpMode::kNative, false}; }
-SideSpec xsk(WaitPolicy w, LatencyXdpMode m, bool wakeup = false) {
+SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, XdpMode::kNative, false}; }
+SideSpec xsk(WaitPolicy w, XdpMode m, bool wakeup = false) {
   return {SideKind::kAfXdp, w, m, wakeup};
 }
-SideSpec reflector(LatencyXdpMode m) {
+SideSpec reflector(XdpMode m) {
   return {SideKind::kXdpTxReflector, WaitPolicy::kSpin, m, false};
 }
 
-constexpr auto kNative = LatencyXdpMode::kNative;
-constexpr auto kGeneric = LatencyXdpMode::kGeneric;
+constexpr auto kNative = XdpMode::kNative;
+constexpr auto kGeneric = XdpMode::kGeneric;
 
 }  // namespace
 
@@ -117,10 +117,6 @@ const char* to_string(WaitPolicy w) noexcept {
     case WaitPolicy::kBusyPoll: return "busy-poll";
   }
   return "?";
-}
-
-const char* to_string(LatencyXdpMode m) noexcept {
-  return m == LatencyXdpMode::kNative ? "native" : "generic";
 }
 
 std::string describe(const SideSpec& s) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "datapath/datapath.hpp"
+#include "xdp/xdp_mode.hpp"
 
 namespace copylab {
 
@@ -17,12 +18,11 @@ enum class SideKind {
   kAfXdp,        // AF_XDP socket behind the steering program (xdp/)
   kXdpTxReflector,  // pong only: reflect.bpf.c answers with XDP_TX, no user space at all
 };
-enum class LatencyXdpMode { kNative, kGeneric };
 
 struct SideSpec {
   SideKind kind = SideKind::kSocket;
   WaitPolicy wait = WaitPolicy::kBlock;
-  LatencyXdpMode xdp = LatencyXdpMode::kNative;  // AF_XDP and reflector only
+  XdpMode xdp = XdpMode::kNative;  // AF_XDP and reflector only: native or generic
   bool need_wakeup = false;                    // AF_XDP only
 };
 
@@ -43,7 +43,6 @@ std::vector<ModeSpec> parse_modes(std::string_view text);
 
 const char* to_string(SideKind k) noexcept;
 const char* to_string(WaitPolicy w) noexcept;
-const char* to_string(LatencyXdpMode m) noexcept;
 // "socket/block", "af_xdp/spin/native/need_wakeup", "xdp_tx/native"
 std::string describe(const SideSpec& s);
 nlohmann::json to_json(const SideSpec& s);

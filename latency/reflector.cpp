@@ -12,23 +12,14 @@
 #include "common/error.hpp"
 #include "latency/reflect_abi.h"
 #include "latency_reflect.skel.h"
+#include "xdp/xdp_query.hpp"
 
 namespace copylab {
 
 namespace {
 
-std::uint32_t attach_flag(LatencyXdpMode m) {
-  return m == LatencyXdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
-}
-
-const char* attach_mode_name(std::uint8_t m) {
-  switch (m) {
-    case XDP_ATTACHED_DRV: return "native";
-    case XDP_ATTACHED_SKB: return "generic";
-    case XDP_ATTACHED_HW: return "offload";
-    case XDP_ATTACHED_MULTI: return "multi";
-    default: return "none";
-  }
+std::uint32_t attach_flag(XdpMode m) {
+  return m == XdpMode::kNative ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 }
 
 std::uint32_t prog_id_of(int fd) {
@@ -40,9 +31,12 @@ std::uint32_t prog_id_of(int fd) {
 
 }  // namespace
 
-XdpReflector::XdpReflector(std::string dev, LatencyXdpMode mode, Role role,
+XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
                            std::uint16_t udp_port)
     : dev_(std::move(dev)), mode_(mode), role_(role) {
+  if (mode_ == XdpMode::kAuto)
+    throw Error("XdpReflector on " + dev_ + ": needs native or generic, not auto",
+                "pick the attach mode explicitly");
   ifindex_ = if_nametoindex(dev_.c_str());
   if (ifindex_ == 0) {
     throw_errno("if_nametoindex", dev_, errno,
@@ -120,8 +114,8 @@ nlohmann::json XdpReflector::mode() const {
     return j;
   }
   const std::uint32_t ours = prog_id_of(prog_fd_);
-  const std::uint32_t attached = mode_ == LatencyXdpMode::kNative ? q.drv_prog_id : q.skb_prog_id;
-  j["attach_mode"] = attach_mode_name(q.attach_mode);
+  const std::uint32_t attached = mode_ == XdpMode::kNative ? q.drv_prog_id : q.skb_prog_id;
+  j["attach_mode"] = to_string(attach_mode_from_kernel(q.attach_mode));
   j["prog_id"] = attached;
   j["is_ours"] = ours != 0 && ours == attached;
   return j;

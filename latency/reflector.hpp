@@ -22,7 +22,7 @@ class XdpReflector {
 
   // Loads and attaches; refuses (Error) to replace a program someone else attached or a live
   // copylab run holds; detaches a stale copylab program (its run was killed) first.
-  XdpReflector(std::string dev, LatencyXdpMode mode, Role role, std::uint16_t udp_port);
+  XdpReflector(std::string dev, XdpMode mode, Role role, std::uint16_t udp_port);
   ~XdpReflector();
   XdpReflector(const XdpReflector&) = delete;
   XdpReflector& operator=(const XdpReflector&) = delete;
@@ -34,7 +34,7 @@ class XdpReflector {
 
  private:
   std::string dev_;
-  LatencyXdpMode mode_;
+  XdpMode mode_;
   Role role_;
   unsigned ifindex_ = 0;
   std::uint32_t flags_ = 0;

@@ -51,7 +51,7 @@ std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideConte
   const bool ping = ctx.role == PingPongRole::kPing;
   AfXdpConfig cfg;
   cfg.dev = ping ? t.dev_a : t.dev_b;
-  cfg.mode = spec.xdp == LatencyXdpMode::kNative ? XdpMode::kNative : XdpMode::kGeneric;
+  cfg.mode = spec.xdp;
   cfg.need_wakeup = spec.need_wakeup;
   cfg.wait = spec.wait;
   cfg.payload_size = ctx.payload_len;

@@ -35,15 +35,6 @@ std::uint32_t prog_id_of_fd(int fd) {
 
 }  // namespace
 
-const char* to_string(XdpMode m) noexcept {
-  switch (m) {
-    case XdpMode::kNative: return "native";
-    case XdpMode::kGeneric: return "generic";
-    case XdpMode::kAuto: return "auto";
-  }
-  return "?";
-}
-
 SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
   if (opts_.ifindex == 0) opts_.ifindex = ifindex_of(opts_.dev);
   refuse_or_replace_existing();

@@ -15,6 +15,7 @@
 #include "common/run_registry.hpp"
 #include "xdp/netns_anchor.hpp"
 #include "xdp/steer_abi.h"
+#include "xdp/xdp_mode.hpp"
 #include "xdp/xdp_query.hpp"
 
 struct steer;  // the generated skeleton
@@ -23,9 +24,6 @@ struct xdp_program;
 namespace copylab {
 
 class BpffsMount;
-
-enum class XdpMode { kNative, kGeneric, kAuto };
-const char* to_string(XdpMode m) noexcept;
 
 struct SteerOptions {
   std::string dev;

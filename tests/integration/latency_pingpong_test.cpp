@@ -394,11 +394,11 @@ TEST(LatencyReflector, RefusesToReplaceAnotherProgramAndDetachesOnlyItsOwn) {
   const TopologyConfig& t = LatencyEnv::topo->config();
   {
     NetnsScope ns(t.ns_b);
-    XdpReflector first(t.dev_b, LatencyXdpMode::kNative, XdpReflector::Role::kReflect, 9999);
+    XdpReflector first(t.dev_b, XdpMode::kNative, XdpReflector::Role::kReflect, 9999);
     EXPECT_EQ(first.mode().value("attach_mode", ""), "native");
     EXPECT_TRUE(first.mode().value("is_ours", false));
     try {
-      XdpReflector second(t.dev_b, LatencyXdpMode::kNative, XdpReflector::Role::kReflect, 9999);
+      XdpReflector second(t.dev_b, XdpMode::kNative, XdpReflector::Role::kReflect, 9999);
       ADD_FAILURE() << "a second program replaced the first";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("EBUSY"), std::string::npos) << e.what();
@@ -412,7 +412,7 @@ TEST(LatencyReflector, RefusesToReplaceAnotherProgramAndDetachesOnlyItsOwn) {
 TEST(LatencyReflector, UnknownDeviceIsAClearError) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   NetnsScope ns(LatencyEnv::topo->config().ns_b);
-  EXPECT_THROW(XdpReflector("nosuchdev0", LatencyXdpMode::kNative, XdpReflector::Role::kReflect, 9999),
+  EXPECT_THROW(XdpReflector("nosuchdev0", XdpMode::kNative, XdpReflector::Role::kReflect, 9999),
                Error);
 }
 
