@@ -19,7 +19,7 @@ namespace {
 struct BenchCase {
   std::string label;
   copylab::PairSpec pair;
-  std::string xdp_mode;
+  copylab::XdpMode xdp_mode;
   bool cross_check;
 };
 
@@ -36,7 +36,7 @@ nlohmann::json measure(const copylab::TopologyConfig& topo, const BenchCase& c,
   return {{"case", c.label},
           {"tx_path", copylab::to_string(c.pair.tx)},
           {"rx_path", copylab::to_string(c.pair.rx)},
-          {"xdp_mode", c.pair.rx == copylab::PathKind::kAfXdp ? c.xdp_mode : "n/a"},
+          {"xdp_mode", c.pair.rx == copylab::PathKind::kAfXdp ? copylab::to_string(c.xdp_mode) : "n/a"},
           {"cross_check", c.cross_check ? observer->status() : nlohmann::json(false)},
           {"payload_size", opts.payload_size},
           {"frames", count},
@@ -71,9 +71,9 @@ int main(int argc, char** argv) {
     auto topo = copylab::Topology::create_unique("bench");
     using copylab::PathKind;
     std::vector<BenchCase> cases{
-        {"af_xdp native", {PathKind::kAfXdp, PathKind::kAfXdp}, "native", false},
-        {"af_xdp generic", {PathKind::kAfXdp, PathKind::kAfXdp}, "generic", false},
-        {"socket", {PathKind::kSocket, PathKind::kSocket}, "native", false}};
+        {"af_xdp native", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kNative, false},
+        {"af_xdp generic", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kGeneric, false},
+        {"socket", {PathKind::kSocket, PathKind::kSocket}, copylab::XdpMode::kNative, false}};
     if (with_cross_check) {
       const std::size_t n = cases.size();
       for (std::size_t i = 0; i < n; ++i) {

@@ -113,7 +113,7 @@ void validate(const CompareOptions& o) {
                     fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
                 "lower --count or raise --rate", kExitUsage);
   }
-  if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
+  if (o.xdp_mode == XdpMode::kAuto) {
     throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
   }
 }
@@ -291,8 +291,16 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
-  cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
-      ->capture_default_str();
+  cmd->add_option("--xdp-mode", opts->xdp_mode,
+                  "XDP attach mode for AF_XDP receivers: native|drv or generic|skb")
+      ->transform(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return detail::as_option_error([&] {
+              text = std::to_string(static_cast<int>(parse_xdp_mode_or_throw(text, "--xdp-mode")));
+            });
+          },
+          "MODE", "xdp mode"))
+      ->default_str(to_string(opts->xdp_mode));
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
                           65535)
       ->capture_default_str();

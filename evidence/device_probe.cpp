@@ -19,6 +19,7 @@
 #include "common/error.hpp"
 #include "netns/netns_scope.hpp"
 #include "netns/topology.hpp"
+#include "xdp/xdp_query.hpp"
 
 namespace copylab::trace {
 namespace {
@@ -73,11 +74,7 @@ Capability probe_xdp_mode(int ifindex, const std::string& dev, bool native) {
   LIBBPF_OPTS(bpf_xdp_query_opts, q);
   std::string mode = "?";
   if (bpf_xdp_query(ifindex, 0, &q) == 0) {
-    mode = q.attach_mode == XDP_ATTACHED_DRV    ? "native"
-           : q.attach_mode == XDP_ATTACHED_SKB  ? "generic"
-           : q.attach_mode == XDP_ATTACHED_HW   ? "offload"
-           : q.attach_mode == XDP_ATTACHED_MULTI ? "multi"
-                                                 : "none";
+    mode = to_string(attach_mode_from_kernel(q.attach_mode));
   }
   attach.reset();
   return {id, label, true,

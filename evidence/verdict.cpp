@@ -118,7 +118,7 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
   const CrossCheckResult& s = *socket.result;
   const CrossCheckResult& x = *af_xdp.result;
   const bool copy_mode = !af_xdp.zero_copy;
-  const bool generic = af_xdp.xdp_mode == "generic";
+  const bool generic = af_xdp.xdp_mode == XdpMode::kGeneric;
   VerdictTable t;
   t.zero_copy_note = zero_copy_note;
 
@@ -236,7 +236,7 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
         "(0 per packet, {}), but the kernel now "
         "copies UMEM -> skb on transmit (skb_store_bits), makes an XDP headroom copy ({}), and "
         "copies into UMEM on receive (__xsk_rcv).",
-        af_xdp.xdp_mode.empty() ? "?" : af_xdp.xdp_mode,
+        af_xdp.xdp_mode ? to_string(*af_xdp.xdp_mode) : "?",
         c1.af_xdp.measured == kExact ? "exact at sock:sock_send_length/sock_recv_length"
                                      : c1.af_xdp.measured,
         generic ? "pskb_expand_head" : "skb_pp_cow_data");

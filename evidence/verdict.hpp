@@ -2,8 +2,8 @@
 // and each kernel copy AF_XDP copy mode adds, the count per packet on each path, how it was
 // measured, and the verdict: gone / still there / moved to <kernel site> / added / n/a.
 //
-//   PathEvidence sock{"socket", sent, received, &socket_result, ""};
-//   PathEvidence xsk{"af_xdp", sent, received, &xdp_result, "native"};   // XDP mode read back
+//   PathEvidence sock{"socket", sent, received, &socket_result, std::nullopt};
+//   PathEvidence xsk{"af_xdp", sent, received, &xdp_result, XdpMode::kNative};  // read back
 //   VerdictTable v = make_verdicts(sock, xsk, zero_copy_note(caps));
 //   std::cout << format_verdicts(v);  j["verdicts"] = to_json(v);
 #pragma once
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "evidence/cross_check.hpp"
+#include "xdp/xdp_mode.hpp"
 
 namespace copylab::trace {
 
@@ -24,7 +25,7 @@ struct PathEvidence {
   std::uint64_t sent = 0;         // datagrams/frames the sender handed to the kernel
   std::uint64_t received = 0;     // datagrams/frames the receiver got
   const CrossCheckResult* result = nullptr;  // the cross-check of this path's run
-  std::string xdp_mode;           // AF_XDP: "native" or "generic" (read back); "" for sockets
+  std::optional<XdpMode> xdp_mode;  // AF_XDP: as read back from the kernel; none for sockets
   bool zero_copy = false;         // AF_XDP bound with XDP_ZEROCOPY (read back from XDP_OPTIONS)
 };
 

@@ -95,8 +95,8 @@ nlohmann::json cross_checks(const RunRecord& rec) {
         "the BPF program's own count of frames sent to the XSKMAP");
     add(out, "lost = XSK drops (rx_dropped: fill ring empty + rx_ring_full: RX ring full)",
         lost_rx, xsk_dropped, "XDP_STATISTICS", "where the AF_XDP path drops under load");
-    const bool native = rec.receiver.value("mode", nlohmann::json::object()).value("xdp_attach", "") ==
-                        "native";
+    const bool native = parse_xdp_mode(rec.receiver.value("mode", nlohmann::json::object())
+                                           .value("xdp_attach", "")) == XdpMode::kNative;
     add(out, "veth rx_queue_0_xdp_redirect = received (native XDP only)", received,
         native ? at(k, "/b/ethtool/rx_queue_0_xdp_redirect") : std::nullopt, "ethtool -S",
         "veth's driver counter of successful XDP redirects (generic XDP bypasses it)");

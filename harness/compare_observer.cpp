@@ -144,10 +144,11 @@ class TraceObserver final : public CompareObserver {
       const auto xo = trace::cross_check_result_from_json(p.xsk->at("copy_evidence"));
       const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
       const trace::PathEvidence s{"socket", count_at(*p.sock, "/sender/result/sent"),
-                                  count_at(*p.sock, "/receiver/result/received"), &so, "", false};
+                                  count_at(*p.sock, "/receiver/result/received"), &so, std::nullopt,
+                                  false};
       const trace::PathEvidence x{"af_xdp", count_at(*p.xsk, "/sender/result/sent"),
                                   count_at(*p.xsk, "/receiver/result/received"), &xo,
-                                  xmode.value("xdp_attach", ""),
+                                  parse_xdp_mode(xmode.value("xdp_attach", "")),
                                   xmode.value("bind", "") == "zero-copy"};
       const auto v = trace::make_verdicts(s, x, zero_copy_note_for(topo_));
       return verdicts_json(v, phase);
@@ -288,10 +289,11 @@ class KmodObserver final : public CompareObserver {
           kmod::copyprobe_counters_from_json(p.xsk->at("/copy_evidence/counters"_json_pointer));
       const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
       const kmod::KmodPathRun s{count_at(*p.sock, "/sender/result/sent"),
-                                count_at(*p.sock, "/receiver/result/received"), &sc, "", false};
+                                count_at(*p.sock, "/receiver/result/received"), &sc, std::nullopt,
+                                false};
       const kmod::KmodPathRun x{
           count_at(*p.xsk, "/sender/result/sent"), count_at(*p.xsk, "/receiver/result/received"),
-          &xc, xmode.value("xdp_attach", ""), xmode.value("bind", "") == "zero-copy"};
+          &xc, parse_xdp_mode(xmode.value("xdp_attach", "")), xmode.value("bind", "") == "zero-copy"};
       nlohmann::json out =
           verdicts_json(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
       out["text"] = text + "\n" + out["text"].get<std::string>();

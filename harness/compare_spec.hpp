@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "netns/topology.hpp"
+#include "xdp/xdp_mode.hpp"
 
 namespace copylab {
 
@@ -31,7 +32,7 @@ struct CompareOptions {
   std::uint64_t unpaced_count = 300'000;
   bool skip_unpaced = false;
   bool all_pairs = false;
-  std::string xdp_mode = "native";
+  XdpMode xdp_mode = XdpMode::kNative;  // native or generic
   std::uint16_t dst_port = 9999;
   std::uint16_t src_port = 9000;
   int cpu_tx = 0;

@@ -15,6 +15,7 @@
 #include "common/run_registry.hpp"
 #include "common/stop.hpp"
 #include "netns/topology.hpp"
+#include "xdp/xdp_mode.hpp"
 #include "evidence/scope.hpp"
 #include "harness/scoped_command.hpp"
 
@@ -28,6 +29,9 @@ std::string copylab_bin_dir() {
 }
 
 namespace {
+
+// The AF_XDP path runs generic XDP: the copy-mode path xdpsock -S exercises.
+constexpr XdpMode kHistXdpMode = XdpMode::kGeneric;
 
 std::string require_binary(const std::string& name) {
   const std::string path = copylab_bin_dir() + "/" + name;
@@ -74,7 +78,7 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
     tx.emplace_back("-v");
   }
   if (xdp) {
-    rx.insert(rx.end(), {"--mode", "generic"});
+    rx.insert(rx.end(), {"--mode", to_string(kHistXdpMode)});
     tx.insert(tx.end(), {"--dst-mac", t.mac_b.str(), "--src-mac", t.mac_a.str()});
   } else {
     rx.insert(rx.end(), {"--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()});
@@ -113,7 +117,7 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
   run.title = fmt::format("{} path: {} -> {} ({} datagrams, {} -> {} in netns {} -> {}{})",
                           xdp ? "AF_XDP" : "socket", std::filesystem::path(sender).filename().string(),
                           std::filesystem::path(receiver).filename().string(), count, t.dev_a,
-                          t.dev_b, t.ns_a, t.ns_b, xdp ? ", generic mode" : "");
+                          t.dev_b, t.ns_a, t.ns_b, xdp ? fmt::format(", {} mode", to_string(kHistXdpMode)) : "");
   run.result = std::move(r);
   return run;
 }

@@ -22,7 +22,7 @@ enum class SideKind {
 struct SideSpec {
   SideKind kind = SideKind::kSocket;
   WaitPolicy wait = WaitPolicy::kBlock;
-  XdpMode xdp = XdpMode::kNative;  // AF_XDP and reflector only
+  XdpMode xdp = XdpMode::kNative;  // AF_XDP and reflector only: native or generic
   bool need_wakeup = false;                    // AF_XDP only
 };
 

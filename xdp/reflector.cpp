@@ -13,12 +13,16 @@
 #include "xdp/reflect_abi.h"
 #include "xdp/xdp_query.hpp"
 #include "latency_reflect.skel.h"
+#include "xdp/xdp_query.hpp"
 
 namespace copylab {
 
 XdpReflector::XdpReflector(std::string dev, XdpMode mode, Role role,
                            std::uint16_t udp_port)
     : dev_(std::move(dev)), mode_(mode), role_(role) {
+  if (mode_ == XdpMode::kAuto)
+    throw Error("XdpReflector on " + dev_ + ": needs native or generic, not auto",
+                "pick the attach mode explicitly");
   ifindex_ = if_nametoindex(dev_.c_str());
   if (ifindex_ == 0) {
     throw_errno("if_nametoindex", dev_, errno,

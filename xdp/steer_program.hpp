@@ -16,6 +16,7 @@
 #include "common/run_registry.hpp"
 #include "xdp/netns_anchor.hpp"
 #include "xdp/steer_abi.h"
+#include "xdp/xdp_mode.hpp"
 #include "xdp/xdp_query.hpp"
 
 struct steer;  // the generated skeleton
@@ -24,7 +25,6 @@ struct xdp_program;
 namespace copylab {
 
 class BpffsMount;
-
 
 struct SteerOptions {
   std::string dev;

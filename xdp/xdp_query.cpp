@@ -9,29 +9,12 @@
 
 namespace copylab {
 
-const char* to_string(XdpAttachMode m) noexcept {
-  switch (m) {
-    case XdpAttachMode::kNone: return "none";
-    case XdpAttachMode::kNative: return "native";
-    case XdpAttachMode::kGeneric: return "generic";
-    case XdpAttachMode::kOffload: return "offload";
-    case XdpAttachMode::kMulti: return "multi";
-  }
-  return "?";
-}
-
 XdpAttachment query_xdp(int ifindex, const std::string& dev) {
   LIBBPF_OPTS(bpf_xdp_query_opts, opts);
   const int ret = bpf_xdp_query(ifindex, 0, &opts);
   if (ret != 0) throw_errno("bpf_xdp_query", dev, -ret);
   XdpAttachment a;
-  switch (opts.attach_mode) {
-    case XDP_ATTACHED_DRV: a.mode = XdpAttachMode::kNative; break;
-    case XDP_ATTACHED_SKB: a.mode = XdpAttachMode::kGeneric; break;
-    case XDP_ATTACHED_HW: a.mode = XdpAttachMode::kOffload; break;
-    case XDP_ATTACHED_MULTI: a.mode = XdpAttachMode::kMulti; break;
-    default: a.mode = XdpAttachMode::kNone; break;
-  }
+  a.mode = attach_mode_from_kernel(opts.attach_mode);
   a.prog_id = opts.prog_id;
   a.drv_prog_id = opts.drv_prog_id;
   a.skb_prog_id = opts.skb_prog_id;

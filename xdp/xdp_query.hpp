@@ -1,15 +1,41 @@
 // What XDP program, if any, sits on a device, read back from the kernel (bpf_xdp_query).
 #pragma once
 
+#include <linux/if_link.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "xdp/xdp_mode.hpp"
 
 namespace copylab {
 
+// How the kernel reports an attachment (XDP_ATTACHED_* of bpf_xdp_query).
 enum class XdpAttachMode { kNone, kNative, kGeneric, kOffload, kMulti };
-const char* to_string(XdpAttachMode m) noexcept;  // "none", "native", "generic", ...
+// bpf_xdp_query_opts::attach_mode (XDP_ATTACHED_*, include/uapi/linux/if_link.h) as the enum.
+constexpr XdpAttachMode attach_mode_from_kernel(std::uint8_t attached) noexcept {
+  switch (attached) {
+    case XDP_ATTACHED_DRV: return XdpAttachMode::kNative;
+    case XDP_ATTACHED_SKB: return XdpAttachMode::kGeneric;
+    case XDP_ATTACHED_HW: return XdpAttachMode::kOffload;
+    case XDP_ATTACHED_MULTI: return XdpAttachMode::kMulti;
+    default: return XdpAttachMode::kNone;
+  }
+}
+// The XdpMode a report corresponds to (native, generic); nullopt for none, offload and multi.
+constexpr std::optional<XdpMode> to_xdp_mode(XdpAttachMode m) noexcept {
+  switch (m) {
+    case XdpAttachMode::kNative: return XdpMode::kNative;
+    case XdpAttachMode::kGeneric: return XdpMode::kGeneric;
+    default: return std::nullopt;
+  }
+}
+// "none", "offload", "multi", or to_string of the XdpMode it corresponds to.
+constexpr const char* to_string(XdpAttachMode m) noexcept {
+  if (const auto mode = to_xdp_mode(m)) return to_string(*mode);
+  return m == XdpAttachMode::kOffload ? "offload" : m == XdpAttachMode::kMulti ? "multi" : "none";
+}
 
 struct XdpAttachment {
   XdpAttachMode mode = XdpAttachMode::kNone;

@@ -63,7 +63,7 @@ trace::VerdictTable make_kmod_verdicts(const KmodPathRun& socket, const KmodPath
   if (socket.counters == nullptr || af_xdp.counters == nullptr)
     throw Error("make_kmod_verdicts: both paths need copyprobe counters",
                 "run the module on the socket run and on the AF_XDP run");
-  const bool generic = af_xdp.xdp_mode == "generic";
+  const bool generic = af_xdp.xdp_mode == XdpMode::kGeneric;
   const char* headroom_site = generic ? "XDP_EXPAND" : "XDP_COW";
   trace::VerdictTable t;
   t.zero_copy_note = zero_copy_note;
@@ -122,7 +122,7 @@ trace::VerdictTable make_kmod_verdicts(const KmodPathRun& socket, const KmodPath
         "but the kernel now copies UMEM -> skb on transmit (skb_store_bits: {} per frame), makes "
         "an XDP headroom copy ({}: {} per frame) and copies into UMEM on receive (__xsk_rcv: {} "
         "per frame). Counted exactly by the kprobe module copyprobe.",
-        af_xdp.xdp_mode.empty() ? "?" : af_xdp.xdp_mode, per_text(c1.af_xdp), per_text(c4.af_xdp),
+        af_xdp.xdp_mode ? to_string(*af_xdp.xdp_mode) : "?", per_text(c1.af_xdp), per_text(c4.af_xdp),
         per_text(c1.socket), per_text(c4.socket), per_text(tx_copy.af_xdp),
         generic ? "pskb_expand_head" : "skb_copy_bits", per_text(headroom.af_xdp),
         per_text(rx_copy.af_xdp));

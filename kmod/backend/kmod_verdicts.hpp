@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "kmod/backend/copyprobe_counters.hpp"
 #include "evidence/verdict.hpp"
+#include "xdp/xdp_mode.hpp"
 
 namespace copylab::kmod {
 
@@ -15,7 +17,7 @@ struct KmodPathRun {
   std::uint64_t sent = 0;
   std::uint64_t received = 0;
   const CopyprobeCounters* counters = nullptr;
-  std::string xdp_mode;  // AF_XDP: "native" / "generic" as read back
+  std::optional<XdpMode> xdp_mode;  // AF_XDP: as read back from the kernel
   bool zero_copy = false;
 };
 

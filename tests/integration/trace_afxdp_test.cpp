@@ -112,8 +112,8 @@ TEST(Verdicts, SocketVersusAfXdpOnVethIsMoved) {
   caps.devices.push_back(dev);
 
   const VerdictTable v = make_verdicts(
-      {"socket", sock.sent, sock.received, &sock_result, "", false},
-      {"af_xdp", xsk.run.sent, xsk.run.received, &xsk.result, xsk.run.xdp_attach,
+      {"socket", sock.sent, sock.received, &sock_result, std::nullopt, false},
+      {"af_xdp", xsk.run.sent, xsk.run.received, &xsk.result, parse_xdp_mode(xsk.run.xdp_attach),
        xsk.run.bind == "zero-copy"},
       zero_copy_note(caps));
   const std::string text = format_verdicts(v);
@@ -144,8 +144,8 @@ TEST(Verdicts, SocketVersusAfXdpOnVethIsMoved) {
   const CrossCheckResult sock_back = cross_check_result_from_json(to_json(sock_result));
   const CrossCheckResult xsk_back = cross_check_result_from_json(to_json(xsk.result));
   const VerdictTable again = make_verdicts(
-      {"socket", sock.sent, sock.received, &sock_back, "", false},
-      {"af_xdp", xsk.run.sent, xsk.run.received, &xsk_back, xsk.run.xdp_attach, false},
+      {"socket", sock.sent, sock.received, &sock_back, std::nullopt, false},
+      {"af_xdp", xsk.run.sent, xsk.run.received, &xsk_back, parse_xdp_mode(xsk.run.xdp_attach), false},
       zero_copy_note(caps));
   EXPECT_EQ(to_json(again), j);
 }

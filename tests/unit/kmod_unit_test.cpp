@@ -136,8 +136,8 @@ TEST(ProbeSites, EvidenceLinesNameTheCopyFunctionAndPerPacketCounts) {
 TEST(KmodVerdicts, LabRunsGiveMovedNotGone) {
   const CopyprobeCounters s = parse_copyprobe_counters(kSocketRun);
   const CopyprobeCounters x = parse_copyprobe_counters(kXdpNativeRun);
-  const trace::VerdictTable t = make_kmod_verdicts({1000, 1000, &s, "", false},
-                                                   {1000, 1000, &x, "native", false}, 200, "note");
+  const trace::VerdictTable t = make_kmod_verdicts({1000, 1000, &s, std::nullopt, false},
+                                                   {1000, 1000, &x, XdpMode::kNative, false}, 200, "note");
   ASSERT_EQ(t.rows.size(), 7U);
   EXPECT_DOUBLE_EQ(*row(t, "copy1").socket.per_packet, 1.0);
   EXPECT_DOUBLE_EQ(*row(t, "copy1").af_xdp.per_packet, 0.0);
@@ -156,7 +156,7 @@ TEST(KmodVerdicts, LabRunsGiveMovedNotGone) {
 
 TEST(KmodVerdicts, NeedsBothRuns) {
   const CopyprobeCounters s = parse_copyprobe_counters(kSocketRun);
-  EXPECT_THROW(make_kmod_verdicts({1, 1, &s, "", false}, {1, 1, nullptr, "", false}, 200, ""),
+  EXPECT_THROW(make_kmod_verdicts({1, 1, &s, std::nullopt, false}, {1, 1, nullptr, std::nullopt, false}, 200, ""),
                Error);
 }
 

@@ -358,8 +358,8 @@ TEST(Verdicts, PreferKprobeLinesWhenPresent) {
                        kp(ledger_id::kKpXskTxCopy, 0, 0), kp(ledger_id::kKpXskRxCopy, 0, 0)};
   xsk.ledger.lines = {kp(ledger_id::kKpCopy1, 0, 0), kp(ledger_id::kKpCopy4, 0, 0),
                       kp(ledger_id::kKpXskTxCopy, 100, 106), kp(ledger_id::kKpXskRxCopy, 100, 106)};
-  const VerdictTable v = make_verdicts({"socket", 100, 100, &sock, "", false},
-                                       {"af_xdp", 100, 100, &xsk, "native", false}, "veth: no ZC");
+  const VerdictTable v = make_verdicts({"socket", 100, 100, &sock, std::nullopt, false},
+                                       {"af_xdp", 100, 100, &xsk, copylab::XdpMode::kNative, false}, "veth: no ZC");
   auto row = [&](const std::string& id) {
     for (const VerdictRow& r : v.rows)
       if (r.id == id) return r;

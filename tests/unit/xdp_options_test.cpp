@@ -217,3 +217,35 @@ TEST(AfXdpValidate, UnknownInterface) {
 TEST(AfXdpValidate, WithoutCapabilitiesSaysWhatIsMissing) {
   EXPECT_EXIT(validate_without_capabilities(), ::testing::ExitedWithCode(0), "");
 }
+
+TEST(XdpModeText, AcceptsIproute2AndXdpToolsNames) {
+  EXPECT_EQ(parse_xdp_mode("native"), XdpMode::kNative);
+  EXPECT_EQ(parse_xdp_mode("drv"), XdpMode::kNative);
+  EXPECT_EQ(parse_xdp_mode("generic"), XdpMode::kGeneric);
+  EXPECT_EQ(parse_xdp_mode("SKB"), XdpMode::kGeneric);
+  EXPECT_EQ(parse_xdp_mode("Auto"), XdpMode::kAuto);
+  for (const char* bad : {"", "nativ", "native ", "hw", "offload", "xdpgeneric"})
+    EXPECT_FALSE(parse_xdp_mode(bad).has_value()) << bad;
+  for (XdpMode m : {XdpMode::kNative, XdpMode::kGeneric, XdpMode::kAuto})
+    EXPECT_EQ(parse_xdp_mode(to_string(m)), m) << to_string(m);
+}
+
+TEST(XdpModeText, ErrorNamesTheFieldAndTheAcceptedValues) {
+  try {
+    parse_xdp_mode_or_throw("hw", "--mode");
+    FAIL() << "hw was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_NE(e.one_line().find("--mode"), std::string::npos) << e.one_line();
+    EXPECT_NE(e.one_line().find("native|drv, generic|skb, auto"), std::string::npos) << e.one_line();
+  }
+}
+
+TEST(XdpModeText, KernelReportMapsToTheRequestedMode) {
+  EXPECT_EQ(to_xdp_mode(XdpAttachMode::kNative), XdpMode::kNative);
+  EXPECT_EQ(to_xdp_mode(XdpAttachMode::kGeneric), XdpMode::kGeneric);
+  EXPECT_FALSE(to_xdp_mode(XdpAttachMode::kNone).has_value());
+  EXPECT_FALSE(to_xdp_mode(XdpAttachMode::kMulti).has_value());
+  EXPECT_STREQ(to_string(XdpAttachMode::kGeneric), "generic");
+  EXPECT_STREQ(to_string(XdpAttachMode::kOffload), "offload");
+}
