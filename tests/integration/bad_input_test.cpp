@@ -429,6 +429,15 @@ INSTANTIATE_TEST_SUITE_P(
             {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
              "copylab", "hist", "--path", "socket"},
             1, R"(copylab hist needs root.*Fix: run copylab hist as root)"},
+        // copylab lab (refused while parsing, before qemu or any download)
+        Row{"LabNegativeCount", "", {"copylab", "lab", "--count", "-1"}, 2,
+            R"(--count -1 is outside 1\.\.1000000.*Fix: give --count a whole number from 1\.\.1000000)"},
+        Row{"LabFloodTooBig", "", {"copylab", "lab", "--flood", "20000000"}, 2,
+            R"(--flood 20000000 is outside 1\.\.10000000.*Fix: give --flood)"},
+        Row{"LabSizeTooSmall", "", {"copylab", "lab", "--size", "8"}, 2,
+            R"(--size 8 is outside 40\.\.1400.*Fix: give --size)"},
+        Row{"LabTimeoutNotWhole", "", {"copylab", "lab", "--timeout", "1e3"}, 2,
+            R"(--timeout '1e3' is not a whole number.*Fix: give --timeout a whole number from 30\.\.7200)"},
         // copylab itself and doctor
         Row{"CopylabUnknownSubcommand", "", {"copylab", "frobnicate"}, 2,
             R"(unknown subcommand 'frobnicate'.*Fix: use one of compare, .*latency)"},
