@@ -43,20 +43,6 @@ Topology make_topology(const CompareOptions& o) {
   return Topology::adopt(cfg);
 }
 
-// 0 when nothing in the calling thread's namespace holds UDP `port`, else bind's errno.
-int udp_port_probe(std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  const int rc = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  const int err = rc == 0 ? 0 : errno;
-  close(fd);
-  return err;
-}
-
 // --netns A,B --dev X,Y: everything the runs will need from someone else's namespaces, checked
 // before any work directory, program or process exists (each failure: one line naming the fix).
 void check_reused_topology(const CompareOptions& o) {
@@ -73,14 +59,7 @@ void check_reused_topology(const CompareOptions& o) {
     require_link_up(dev, ns);
     // The socket receiver binds --dst-port in B, the socket sender its source port in A.
     const std::uint16_t port = i == 0 ? o.src_port : o.dst_port;
-    if (const int err = udp_port_probe(port); err != 0) {
-      throw Error("UDP port " + std::to_string(port) + " in namespace " + ns + " is not free: " +
-                      errno_text(err),
-                  "stop what holds it (ip netns exec " + ns + " ss -ulpn 'sport = :" +
-                      std::to_string(port) + "')" +
-                      (i == 1 ? " or pick another --dst-port" : ""),
-                  kExitUsage);
-    }
+    require_udp_port_free(ns, port, i == 1 ? "pick another --dst-port" : "");
   }
 }
 
