@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bit>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -90,6 +91,13 @@ void validate(const CompareOptions& o) {
     throw Error("--count " + std::to_string(o.paced_count) + " at --rate " +
                     fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
                 "lower --count or raise --rate", kExitUsage);
+  }
+  for (const auto& [option, value] : {std::pair{"--rx-ring-size", o.rx_ring_size},
+                                      std::pair{"--rx-frame-count", o.rx_frame_count}}) {
+    if (!std::has_single_bit(value)) {
+      throw Error(std::string(option) + " " + std::to_string(value) + " is not a power of two",
+                  std::string("give a power of two, e.g. ") + option + " 8192", kExitUsage);
+    }
   }
   if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
     throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
@@ -267,6 +275,18 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
   cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      cmd->add_option("--rx-ring-size", opts->rx_ring_size,
+                      "AF_XDP receivers' RX ring entries (power of two; the fill ring gets twice "
+                      "this)"),
+      64, 16384)
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      cmd->add_option("--rx-frame-count", opts->rx_frame_count,
+                      "AF_XDP receivers' UMEM frames (power of two; up to --rx-ring-size of them "
+                      "circulate through the fill and RX rings; at least two receive batches)"),
+      128, 1U << 20)
       ->capture_default_str();
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
                           65535)

@@ -395,6 +395,10 @@ INSTANTIATE_TEST_SUITE_P(
             R"(--dst-port 70000 is outside 1\.\.65535)"},
         Row{"CompareWorkDirUnder_proc", "", {"copylab", "compare", "--work-dir", "/proc/nonexistent/w"}, 2,
             R"(--work-dir /proc/nonexistent/w: cannot create it under /proc)"},
+        Row{"CompareRxRingNotPowerOfTwo", "", {"copylab", "compare", "--rx-ring-size", "3000"}, 2,
+            R"(--rx-ring-size 3000 is not a power of two.*Fix: give a power of two)"},
+        Row{"CompareRxFramesTooFew", "", {"copylab", "compare", "--rx-frame-count", "32"}, 2,
+            R"(--rx-frame-count 32 is outside 128\.\.1048576)"},
         Row{"CompareZeroRate", "", {"copylab", "compare", "--rate", "0"}, 2, R"(--rate 0 is outside 0\.1\.\.)"},
         // copylab latency
         Row{"LatencyNegativeCount", "", {"copylab", "latency", "--count", "-1"}, 2,
