@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bit>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,20 +45,6 @@ Topology make_topology(const CompareOptions& o) {
   return Topology::adopt(cfg);
 }
 
-// 0 when nothing in the calling thread's namespace holds UDP `port`, else bind's errno.
-int udp_port_probe(std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  const int rc = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  const int err = rc == 0 ? 0 : errno;
-  close(fd);
-  return err;
-}
-
 // --netns A,B --dev X,Y: everything the runs will need from someone else's namespaces, checked
 // before any work directory, program or process exists (each failure: one line naming the fix).
 void check_reused_topology(const CompareOptions& o) {
@@ -74,14 +61,7 @@ void check_reused_topology(const CompareOptions& o) {
     require_link_up(dev, ns);
     // The socket receiver binds --dst-port in B, the socket sender its source port in A.
     const std::uint16_t port = i == 0 ? o.src_port : o.dst_port;
-    if (const int err = udp_port_probe(port); err != 0) {
-      throw Error("UDP port " + std::to_string(port) + " in namespace " + ns + " is not free: " +
-                      errno_text(err),
-                  "stop what holds it (ip netns exec " + ns + " ss -ulpn 'sport = :" +
-                      std::to_string(port) + "')" +
-                      (i == 1 ? " or pick another --dst-port" : ""),
-                  kExitUsage);
-    }
+    require_udp_port_free(ns, port, i == 1 ? "pick another --dst-port" : "");
   }
 }
 
@@ -112,6 +92,13 @@ void validate(const CompareOptions& o) {
     throw Error("--count " + std::to_string(o.paced_count) + " at --rate " +
                     fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
                 "lower --count or raise --rate", kExitUsage);
+  }
+  for (const auto& [option, value] : {std::pair{"--rx-ring-size", o.rx_ring_size},
+                                      std::pair{"--rx-frame-count", o.rx_frame_count}}) {
+    if (!std::has_single_bit(value)) {
+      throw Error(std::string(option) + " " + std::to_string(value) + " is not a power of two",
+                  std::string("give a power of two, e.g. ") + option + " 8192", kExitUsage);
+    }
   }
   if (o.xdp_mode == XdpMode::kAuto) {
     throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
@@ -301,6 +288,18 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
           },
           "MODE", "xdp mode"))
       ->default_str(to_string(opts->xdp_mode));
+  in_range<std::uint32_t>(
+      cmd->add_option("--rx-ring-size", opts->rx_ring_size,
+                      "AF_XDP receivers' RX ring entries (power of two; the fill ring gets twice "
+                      "this)"),
+      64, 16384)
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      cmd->add_option("--rx-frame-count", opts->rx_frame_count,
+                      "AF_XDP receivers' UMEM frames (power of two; up to --rx-ring-size of them "
+                      "circulate through the fill and RX rings; at least two receive batches)"),
+      128, 1U << 20)
+      ->capture_default_str();
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
                           65535)
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/child_process.hpp"
+#include "common/cli_checks.hpp"
 #include "common/error.hpp"
 #include "common/stop.hpp"
 
@@ -103,10 +104,16 @@ void register_lab_command(CLI::App& app, CommonOptions& common) {
                   "Package cache (default: $COPYLAB_LAB_CACHE or ~/.cache/copylab-lab)");
   sub->add_option("--report", o->report, "Report file (default: <work-dir>/report.txt)");
   sub->add_option("--only", o->only, "Comma-separated experiments: env,socket,xdp,flood,bpf");
-  sub->add_option("--count", o->count, "Datagrams per experiment")->capture_default_str()->check(CLI::Range(1u, 1000000u));
-  sub->add_option("--flood", o->flood, "Datagrams in the flood experiment")->capture_default_str()->check(CLI::Range(1u, 10000000u));
-  sub->add_option("--size", o->size, "UDP payload bytes")->capture_default_str()->check(CLI::Range(40u, 1400u));
-  sub->add_option("--timeout", o->timeout_s, "Stop qemu after this many seconds")->capture_default_str()->check(CLI::Range(30u, 7200u));
+  in_range(sub->add_option("--count", o->count, "Datagrams per experiment"), 1u, 1000000u)
+      ->capture_default_str();
+  in_range(sub->add_option("--flood", o->flood, "Datagrams in the flood experiment"), 1u,
+           10000000u)
+      ->capture_default_str();
+  in_range(sub->add_option("--size", o->size, "UDP payload bytes"), 40u, 1400u)
+      ->capture_default_str();
+  in_range(sub->add_option("--timeout", o->timeout_s, "Stop qemu after this many seconds"), 30u,
+           7200u)
+      ->capture_default_str();
   sub->add_flag("--standin", o->standin,
                 "Run the socket experiments with the lab's stand-in UDP tool when sock_sender/"
                 "sock_receiver are missing (marked [stand-in]; default: SKIP them)");

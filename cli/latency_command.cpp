@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "common/cli_checks.hpp"
 #include "common/clock.hpp"
@@ -124,9 +125,20 @@ int run_latency(const LatencyOptions& opts) {
     // Someone else's topology: its real MACs and IPv4 addresses, not setup.sh's defaults.
     discover_topology_addresses(cfg);
     topo.emplace(Topology::adopt(cfg));
-    for (const auto& [ns, dev] : {std::pair{cfg.ns_a, cfg.dev_a}, std::pair{cfg.ns_b, cfg.dev_b}}) {
+    // A socket ping binds kPingPort in A, a socket pong the pong's port in B: a port someone
+    // holds there is named now, before any side or program is built.
+    bool socket_ping = false, socket_pong = false;
+    for (const ModeSpec& m : plan.modes) {
+      socket_ping = socket_ping || m.ping.kind == SideKind::kSocket;
+      socket_pong = socket_pong || m.pong.kind == SideKind::kSocket;
+    }
+    const std::uint16_t pong_port = RunParams{}.port;
+    for (const auto& [ns, dev, sock, port] :
+         {std::tuple{cfg.ns_a, cfg.dev_a, socket_ping, kPingPort},
+          std::tuple{cfg.ns_b, cfg.dev_b, socket_pong, pong_port}}) {
       NetnsScope scope(ns);
       require_link_up(dev, ns);
+      if (sock) require_udp_port_free(ns, port);
     }
   } else {
     if (!opts.quiet) spdlog::info("creating a namespace pair for the experiment");

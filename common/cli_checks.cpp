@@ -1,7 +1,9 @@
 #include "common/cli_checks.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -230,6 +232,25 @@ CLI::Option* online_cpu(CLI::Option* opt, bool allow_unpinned) {
             [&] { require_usable_cpu(name, std::stoi(text), allow_unpinned); });
       },
       "", "CPU"));
+}
+
+void require_udp_port_free(const std::string& ns, std::uint16_t port,
+                           const std::string& alternative) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("socket(AF_INET, SOCK_DGRAM)", "namespace " + ns, errno);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  const int rc = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = rc == 0 ? 0 : errno;
+  close(fd);
+  if (err == 0) return;
+  throw Error("UDP port " + std::to_string(port) + " in namespace " + ns + " is not free: " +
+                  errno_text(err),
+              "stop what holds it (ip netns exec " + ns + " ss -ulpn 'sport = :" +
+                  std::to_string(port) + "')" + (alternative.empty() ? "" : " or " + alternative),
+              kExitUsage);
 }
 
 }  // namespace copylab

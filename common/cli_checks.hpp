@@ -93,6 +93,14 @@ CLI::Option* output_dir(CLI::Option* opt);
 void check_output_file(const std::string& label, const std::string& path);
 void check_output_dir(const std::string& label, const std::string& path);
 
+// Nothing in the calling thread's network namespace (`ns` names it in the message) holds UDP
+// `port`: probed by binding it on INADDR_ANY and closing at once, before a run builds anything
+// that would otherwise fail on it later. Throws Error(kExitUsage) "UDP port P in namespace N is
+// not free: EADDRINUSE ..." whose fix names `ss` and then `alternative` when given (e.g. "pick
+// another --dst-port").
+void require_udp_port_free(const std::string& ns, std::uint16_t port,
+                           const std::string& alternative = "");
+
 // The CPUs this process may run on, as "0-1" / "0,2-3" (for messages).
 std::string usable_cpus_text();
 bool cpu_usable(int cpu);

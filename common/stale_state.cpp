@@ -14,10 +14,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "common/bpf_prog_owner.hpp"
@@ -217,16 +222,23 @@ json reclaim_record(const json& doc, StaleRunReport& report, bool dry_run) {
   for (const char* kind :
        {"process", "xdp", "tracefs_instance", "mount", "netns", "work_dir", "file"}) {
     for (const json& item : items) {
-      if (item.value("kind", "") != kind) continue;
+      if (!item.is_object()) continue;
+      const auto it = item.find("kind");
+      if (it == item.end() || !it->is_string() || *it != kind) continue;
       const std::string k = kind;
       bool ok = true;
-      if (k == "process") ok = r.process(item);
-      if (k == "xdp") ok = r.xdp(item);
-      if (k == "tracefs_instance") ok = r.tracefs_instance(item);
-      if (k == "mount") ok = r.mount(item);
-      if (k == "netns") ok = r.netns(item);
-      if (k == "work_dir") ok = r.path_item(item, true);
-      if (k == "file") ok = r.path_item(item, false);
+      try {
+        if (k == "process") ok = r.process(item);
+        if (k == "xdp") ok = r.xdp(item);
+        if (k == "tracefs_instance") ok = r.tracefs_instance(item);
+        if (k == "mount") ok = r.mount(item);
+        if (k == "netns") ok = r.netns(item);
+        if (k == "work_dir") ok = r.path_item(item, true);
+        if (k == "file") ok = r.path_item(item, false);
+      } catch (const json::exception&) {
+        // A field of the wrong type: the item names nothing this reclaim can act on.
+        r.done("unreadable " + k + " item " + item.dump().substr(0, 80));
+      }
       if (!ok) left.push_back(item);
     }
   }
@@ -254,6 +266,66 @@ class DirLock {
   int fd_ = -1;
 };
 
+
+// Run records are "<pid>-<start>.json" and, while one is rewritten, "<pid>-<start>.json.tmp"
+// (common/run_registry.cpp): the owner is in the name, so a record that is empty or cut short
+// still names whose it is.
+struct RecordName {
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;
+  std::string key;  // "<pid>-<start>"
+};
+
+std::optional<RecordName> parse_record_name(const std::string& filename) {
+  std::string key = filename;
+  for (const char* suffix : {".json.tmp", ".json"}) {
+    const std::string s = suffix;
+    if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) {
+      key.resize(key.size() - s.size());
+      break;
+    }
+  }
+  if (key == filename) return std::nullopt;
+  unsigned long long pid = 0;
+  unsigned long long start = 0;
+  int used = 0;
+  if (std::sscanf(key.c_str(), "%llu-%llu%n", &pid, &start, &used) != 2 ||
+      static_cast<std::size_t>(used) != key.size() || pid == 0 || pid > 0x7fffffffULL ||
+      std::to_string(pid) + "-" + std::to_string(start) != key) {
+    return std::nullopt;
+  }
+  return RecordName{static_cast<pid_t>(pid), start, key};
+}
+
+struct RecordText {
+  json doc;             // the record, or null when it is not one
+  std::string problem;  // "empty" or "unreadable" when it is not
+};
+
+RecordText read_record(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {nullptr, "empty"};
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() ||
+      (doc.contains("items") && !doc["items"].is_array())) {
+    return {nullptr, "unreadable"};
+  }
+  return {std::move(doc), ""};
+}
+
+// As the owner writes it: a whole file under another name, then rename(2).
+void write_record_atomically(const std::string& path, const json& doc) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << doc.dump() << '\n';
+    if (!out) return;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+}
+
 }  // namespace
 
 std::string StaleRunReport::summary() const {
@@ -271,26 +343,47 @@ std::vector<StaleRunReport> reclaim_stale_runs(bool dry_run) {
   if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) return out;
   DirLock lock(dir);
   if (!lock.held()) return out;
+  // One run's files: its record and the record's replacement that SIGKILL may have cut short.
+  std::map<std::string, std::pair<RecordName, std::vector<std::string>>> runs;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string path = entry.path().string();
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(path);
-    json doc = json::parse(in, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) continue;  // half-written: its owner is writing
-    const auto pid = doc.value("pid", 0);
-    const auto start = doc.value("start_time", std::uint64_t{0});
-    if (process_alive(pid, start)) continue;  // a live run: never touched
+    const std::optional<RecordName> name = parse_record_name(entry.path().filename().string());
+    if (!name) continue;
+    auto& run = runs.try_emplace(name->key, *name, std::vector<std::string>{}).first->second;
+    run.second.push_back(entry.path().string());
+  }
+  for (auto& [key, run] : runs) {
+    const RecordName& owner = run.first;
+    // A live run's files are never touched, whole or not: its owner may be writing them.
+    if (process_alive(owner.pid, owner.start_time)) continue;
     StaleRunReport report;
-    report.pid = pid;
-    report.cmd = doc.value("cmd", "");
+    report.pid = owner.pid;
+    json doc{{"pid", owner.pid}, {"start_time", owner.start_time}, {"items", json::array()}};
+    std::sort(run.second.begin(), run.second.end());  // "<key>.json" before "<key>.json.tmp"
+    for (const std::string& path : run.second) {
+      const RecordText rec = read_record(path);
+      if (!rec.doc.is_object()) {
+        report.removed.push_back(rec.problem + " run record " + fs::path(path).filename().string());
+        continue;
+      }
+      // The replacement, when whole, is newer (it was written, not yet renamed): both are read,
+      // since reclaiming an item twice finds it gone the second time.
+      if (report.cmd.empty() && rec.doc.contains("cmd") && rec.doc["cmd"].is_string())
+        report.cmd = rec.doc["cmd"].get<std::string>();
+      for (const json& item : rec.doc.value("items", json::array())) {
+        if (std::find(doc["items"].begin(), doc["items"].end(), item) == doc["items"].end())
+          doc["items"].push_back(item);
+      }
+    }
+    if (report.cmd.empty()) report.cmd = "command not recorded";
+    doc["cmd"] = report.cmd;
     const json left = reclaim_record(doc, report, dry_run);
     if (!dry_run) {
-      if (left.empty()) {
-        fs::remove(path, ec);
-      } else {
+      const std::string record = dir + "/" + key + ".json";
+      for (const std::string& path : run.second) fs::remove(path, ec);
+      if (!left.empty()) {
         doc["items"] = left;
-        std::ofstream(path, std::ios::trunc) << doc.dump() << '\n';
+        write_record_atomically(record, doc);
       }
     }
     out.push_back(std::move(report));

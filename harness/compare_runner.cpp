@@ -59,7 +59,8 @@ Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpe
              "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json-file", json,
              "--ready-file", ready});
   if (xdp) {
-    append(a, {"--mode", to_string(o.xdp_mode)});
+    append(a, {"--mode", to_string(o.xdp_mode), "--ring-size", std::to_string(o.rx_ring_size),
+               "--frame-count", std::to_string(o.rx_frame_count)});
   } else {
     append(a, {"--dst-ip", t.ip_b.str()});  // --netns topologies need not use setup.sh's defaults
   }

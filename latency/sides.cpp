@@ -19,8 +19,6 @@ namespace copylab {
 
 namespace {
 
-// The ping sends from kPingPort to the pong's port; echoes come back to kPingPort.
-constexpr std::uint16_t kPingPort = 9000;
 [[maybe_unused]] constexpr int kBusyRetries = 50;  // x 100 ms
 
 #ifdef HAVE_COPYLAB_SOCK

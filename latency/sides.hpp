@@ -14,6 +14,9 @@ namespace copylab {
 
 enum class PingPongRole { kPing, kPong };
 
+// The UDP port the ping sends from and takes its echoes on; the pong's is SideContext::port.
+inline constexpr std::uint16_t kPingPort = 9000;
+
 struct SideContext {
   const TopologyConfig* topo = nullptr;  // side A pings from (ns_a, dev_a), side B pongs
   PingPongRole role = PingPongRole::kPing;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -32,9 +33,16 @@ using copylab::test::socket_sender_config;
 
 UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
   constexpr std::size_t kPayload = 64;
+  // Never more datagrams in flight than the receiver's socket buffer holds (1024 x ~1 KiB of
+  // truesize in 32 MiB), so none is dropped for room however the two threads are scheduled.
+  constexpr std::uint64_t kWindow = 1024;
   const auto limit = 20s;
   std::promise<void> ready;
+  std::atomic<std::uint64_t> received{0};
+  // The sender's final count, published once it has finished (handshake: the receiver then
+  // waits for exactly that many, never for a period of silence).
   std::atomic<bool> sender_done{false};
+  std::atomic<std::uint64_t> sent_total{0};
   std::chrono::steady_clock::time_point t0, t_last;
   auto receiver = std::async(std::launch::async, [&] {
     NetnsScope in_b(t.ns_b);
@@ -49,15 +57,13 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
     SocketDatapath dp(c);
     ready.set_value();
     std::uint64_t got = 0;
-    int idle = 0;
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (got < count && std::chrono::steady_clock::now() < deadline) {
-      if (!dp.wait_rx(50ms)) {
-        if (sender_done && ++idle > 10) break;
-        continue;
-      }
+    auto expected = [&] { return sender_done ? sent_total.load() : count; };
+    while (got < expected() && std::chrono::steady_clock::now() < deadline) {
+      if (!dp.wait_rx(50ms)) continue;
       got += dp.receive(256, [](std::span<const std::uint8_t>) {});
       t_last = std::chrono::steady_clock::now();
+      received.store(got, std::memory_order_relaxed);
     }
     return got;
   });
@@ -70,6 +76,11 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
     t0 = std::chrono::steady_clock::now();
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (seq < count && std::chrono::steady_clock::now() < deadline) {
+      const std::uint64_t ahead = seq - received.load(std::memory_order_relaxed);
+      if (ahead + batch > kWindow) {
+        std::this_thread::yield();
+        continue;
+      }
       dp.send(std::min<std::uint64_t>(batch, count - seq),
               [&](std::span<std::uint8_t> p) { write_payload(p, seq++, now_ns()); });
     }
@@ -79,6 +90,7 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
     run.sent = counters.value("sent", std::uint64_t{0});
     run.send_calls = counters.value("send_calls", std::uint64_t{0});
   }
+  sent_total = run.sent;
   sender_done = true;
   run.received = receiver.get();
   run.seconds = std::chrono::duration<double>(t_last - t0).count();
@@ -92,6 +104,7 @@ XskRun run_af_xdp(const TopologyConfig& t, std::uint64_t count, bool native) {
   std::promise<void> ready;
   std::atomic<std::uint64_t> received{0};
   std::atomic<bool> sender_done{false};
+  std::atomic<std::uint64_t> sent_total{0};
   std::chrono::steady_clock::time_point t0, t_last;
   XskRun run;
   auto receiver = std::async(std::launch::async, [&] {
@@ -107,14 +120,14 @@ XskRun run_af_xdp(const TopologyConfig& t, std::uint64_t count, bool native) {
     const nlohmann::json mode = dp->mode();
     ready.set_value();
     std::uint64_t got = 0;
-    int idle = 0;
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (got < count && std::chrono::steady_clock::now() < deadline) {
+    auto expected = [&] { return sender_done ? sent_total.load() : count; };
+    while (got < expected() && std::chrono::steady_clock::now() < deadline) {
       const std::size_t n = dp->receive(64, [](std::span<const std::uint8_t>) {});
       got += n;
       if (n > 0) t_last = std::chrono::steady_clock::now();
       received.store(got, std::memory_order_relaxed);
-      if (n == 0 && !dp->wait_rx(20ms) && sender_done && ++idle > 25) break;
+      if (n == 0) dp->wait_rx(20ms);
     }
     return std::make_pair(got, mode);
   });
@@ -139,6 +152,7 @@ XskRun run_af_xdp(const TopologyConfig& t, std::uint64_t count, bool native) {
     }
     run.sent = seq;
   }
+  sent_total = run.sent;
   sender_done = true;
   auto [got, mode] = receiver.get();
   run.received = got;

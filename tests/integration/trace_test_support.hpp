@@ -20,8 +20,9 @@ struct UdpRun {
 };
 
 // Sends `count` 64-byte datagrams from ns_a to a receiver in ns_b (SocketDatapath, `batch`
-// datagrams per syscall), bounded by count and by 20 s. The receiver runs until it has them all
-// or 0.5 s of silence after the sender finished.
+// datagrams per syscall), bounded by count and by 20 s. The sender keeps at most 1024 datagrams
+// ahead of the receiver's count (what its socket buffer holds), and the receiver runs until it
+// has every datagram the sender reports sent (a handshake, not a period of silence) or 20 s.
 UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch);
 
 // The same over AF_XDP: TX-only XSK on dev_a → steering program + XSK on dev_b in `mode`
