@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -72,12 +74,20 @@ ToolCommand tool_command(const TopologyConfig& t, Side side, const End& e) {
     // which a sender descheduled on a busy machine could outlast mid-run.
     c.args = {"--dev", t.dev_b, "--idle-timeout", "0", "--duration", "60"};
     if (!e.per_second) c.args.push_back("--no-per-second");
+    // Zero loss must not depend on the scheduler: the receiver can hold every frame of the run
+    // even if it gets no CPU until the sender is done (a machine with a load of 20 on 2 CPUs
+    // deschedules it for longer than an 8192-frame ring lasts at 200k frames/s). AF_XDP: UMEM
+    // frames and RX ring for the whole count (XDP_STATISTICS would show rx_ring_full or
+    // rx_fill_ring_empty_descs otherwise); socket: a receive buffer for the whole count at
+    // 4 KiB of truesize per datagram (the kernel doubles what is requested).
+    const std::uint64_t frames = std::bit_ceil(std::max<std::uint64_t>(e.count, 8192));
     if (xdp) {
-      // Zero loss must not depend on the scheduler: 8192 frames on the fill/RX rings absorb tens
-      // of milliseconds of the receiver being descheduled (XDP_STATISTICS would show
-      // rx_fill_ring_empty_descs otherwise).
       c.args.insert(c.args.end(), {"--mode", e.mode == Mode::kGeneric ? "generic" : "native",
-                                   "--ring-size", "8192", "--frame-count", "8192"});
+                                   "--ring-size", std::to_string(frames), "--frame-count",
+                                   std::to_string(frames)});
+    } else {
+      c.args.insert(c.args.end(), {"--rcvbuf", std::to_string(std::max<std::uint64_t>(
+                                                   e.count * 4096, 4 << 20))});
     }
   }
   c.args.insert(c.args.end(),
