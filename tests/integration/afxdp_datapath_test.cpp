@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -210,75 +211,92 @@ void expect_intact(const Transfer& x, std::uint64_t frames) {
   EXPECT_EQ(r.counters["udp_csum_partial"], 0U);  // our TX writes complete checksums
 }
 
-class AfXdpTransfer : public ::testing::TestWithParam<XdpMode> {};
+// One row of the transfer table: a receiver (and sender) configuration, the attach mode the
+// kernel must report for it, and what else the row's datapath reads back.
+struct TransferRow {
+  const char* name;
+  XdpMode mode;             // asked for
+  const char* attached;     // what the kernel must report (auto tries native first)
+  std::uint64_t frames;
+  std::function<void(AfXdpConfig& rx, AfXdpConfig& tx)> configure;
+  std::function<void(const Transfer&)> check;  // the row's own read-backs
+};
 
-TEST_P(AfXdpTransfer, HundredThousandFramesArriveIntact) {
-  constexpr std::uint64_t kFrames = 100'000;
-  const XdpMode mode = GetParam();
+void PrintTo(const TransferRow& row, std::ostream* os) { *os << row.name; }
+
+class AfXdpTransfer : public ::testing::TestWithParam<TransferRow> {};
+
+TEST_P(AfXdpTransfer, EveryFrameArrivesIntact) {
+  const TransferRow& row = GetParam();
   Topology topo = Topology::create_unique("axt");
   const TopologyConfig t = topo.config();
-  const Transfer x = run_transfer(t, rx_config(t, mode), tx_config(t), kFrames);
-  expect_intact(x, kFrames);
+  AfXdpConfig rx = rx_config(t, row.mode);
+  AfXdpConfig tx = tx_config(t);
+  if (row.configure) row.configure(rx, tx);
+  const Transfer x = run_transfer(t, rx, tx, row.frames);
+  expect_intact(x, row.frames);
   EXPECT_EQ(x.sender["mode"]["xdp_attach"], "none");  // TX-only: nothing attached on the sender side
   // What the kernel says it got, not what was asked.
   const RxResult& r = x.receiver;
-  EXPECT_EQ(r.mode["xdp_attach"], mode == XdpMode::kNative ? "native" : "generic") << r.mode.dump();
+  EXPECT_EQ(r.mode["xdp_attach"], row.attached) << r.mode.dump();
   EXPECT_EQ(r.mode["bind"], "copy");
   EXPECT_NE(r.mode["dispatcher"].get<std::string>().find("single program"), std::string::npos);
+  if (row.check) row.check(x);
   expect_no_xdp_left(t);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, AfXdpTransfer, ::testing::Values(XdpMode::kNative, XdpMode::kGeneric),
-                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
-
-// The remaining datapath options, each in a real transfer (so no option outlives its code).
-TEST(AfXdpVariants, BusyPollNoNeedWakeupBigFramesHugePagesSmallRings) {
-  constexpr std::uint64_t kFrames = 20'000;
-  Topology topo = Topology::create_unique("axv");
-  const TopologyConfig t = topo.config();
-  {
-    AfXdpConfig rx = rx_config(t, XdpMode::kAuto);
-    rx.wait = WaitPolicy::kBusyPoll;
-    rx.busy_poll_usec = 20;
-    rx.busy_poll_budget = 32;
-    const Transfer x = run_transfer(t, rx, tx_config(t), kFrames);
-    expect_intact(x, kFrames);
-    EXPECT_EQ(x.receiver.mode["xdp_attach"], "native");  // auto tries native first
-    EXPECT_EQ(x.receiver.mode["busy_poll"]["so_busy_poll_usec"], 20) << x.receiver.mode.dump();
-    EXPECT_EQ(x.receiver.mode["busy_poll"]["so_prefer_busy_poll"], 1);
-    const auto& budget = x.receiver.mode["busy_poll"]["so_busy_poll_budget"];
-    EXPECT_TRUE(budget.is_null() || budget == 32) << budget;  // null: kernel can't read it back
-    EXPECT_EQ(x.receiver.mode["busy_poll"]["so_busy_poll_budget_set"], 32);
-  }
-  {
-    AfXdpConfig rx = rx_config(t, XdpMode::kGeneric);
-    AfXdpConfig tx = tx_config(t);
-    rx.need_wakeup = tx.need_wakeup = false;
-    rx.wait = WaitPolicy::kPoll;
-    const Transfer x = run_transfer(t, rx, tx, kFrames);
-    expect_intact(x, kFrames);
-    EXPECT_EQ(x.receiver.mode["need_wakeup"], false);
-    // Copy mode transmits only inside sendto: without need_wakeup every batch is still kicked.
-    EXPECT_GT(x.sender["tx_kicks"].get<std::uint64_t>(), 0U);
-  }
-  {
-    AfXdpConfig rx = rx_config(t, XdpMode::kNative);
-    AfXdpConfig tx = tx_config(t);
-    for (AfXdpConfig* c : {&rx, &tx}) {
-      c->frame_size = 4096;
-      c->frame_count = 1024;
-      c->ring_size = 256;
-      c->batch = 16;
-      c->huge_pages = true;  // falls back (and says so) where no huge pages are reserved
-    }
-    const Transfer x = run_transfer(t, rx, tx, kFrames);
-    expect_intact(x, kFrames);
-    EXPECT_EQ(x.receiver.mode["umem"]["frame_size"], 4096);
-    EXPECT_EQ(x.receiver.mode["rings"]["rx"], 256);
-    EXPECT_EQ(x.receiver.mode["rings"]["fill"], 512);  // 2x: the kernel consumes it lazily
-  }
-  expect_no_xdp_left(t);
-}
+// Both attach modes with the defaults, then the remaining datapath options, each in a real
+// transfer (so no option outlives its code).
+INSTANTIATE_TEST_SUITE_P(
+    Rows, AfXdpTransfer,
+    ::testing::Values(
+        TransferRow{"Native100k", XdpMode::kNative, "native", 100'000, nullptr, nullptr},
+        TransferRow{"Generic100k", XdpMode::kGeneric, "generic", 100'000, nullptr, nullptr},
+        TransferRow{"AutoBusyPoll", XdpMode::kAuto, "native", 20'000,
+                    [](AfXdpConfig& rx, AfXdpConfig&) {
+                      rx.wait = WaitPolicy::kBusyPoll;
+                      rx.busy_poll_usec = 20;
+                      rx.busy_poll_budget = 32;
+                    },
+                    [](const Transfer& x) {
+                      const auto& bp = x.receiver.mode["busy_poll"];
+                      EXPECT_EQ(bp["so_busy_poll_usec"], 20) << x.receiver.mode.dump();
+                      EXPECT_EQ(bp["so_prefer_busy_poll"], 1);
+                      // null: this kernel can't read it back
+                      EXPECT_TRUE(bp["so_busy_poll_budget"].is_null() || bp["so_busy_poll_budget"] == 32)
+                          << bp;
+                      EXPECT_EQ(bp["so_busy_poll_budget_set"], 32);
+                    }},
+        TransferRow{"GenericPollNoNeedWakeup", XdpMode::kGeneric, "generic", 20'000,
+                    [](AfXdpConfig& rx, AfXdpConfig& tx) {
+                      rx.need_wakeup = tx.need_wakeup = false;
+                      rx.wait = WaitPolicy::kPoll;
+                    },
+                    [](const Transfer& x) {
+                      EXPECT_EQ(x.receiver.mode["need_wakeup"], false);
+                      EXPECT_EQ(x.receiver.mode["wait"], "poll");
+                      // Copy mode transmits only inside sendto: without need_wakeup every batch
+                      // is still kicked.
+                      EXPECT_GT(x.sender["tx_kicks"].get<std::uint64_t>(), 0U);
+                    }},
+        TransferRow{"NativeBigFramesHugePagesSmallRings", XdpMode::kNative, "native", 20'000,
+                    [](AfXdpConfig& rx, AfXdpConfig& tx) {
+                      for (AfXdpConfig* c : {&rx, &tx}) {
+                        c->frame_size = 4096;
+                        c->frame_count = 1024;
+                        c->ring_size = 256;
+                        c->batch = 16;
+                        c->huge_pages = true;  // falls back (and says so) without reserved huge pages
+                      }
+                    },
+                    [](const Transfer& x) {
+                      EXPECT_EQ(x.receiver.mode["umem"]["frame_size"], 4096);
+                      EXPECT_EQ(x.receiver.mode["umem"]["frame_count"], 1024);
+                      EXPECT_EQ(x.receiver.mode["rings"]["rx"], 256);
+                      EXPECT_EQ(x.receiver.mode["rings"]["fill"], 512);  // 2x: consumed lazily
+                      EXPECT_EQ(x.receiver.mode["batch"], 16);
+                    }}),
+    [](const ::testing::TestParamInfo<TransferRow>& row) { return std::string(row.param.name); });
 
 TEST(AfXdpTx, PlainUdpSocketReceivesEveryPayloadIntact) {
   constexpr std::uint64_t kFrames = 10'000;

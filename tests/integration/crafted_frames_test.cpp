@@ -143,7 +143,6 @@ TEST(CraftedFrames, WrongChecksumsAreCorruptPartialAndZeroAreGood) {
   EXPECT_EQ(v["unique"], 3 * kEach);  // the good ones only
   EXPECT_EQ(v["highest_seq"], 3 * kEach - 1);
   EXPECT_EQ(v["corrupt"], 3 * kEach);
-  EXPECT_EQ(done.json["result"]["lost"], 0);
   // IPv4 is judged first: a frame with both wrong counts once, as a bad IP header.
   EXPECT_EQ(c["ip_csum_bad"], 2 * kEach) << c.dump(2);
   EXPECT_EQ(c["udp_csum_bad"], kEach);

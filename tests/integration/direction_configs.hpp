@@ -41,4 +41,15 @@ inline SocketConfig socket_sender_config(const TopologyConfig& t, unsigned batch
   return c;
 }
 
+// A UDP socket receiver on device B for the sender above, with a receive buffer the whole of a
+// test's run fits in (the tests check integrity, not overload behaviour).
+inline SocketConfig socket_receiver_config(const TopologyConfig& t, unsigned batch,
+                                           std::size_t payload) {
+  SocketConfig c = socket_sender_config(t, batch, payload);
+  c.role = SocketRole::kReceiver;
+  c.dev = t.dev_b;
+  c.rcvbuf = 32 << 20;
+  return c;
+}
+
 }  // namespace copylab::test

@@ -45,16 +45,9 @@ SocketConfig sender_config(const TopologyConfig& t, unsigned batch) {
 }
 
 SocketConfig receiver_config(const TopologyConfig& t, unsigned batch, WaitPolicy wait) {
-  SocketConfig c;
-  c.role = SocketRole::kReceiver;
-  c.dev = t.dev_b;
-  c.src_ip = t.ip_a.str();
-  c.dst_ip = t.ip_b.str();
-  c.batch = batch;
+  SocketConfig c = copylab::test::socket_receiver_config(t, batch, kPayload);
   c.wait = wait;
   c.busy_poll_usec = 20;
-  c.rcvbuf = 32 << 20;  // the whole run fits: the test checks integrity, not overload behaviour
-  c.payload_size = kPayload;
   return c;
 }
 

@@ -78,18 +78,22 @@ nlohmann::json read_json(const std::string& path) {
   if (!f) return nullptr;
   return nlohmann::json::parse(f, nullptr, false);
 }
+// The option that writes a tool's JSON result to a file, spelled only here: `--json FILE` for
+// copylab's subcommands, `--json-file FILE` for the sender/receiver tools.
+void add_json_output(const std::string& tool, std::vector<std::string>& args,
+                     const std::string& path) {
+  args.insert(args.end(), {tool == "copylab" ? "--json" : "--json-file", path});
+}
 }  // namespace
 
 ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std::string> args,
                  std::chrono::seconds timeout, bool json_file) {
   const std::string log = temp_path(tool + ".log");
   const std::string json = temp_path(tool + ".json");
-  if (json_file) {
-    args.push_back("--json-file");
-    args.push_back(json);
-  }
+  if (json_file) add_json_output(tool, args, json);
   ChildProcess p = ChildProcess::start(tool_argv(ns, tool, args), log);
   ToolRun r;
+  r.pid = p.pid();
   const auto rc = p.wait_for(timeout);
   r.exit_code = rc ? *rc : p.stop();
   if (!rc) r.exit_code = -2;  // timed out: never a pass
@@ -105,9 +109,8 @@ BackgroundTool start_tool(const std::string& ns, const std::string& tool,
   const std::string ready = temp_path(tool + ".ready");
   const std::string json = temp_path(tool + ".json");
   const std::string log = temp_path(tool + ".log");
-  for (const auto& a : {std::string("--ready-file"), ready, std::string("--json-file"), json}) {
-    args.push_back(a);
-  }
+  args.insert(args.end(), {"--ready-file", ready});
+  add_json_output(tool, args, json);
   BackgroundTool t{ChildProcess::start(tool_argv(ns, tool, args), log), json, log};
   // Bounded: 30 s for XDP attach + UMEM setup, or until the tool dies.
   for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0 && t.process.running(); ++i) {
@@ -119,6 +122,7 @@ BackgroundTool start_tool(const std::string& ns, const std::string& tool,
 
 ToolRun BackgroundTool::finish(std::chrono::seconds timeout) {
   ToolRun r;
+  r.pid = process.pid();
   const auto rc = process.wait_for(timeout);
   r.exit_code = rc ? *rc : -2;
   if (!rc) process.stop();

@@ -46,15 +46,7 @@ UdpRun run_udp(const TopologyConfig& t, std::uint64_t count, unsigned batch) {
   std::chrono::steady_clock::time_point t0, t_last;
   auto receiver = std::async(std::launch::async, [&] {
     NetnsScope in_b(t.ns_b);
-    SocketConfig c;
-    c.role = SocketRole::kReceiver;
-    c.dev = t.dev_b;
-    c.src_ip = t.ip_a.str();
-    c.dst_ip = t.ip_b.str();
-    c.batch = batch;
-    c.rcvbuf = 32 << 20;
-    c.payload_size = kPayload;
-    SocketDatapath dp(c);
+    SocketDatapath dp(copylab::test::socket_receiver_config(t, batch, kPayload));
     ready.set_value();
     std::uint64_t got = 0;
     const auto deadline = std::chrono::steady_clock::now() + limit;
