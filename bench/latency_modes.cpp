@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
         auto split = [](const SplitSummary& sp) {
           if (!sp.measured) return nlohmann::json{{"measured", false}, {"why", sp.not_measured}};
           auto us = [](const RunsSummary& rs, const char* k) {
-            const Spread* sp = rs.find(k);
-            return sp ? nlohmann::json(sp->median / 1000.0) : nlohmann::json(nullptr);
+            const Spread* s = rs.find(k);
+            return s ? nlohmann::json(s->median / 1000.0) : nlohmann::json(nullptr);
           };
           return nlohmann::json{{"measured", true},
                                 {"clock", sp.clock},

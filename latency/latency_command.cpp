@@ -96,11 +96,8 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
 std::string list_modes_text() {
   std::ostringstream o;
   for (const auto& m : all_modes()) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%-19s %-7s ping %-30s pong %s\n", m.name.c_str(),
-                  m.in_default_set ? "default" : "", describe(m.ping).c_str(),
-                  describe(m.pong).c_str());
-    o << line << "    " << m.description << "\n";
+    o << m.name << (m.in_default_set ? " (default)" : "") << "\n    ping " << describe(m.ping)
+      << ", pong " << describe(m.pong) << "\n    " << m.description << "\n";
   }
   return o.str();
 }
@@ -147,10 +144,7 @@ int run_latency(const LatencyOptions& opts) {
     if (opts.quiet) return;
     // Continuation lines under the first keep the log within the report width ("info: " + text).
     const std::size_t room = kReportWidth - 6;
-    const auto lines = wrap_lines(line, "", room - 4);
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      once->every_line().info("{}{}", i ? "    " : "", lines[i]);
-    }
+    for (const auto& l : wrap_hanging(line, "    ", room)) once->every_line().info("{}", l);
   });
 
   std::size_t failed = 0, ran = 0;

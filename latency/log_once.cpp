@@ -46,9 +46,7 @@ class FirstInfoOnlySink : public spdlog::sinks::base_sink<std::mutex> {
       forward(msg);
       return;
     }
-    const auto lines = wrap_lines(text, "", room - 4);
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      const std::string piece = (i ? "    " : "") + lines[i];
+    for (const auto& piece : wrap_hanging(text, "    ", room)) {
       spdlog::details::log_msg part(msg.time, msg.source, msg.logger_name, msg.level, piece);
       forward(part);
     }

@@ -56,6 +56,18 @@ std::vector<std::string> wrap_lines(const std::string& text, const std::string& 
   return out;
 }
 
+std::vector<std::string> wrap_hanging(const std::string& text, const std::string& hang,
+                                      std::size_t width) {
+  std::vector<std::string> lines = wrap_lines(text, "", width);
+  if (lines.size() < 2) return lines;
+  std::string rest;
+  for (std::size_t i = 1; i < lines.size(); ++i) rest += (i > 1 ? " " : "") + lines[i];
+  std::vector<std::string> more = wrap_lines(rest, hang, width);
+  lines.resize(1);
+  lines.insert(lines.end(), more.begin(), more.end());
+  return lines;
+}
+
 std::string wrap_text(const std::string& text, const std::string& indent, std::size_t width) {
   std::string out;
   for (const auto& l : wrap_lines(text, indent, width)) out += l + "\n";

@@ -18,7 +18,10 @@ std::size_t display_width(const std::string& s) noexcept;
 // (a single word longer than the room is cut, never lost). No trailing newlines.
 std::vector<std::string> wrap_lines(const std::string& text, const std::string& indent,
                                     std::size_t width = kReportWidth);
-// The same lines, each ending in '\n'.
+// Like wrap_lines, but only the second and later lines start with `hang` (a hanging indent).
+std::vector<std::string> wrap_hanging(const std::string& text, const std::string& hang,
+                                      std::size_t width = kReportWidth);
+// The same lines as wrap_lines, each ending in '\n'.
 std::string wrap_text(const std::string& text, const std::string& indent,
                       std::size_t width = kReportWidth);
 

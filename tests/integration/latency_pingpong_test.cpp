@@ -431,10 +431,11 @@ TEST(LatencyFloor, OneProgramPerDeviceAndEveryEchoFromTheKernel) {
   EXPECT_FALSE(r.one_way_split.measured);
 }
 
-// The floor's p50 is at most every other default mode's p50 in the same run, per payload size.
-// Medians of >= 1900 samples per mode (2000 pings, loss tolerance 2%): a median of that many
-// samples moves by far less than the differences between the modes, so scheduling noise of a
-// loaded machine cannot reorder them; the modes run one after the other in one experiment.
+// The floor's p50 is at most every other default mode's p50 in the same run, per payload size,
+// as the report states it: the median of the runs' p50, three interleaved runs of 2000 pings per
+// mode (6000 samples). A run lasts only milliseconds, so one burst of load on the CPUs can slow a
+// whole run; interleaved runs spread each mode over the experiment and the median of three
+// ignores one disturbed run. The modes run one after the other in one experiment.
 struct FloorRow {
   const char* name;
   std::size_t payload;
@@ -445,29 +446,32 @@ class LatencyFloorIsTheFloor : public ::testing::TestWithParam<FloorRow> {};
 TEST_P(LatencyFloorIsTheFloor, FloorP50IsAtMostEveryOtherModesP50) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   constexpr std::uint64_t kCount = 2000;
+  constexpr int kReps = 3;
   LatencyOptions o;
   o.modes = "default";
   o.count = kCount;
   o.warmup = 200;
-  o.reps = 1;
+  o.reps = kReps;
   o.size = GetParam().payload;
   o.reply_timeout_ms = kReplyTimeoutMs;
   o.cpu_ping = 0;
   o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
   const LatencyPlan plan = validate(o, 1500, online_cpu_count());
   const LatencyResults r = run_experiment(plan, o, LatencyEnv::topo->config(), nullptr);
+  auto p50_of = [](const ConfigResult& c) {
+    const Spread* p50 = c.rtt.find("p50");
+    return p50 ? p50->median : 0.0;
+  };
   const ConfigResult* floor = r.find(std::string(kFloorMode), o.size, 0);
   ASSERT_NE(floor, nullptr);
-  ASSERT_TRUE(floor->error.empty()) << floor->error;
-  ASSERT_GE(floor->rtt_all.count(), kCount - kCount / 50);
-  const auto floor_p50 = floor->rtt_all.value_at_percentile(50);
   std::ostringstream all;
-  for (const auto& c : r.configs) all << c.mode << " " << c.rtt_all.value_at_percentile(50) << " ns; ";
+  for (const auto& c : r.configs) all << c.mode << " " << p50_of(c) << " ns; ";
   for (const auto& c : r.configs) {
     SCOPED_TRACE(c.mode);
     ASSERT_TRUE(c.error.empty()) << c.error;
-    ASSERT_GE(c.rtt_all.count(), kCount - kCount / 50);
-    EXPECT_LE(floor_p50, c.rtt_all.value_at_percentile(50)) << all.str();
+    ASSERT_EQ(c.runs.size(), static_cast<std::size_t>(kReps));
+    for (const auto& run : c.runs) ASSERT_GE(run.rtt.count, kCount - kCount / 50);
+    EXPECT_LE(p50_of(*floor), p50_of(c)) << all.str();
   }
   std::cout << "[ floor    ] " << GetParam().name << ": " << all.str() << "\n";
 }

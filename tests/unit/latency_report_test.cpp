@@ -12,6 +12,7 @@
 #include "latency/results.hpp"
 #include "latency/sockperf.hpp"
 #include "report/latency_table.hpp"
+#include "report/text_wrap.hpp"
 
 using namespace copylab;
 
@@ -335,4 +336,29 @@ TEST(LatencyTable, EveryLineFitsAHundredColumns) {
     EXPECT_LE(cols, 100u) << line;
   }
   EXPECT_GT(n, 10);
+}
+
+TEST(TextWrap, KeepsEveryWordWithinTheWidth) {
+  const std::string text = "alpha beta µs-gamma " + std::string(30, 'x') + " delta epsilon zeta";
+  const auto lines = wrap_hanging(text, "    ", 24);
+  ASSERT_GT(lines.size(), 2u);
+  std::string joined;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_LE(display_width(lines[i]), 24u) << lines[i];
+    if (i) {
+      EXPECT_EQ(lines[i].rfind("    ", 0), 0u) << lines[i];
+    }
+    joined += lines[i];
+  }
+  EXPECT_EQ(lines[0].rfind("alpha", 0), 0u);
+  // Nothing lost: the letters of the text, in order, once the indents and breaks are gone.
+  auto letters = [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (c != ' ') o += c;
+    }
+    return o;
+  };
+  EXPECT_EQ(letters(joined), letters(text));
+  EXPECT_EQ(display_width("µs ±"), 4u);
 }
