@@ -1,7 +1,7 @@
 // bench: the latency mode table as JSON. Makes its own namespace pair, runs every default mode
 // (64 B, pinned ping CPU 0 / pong CPU 1, interleaved repetitions) and prints per mode the median
-// of the runs' p50/p99 and the ratio of p50 to socket-blocking measured in the same run, next to
-// the reference p50s measured on this kind of VM with small hand-written C ping-pong probes.
+// of the runs' p50/p99 and the ratio of p50 to the floor mode and to socket-blocking measured in
+// the same run, next to reference values measured on this VM with hand-written C probes.
 #include <iostream>
 #include <map>
 #include <optional>
@@ -37,35 +37,42 @@ int main(int argc, char** argv) {
     const LatencyResults r = run_experiment(plan, o, topo->config(), [](const std::string& l) {
       std::cerr << l << "\n";
     });
-    // p50 references in µs (64 B payloads, pinned CPUs, hand-written C probes on this kind of VM).
+    // p50 references in µs (64 B, pinned, hand-written C probes on this VM).
     const std::map<std::string, double> reference = {
         {"sock-block", 24.3},       {"sock-spin", 8.6},       {"xsk-spin-native", 5.5},
         {"xsk-spin-generic", 4.7},  {"xsk-wakeup-native", 5.5}, {"xsk-poll-native", 24.5},
         {"mixed-sock-xsk", 7.4},    {"xdp-tx-native", 4.55},  {"mixed-block-xsk", 15.4},
         {"xsk-busypoll-native", 6.7}};
-    const ConfigResult* base = r.find("sock-block", 64, 0);
-    const double base_p50 = base && base->rtt.runs ? base->rtt.find("p50")->median : 0;
+    // The median of a statistic over the runs in µs; null when no run resolved it.
+    auto median_us = [](const RunsSummary& rs, const char* key) {
+      const Spread* sp = rs.find(key);
+      return sp ? nlohmann::json(sp->median / 1000.0) : nlohmann::json(nullptr);
+    };
+    auto ratio = [](std::optional<double> v) {
+      return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
     // Spinning modes are compared with the spinning socket too: blocking adds two wakeups whose
     // cost depends on what else runs on the CPUs, spinning does not.
-    const ConfigResult* spin = r.find("sock-spin", 64, 0);
-    const double spin_p50 = spin && spin->rtt.runs ? spin->rtt.find("p50")->median : 0;
     nlohmann::json modes = nlohmann::json::array();
     for (const auto& c : r.configs) {
       nlohmann::json m{{"mode", c.mode}, {"error", c.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.error)}};
-      if (c.rtt.runs) {
-        const double p50 = c.rtt.find("p50")->median;
-        m["p50_us"] = p50 / 1000.0;
-        m["p50_us_min_max"] = {c.rtt.find("p50")->min / 1000.0, c.rtt.find("p50")->max / 1000.0};
-        m["p99_us"] = c.rtt.find("p99")->median / 1000.0;
-        m["p99.9_us"] = c.rtt.find("p99.9")->median / 1000.0;
-        m["ratio_to_sock_block"] = base_p50 > 0 ? nlohmann::json(p50 / base_p50) : nlohmann::json(nullptr);
-        m["ratio_to_sock_spin"] = spin_p50 > 0 ? nlohmann::json(p50 / spin_p50) : nlohmann::json(nullptr);
+      if (const Spread* p50 = c.rtt.find("p50")) {
+        m["p50_us"] = p50->median / 1000.0;
+        m["p50_us_min_max"] = {p50->min / 1000.0, p50->max / 1000.0};
+        m["p99_us"] = median_us(c.rtt, "p99");
+        m["p99_9_us"] = median_us(c.rtt, "p99_9");
+        m["ratio_to_floor"] = ratio(r.p50_ratio(c, kFloorMode));
+        m["ratio_to_sock_block"] = ratio(r.p50_ratio(c, kBaselineMode));
+        m["ratio_to_sock_spin"] = ratio(r.p50_ratio(c, "sock-spin"));
         m["lost"] = c.packets.lost;
         // The kernel RX timestamp split and where it was taken (socket: software RX stamp;
         // AF_XDP: the steering program's XDP-hook stamp: different points), or why not.
         auto split = [](const SplitSummary& sp) {
           if (!sp.measured) return nlohmann::json{{"measured", false}, {"why", sp.not_measured}};
-          auto us = [](const RunsSummary& rs, const char* k) { return rs.find(k)->median / 1000.0; };
+          auto us = [](const RunsSummary& rs, const char* k) {
+            const Spread* s = rs.find(k);
+            return s ? nlohmann::json(s->median / 1000.0) : nlohmann::json(nullptr);
+          };
           return nlohmann::json{{"measured", true},
                                 {"clock", sp.clock},
                                 {"where", sp.where},

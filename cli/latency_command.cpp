@@ -28,6 +28,7 @@
 #include "common/privilege.hpp"
 #include "common/stop.hpp"
 #include "latency/experiment.hpp"
+#include "cli/log_once.hpp"
 #include "latency/sides.hpp"
 #include "latency/sockperf.hpp"
 #include "netns/discover.hpp"
@@ -35,6 +36,7 @@
 #include "netns/topology.hpp"
 #include "report/latency_plots.hpp"
 #include "report/latency_table.hpp"
+#include "report/report_text.hpp"
 
 namespace copylab {
 
@@ -95,11 +97,8 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
 std::string list_modes_text() {
   std::ostringstream o;
   for (const auto& m : all_modes()) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%-20s %-8s ping %-32s pong %-32s\n", m.name.c_str(),
-                  m.in_default_set ? "default" : "", describe(m.ping).c_str(),
-                  describe(m.pong).c_str());
-    o << line << "    " << m.description << "\n";
+    o << m.name << (m.in_default_set ? " (default)" : "") << "\n    ping " << describe(m.ping)
+      << ", pong " << describe(m.pong) << "\n    " << m.description << "\n";
   }
   return o.str();
 }
@@ -150,8 +149,14 @@ int run_latency(const LatencyOptions& opts) {
   const unsigned mtu = mtu_a && mtu_b ? std::min(mtu_a, mtu_b) : (mtu_a ? mtu_a : mtu_b);
   plan = validate(opts, mtu, cpus);
 
+  // Every run builds its sides again, and the datapaths announce their XDP program and AF_XDP
+  // socket each time: those lines are printed once, progress lines every time.
+  std::optional<InfoLinesOnce> once(std::in_place);
   LatencyResults results = run_experiment(plan, opts, cfg, [&](const std::string& line) {
-    if (!opts.quiet) spdlog::info("{}", line);
+    if (opts.quiet) return;
+    // Continuation lines under the first keep the log within the report width ("info: " + text).
+    const std::size_t room = kReportWidth - 6;
+    for (const auto& l : wrap_hanging(line, "    ", room)) once->every_line().info("{}", l);
   });
 
   std::size_t failed = 0, ran = 0;
@@ -183,6 +188,8 @@ int run_latency(const LatencyOptions& opts) {
       results.sockperf.push_back(run_sockperf(sp));
     }
   }
+
+  once.reset();
 
   results.meta = {{"method", method_json(opts)},
                   {"options", options_json(opts, plan)},
@@ -253,7 +260,7 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
       ->capture_default_str();
   in_range(sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)"), 1, 5)
       ->capture_default_str();
-  output_file(sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/1)"));
+  output_file(sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/2)"));
   output_dir(sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here"));
   sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
   sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");

@@ -94,9 +94,14 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
     try {
       NetnsScope ns(topo.ns_a);
       pin_current_thread(params.cpu_ping);
-      // XDP_TX into a veth is delivered only when the peer has a native XDP program.
+      // XDP_TX into a veth is delivered only when the peer has a native XDP program
+      // (drivers/net/veth.c: veth_xdp_xmit drops frames for a peer whose receive queue has no
+      // NAPI, which veth enables when an XDP program is attached). An
+      // AF_XDP pinger in native mode attaches its steering program to this device, which is such
+      // a program: a second one on the same device would be refused (one XDP program per
+      // device and mode), so the pass-through goes only in front of a socket or generic pinger.
       std::optional<XdpReflector> peer;
-      if (uses_reflector(mode)) {
+      if (needs_peer_pass_through(mode)) {
         peer.emplace(topo.dev_a, XdpMode::kNative, XdpReflector::Role::kPeerPassThrough,
                      params.port);
       }

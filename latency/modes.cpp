@@ -47,7 +47,10 @@ const std::vector<ModeSpec>& all_modes() {
        xsk(WaitPolicy::kSpin, kNative), sock(WaitPolicy::kSpin), true},
       {"mixed-block-xsk", "blocking UDP socket pings an AF_XDP pong (spin, native)",
        sock(WaitPolicy::kBlock), xsk(WaitPolicy::kSpin, kNative), false},
-      {"xdp-tx-native", "spinning UDP socket against the XDP_TX reflector (native): kernel floor",
+      {"xsk-xdptx-native",
+       "AF_XDP spinning pinger (native) against the XDP_TX reflector (native): the floor",
+       xsk(WaitPolicy::kSpin, kNative), reflector(kNative), true},
+      {"xdp-tx-native", "spinning UDP socket against the XDP_TX reflector (native)",
        sock(WaitPolicy::kSpin), reflector(kNative), true},
       {"xdp-tx-block", "blocking UDP socket against the XDP_TX reflector (native)",
        sock(WaitPolicy::kBlock), reflector(kNative), false},
@@ -143,6 +146,10 @@ bool uses_af_xdp(const ModeSpec& m) noexcept {
 }
 bool uses_reflector(const ModeSpec& m) noexcept {
   return m.pong.kind == SideKind::kXdpTxReflector;
+}
+bool needs_peer_pass_through(const ModeSpec& m) noexcept {
+  return uses_reflector(m) &&
+         !(m.ping.kind == SideKind::kAfXdp && m.ping.xdp == XdpMode::kNative);
 }
 
 }  // namespace copylab

@@ -35,8 +35,11 @@ struct ModeSpec {
 };
 
 const std::vector<ModeSpec>& all_modes();
-// The baseline every ratio is taken against.
+// The socket baseline: ratios to it are reported when it ran.
 inline constexpr std::string_view kBaselineMode = "sock-block";
+// The floor of a ping-pong on this path: no socket and no user-space pong (an AF_XDP spinning
+// pinger against the XDP_TX reflector). Every mode's ratio to it is reported when it ran.
+inline constexpr std::string_view kFloorMode = "xsk-xdptx-native";
 
 // "all", "default", or a comma list of names; unknown names → Error(kExitUsage) listing them.
 std::vector<ModeSpec> parse_modes(std::string_view text);
@@ -48,5 +51,8 @@ std::string describe(const SideSpec& s);
 nlohmann::json to_json(const SideSpec& s);
 bool uses_af_xdp(const ModeSpec& m) noexcept;
 bool uses_reflector(const ModeSpec& m) noexcept;
+// The reflector's peer (the ping device) needs a native XDP program, and the ping side does not
+// bring one: anything but an AF_XDP pinger in native mode.
+bool needs_peer_pass_through(const ModeSpec& m) noexcept;
 
 }  // namespace copylab

@@ -1,5 +1,7 @@
 #include "latency/results.hpp"
 
+#include <cmath>
+
 namespace copylab {
 
 void PingPongCounts::add(const PingPongCounts& o) {
@@ -98,7 +100,21 @@ nlohmann::json run_json(const LatencyRun& run, bool paced, bool one_way) {
 
 }  // namespace
 
+std::optional<double> LatencyResults::p50_ratio(const ConfigResult& c,
+                                                std::string_view reference) const {
+  const ConfigResult* ref = find(std::string(reference), c.payload_bytes, c.rate_pps);
+  if (!ref) return std::nullopt;
+  const Spread* mine = c.rtt.find("p50");
+  const Spread* theirs = ref->rtt.find("p50");
+  if (!mine || !theirs || theirs->median <= 0) return std::nullopt;
+  return mine->median / theirs->median;
+}
+
 nlohmann::json to_json(const LatencyResults& r) {
+  auto ratio = [&](const ConfigResult& c, std::string_view reference) {
+    const auto v = r.p50_ratio(c, reference);
+    return v ? nlohmann::json(std::round(*v * 1000.0) / 1000.0) : nlohmann::json(nullptr);
+  };
   nlohmann::json modes = nlohmann::json::array();
   for (const auto& m : r.modes) {
     modes.push_back({{"name", m.name},
@@ -128,6 +144,8 @@ nlohmann::json to_json(const LatencyResults& r) {
          {"one_way_split", to_json(c.one_way_split)},
          {"rtt_split", to_json(c.rtt_split)},
          {"packets", to_json(c.packets)},
+         {"rtt_p50_x_floor", ratio(c, kFloorMode)},
+         {"rtt_p50_x_baseline", ratio(c, kBaselineMode)},
          {"runs", runs}});
   }
   nlohmann::json sockperf = nlohmann::json::array();
@@ -135,6 +153,7 @@ nlohmann::json to_json(const LatencyResults& r) {
   return {{"schema", kLatencySchema},
           {"meta", r.meta},
           {"baseline", std::string(kBaselineMode)},
+          {"floor", std::string(kFloorMode)},
           {"base_payload_bytes", r.base_size},
           {"modes", modes},
           {"results", results},

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "latency/histogram.hpp"
@@ -77,10 +78,13 @@ struct LatencyResults {
   std::vector<SockperfResult> sockperf;  // empty unless --vs-sockperf
   std::size_t base_size = 64;
   const ConfigResult* find(const std::string& mode, std::size_t size, double rate) const;
+  // c's RTT p50 (median of runs) over that of `reference` at the same size and rate; nullopt
+  // when the reference did not run or either p50 is missing.
+  std::optional<double> p50_ratio(const ConfigResult& c, std::string_view reference) const;
 };
 
-// The stable JSON document (schema "copylab.latency/1", documented in report/LATENCY_JSON.md).
-inline constexpr const char* kLatencySchema = "copylab.latency/1";
+// The stable JSON document (schema "copylab.latency/2", documented in report/LATENCY_JSON.md).
+inline constexpr const char* kLatencySchema = "copylab.latency/2";
 nlohmann::json to_json(const LatencyResults& r);
 
 }  // namespace copylab

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "common/error.hpp"
@@ -58,13 +59,33 @@ void emit_plot(std::ostringstream& gp, const std::string& stem, const std::strin
      << "replot\nunset output\nreset\n";
 }
 
+// Series i gets its own colour (no repeat within the first 16 series), dash pattern and point
+// type, so curves stay apart in grey-scale prints and for colour-blind readers too.
+constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                    "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                                    "#7f7f7f", "#bcbd22", "#000000", "#0b3d91",
+                                    "#006d2c", "#a6761d", "#f781bf", "#66a61e"};
+constexpr std::size_t kDashes = 5;   // gnuplot dash types 1..5
+constexpr std::size_t kPoints = 13;  // gnuplot point types 1..13
+
+std::string series_colour(std::size_t i) {
+  return std::string("lc rgb '") + kColours[i % std::size(kColours)] + "'";
+}
+std::string series_marker(std::size_t i) {
+  return "pt " + std::to_string(i % kPoints + 1) + " ps 0.9";
+}
+std::string series_style(std::size_t i) {
+  return series_colour(i) + " dt " + std::to_string(i % kDashes + 1) + " " + series_marker(i);
+}
+
+// `style` is the gnuplot style ("linespoints lw 2 pi -8"); each series adds its own look.
 std::string plot_list(const std::vector<Series>& series, const std::string& using_cols,
                       const std::string& style) {
   std::string s = "plot ";
   for (std::size_t i = 0; i < series.size(); ++i) {
     if (i) s += ", \\\n     ";
-    s += "'" + series[i].file + "' using " + using_cols + " with " + style + " title '" +
-         series[i].title + "'";
+    s += "'" + series[i].file + "' using " + using_cols + " with " + style + " " +
+         series_style(i) + " title '" + series[i].title + "'";
   }
   return s;
 }
@@ -155,22 +176,24 @@ HtmlReport write_latency_html(const LatencyResults& r, const std::string& dir,
                   "set xlabel 'percentile'\nset ylabel 'RTT (µs)'\n"
                   "set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
                   "'99.99%%' 10000, '99.999%%' 100000)\n",
-              plot_list(pct, "3:1", "lines lw 2"));
+              plot_list(pct, "3:1", "linespoints lw 2 pi -6"));
     stems.push_back("percentiles");
     emit_plot(gp, "cdf",
               "set title 'CDF of round-trip latency (" + std::to_string(r.base_size) +
                   " B payload)'\nset logscale x\nset grid\nset key bottom right\n"
                   "set xlabel 'RTT (µs)'\nset ylabel 'fraction of pings'\nset yrange [0:1]\n",
-              plot_list(cdf, "1:2", "steps lw 2"));
+              plot_list(cdf, "1:2", "linespoints lw 2 pi -6"));
     stems.push_back("cdf");
   }
   if (!rate.empty()) {
     std::string cmd = "plot ";
     for (std::size_t i = 0; i < rate.size(); ++i) {
       if (i) cmd += ", \\\n     ";
-      cmd += "'" + rate[i].file + "' using 1:3 with linespoints lw 2 title '" + rate[i].title +
-             " p50', '" + rate[i].file + "' using 1:5 with linespoints dt 2 title '" +
-             rate[i].title + " p99 (CO-corrected)'";
+      // One colour and point type per mode; p50 solid, p99 dashed.
+      cmd += "'" + rate[i].file + "' using 1:3 with linespoints lw 2 " + series_colour(i) +
+             " dt 1 " + series_marker(i) + " title '" + rate[i].title + " p50', '" +
+             rate[i].file + "' using 1:5 with linespoints lw 2 " + series_colour(i) + " dt 3 " +
+             series_marker(i) + " title '" + rate[i].title + " p99 (CO-corrected)'";
     }
     emit_plot(gp, "rate_sweep",
               "set title 'Latency under paced load'\nset logscale x\nset logscale y\nset grid\n"
@@ -195,9 +218,10 @@ HtmlReport write_latency_html(const LatencyResults& r, const std::string& dir,
   if (any_split) {
     write_file(d / "kernel_rx_split.dat", split.str());
     emit_plot(gp, "kernel_rx_split",
-              "set title 'One-way latency split at the kernel RX timestamp (p50, " +
+              "set title 'One-way latency split at the pong kernel RX timestamp (p50, " +
                   std::to_string(r.base_size) +
-                  " B; modes with a socket pong)'\nset style data histograms\n"
+                  " B; socket and AF_XDP pongs, stamped at different points)'\n"
+                  "set style data histograms\n"
                   "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
                   "set boxwidth 0.6\nset grid ytics\nset key top right\nset ylabel 'µs'\n"
                   "set yrange [0:*]\n",

@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "report/report_text.hpp"
 
 namespace copylab {
 
@@ -19,8 +24,7 @@ std::string us(double ns, int prec = 1) {
 
 std::string pad(const std::string& s, std::size_t w, bool left = false) {
   // Count UTF-8 code points so "µs" and "±" do not skew the columns.
-  std::size_t len = 0;
-  for (unsigned char ch : s) len += (ch & 0xC0) != 0x80;
+  const std::size_t len = display_width(s);
   // Right-aligned cells always keep one space in front, so wide values never run together.
   if (left) return len >= w ? s + " " : s + std::string(w - len, ' ');
   return len + 1 >= w ? " " + s : std::string(w - len, ' ') + s;
@@ -43,6 +47,81 @@ std::string median_only(const RunsSummary& s, const char* key) {
 
 std::string p50_p99(const RunsSummary& s) {
   return median_only(s, "p50") + " / " + median_only(s, "p99");
+}
+
+bool reference_ran(const LatencyResults& r, std::string_view mode) {
+  const ConfigResult* c = r.find(std::string(mode), r.base_size, 0);
+  return c && c->rtt.find("p50") != nullptr;
+}
+
+std::string ratio_text(std::optional<double> v) {
+  if (!v) return "-";
+  char b[16];
+  std::snprintf(b, sizeof b, "%.2f", *v);
+  return b;
+}
+
+// A latency in µs that fits a 7-column cell: one decimal below 1 ms, whole µs above.
+std::string cell_us(double us_value) {
+  char b[32];
+  std::snprintf(b, sizeof b, us_value < 1000.0 ? "%.1f" : "%.0f", us_value);
+  return b;
+}
+
+// sockperf's percentile block (MIN, 25, 50, 75, 90, 99, 99.9, 99.99, 99.999, MAX), one row per
+// mode over all runs merged; a percentile the sample count cannot resolve reads "n/r".
+std::string percentile_block(const LatencyResults& r) {
+  std::vector<const SummaryField*> cols;
+  for (const auto& f : summary_fields()) {
+    if (f.percentile >= 0) cols.push_back(&f);
+  }
+  const std::size_t wn = 20, wc = 8, wv = 7;
+  std::ostringstream o;
+  o << "\nRTT percentiles, " << r.base_size
+    << " B back to back, all runs merged (µs; sockperf's percentile set)\n"
+    << pad("mode", wn, true) << pad("samples", wc);
+  for (const auto* f : cols) o << pad(f->label, wv);
+  o << "\n";
+  bool any_unresolved = false;
+  for (const auto& m : r.modes) {
+    const ConfigResult* c = r.find(m.name, r.base_size, 0);
+    if (!c || c->rtt_all.count() == 0) continue;
+    const LatencyStats st = summarize(c->rtt_all);
+    o << pad(m.name, wn, true) << pad(std::to_string(st.count), wc);
+    for (const auto* f : cols) {
+      const bool nr = unresolved(*f, st.count);
+      any_unresolved |= nr;
+      o << pad(nr ? "n/r" : cell_us(st.*(f->member) / 1000.0), wv);
+    }
+    o << "\n";
+  }
+  // sockperf prints these percentiles too ("---> percentile 99.999 = ...").
+  static const char* const kSockperfKeys[] = {"MIN",    "25.000", "50.000", "75.000", "90.000",
+                                              "99.000", "99.900", "99.990", "99.999", "MAX"};
+  for (const auto& s : r.sockperf) {
+    if (!s.ran) continue;
+    o << pad("sockperf " + s.variant, wn, true) << pad(std::to_string(s.observations), wc);
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      const auto v = i < std::size(kSockperfKeys) ? s.percentile(kSockperfKeys[i]) : std::nullopt;
+      const bool nr = unresolved(*cols[i], s.observations);
+      any_unresolved |= nr && v;
+      o << pad(!v ? "-" : nr ? "n/r" : cell_us(*v), wv);
+    }
+    o << "\n";
+  }
+  if (any_unresolved) {
+    std::string need;
+    for (const auto* f : cols) {
+      if (f->percentile <= 0 || f->percentile >= 100) continue;
+      const std::uint64_t n = samples_to_resolve(f->percentile);
+      if (n < 1000) continue;
+      need += (need.empty() ? "" : ", ") + std::string(f->label) + " needs " + std::to_string(n);
+    }
+    o << wrap_block("n/r = not resolvable: fewer samples than the percentile needs (at least one "
+                   "sample above it; " + need + "); raise --count or --reps.",
+                   "");
+  }
+  return o.str();
 }
 
 // Which kernel timestamp each mode's split uses, one line per distinct point: the socket's
@@ -68,11 +147,14 @@ std::string timestamp_points(const LatencyResults& r) {
     }
   }
   std::string o;
-  for (const auto& [key, who] : points) o += "Timestamp: " + key + " [" + who + "].\n";
+  for (const auto& [key, who] : points) {
+    o += wrap_block("Timestamp: " + key + " [" + who + "].", "", kReportWidth);
+  }
   if (points.size() > 1) {
-    o += "These are different points in the receive path: '-> kernel RX' of modes with "
-         "different timestamps measures different stretches; compare splits only within one "
-         "timestamp.\n";
+    o += wrap_block("These are different points in the receive path: '-> kernel RX' of modes with "
+                   "different timestamps measures different stretches; compare splits only "
+                   "within one timestamp.",
+                   "");
   }
   return o;
 }
@@ -104,7 +186,8 @@ std::string kernel_rx_split_section(const LatencyResults& r) {
     const SplitSummary& ow = c->one_way_split;
     const SplitSummary& rt = c->rtt_split;
     if (!ow.measured && !rt.measured) {
-      o << "  not measured: pong: " << ow.not_measured << "; ping: " << rt.not_measured << "\n";
+      o << "  not measured\n"
+        << wrap_block("pong: " + ow.not_measured + "; ping: " + rt.not_measured, "    ");
       continue;
     }
     if (ow.measured) {
@@ -116,25 +199,26 @@ std::string kernel_rx_split_section(const LatencyResults& r) {
     o << pad(rt.measured ? p50_p99(rt.from_kernel) : "not measured", wc);
     const std::int64_t u = std::max(ow.measured ? ow.max_uncertainty_ns : 0,
                                     rt.measured ? rt.max_uncertainty_ns : 0);
-    o << pad(std::to_string(u), 7);
+    o << pad(std::to_string(u), 7) << "\n";
     const std::uint64_t outside = ow.outside_bracket + rt.outside_bracket;
     const std::uint64_t missing = ow.missing + rt.missing;
     if (outside || missing) {
-      o << "  (" << outside << " outside bracket, " << missing << " without timestamp)";
+      o << "    (" << outside << " outside bracket, " << missing << " without timestamp)\n";
     }
-    o << "\n";
-    if (!ow.measured) o << "    pong: " << ow.not_measured << "\n";
-    if (!rt.measured) o << "    ping: " << rt.not_measured << "\n";
+    if (!ow.measured) o << wrap_block("pong: " + ow.not_measured, "    ");
+    if (!rt.measured) o << wrap_block("ping: " + rt.not_measured, "    ");
   }
   if (first) {
-    o << "-> kernel RX = ping send_ns to the pong's kernel RX timestamp (sender stack, veth, "
-         "receive path up to the timestamp); kernel RX->user = the rest to the pong's user-space "
-         "receive (socket: socket queue, wakeup, COPY #4; AF_XDP: copy into UMEM, RX ring, the "
-         "spinning reader); echo kRX->user = the same last leg at the "
-         "ping.\n"
+    o << wrap_block("-> kernel RX = ping send_ns to the pong's kernel RX timestamp (sender stack, "
+                   "veth, receive path up to the timestamp); kernel RX->user = the rest to the "
+                   "pong's user-space receive (socket: socket queue, wakeup, COPY #4; AF_XDP: copy "
+                   "into UMEM, RX ring, the spinning reader); echo kRX->user = the same last leg "
+                   "at the ping.",
+                   "")
       << timestamp_points(r)
-      << "Converted to CLOCK_MONOTONIC_RAW by a bracketed clock offset; ±ns = the conversion's "
-         "bound (widest bracket + drift between re-measurements).\n";
+      << wrap_block("Converted to CLOCK_MONOTONIC_RAW by a bracketed clock offset; ±ns = the "
+                   "conversion's bound (widest bracket + drift between re-measurements).",
+                   "");
   }
   return o.str();
 }
@@ -143,46 +227,45 @@ std::string kernel_rx_split_section(const LatencyResults& r) {
 
 std::string render_latency_table(const LatencyResults& r) {
   std::ostringstream o;
-  const ConfigResult* base = r.find(std::string(kBaselineMode), r.base_size, 0);
-  const Spread* base_p50 = base && base->rtt.runs ? base->rtt.find("p50") : nullptr;
+  const bool floor_ran = reference_ran(r, kFloorMode);
+  const bool base_ran = reference_ran(r, kBaselineMode);
 
   o << "Round-trip latency, " << r.base_size
     << " B UDP payload, back to back (µs; median of runs [min-max of runs])\n";
-  const std::size_t wn = 20, wc = 24, ws = 10;
-  o << pad("mode", wn, true) << pad("p50", wc) << pad("p90", ws) << pad("p99", wc)
-    << pad("p99.9", ws) << pad("max", ws) << pad("1-way p50", 11) << pad("lost", 7)
-    << pad("x base", 8) << "\n";
+  const std::size_t wn = 20, w50 = 21, w99 = 22, w1 = 11, wl = 7, wf = 9, wb = 8;
+  o << pad("mode", wn, true) << pad("p50", w50) << pad("p99", w99) << pad("1-way p50", w1)
+    << pad("lost", wl);
+  if (floor_ran) o << pad("x floor", wf);
+  if (base_ran) o << pad("x base", wb);
+  o << "\n";
+  auto ratio_cells = [&](std::optional<double> to_floor, std::optional<double> to_base) {
+    std::string cells;
+    if (floor_ran) cells += pad(ratio_text(to_floor), wf);
+    if (base_ran) cells += pad(ratio_text(to_base), wb);
+    return cells;
+  };
   for (const auto& m : r.modes) {
     const ConfigResult* c = r.find(m.name, r.base_size, 0);
     if (!c) continue;
     o << pad(m.name, wn, true);
     if (!c->error.empty() && c->runs.empty()) {
-      o << "  FAILED: " << c->error << "\n";
+      o << "  FAILED\n" << wrap_block(c->error, "    ");
       continue;
     }
     if (c->runs.empty()) {
       o << "  not run (interrupted)\n";
       continue;
     }
-    std::string ratio = "-";
-    const Spread* p50 = c->rtt.find("p50");
-    if (base_p50 && p50 && base_p50->median > 0 && c->rtt.runs) {
-      char b[16];
-      std::snprintf(b, sizeof b, "%.2f", p50->median / base_p50->median);
-      ratio = b;
-    }
-    o << pad(median_range(c->rtt, "p50"), wc) << pad(median_only(c->rtt, "p90"), ws)
-      << pad(median_range(c->rtt, "p99"), wc) << pad(median_only(c->rtt, "p99.9"), ws)
-      << pad(median_only(c->rtt, "max"), ws)
-      << pad(c->one_way_measured ? median_only(c->one_way, "p50") : "n/a", 11)
-      << pad(std::to_string(c->packets.lost), 7) << pad(ratio, 8);
-    if (!c->error.empty()) o << "  (then failed: " << c->error << ")";
-    o << "\n";
+    o << pad(median_range(c->rtt, "p50"), w50) << pad(median_range(c->rtt, "p99"), w99)
+      << pad(c->one_way_measured ? median_only(c->one_way, "p50") : "n/a", w1)
+      << pad(std::to_string(c->packets.lost), wl)
+      << ratio_cells(r.p50_ratio(*c, kFloorMode), r.p50_ratio(*c, kBaselineMode)) << "\n";
+    if (!c->error.empty()) o << wrap_block("then failed: " + c->error, "    ");
   }
   for (const auto& s : r.sockperf) {
     o << pad("sockperf " + s.variant, wn, true);
     if (!s.ran) {
-      o << "  not run: " << s.error << "\n";
+      o << "  not run\n" << wrap_block(s.error, "    ");
       continue;
     }
     auto p = [&](const char* k) {
@@ -192,22 +275,31 @@ std::string render_latency_table(const LatencyResults& r) {
       std::snprintf(b, sizeof b, "%.1f", *v);
       return std::string(b);
     };
-    std::string ratio = "-";
-    if (base_p50 && base_p50->median > 0 && s.percentile("50.000")) {
-      char b[16];
-      std::snprintf(b, sizeof b, "%.2f", *s.percentile("50.000") * 1000.0 / base_p50->median);
-      ratio = b;
-    }
-    o << pad(p("50.000"), wc) << pad(p("90.000"), ws) << pad(p("99.000"), wc)
-      << pad(p("99.900"), ws) << pad(p("MAX"), ws) << pad("n/a", 11) << pad("-", 7)
-      << pad(ratio, 8) << "\n";
-    o << "  (sockperf ping-pong --full-rtt, " << s.observations
-      << " observations, same namespaces and CPUs; the same method as " << s.compare_with
-      << ")\n";
+    auto ratio_to = [&](std::string_view reference) -> std::optional<double> {
+      const ConfigResult* ref = r.find(std::string(reference), r.base_size, 0);
+      const Spread* ref_p50 = ref ? ref->rtt.find("p50") : nullptr;
+      const auto mine = s.percentile("50.000");
+      if (!ref_p50 || ref_p50->median <= 0 || !mine) return std::nullopt;
+      return *mine * 1000.0 / ref_p50->median;
+    };
+    o << pad(p("50.000"), w50) << pad(p("99.000"), w99) << pad("n/a", w1) << pad("-", wl)
+      << ratio_cells(ratio_to(kFloorMode), ratio_to(kBaselineMode)) << "\n";
+    o << wrap_block("(sockperf ping-pong --full-rtt, " + std::to_string(s.observations) +
+                       " observations, same namespaces and CPUs; the same method as " +
+                       s.compare_with + ")",
+                   "    ");
   }
-  o << "x base = p50 / p50 of " << kBaselineMode
-    << "; 1-way = ping send_ns to pong user-space receive.\n";
+  std::string legend;
+  if (floor_ran) {
+    legend += "x floor = p50 / p50 of " + std::string(kFloorMode) +
+              " (AF_XDP spinning pinger against the XDP_TX reflector: no socket, no user-space "
+              "pong). ";
+  }
+  if (base_ran) legend += "x base = p50 / p50 of " + std::string(kBaselineMode) + ". ";
+  legend += "1-way = ping send_ns to pong user-space receive.";
+  o << wrap_block(legend, "");
 
+  o << percentile_block(r);
   o << kernel_rx_split_section(r);
 
   // Payload-size sweep: p50 per size.
@@ -218,19 +310,26 @@ std::string render_latency_table(const LatencyResults& r) {
   }
   if (sizes.size() > 1) {
     std::sort(sizes.begin(), sizes.end());
-    o << "\nPayload-size sweep: RTT p50 / p99 (µs, median of runs)\n" << pad("mode", wn, true);
-    for (auto s : sizes) o << pad(std::to_string(s) + " B", 14);
-    o << "\n";
-    for (const auto& m : r.modes) {
-      o << pad(m.name, wn, true);
-      for (auto s : sizes) {
-        const ConfigResult* c = r.find(m.name, s, 0);
-        std::string cell = "-";
-        if (c && c->rtt.runs) cell = median_only(c->rtt, "p50") + " / " + median_only(c->rtt, "p99");
-        else if (c && !c->error.empty()) cell = "failed";
-        o << pad(cell, 14);
-      }
+    // Five sizes per table keep a row within 100 columns; more sizes continue in another table.
+    constexpr std::size_t kSizesPerTable = 5;
+    for (std::size_t first = 0; first < sizes.size(); first += kSizesPerTable) {
+      const std::size_t last = std::min(sizes.size(), first + kSizesPerTable);
+      o << "\nPayload-size sweep: RTT p50 / p99 (µs, median of runs)"
+        << (sizes.size() > kSizesPerTable ? first == 0 ? ", part 1" : ", continued" : "") << "\n"
+        << pad("mode", wn, true);
+      for (std::size_t i = first; i < last; ++i) o << pad(std::to_string(sizes[i]) + " B", 16);
       o << "\n";
+      for (const auto& m : r.modes) {
+        o << pad(m.name, wn, true);
+        for (std::size_t i = first; i < last; ++i) {
+          const ConfigResult* c = r.find(m.name, sizes[i], 0);
+          std::string cell = "-";
+          if (c && c->rtt.runs) cell = p50_p99(c->rtt);
+          else if (c && !c->error.empty()) cell = "failed";
+          o << pad(cell, 16);
+        }
+        o << "\n";
+      }
     }
   }
 
@@ -252,12 +351,12 @@ std::string render_latency_table(const LatencyResults& r) {
         o << pad(m.name, wn, true) << pad(std::to_string(static_cast<long>(c.rate_pps)), 10)
           << pad(std::to_string(static_cast<long>(achieved)), 10);
         if (c.runs.empty()) {
-          o << "  FAILED: " << c.error << "\n";
+          o << "  FAILED\n" << wrap_block(c.error, "    ");
           continue;
         }
         o << pad(median_only(c.rtt, "p50"), 9) << pad(median_only(c.rtt, "p99"), 9)
           << pad(median_only(c.rtt_corrected, "p99"), 10)
-          << pad(median_only(c.rtt_corrected, "p99.9"), 11)
+          << pad(median_only(c.rtt_corrected, "p99_9"), 11)
           << pad(std::to_string(c.packets.behind_schedule), 8)
           << pad(std::to_string(c.packets.lost), 7) << "\n";
       }

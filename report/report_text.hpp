@@ -20,6 +20,17 @@ std::size_t display_width(std::string_view s);
 std::string wrap_text(std::string_view text, std::size_t width, std::string_view first_indent,
                       std::string_view indent);
 
+// `text` broken at spaces into lines of at most `width` columns, each starting with `indent`
+// (a single word longer than the room is cut, never lost). No trailing newlines.
+std::vector<std::string> wrap_lines(const std::string& text, const std::string& indent,
+                                    std::size_t width = kReportWidth);
+// Like wrap_lines, but only the second and later lines start with `hang` (a hanging indent).
+std::vector<std::string> wrap_hanging(const std::string& text, const std::string& hang,
+                                      std::size_t width = kReportWidth);
+// The lines of wrap_lines, each ending in '\n'.
+std::string wrap_block(const std::string& text, const std::string& indent,
+                       std::size_t width = kReportWidth);
+
 // A table with a label column and one column per entry of `header`. When all columns do not fit
 // in `width`, the columns are split into blocks printed one under the other, each with the label
 // column again. Cells are right-aligned; no line is longer than `width` unless one column is.

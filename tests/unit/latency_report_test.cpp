@@ -2,7 +2,9 @@
 // terminal table: everything of `copylab latency` that needs no kernel.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "common/error.hpp"
@@ -10,6 +12,7 @@
 #include "latency/results.hpp"
 #include "latency/sockperf.hpp"
 #include "report/latency_table.hpp"
+#include "report/report_text.hpp"
 
 using namespace copylab;
 
@@ -25,9 +28,9 @@ int usage_code(const std::function<void()>& fn) {
   return -1;
 }
 
-LatencyResults sample_results() {
+LatencyResults sample_results(const char* modes = "sock-block,xsk-spin-native,xdp-tx-native") {
   LatencyResults r;
-  r.modes = parse_modes("sock-block,xsk-spin-native,xdp-tx-native");
+  r.modes = parse_modes(modes);
   r.base_size = 64;
   for (const auto& m : r.modes) {
     ConfigResult c(3);
@@ -156,7 +159,7 @@ TEST(LatencyJson, SchemaKeysAreStable) {
                         "one_way_split", "rtt_split", "packets", "runs"}) {
     EXPECT_TRUE(res.contains(k)) << k;
   }
-  // Kernel RX split (added in copylab.latency/1 without changing any older key).
+  // Kernel RX split.
   for (const char* k : {"measured", "clock", "where", "source", "samples", "missing_timestamp",
                         "outside_bracket", "uncertainty_ns", "to_kernel_rx", "kernel_rx_to_user",
                         "total", "to_kernel_rx_merged", "kernel_rx_to_user_merged",
@@ -177,12 +180,26 @@ TEST(LatencyJson, SchemaKeysAreStable) {
   EXPECT_NE(xsk["not_measured"].get<std::string>().find("af_xdp"), std::string::npos);
   EXPECT_FALSE(xsk.contains("to_kernel_rx"));
   EXPECT_EQ(j["results"][1]["runs"][0]["rtt_split"]["measured"], false);
-  for (const char* k : {"runs", "min_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "p99.99_us",
-                        "max_us", "mean_us", "stddev_us"}) {
+  for (const char* k : {"runs", "min_us", "p25_us", "p50_us", "p75_us", "p90_us", "p99_us",
+                        "p99_9_us", "p99_99_us", "p99_999_us", "max_us", "mean_us", "stddev_us"}) {
     EXPECT_TRUE(res["rtt"].contains(k)) << k;
   }
   for (const char* k : {"median", "min", "max"}) EXPECT_TRUE(res["rtt"]["p50_us"].contains(k));
-  for (const char* k : {"count", "p50_us", "p99.99_us", "max_us"}) EXPECT_TRUE(res["rtt_merged"].contains(k));
+  for (const char* k : {"count", "min_us", "p25_us", "p50_us", "p75_us", "p90_us", "p99_us",
+                        "p99_9_us", "p99_99_us", "p99_999_us", "max_us"}) {
+    EXPECT_TRUE(res["rtt_merged"].contains(k)) << k;
+  }
+  // 1000 samples per run, 3000 merged: p99.9 is resolved, p99.99 and p99.999 are not (null).
+  EXPECT_TRUE(res["rtt"]["p99_9_us"].is_object());
+  EXPECT_TRUE(res["rtt"]["p99_99_us"].is_null());
+  EXPECT_TRUE(res["rtt_merged"]["p99_9_us"].is_number());
+  EXPECT_TRUE(res["rtt_merged"]["p99_99_us"].is_null());
+  EXPECT_TRUE(res["rtt_merged"]["p99_999_us"].is_null());
+  EXPECT_TRUE(res["runs"][0]["rtt"]["p99_99_us"].is_null());
+  // Ratios: to the baseline when it ran, null to a floor that did not.
+  EXPECT_NEAR(res["rtt_p50_x_baseline"].get<double>(), 1.0, 1e-9);
+  EXPECT_TRUE(res["rtt_p50_x_floor"].is_null());
+  EXPECT_EQ(j["floor"], std::string(kFloorMode));
   for (const char* k : {"sent", "replies", "lost", "stale", "corrupt", "send_failures"}) {
     EXPECT_TRUE(res["packets"].contains(k)) << k;
   }
@@ -205,7 +222,7 @@ TEST(LatencyTable, ShowsModesAndRatio) {
   // The split section: numbers for the socket pong, "not measured" with the reason elsewhere.
   EXPECT_NE(t.find("Kernel RX timestamp split"), std::string::npos);
   EXPECT_NE(t.find("2.5 / "), std::string::npos);
-  EXPECT_NE(t.find("not measured: pong: the af_xdp datapath"), std::string::npos);
+  EXPECT_NE(t.find("not measured\n    pong: the af_xdp datapath"), std::string::npos);
   EXPECT_NE(t.find("CLOCK_REALTIME, net_timestamp_check()"), std::string::npos);
 }
 
@@ -243,4 +260,105 @@ TEST(Sockperf, ParsesFullRttOutput) {
   EXPECT_DOUBLE_EQ(*r.percentile("MIN"), 21.946);
   EXPECT_DOUBLE_EQ(r.avg_rtt_us, 25.116);
   EXPECT_FALSE(parse_sockperf_output("garbage").ran);
+}
+
+// No key anywhere in the document holds a dot: one key style across copylab's JSON.
+void expect_no_dotted_keys(const nlohmann::json& j, const std::string& where) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      // sockperf's own percentile names ("99.999") are values of its output, kept as printed.
+      if (k == "rtt_percentiles_us") continue;
+      EXPECT_EQ(k.find('.'), std::string::npos) << where << "/" << k;
+      expect_no_dotted_keys(v, where + "/" + k);
+    }
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) expect_no_dotted_keys(j[i], where + "/" + std::to_string(i));
+  }
+}
+
+TEST(LatencyJson, NoKeyHasADot) { expect_no_dotted_keys(to_json(sample_results()), ""); }
+
+TEST(LatencyStats, PercentileNeedsASampleAboveIt) {
+  EXPECT_EQ(samples_to_resolve(50), 2u);
+  EXPECT_EQ(samples_to_resolve(99), 100u);
+  EXPECT_EQ(samples_to_resolve(99.9), 1000u);
+  EXPECT_EQ(samples_to_resolve(99.99), 10000u);
+  EXPECT_EQ(samples_to_resolve(99.999), 100000u);
+  EXPECT_FALSE(percentile_resolvable(99.999, 99999));
+  EXPECT_TRUE(percentile_resolvable(99.999, 100000));
+  EXPECT_TRUE(percentile_resolvable(100, 1));   // the max
+  EXPECT_FALSE(percentile_resolvable(0, 0));    // nothing recorded
+}
+
+TEST(LatencyTable, FloorAndBaseColumnsOnlyWhenTheyRan) {
+  const std::string with_floor =
+      render_latency_table(sample_results("xsk-xdptx-native,sock-spin,xsk-spin-native"));
+  EXPECT_NE(with_floor.find("x floor"), std::string::npos);
+  EXPECT_EQ(with_floor.find("x base"), std::string::npos);  // sock-block did not run
+  EXPECT_NE(with_floor.find("x floor = p50 / p50 of xsk-xdptx-native"), std::string::npos);
+  const std::string no_floor = render_latency_table(sample_results());
+  EXPECT_EQ(no_floor.find("x floor"), std::string::npos);
+  EXPECT_NE(no_floor.find("x base"), std::string::npos);
+}
+
+TEST(LatencyTable, SockperfStylePercentileBlockMarksWhatItCannotResolve) {
+  const std::string t = render_latency_table(sample_results());
+  const std::size_t head = t.find("RTT percentiles");
+  ASSERT_NE(head, std::string::npos);
+  const std::size_t row = t.find('\n', head) + 1;
+  const std::string columns = t.substr(row, t.find('\n', row) - row);
+  std::size_t at = 0;
+  for (const char* c : {"MIN", "25", "50", "75", "90", "99", "99.9", "99.99", "99.999", "MAX"}) {
+    const std::size_t next = columns.find(c, at);
+    EXPECT_NE(next, std::string::npos) << c << " in: " << columns;
+    if (next != std::string::npos) at = next + std::string(c).size();
+  }
+  // 3000 merged samples: p99.99 and p99.999 are not resolvable, and the note says why.
+  const std::size_t sock = t.find("sock-block", row);
+  const std::string sock_row = t.substr(sock, t.find('\n', sock) - sock);
+  EXPECT_NE(sock_row.find("3000"), std::string::npos) << sock_row;
+  EXPECT_EQ(std::count(sock_row.begin(), sock_row.end(), '/'), 2) << sock_row;  // two "n/r"
+  std::string flat = t;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  EXPECT_NE(flat.find("99.999 needs 100000"), std::string::npos);
+}
+
+TEST(LatencyTable, EveryLineFitsAHundredColumns) {
+  LatencyResults r = sample_results("xsk-xdptx-native,sock-block,xsk-busypoll-native,xdp-tx-native");
+  r.configs[2].error = "a long error " + std::string(200, 'x') + " that must wrap under its row";
+  std::istringstream lines(render_latency_table(r));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    std::size_t cols = 0;
+    for (unsigned char ch : line) cols += (ch & 0xC0) != 0x80;
+    EXPECT_LE(cols, 100u) << line;
+  }
+  EXPECT_GT(n, 10);
+}
+
+TEST(TextWrap, KeepsEveryWordWithinTheWidth) {
+  const std::string text = "alpha beta µs-gamma " + std::string(30, 'x') + " delta epsilon zeta";
+  const auto lines = wrap_hanging(text, "    ", 24);
+  ASSERT_GT(lines.size(), 2u);
+  std::string joined;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_LE(display_width(lines[i]), 24u) << lines[i];
+    if (i) {
+      EXPECT_EQ(lines[i].rfind("    ", 0), 0u) << lines[i];
+    }
+    joined += lines[i];
+  }
+  EXPECT_EQ(lines[0].rfind("alpha", 0), 0u);
+  // Nothing lost: the letters of the text, in order, once the indents and breaks are gone.
+  auto letters = [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (c != ' ') o += c;
+    }
+    return o;
+  };
+  EXPECT_EQ(letters(joined), letters(text));
+  EXPECT_EQ(display_width("µs ±"), 4u);
 }
