@@ -27,6 +27,7 @@
 #include "tools/compare_observer.hpp"
 #include "tools/compare_report.hpp"
 #include "tools/compare_runner.hpp"
+#include "xdp/xdp_mode_option.hpp"
 
 namespace copylab {
 namespace {
@@ -112,9 +113,6 @@ void validate(const CompareOptions& o) {
                     fmt::format("{:g}", o.paced_rate) + " would run for more than a week",
                 "lower --count or raise --rate", kExitUsage);
   }
-  if (o.xdp_mode != "native" && o.xdp_mode != "generic") {
-    throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
-  }
 }
 
 class WorkDir {
@@ -191,7 +189,7 @@ nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evide
   return notes;
 }
 
-int run_compare(const CompareOptions& o) {
+int run_compare(const CompareOptions& o, const CommonOptions& common) {
   validate(o);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   for (const char* tool : {"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}) {
@@ -251,9 +249,9 @@ int run_compare(const CompareOptions& o) {
   doc["checks_failed"] = failed;
   std::cout << render_compare_report(doc) << std::flush;
   // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
-  if (!o.json_file.empty()) {
-    write_results("--json", o.json_file, doc.dump(2) + '\n', "compare");
-    spdlog::info("compare: JSON written to {}", o.json_file);
+  write_json_result(common.json_file, doc.dump(2) + '\n', "compare");
+  if (!common.json_file.empty() && !common.json_to_stdout()) {
+    spdlog::info("compare: JSON written to {}", common.json_file);
   }
   if (failed != 0) {
     spdlog::error("compare: {} check{} against the kernel's counters failed (see above): exit {}",
@@ -264,7 +262,7 @@ int run_compare(const CompareOptions& o) {
 
 }  // namespace
 
-void register_compare_command(CLI::App& app, CommonOptions& common) {
+CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<CompareOptions>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
@@ -287,15 +285,20 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket→af_xdp and af_xdp→socket");
-  cmd->add_option("--xdp-mode", opts->xdp_mode, "XDP attach mode for AF_XDP receivers: native|generic")
-      ->capture_default_str();
+  add_xdp_mode_option(*cmd, "--mode", opts->xdp_mode,
+                      "XDP attach mode of the AF_XDP receivers: native (drv), generic (skb) or "
+                      "auto (native, then generic)");
+  // The name this option had before --mode (the tools' name); hidden, kept for existing scripts.
+  add_xdp_mode_option(*cmd, "--xdp-mode", opts->xdp_mode, "Deprecated: use --mode")->group("");
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
                           65535)
       ->capture_default_str();
-  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders"))->capture_default_str();
-  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers"))->capture_default_str();
-  output_file(cmd->add_option("--json", opts->json_file,
-                              "Write every number and check to this JSON file"));
+  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "Pin the sender tools to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "Pin the receiver tools to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
   cmd->add_option("--netns", opts->netns, "Reuse namespaces A,B (made by netns/setup.sh)")
       ->delimiter(',');
   cmd->add_option("--dev", opts->devs, "Devices X,Y in those namespaces")->delimiter(',');
@@ -315,8 +318,8 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
       "device); 3 the kernel lacks a feature asked for (e.g. --backend kmod); 4 a check failed "
       "(the report lists each one and where the lost frames went); 128+N stopped by signal N "
       "(130 Ctrl-C, 143 SIGTERM), after cleaning up.");
-  (void)common;  // -v is handled by run_main for every subcommand
-  cmd->callback([opts] { finish_command(run_compare(*opts)); });
+  cmd->callback([opts, &common] { finish_command(run_compare(*opts, common)); });
+  return cmd;
 }
 
 }  // namespace copylab

@@ -26,10 +26,10 @@ target_link_libraries(trace_cli_test PRIVATE copylab_trace copylab_sock copylab_
                       GTest::gtest_main copylab_warnings)
 target_include_directories(trace_cli_test PRIVATE "${CMAKE_CURRENT_LIST_DIR}")
 target_compile_definitions(trace_cli_test PRIVATE
-  TRACE_CLI_PATH="$<TARGET_FILE:copylab_trace_cli>"
+  TRACE_CLI_PATH="$<TARGET_FILE:copylab>"
   TRACE_UDP_BURST_PATH="$<TARGET_FILE:trace_udp_burst>")
-add_dependencies(trace_cli_test copylab_trace_cli trace_udp_burst)
-# `hist --path` runs copylab's own sender/receiver binaries (bin dir of copylab_trace_cli).
+add_dependencies(trace_cli_test copylab trace_udp_burst)
+# `hist --path` runs copylab's own sender/receiver binaries (bin dir of copylab).
 target_compile_definitions(trace_cli_test PRIVATE
   SOCK_SENDER_PATH="${COPYLAB_BIN_DIR}/sock_sender" XDP_SENDER_PATH="${COPYLAB_BIN_DIR}/xdp_sender")
 foreach(tool sock_sender sock_receiver xdp_sender xdp_receiver)

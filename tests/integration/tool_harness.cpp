@@ -85,7 +85,7 @@ ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std
   const std::string log = temp_path(tool + ".log");
   const std::string json = temp_path(tool + ".json");
   if (json_file) {
-    args.push_back("--json-file");
+    args.push_back("--json");
     args.push_back(json);
   }
   ChildProcess p = ChildProcess::start(tool_argv(ns, tool, args), log);
@@ -105,7 +105,7 @@ BackgroundTool start_tool(const std::string& ns, const std::string& tool,
   const std::string ready = temp_path(tool + ".ready");
   const std::string json = temp_path(tool + ".json");
   const std::string log = temp_path(tool + ".log");
-  for (const auto& a : {std::string("--ready-file"), ready, std::string("--json-file"), json}) {
+  for (const auto& a : {std::string("--ready-file"), ready, std::string("--json"), json}) {
     args.push_back(a);
   }
   BackgroundTool t{ChildProcess::start(tool_argv(ns, tool, args), log), json, log};

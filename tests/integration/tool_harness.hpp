@@ -16,7 +16,7 @@ namespace copylab::test {
 struct ToolRun {
   int exit_code = -1;
   std::string output;  // stdout + stderr
-  nlohmann::json json; // --json-file result, null when none
+  nlohmann::json json; // --json FILE result, null when none
   // The last line (where a failing tool puts its one-line error).
   std::string last_line() const;
   int lines_containing(const std::string& needle) const;
@@ -27,10 +27,10 @@ std::string bin(const std::string& tool);
 std::vector<std::string> tool_argv(const std::string& ns, const std::string& tool,
                                    const std::vector<std::string>& args);
 // Runs to completion (bounded by `timeout`); a run that times out is killed and fails the test.
-// `json_file`: append --json-file (the sender/receiver tools) and read it back.
+// `json_file`: append --json FILE (the sender/receiver tools) and read it back.
 ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std::string> args,
                  std::chrono::seconds timeout = std::chrono::seconds(60), bool json_file = true);
-// Starts a tool in the background with --ready-file and --json-file and waits until it is ready.
+// Starts a tool in the background with --ready-file and --json FILE and waits until it is ready.
 struct BackgroundTool {
   ChildProcess process;
   std::string json_path;
