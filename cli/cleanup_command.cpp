@@ -3,6 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.hpp"
 #include "common/privilege.hpp"
 #include "common/run_registry.hpp"
@@ -16,7 +18,7 @@ struct CleanupOptions {
 };
 
 // Exit codes: 0 nothing stale is left, 1 something could not be removed (each named).
-int run_cleanup(const CleanupOptions& o) {
+int run_cleanup(const CleanupOptions& o, const CommonOptions& common) {
   require_capability(Privilege::kSysAdmin, "remove namespaces, XDP programs and mounts");
   const std::vector<StaleRunReport> reports = reclaim_stale_runs(o.dry_run);
   std::size_t removed = 0;
@@ -34,12 +36,21 @@ int run_cleanup(const CleanupOptions& o) {
     if (kept != 0) std::cout << "; " << kept << " could not be removed (named above)";
     std::cout << '\n';
   }
+  nlohmann::json runs = nlohmann::json::array();
+  for (const StaleRunReport& r : reports) {
+    runs.push_back({{"pid", r.pid}, {"cmd", r.cmd}, {"removed", r.removed}, {"kept", r.kept}});
+  }
+  write_json_result(common.json_file,
+                    nlohmann::json{{"tool", "copylab cleanup"}, {"dry_run", o.dry_run}, {"runs", runs}}
+                            .dump(2) +
+                        '\n',
+                    "cleanup");
   return !o.dry_run && kept != 0 ? 1 : 0;
 }
 
 }  // namespace
 
-void register_cleanup_command(CLI::App& app, CommonOptions& common) {
+CLI::App* register_cleanup_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<CleanupOptions>();
   CLI::App* cmd = app.add_subcommand(
       "cleanup",
@@ -47,8 +58,8 @@ void register_cleanup_command(CLI::App& app, CommonOptions& common) {
       "XDP programs, mounts, tracefs instances, work directories and child tools. Runs still "
       "going and anything copylab did not make are left alone");
   cmd->add_flag("--dry-run", opts->dry_run, "Only list what would be removed");
-  (void)common;
-  cmd->callback([opts] { finish_command(run_cleanup(*opts)); });
+  cmd->callback([opts, &common] { finish_command(run_cleanup(*opts, common)); });
+  return cmd;
 }
 
 }  // namespace copylab

@@ -9,6 +9,7 @@
 
 namespace copylab {
 
-void register_cleanup_command(CLI::App& app, CommonOptions& common);
+// Adds the subcommand to `app` and returns it (the registry adds the common options).
+CLI::App* register_cleanup_command(CLI::App& app, CommonOptions& common);
 
 }  // namespace copylab

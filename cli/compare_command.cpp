@@ -29,6 +29,7 @@
 #include "harness/compare_observer.hpp"
 #include "report/compare_report.hpp"
 #include "harness/compare_runner.hpp"
+#include "xdp/xdp_mode_option.hpp"
 
 namespace copylab {
 namespace {
@@ -101,7 +102,7 @@ void validate(const CompareOptions& o) {
     }
   }
   if (o.xdp_mode == XdpMode::kAuto) {
-    throw Error("--xdp-mode must be native or generic", "pick one", kExitUsage);
+    throw Error("--mode auto: compare checks the attach mode it asked for", "give --mode native (drv) or generic (skb)", kExitUsage);
   }
 }
 
@@ -179,7 +180,7 @@ nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evide
   return notes;
 }
 
-int run_compare(const CompareOptions& o) {
+int run_compare(const CompareOptions& o, const CommonOptions& common) {
   validate(o);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   for (const char* tool : {"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}) {
@@ -241,10 +242,9 @@ int run_compare(const CompareOptions& o) {
   doc["checks_failed"] = failed;
   std::cout << render_compare_report(doc) << std::flush;
   // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
-  if (!o.json_file.empty()) {
-    write_results("--json", o.json_file, compare_document(std::move(doc)).dump(2) + '\n',
-                  "compare");
-    spdlog::info("compare: JSON written to {}", o.json_file);
+  write_json_result(common.json_file, compare_document(std::move(doc)).dump(2) + '\n', "compare");
+  if (!common.json_file.empty() && !common.json_to_stdout()) {
+    spdlog::info("compare: JSON written to {}", common.json_file);
   }
   if (failed != 0) {
     spdlog::error("compare: {} check{} against the kernel's counters failed (see above): exit {}",
@@ -255,7 +255,7 @@ int run_compare(const CompareOptions& o) {
 
 }  // namespace
 
-void register_compare_command(CLI::App& app, CommonOptions& common) {
+CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<CompareOptions>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
@@ -278,16 +278,10 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
-  cmd->add_option("--xdp-mode", opts->xdp_mode,
-                  "XDP attach mode for AF_XDP receivers: native|drv or generic|skb")
-      ->transform(CLI::Validator(
-          [](std::string& text) -> std::string {
-            return detail::as_option_error([&] {
-              text = std::to_string(static_cast<int>(parse_xdp_mode_or_throw(text, "--xdp-mode")));
-            });
-          },
-          "MODE", "xdp mode"))
-      ->default_str(to_string(opts->xdp_mode));
+  add_xdp_mode_option(*cmd, "--mode", opts->xdp_mode,
+                      "XDP attach mode of the AF_XDP receivers: native (drv) or generic (skb)");
+  // The name this option had before --mode (the tools' name); hidden, kept for existing scripts.
+  add_xdp_mode_option(*cmd, "--xdp-mode", opts->xdp_mode, "Deprecated: use --mode")->group("");
   in_range<std::uint32_t>(
       cmd->add_option("--rx-ring-size", opts->rx_ring_size,
                       "AF_XDP receivers' RX ring entries (power of two; the fill ring gets twice "
@@ -303,10 +297,12 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
   in_range<std::uint16_t>(cmd->add_option("--dst-port", opts->dst_port, "UDP destination port"), 1,
                           65535)
       ->capture_default_str();
-  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "CPU for senders"))->capture_default_str();
-  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "CPU for receivers"))->capture_default_str();
-  output_file(cmd->add_option("--json", opts->json_file,
-                              "Write every number and check to this JSON file"));
+  online_cpu(cmd->add_option("--cpu-tx", opts->cpu_tx, "Pin the sender tools to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-rx", opts->cpu_rx, "Pin the receiver tools to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
   cmd->add_option("--netns", opts->netns, "Reuse namespaces A,B (made by netns/setup.sh)")
       ->delimiter(',');
   cmd->add_option("--dev", opts->devs, "Devices X,Y in those namespaces")->delimiter(',');
@@ -321,8 +317,8 @@ void register_compare_command(CLI::App& app, CommonOptions& common) {
                   "With --backend kmod: a prebuilt copyprobe.ko for the running kernel (default: "
                   "build it against /lib/modules/$(uname -r)/build)");
   cmd->footer(kExitCodesFooter);
-  (void)common;  // -v is handled by run_main for every subcommand
-  cmd->callback([opts] { finish_command(run_compare(*opts)); });
+  cmd->callback([opts, &common] { finish_command(run_compare(*opts, common)); });
+  return cmd;
 }
 
 }  // namespace copylab

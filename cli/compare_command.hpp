@@ -6,7 +6,8 @@
 
 namespace copylab {
 
-// `copylab compare`: both paths under identical traffic, cross-checked, one report.
-void register_compare_command(CLI::App& app, CommonOptions& common);
+// `copylab compare`: both paths under identical traffic, cross-checked, one report. Adds the
+// subcommand to `app` and returns it; its --json writes to common.json_file.
+CLI::App* register_compare_command(CLI::App& app, CommonOptions& common);
 
 }  // namespace copylab

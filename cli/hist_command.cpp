@@ -63,7 +63,7 @@ std::string trigger_file_for(const HistOptions& o, const std::string& tag, const
   std::string stem;
   if (!o.out_dir.empty()) {
     dir = o.out_dir;
-  } else if (!o.json_file.empty()) {
+  } else if (!o.json_file.empty() && o.json_file != "-") {
     const fs::path json(o.json_file);
     dir = json.has_parent_path() ? json.parent_path() : fs::path(".");
     stem = json.stem().string() + ".";
@@ -282,14 +282,14 @@ int run_hist_command(const HistOptions& o) {
       print_result(o, run.title, p, std::move(run.result), run.trigger, json);
     }
   }
-  if (!o.json_file.empty()) write_results("--json", o.json_file, json.dump(2) + '\n', "hist");
+  write_json_result(o.json_file, json.dump(2) + '\n', "hist");
   if (stop_requested()) return 128 + stop_signal();
   return rc;
 }
 
 }  // namespace
 
-void register_hist_command(CLI::App& app, CommonOptions& common) {
+CLI::App* register_hist_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<HistOptions>();
   CLI::App* sub = app.add_subcommand(
       "hist",
@@ -298,7 +298,6 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
       "own socket/AF_XDP traffic (--path); where the kernel has hist triggers, the kernel's own "
       "histograms (enable_hist/disable_hist on the processes' exec/exit) alongside, "
       "with their raw output saved and their hitcounts compared");
-  add_common_options(*sub, common);
   sub->add_option("--path", opts->path,
                   "Run copylab's own traffic in temporary namespaces: socket, xdp or both")
       ->check(CLI::IsMember({"socket", "xdp", "both"}));
@@ -312,23 +311,23 @@ void register_hist_command(CLI::App& app, CommonOptions& common) {
       ->check(CLI::IsMember({"pids", "window"}));
   in_range<std::uint64_t>(sub->add_option("--count", opts->count, "--path: datagrams per path (default 2000)"),
                           1, kMaxCount);
-  output_file(sub->add_option("--json", opts->json_file, "Also write everything as JSON to this file"))
-      ->type_name("<file>");
   sub->add_option("--hist-trigger", opts->hist_trigger,
                   "auto (default): also arm the kernel's own ftrace hist triggers where the kernel "
                   "has them, in a private tracefs instance; off: BPF histograms only")
       ->check(CLI::IsMember({"auto", "off"}));
   output_dir(sub->add_option("--out", opts->out_dir,
-                  "Directory for the hist triggers' raw output (default: next to --json, else "
+                  "Directory for the hist triggers' raw output (default: next to the --json file, else "
                   "/tmp/copylab-hist-<pid>)"))
       ->type_name("<dir>");
   sub->add_flag("--ledger", opts->ledger, "Also print the copy ledger of the run");
   sub->add_option("command", opts->command, "The command to trace (after --)");
-  sub->callback([opts] {
+  sub->callback([opts, &common] {
     if (opts->command.empty() == opts->path.empty())
       throw CLI::ValidationError("hist", "give either --path socket|xdp|both or a command after --");
+    opts->json_file = common.json_file;
     finish_command(run_hist_command(*opts));
   });
+  return sub;
 }
 
 }  // namespace copylab

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/child_process.hpp"
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
@@ -60,17 +62,7 @@ std::streamoff stream_new_output(const std::string& log, std::streamoff offset) 
   return offset + static_cast<std::streamoff>(chunk.size());
 }
 
-int run_lab(LabOptions o) {
-  if (o.bin_dir.empty()) o.bin_dir = self_bin_dir();
-  if (o.work_dir.empty()) o.work_dir = o.bin_dir + "/../kmod-lab";
-  if (!is_dir(o.bin_dir))
-    throw Error("--bin-dir " + o.bin_dir + " is not a directory",
-                "point it at copylab's build output, e.g. --bin-dir build/bin", kExitUsage);
-  if (::access(COPYLAB_LAB_SCRIPT, X_OK) != 0)
-    throw_errno("access", COPYLAB_LAB_SCRIPT, errno,
-                "the lab script ships in copylab's source tree (kmod/lab/run.sh); rebuild from it");
-  ::mkdir(o.work_dir.c_str(), 0755);
-  const std::string log = o.work_dir + "/lab.log";
+int run_lab_script(const LabOptions& o, const std::string& log) {
   ChildProcess lab = ChildProcess::start(lab_argv(o), log);
   std::streamoff shown = 0;
   for (;;) {
@@ -85,9 +77,33 @@ int run_lab(LabOptions o) {
   }
 }
 
+int run_lab(LabOptions o, const CommonOptions& common) {
+  if (o.bin_dir.empty()) o.bin_dir = self_bin_dir();
+  if (o.work_dir.empty()) o.work_dir = o.bin_dir + "/../kmod-lab";
+  if (!is_dir(o.bin_dir))
+    throw Error("--bin-dir " + o.bin_dir + " is not a directory",
+                "point it at copylab's build output, e.g. --bin-dir build/bin", kExitUsage);
+  if (::access(COPYLAB_LAB_SCRIPT, X_OK) != 0)
+    throw_errno("access", COPYLAB_LAB_SCRIPT, errno,
+                "the lab script ships in copylab's source tree (kmod/lab/run.sh); rebuild from it");
+  ::mkdir(o.work_dir.c_str(), 0755);
+  const std::string log = o.work_dir + "/lab.log";
+  const int rc = run_lab_script(o, log);
+  write_json_result(common.json_file,
+                    nlohmann::json{{"tool", "copylab lab"},
+                                   {"exit_code", rc},
+                                   {"work_dir", o.work_dir},
+                                   {"log", log},
+                                   {"report", o.report.empty() ? o.work_dir + "/report.txt" : o.report}}
+                            .dump(2) +
+                        '\n',
+                    "lab");
+  return rc;
+}
+
 }  // namespace
 
-void register_lab_command(CLI::App& app, CommonOptions& common) {
+CLI::App* register_lab_command(CLI::App& app, CommonOptions& common) {
   auto o = std::make_shared<LabOptions>();
   CLI::App* sub = app.add_subcommand(
       "lab",
@@ -95,7 +111,6 @@ void register_lab_command(CLI::App& app, CommonOptions& common) {
       "copylab's kprobe module (COPY1/COPY2/COPY4 and the AF_XDP copy sites), real ftrace hist "
       "triggers and copylab's own tools; assert the copy counts inside the guest and print the "
       "verdict summary and the report's path. Downloads ~100 MB of Debian packages once (apt-get download, nothing installed)");
-  add_common_options(*sub, common);
   sub->add_option("--bin-dir", o->bin_dir, "copylab's binaries to run in the guest (default: "
                                            "the directory of this copylab)");
   sub->add_option("--work-dir", o->work_dir, "Build output, console log and report "
@@ -117,7 +132,8 @@ void register_lab_command(CLI::App& app, CommonOptions& common) {
   sub->add_flag("--standin", o->standin,
                 "Run the socket experiments with the lab's stand-in UDP tool when sock_sender/"
                 "sock_receiver are missing (marked [stand-in]; default: SKIP them)");
-  sub->callback([o] { finish_command(run_lab(*o)); });
+  sub->callback([o, &common] { finish_command(run_lab(*o, common)); });
+  return sub;
 }
 
 }  // namespace copylab

@@ -8,6 +8,7 @@
 
 namespace copylab {
 
-void register_lab_command(CLI::App& app, CommonOptions& common);
+// Adds the subcommand to `app` and returns it (the registry adds the common options).
+CLI::App* register_lab_command(CLI::App& app, CommonOptions& common);
 
 }  // namespace copylab

@@ -54,19 +54,6 @@ unsigned device_mtu(const std::string& ns, const std::string& dev) {
   return rc == 0 ? static_cast<unsigned>(ifr.ifr_mtu) : 0;
 }
 
-void require_datapaths(const LatencyPlan& plan) {
-  for (const auto& m : plan.modes) {
-    for (const SideSpec* s : {&m.ping, &m.pong}) {
-      if (!side_available(s->kind)) {
-        throw Error("mode " + m.name + " needs the " + std::string(to_string(s->kind)) +
-                        " datapath, which is not in this build",
-                    "choose other --modes (copylab latency --list-modes) or build sock/ and xdp/",
-                    kExitUnsupported);
-      }
-    }
-  }
-}
-
 nlohmann::json host_json() {
   utsname u{};
   uname(&u);
@@ -106,7 +93,6 @@ std::string list_modes_text() {
 int run_latency(const LatencyOptions& opts) {
   const int cpus = online_cpu_count();
   LatencyPlan plan = validate(opts, 0, cpus);
-  require_datapaths(plan);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   require_capability(Privilege::kBpf, "load the XDP programs");
   if (opts.cpu_ping == opts.cpu_pong) {
@@ -206,8 +192,8 @@ int run_latency(const LatencyOptions& opts) {
   std::cout << table << std::flush;
   const nlohmann::json doc = to_json(results);
   if (!opts.json_path.empty()) {
-    write_results("--json", opts.json_path, doc.dump(2) + "\n", "latency");
-    if (!opts.quiet) spdlog::info("JSON written to {}", opts.json_path);
+    write_json_result(opts.json_path, doc.dump(2) + "\n", "latency");
+    if (!opts.quiet && opts.json_path != "-") spdlog::info("JSON written to {}", opts.json_path);
   }
   if (!opts.html_dir.empty()) {
     const HtmlReport html = write_latency_html(results, opts.html_dir, table, doc);
@@ -222,8 +208,7 @@ int run_latency(const LatencyOptions& opts) {
   return 0;
 }
 
-void register_latency_command(CLI::App& app, CommonOptions& common) {
-  (void)common;
+CLI::App* register_latency_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<LatencyOptions>();
   auto sizes = std::make_shared<std::string>();
   auto rates = std::make_shared<std::string>();
@@ -254,26 +239,28 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
                            "ms after which a missing echo counts as lost"),
            1, 10000)
       ->capture_default_str();
-  online_cpu(sub->add_option("--cpu-ping", opts->cpu_ping, "CPU of the ping thread"))
+  online_cpu(sub->add_option("--cpu-ping", opts->cpu_ping, "Pin the ping (client) side to this CPU"))
+      ->type_name("CPU")
       ->capture_default_str();
-  online_cpu(sub->add_option("--cpu-pong", opts->cpu_pong, "CPU of the pong thread"))
+  online_cpu(sub->add_option("--cpu-pong", opts->cpu_pong, "Pin the pong (echo) side to this CPU"))
+      ->type_name("CPU")
       ->capture_default_str();
   in_range(sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)"), 1, 5)
       ->capture_default_str();
-  output_file(sub->add_option("--json", opts->json_path, "write the results as JSON (copylab.latency/2)"));
   output_dir(sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here"));
   sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
   sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");
   sub->add_flag("--vs-sockperf", opts->vs_sockperf,
                 "also run sockperf ping-pong (blocking, and --nonblocked) in the same namespaces and "
                 "CPUs, next to sock-block and sock-spin");
-  sub->add_flag("--quiet", opts->quiet, "no progress lines");
   auto no_rx_ts = std::make_shared<bool>(false);
   sub->add_flag("--no-rx-timestamps", *no_rx_ts,
                 "do not ask socket receivers for kernel software RX timestamps (no kernel/user "
                 "split; saves one ktime_get_real and one control message per datagram)");
-  sub->callback([opts, sizes, rates, list, no_rx_ts] {
+  sub->callback([opts, sizes, rates, list, no_rx_ts, &common] {
     opts->rx_timestamps = !*no_rx_ts;
+    opts->json_path = common.json_file;  // the results as JSON (copylab.latency/1)
+    opts->quiet = common.quiet;
     if (*list) {
       std::cout << list_modes_text();
       return;
@@ -283,6 +270,7 @@ void register_latency_command(CLI::App& app, CommonOptions& common) {
     const int rc = run_latency(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
+  return sub;
 }
 
 }  // namespace copylab

@@ -9,7 +9,8 @@
 
 namespace copylab {
 
-void register_latency_command(CLI::App& app, CommonOptions& common);
+// Adds the subcommand to `app` and returns it (the registry adds the common options).
+CLI::App* register_latency_command(CLI::App& app, CommonOptions& common);
 
 // The command's body (also used by tests): returns the exit code, throws Error on bad input.
 int run_latency(const LatencyOptions& opts);

@@ -4,17 +4,23 @@
 #include <unistd.h>
 
 #include "common/cli.hpp"
+#include "common/cli_checks.hpp"
 #include "common/cpu.hpp"
+#include "common/help_format.hpp"
 #include "common/stop.hpp"
 
 namespace copylab {
 
 int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const DatapathBinding& binding) {
   CLI::App app(spec.description, spec.name);
+  use_help_format(app);
   CommonOptions common;
   TrafficConfig traffic;
   RunOutputOptions out;
   add_common_options(app, common);
+  // The name these tools used before --json FILE; hidden, kept for existing scripts.
+  output_file(app.add_option("--json-file", common.json_file, "Deprecated: use --json FILE"))
+      ->group("");
   add_traffic_options(app, traffic, spec.sender);
   add_run_output_options(app, out);
   if (spec.add_options) spec.add_options(app, out);
@@ -27,14 +33,14 @@ int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const Datapa
     spdlog::debug("{}: {} datapath, mode {}", spec.name, dp->name(), dp->mode().dump());
     signal_ready(out);
     const ToolLoopResult r = spec.loop(*dp, traffic, out);
-    emit_json(out, {{"tool", spec.name},
-                    {"pid", getpid()},
-                    {"datapath", dp->name()},
-                    {"mode", dp->mode()},
-                    {"traffic", to_json(traffic)},
-                    {"result", r.result},
-                    {"counters", dp->counters()}},
-              spec.name);
+    const nlohmann::json doc{{"tool", spec.name},
+                             {"pid", getpid()},
+                             {"datapath", dp->name()},
+                             {"mode", dp->mode()},
+                             {"traffic", to_json(traffic)},
+                             {"result", r.result},
+                             {"counters", dp->counters()}};
+    write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
     return r.stopped_by_signal ? 128 + stop_signal() : 0;
   });
 }

@@ -56,7 +56,7 @@ Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpe
   append(a, {"--dev", t.dev_b, "--dst-port", std::to_string(o.dst_port),
              "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
              "--stop-after-file", sender_done, "--drain", fmt::format("{}", kDrainQuietS),
-             "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json-file", json,
+             "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json", json,
              "--ready-file", ready});
   if (xdp) {
     append(a, {"--mode", to_string(o.xdp_mode), "--ring-size", std::to_string(o.rx_ring_size),
@@ -76,7 +76,7 @@ Args sender_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec&
   append(a, {"--dev", t.dev_a, "--dst-ip", t.ip_b.str(), "--dst-port", std::to_string(o.dst_port),
              "--src-ip", t.ip_a.str(), "--src-port", std::to_string(o.src_port),
              "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
-             "--cpu", std::to_string(o.cpu_tx), "--json-file", json, "--ready-file", ready, "--start-after-file", go});
+             "--cpu", std::to_string(o.cpu_tx), "--json", json, "--ready-file", ready, "--start-after-file", go});
   if (xdp) append(a, {"--src-mac", t.mac_a.str(), "--dst-mac", t.mac_b.str()});
   if (phase.rate_pps > 0) append(a, {"--rate", std::to_string(phase.rate_pps)});
   return a;

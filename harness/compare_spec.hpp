@@ -43,7 +43,6 @@ struct CompareOptions {
   std::uint16_t src_port = 9000;
   int cpu_tx = 0;
   int cpu_rx = 1;
-  std::string json_file;
   std::vector<std::string> netns;  // reuse: A,B
   std::vector<std::string> devs;   // reuse: X,Y
   std::string work_dir;            // logs and per-run JSON (default: a temp dir, removed)

@@ -14,9 +14,7 @@
 #include "xdp/reflector.hpp"
 #include "latency/sides.hpp"
 #include "netns/netns_scope.hpp"
-#ifdef HAVE_COPYLAB_SOCK
 #include "sock/rx_timestamp.hpp"
-#endif
 
 namespace copylab {
 
@@ -29,11 +27,7 @@ struct SetOnExit {
 };
 
 std::string software_rx_timestamp_point_text() {
-#ifdef HAVE_COPYLAB_SOCK
   return "timestamp point: " + software_rx_timestamp_point();
-#else
-  return "the socket datapath is not in this build";
-#endif
 }
 
 std::string fmt_us(double ns) {

@@ -6,14 +6,10 @@
 
 #include "common/error.hpp"
 
-#ifdef HAVE_COPYLAB_SOCK
 #include "sock/socket_config.hpp"
 #include "sock/socket_datapath.hpp"
-#endif
-#ifdef HAVE_COPYLAB_XDP
 #include "xdp/af_xdp_config.hpp"
 #include "xdp/af_xdp_datapath.hpp"
-#endif
 
 namespace copylab {
 
@@ -21,7 +17,6 @@ namespace {
 
 [[maybe_unused]] constexpr int kBusyRetries = 50;  // x 100 ms
 
-#ifdef HAVE_COPYLAB_SOCK
 std::unique_ptr<Datapath> make_socket_side(const SideSpec& spec, const SideContext& ctx) {
   const TopologyConfig& t = *ctx.topo;
   SocketConfig cfg;
@@ -41,9 +36,7 @@ std::unique_ptr<Datapath> make_socket_side(const SideSpec& spec, const SideConte
   validate(cfg, ctx.payload_len);
   return make_socket_datapath(cfg);
 }
-#endif
 
-#ifdef HAVE_COPYLAB_XDP
 std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideContext& ctx) {
   const TopologyConfig& t = *ctx.topo;
   const bool ping = ctx.role == PingPongRole::kPing;
@@ -64,39 +57,11 @@ std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideConte
   validate(cfg, ctx.payload_len);
   return make_af_xdp_datapath(cfg);
 }
-#endif
-
-}  // namespace
-
-bool side_available(SideKind kind) noexcept {
-  switch (kind) {
-    case SideKind::kSocket:
-#ifdef HAVE_COPYLAB_SOCK
-      return true;
-#else
-      return false;
-#endif
-    case SideKind::kAfXdp:
-#ifdef HAVE_COPYLAB_XDP
-      return true;
-#else
-      return false;
-#endif
-    case SideKind::kXdpTxReflector:
-      return true;
-  }
-  return false;
-}
-
-namespace {
 
 std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideContext& ctx) {
   switch (spec.kind) {
-#ifdef HAVE_COPYLAB_SOCK
     case SideKind::kSocket:
       return make_socket_side(spec, ctx);
-#endif
-#ifdef HAVE_COPYLAB_XDP
     case SideKind::kAfXdp:
       // The kernel frees a closed XSK's buffer pool from a workqueue, so the previous run's
       // socket can hold the queue for a moment after close(): EBUSY right then is transient.
@@ -111,14 +76,11 @@ std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideCo
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
       }
-#endif
-    default:
+    case SideKind::kXdpTxReflector:
       break;
   }
-  throw Error(std::string("the ") + to_string(spec.kind) +
-                  " datapath is not available for a ping-pong side in this build",
-              "build copylab with sock/ and xdp/ (they provide the socket and AF_XDP datapaths)",
-              kExitUnsupported);
+  throw Error(std::string("a ") + to_string(spec.kind) + " side has no datapath to build",
+              "run it as the XDP_TX reflector (XdpReflector), not through make_side_datapath");
 }
 
 }  // namespace

@@ -27,10 +27,7 @@ struct SideContext {
   bool rx_timestamps = false;
 };
 
-// True if this build has the datapath for `kind` (the reflector is always built).
-bool side_available(SideKind kind) noexcept;
-
-// Throws Error(kExitUnsupported) if the datapath is not built in, or whatever the datapath
+// Throws Error for a reflector side (no datapath), or whatever the datapath
 // throws when the kernel refuses the configuration. With ctx.rx_timestamps the datapath has
 // enable_rx_timestamps() called (a datapath without them says why when asked again).
 std::unique_ptr<Datapath> make_side_datapath(const SideSpec& spec, const SideContext& ctx);

@@ -3,11 +3,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
-#include "common/output_file.hpp"
 #include "common/stop.hpp"
 
 #include <unistd.h>
@@ -15,11 +13,9 @@
 namespace copylab {
 
 void add_run_output_options(CLI::App& app, RunOutputOptions& opts) {
-  online_cpu(app.add_option("--cpu", opts.cpu, "Pin to this CPU (-1 = don't pin)"), true)
+  online_cpu(app.add_option("--cpu", opts.cpu, "Pin this tool to this CPU (-1 = don't pin)"), true)
+      ->type_name("CPU")
       ->capture_default_str();
-  app.add_flag("--json", opts.json, "Print the final result as JSON on stdout");
-  output_file(app.add_option("--json-file", opts.json_file,
-                             "Also write the final JSON result to this file"));
   output_file(app.add_option("--ready-file", opts.ready_file,
                              "Create this file once the datapath is set up (for harnesses)"));
 }
@@ -47,12 +43,6 @@ void signal_ready(const RunOutputOptions& opts) {
   std::ofstream f(opts.ready_file);
   f << "ready\n";
   if (!f) throw_errno("create ready file", opts.ready_file, errno, "check the path is writable");
-}
-
-void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc, const std::string& tool) {
-  // stdout first: a file that cannot be written must not take the printed result with it.
-  if (opts.json) std::cout << doc.dump(2) << '\n' << std::flush;
-  if (!opts.json_file.empty()) write_results("--json-file", opts.json_file, doc.dump(2) + '\n', tool);
 }
 
 }  // namespace copylab

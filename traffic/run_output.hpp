@@ -1,10 +1,9 @@
-// Options and output every sender/receiver tool shares: --cpu pinning, --json (stdout),
-// --json-file, --ready-file (written once the datapath is set up, so a harness knows when to
-// start sending).
+// Options every sender/receiver tool shares besides the common ones (common/cli.hpp): --cpu
+// pinning, --ready-file (written once the datapath is set up, so a harness knows when to start
+// sending).
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -12,8 +11,6 @@ namespace copylab {
 
 struct RunOutputOptions {
   int cpu = -1;
-  bool json = false;
-  std::string json_file;
   std::string ready_file;
   std::string start_after_file;  // senders: wait for this file before the first frame
 };
@@ -24,8 +21,5 @@ void add_start_after_option(CLI::App& app, RunOutputOptions& opts);
 void signal_ready(const RunOutputOptions& opts);
 // Waits (bounded, interruptible) until --start-after-file exists; no-op without it.
 void wait_for_start(const RunOutputOptions& opts);
-// Prints the document on stdout (--json), then writes it to --json-file (atomically; when that
-// fails, to a fallback file named in the error, see write_results; `tool` names it).
-void emit_json(const RunOutputOptions& opts, const nlohmann::json& doc, const std::string& tool);
 
 }  // namespace copylab

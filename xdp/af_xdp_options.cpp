@@ -6,6 +6,7 @@
 
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
+#include "xdp/xdp_mode_option.hpp"
 
 namespace copylab {
 namespace {
@@ -40,19 +41,15 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
   in_range<std::uint32_t>(app.add_option("--queue", cfg.queue, "RX/TX queue to bind (veth: only 0)"), 0, 4095)
       ->capture_default_str();
 
-  const std::map<std::string, XdpMode> modes{
-      {"native", XdpMode::kNative}, {"generic", XdpMode::kGeneric}, {"auto", XdpMode::kAuto}};
   if (!sender) {
-    app.add_option("--mode", cfg.mode,
-                   "XDP attach mode of the steering program: native, generic, or auto (native, "
-                   "then generic)")
-        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
-        ->default_str("auto");
+    add_xdp_mode_option(app, "--mode", cfg.mode,
+                        "XDP attach mode of the steering program: native (drv), generic (skb), or "
+                        "auto (native, then generic)");
   } else {
     // The sender is TX-only and attaches nothing; accepted so both ends share a command line.
-    app.add_option("--mode", cfg.mode, "Accepted for symmetry; a TX-only sender attaches no XDP program")
-        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
-        ->default_str("auto");
+    add_xdp_mode_option(app, "--mode", cfg.mode,
+                        "Accepted for symmetry (native|drv|generic|skb|auto); a TX-only sender "
+                        "attaches no XDP program");
   }
   auto* copy = app.add_flag_callback("--copy", [&cfg] { cfg.zero_copy = false; },
                                      "Bind in copy mode (XDP_COPY; the default, and veth's only mode)");
@@ -90,6 +87,7 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
                  "How to wait for frames: spin (poll the ring), poll (poll(2)), busy-poll "
                  "(SO_BUSY_POLL + SO_PREFER_BUSY_POLL, then spin on recvfrom)")
       ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
+      ->type_name("WAIT")
       ->default_str("spin");
   in_range<std::uint32_t>(
       app.add_option("--busy-poll-usec", cfg.busy_poll_usec, "SO_BUSY_POLL microseconds (--wait busy-poll)"),

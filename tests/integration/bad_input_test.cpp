@@ -307,8 +307,9 @@ INSTANTIATE_TEST_SUITE_P(
             R"(--count -5 is outside 0\.\.1000000000000)"},
         Row{"XdpSenderPortOutOfRange", "A", {"xdp_sender", "--dev", "@A", "--dst-port", "70000"}, 2,
             R"(--dst-port 70000 is outside 1\.\.65535)"},
-        Row{"XdpSenderJsonFileNoDir", "A", {"xdp_sender", "--dev", "@A", "--json-file", kNoDir}, 2,
-            R"(--json-file /proc/nonexistent/x\.json: .*does not exist.*ENOENT)", Prep::kNone, kNoDir},
+        Row{"XdpSenderJsonNoDir", "A", {"xdp_sender", "--dev", "@A", "--json", kNoDir}, 2,
+            R"(--json /proc/nonexistent/x\.json: .*does not exist.*ENOENT)", Prep::kNone, kNoDir},
+        // --json-file: the deprecated name of --json FILE, checked the same way.
         Row{"XdpSenderJsonFileIsDir", "A", {"xdp_sender", "--dev", "@A", "--json-file", "/tmp"}, 2,
             R"(--json-file /tmp: is a directory.*EISDIR)"},
         Row{"XdpSenderCpuMissing", "A", {"xdp_sender", "--dev", "@A", "--cpu", "99"}, 2,
@@ -490,13 +491,13 @@ void expect_kept(const KeptRun& k, const std::string& label) {
   EXPECT_TRUE(k.doc.is_object()) << "no JSON in " << k.fallback;
 }
 
-TEST(ResultsKept, ToolJsonFileOnAFullDisk) {
+TEST(ResultsKept, ToolJsonOnAFullDisk) {
   Topology topo = Topology::create_unique("keep");
   const auto& t = topo.config();
   auto args = tool_argv(t.ns_a, "sock_sender", sock_sender_args(t));
-  args.insert(args.end(), {"--count", "10", "--json-file", "/dev/full"});
+  args.insert(args.end(), {"--count", "10", "--json", "/dev/full"});
   const KeptRun k = run_with_full_disk(args, "sock_sender");
-  expect_kept(k, "--json-file");
+  expect_kept(k, "--json");
   EXPECT_EQ(k.doc["result"]["sent"], 10);
 }
 

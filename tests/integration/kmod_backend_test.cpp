@@ -28,7 +28,7 @@ std::vector<std::string> non_empty_lines(const std::string& text) {
 }
 
 nlohmann::json doctor_json() {
-  const CommandResult r = run_command({bin("copylab"), "doctor", "--json", "--no-device"});
+  const CommandResult r = run_command({bin("copylab"), "doctor", "--json", "-", "--no-device"});
   EXPECT_TRUE(r.ok()) << r.err;
   return nlohmann::json::parse(r.out, nullptr, false);
 }

@@ -246,7 +246,7 @@ class NothingLeftBehind : public ::testing::TestWithParam<LifeCase> {
     if (tool == "hist") {
       return {bin("copylab"), "hist", "--path", "xdp", "--count", "300", "--hist-trigger", "off"};
     }
-    const std::vector<std::string> out{"--json", "--ready-file", ready};
+    const std::vector<std::string> out{"--json", "-", "--ready-file", ready};
     std::vector<std::string> args;
     std::string ns = t().ns_b;
     if (tool == "xdp_sender") {

@@ -78,11 +78,10 @@ nlohmann::json read_json(const std::string& path) {
   if (!f) return nullptr;
   return nlohmann::json::parse(f, nullptr, false);
 }
-// The option that writes a tool's JSON result to a file, spelled only here: `--json FILE` for
-// copylab's subcommands, `--json-file FILE` for the sender/receiver tools.
-void add_json_output(const std::string& tool, std::vector<std::string>& args,
-                     const std::string& path) {
-  args.insert(args.end(), {tool == "copylab" ? "--json" : "--json-file", path});
+// The option that writes a tool's JSON result to a file, spelled only here: `--json FILE`, the
+// same for copylab's subcommands and the sender/receiver tools.
+void add_json_output(std::vector<std::string>& args, const std::string& path) {
+  args.insert(args.end(), {"--json", path});
 }
 }  // namespace
 
@@ -90,7 +89,7 @@ ToolRun run_tool(const std::string& ns, const std::string& tool, std::vector<std
                  std::chrono::seconds timeout, bool json_file) {
   const std::string log = temp_path(tool + ".log");
   const std::string json = temp_path(tool + ".json");
-  if (json_file) add_json_output(tool, args, json);
+  if (json_file) add_json_output(args, json);
   ChildProcess p = ChildProcess::start(tool_argv(ns, tool, args), log);
   ToolRun r;
   r.pid = p.pid();
@@ -110,7 +109,7 @@ BackgroundTool start_tool(const std::string& ns, const std::string& tool,
   const std::string json = temp_path(tool + ".json");
   const std::string log = temp_path(tool + ".log");
   args.insert(args.end(), {"--ready-file", ready});
-  add_json_output(tool, args, json);
+  add_json_output(args, json);
   BackgroundTool t{ChildProcess::start(tool_argv(ns, tool, args), log), json, log};
   // Bounded: 30 s for XDP attach + UMEM setup, or until the tool dies.
   for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0 && t.process.running(); ++i) {

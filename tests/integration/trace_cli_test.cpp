@@ -1,5 +1,5 @@
-// trace/: the subcommands as a user runs them (the copylab_trace_cli front end): `hist -- CMD`
-// scoped to a command's process tree on real traffic, `doctor --json`, and SIGINT leaving no BPF
+// trace/: the subcommands as a user runs them (`copylab hist|doctor`): `hist -- CMD`
+// scoped to a command's process tree on real traffic, `doctor --json -`, and SIGINT leaving no BPF
 // program, link, perf event or tracefs instance behind.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -172,7 +172,7 @@ TEST(HistCommand, RejectsNeitherPathNorCommand) {
 }
 
 TEST(DoctorCommand, JsonNamesEveryBackend) {
-  const CommandResult r = run_command({kCli, "doctor", "--json"});
+  const CommandResult r = run_command({kCli, "doctor", "--json", "-"});
   ASSERT_TRUE(r.ok()) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["capabilities"]["tp_btf"]["ok"].is_boolean());
@@ -211,7 +211,7 @@ TEST(HistCommand, SigintLeavesNothingAttached) {
   pid_t r = 0;
   while ((r = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(r, pid) << "copylab_trace hist did not stop on SIGINT";
+  ASSERT_EQ(r, pid) << "copylab hist did not stop on SIGINT";
   EXPECT_TRUE(WIFEXITED(status)) << "killed by a signal instead of unwinding";
   for (std::uint32_t id : held.links) EXPECT_FALSE(bpf_link_exists(id)) << "link " << id;
   std::set<std::uint32_t> alive = held.progs;

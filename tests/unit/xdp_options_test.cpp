@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.hpp"
@@ -144,6 +145,25 @@ TEST(AfXdpOptions, MalformedAddressesAndChoicesAreParseErrors) {
     parse(app, {"--dev", "v", "--dst-mac", "00:00:00:00:02"});
   } catch (const CLI::ParseError& e) {
     EXPECT_NE(std::string(e.what()).find("--dst-mac"), std::string::npos) << e.what();
+  }
+}
+
+// iproute2 (xdpdrv/xdpgeneric) and xdp-tools (--mode skb) names, in any case, and nothing else.
+TEST(AfXdpOptions, ModeTakesTheIproute2Names) {
+  const std::vector<std::pair<std::string, XdpMode>> names{
+      {"native", XdpMode::kNative}, {"drv", XdpMode::kNative},   {"DRV", XdpMode::kNative},
+      {"generic", XdpMode::kGeneric}, {"skb", XdpMode::kGeneric}, {"Skb", XdpMode::kGeneric},
+      {"auto", XdpMode::kAuto}};
+  for (const auto& [name, mode] : names) {
+    for (const bool sender : {false, true}) {
+      EXPECT_EQ(parse_config(sender, {"--dev", "v", "--mode", name}).mode, mode) << name;
+    }
+  }
+  for (const char* bad : {"xdpdrv", "offload", "hw", ""}) {
+    CLI::App app;
+    AfXdpConfig cfg;
+    add_af_xdp_options(app, cfg, false);
+    EXPECT_THROW(parse(app, {"--dev", "v", "--mode", bad}), CLI::ParseError) << bad;
   }
 }
 

@@ -37,7 +37,7 @@ sock_rx_start() {
       --timeout-ms 300000 --idle-ms 3000 --ready-file /tmp/rx.ready > "$2" 2>&1 &
   else
     ip netns exec $NS_RX $SOCK_RX_EXE --dev $DEV_RX --dst-port $PORT --size "$SIZE" --count "$1" \
-      --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready --json-file "$2.json" > "$2" 2>&1 &
+      --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready --json "$2.json" > "$2" 2>&1 &
   fi
   SOCK_RX_PID=$!
   wait_file /tmp/rx.ready 20 || { fail "receiver never became ready: $(tail -n 3 "$2")"; return 1; }
@@ -50,7 +50,7 @@ sock_tx() {
       --size "$SIZE" --count "$1" > "$2" 2>&1
   else
     ip netns exec $NS_TX $SOCK_TX_EXE --dev $DEV_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" \
-      --count "$1" --json-file "$2.json" > "$2" 2>&1
+      --count "$1" --json "$2.json" > "$2" 2>&1
   fi
 }
 
@@ -78,7 +78,7 @@ xdp_rx_start() {
   # --wait poll: with one vCPU a spinning receiver would starve the sender.
   ip netns exec $NS_RX $XDP_RX_EXE --dev $DEV_RX --mode "$1" --wait poll --dst-port $PORT --size "$SIZE" \
     --count "$2" --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready \
-    --json-file "$3.json" > "$3" 2>&1 &
+    --json "$3.json" > "$3" 2>&1 &
   XDP_RX_PID=$!
   wait_file /tmp/rx.ready 30 || { fail "xdp_receiver never became ready: $(tail -n 3 "$3")"; return 1; }
 }
@@ -87,5 +87,5 @@ xdp_rx_start() {
 xdp_tx() {
   ip netns exec $NS_TX $XDP_TX_EXE --dev $DEV_TX --mode "$1" --wait poll --src-mac $MAC_TX --dst-mac $MAC_RX \
     --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" --count "$2" \
-    --json-file "$3.json" > "$3" 2>&1
+    --json "$3.json" > "$3" 2>&1
 }

@@ -1,0 +1,54 @@
+#include "xdp/xdp_mode_option.hpp"
+
+#include <cctype>
+
+#include "common/cli_checks.hpp"
+#include "common/error.hpp"
+
+namespace copylab {
+
+XdpMode parse_xdp_mode(const std::string& option, const std::string& text) {
+  std::string key = text;
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (key == "native" || key == "drv") return XdpMode::kNative;
+  if (key == "generic" || key == "skb") return XdpMode::kGeneric;
+  if (key == "auto") return XdpMode::kAuto;
+  throw Error(option + " '" + text + "' is not an XDP attach mode",
+              "use native (alias drv), generic (alias skb) or auto", kExitUsage);
+}
+
+CLI::Validator xdp_mode_names(const std::string& option) {
+  return CLI::Validator(
+      [option](std::string& text) -> std::string {
+        return detail::as_option_error([&] { text = to_string(parse_xdp_mode(option, text)); });
+      },
+      "", "XDP mode");
+}
+
+namespace {
+// The first long name in "--mode,--xdp-mode", for messages.
+std::string first_name(const std::string& names) { return names.substr(0, names.find(',')); }
+}  // namespace
+
+CLI::Option* add_xdp_mode_option(CLI::App& app, const std::string& names, XdpMode& target,
+                                 const std::string& help) {
+  const std::string option = first_name(names);
+  return app
+      .add_option_function<std::string>(
+          names, [&target, option](const std::string& s) { target = parse_xdp_mode(option, s); },
+          help)
+      ->transform(xdp_mode_names(option))
+      ->type_name("MODE")
+      ->default_str(to_string(target));
+}
+
+CLI::Option* add_xdp_mode_option(CLI::App& app, const std::string& names, std::string& target,
+                                 const std::string& help) {
+  const std::string option = first_name(names);
+  return app.add_option(names, target, help)
+      ->transform(xdp_mode_names(option))
+      ->type_name("MODE")
+      ->default_str(target);
+}
+
+}  // namespace copylab
