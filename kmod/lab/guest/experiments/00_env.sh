@@ -17,7 +17,7 @@ if doctor=$(tool_path copylab); then
   rc=$?
   section copylab-doctor < /tmp/doctor.txt
   check "copylab doctor exit status" $rc -eq 0
-  if command -v jq >/dev/null && $doctor doctor --json --no-device > /tmp/doctor.json 2>/dev/null; then
+  if command -v jq >/dev/null && $doctor doctor --json - --no-device > /tmp/doctor.json 2>/dev/null; then
     for cap in kprobes modules hist_triggers; do
       ok=$(jq -r --arg c $cap '.capabilities[$c].ok' /tmp/doctor.json)
       why=$(jq -r --arg c $cap '.capabilities[$c].evidence' /tmp/doctor.json)
@@ -25,7 +25,7 @@ if doctor=$(tool_path copylab); then
     done
     check "copylab doctor's hist stack key == the one the lab detected" "$(jq -r .hist_stack_key /tmp/doctor.json)" = "$key"
   else
-    fail "copylab doctor --json --no-device failed or jq missing"
+    fail "copylab doctor --json - --no-device failed or jq missing"
   fi
 else
   skip "copylab doctor: copylab binary not in --bin-dir"

@@ -12,13 +12,13 @@ command -v jq >/dev/null || { skip "jq is not on the host, so the guest cannot r
 N=$LAB_COUNT SIZE=$LAB_SIZE FRAME=$((LAB_SIZE + 42))
 
 # The doctor lists the kprobe backend as available on this kernel.
-if $COPYLAB doctor --json --no-device > /tmp/kp_doctor.json 2>/tmp/kp_doctor.err; then
+if $COPYLAB doctor --json - --no-device > /tmp/kp_doctor.json 2>/tmp/kp_doctor.err; then
   avail=$(jq -r '[.backends[] | select(.name | test("kprobe BPF")) | .available] | first // "none"' /tmp/kp_doctor.json)
   why=$(jq -r '[.backends[] | select(.name | test("kprobe BPF")) | .why] | first // ""' /tmp/kp_doctor.json)
   [ "$avail" = true ] && pass "copylab doctor: kprobe backend available ($why)" ||
     fail "copylab doctor: kprobe backend not available on a kernel with kprobes: $why"
 else
-  fail "copylab doctor --json failed: $(tail -n 1 /tmp/kp_doctor.err)"
+  fail "copylab doctor --json - failed: $(tail -n 1 /tmp/kp_doctor.err)"
 fi
 
 J=
