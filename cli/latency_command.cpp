@@ -259,7 +259,7 @@ CLI::App* register_latency_command(CLI::App& app, CommonOptions& common) {
                 "split; saves one ktime_get_real and one control message per datagram)");
   sub->callback([opts, sizes, rates, list, no_rx_ts, &common] {
     opts->rx_timestamps = !*no_rx_ts;
-    opts->json_path = common.json_file;  // the results as JSON (copylab.latency/1)
+    opts->json_path = common.json_file;  // the results as JSON (copylab.latency/2)
     opts->quiet = common.quiet;
     if (*list) {
       std::cout << list_modes_text();
