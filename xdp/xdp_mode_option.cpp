@@ -1,6 +1,7 @@
 #include "xdp/xdp_mode_option.hpp"
 
-#include <cctype>
+#include <optional>
+#include <string_view>
 
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
@@ -8,11 +9,7 @@
 namespace copylab {
 
 XdpMode parse_xdp_mode(const std::string& option, const std::string& text) {
-  std::string key = text;
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (key == "native" || key == "drv") return XdpMode::kNative;
-  if (key == "generic" || key == "skb") return XdpMode::kGeneric;
-  if (key == "auto") return XdpMode::kAuto;
+  if (const std::optional<XdpMode> m = parse_xdp_mode(std::string_view(text))) return *m;
   throw Error(option + " '" + text + "' is not an XDP attach mode",
               "use native (alias drv), generic (alias skb) or auto", kExitUsage);
 }
