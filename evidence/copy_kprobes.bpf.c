@@ -4,7 +4,8 @@
  * and __xsk_rcv (xdp_buff -> UMEM). Where the copy function cannot be probed (notrace), the C++
  * side attaches the same program to the `call` instructions that reach it; the registers hold the
  * copy's arguments there as well.
- * Scoped like cross_check.bpf.c, with its scope maps (the C++ side shares their fds). Arguments are
+ * Scoped like cross_check.bpf.c, with its scope maps (the C++ side shares their fds), except that
+ * AF_XDP copies are attributed by socket (scope_xsk_set), not by the task the CPU had. Arguments are
  * read from registers only (PT_REGS_PARM*); kernel memory only with CO-RE probe reads after a NULL
  * check; the iov_iter is never read. */
 #include "vmlinux.h"
@@ -19,6 +20,20 @@
 /* Socket syscall numbers of this architecture (set from <sys/syscall.h> before load). */
 const volatile long send_nrs[CL_KP_NSYSCALLS] = {-1, -1, -1};
 const volatile long recv_nrs[CL_KP_NSYSCALLS] = {-1, -1, -1};
+const volatile long xsk_nrs[CL_KP_NXSK_SYSCALLS] = {-1, -1, -1, -1, -1, -1, -1};
+
+/* AF_XDP sockets of the scoped processes (struct sock addresses), recorded when one of them makes
+ * a socket call on it (every AF_XDP socket is bound by its owner before it receives anything).
+ * The receive copy runs in a softirq on whatever task the CPU had: the sender's syscall, the
+ * receiver, or ksoftirqd when the softirq work was deferred (kernel/softirq.c, __do_softirq's
+ * restart limit). So with a pid scope the socket, not the current task, says whether a copy
+ * belongs to the experiment. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, CL_KP_MAX_XSKS);
+  __type(key, __u64);
+  __type(value, __u8);
+} scope_xsk_set SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -66,17 +81,19 @@ static __always_inline bool task_in_scope(struct task_struct *task)
   return true;
 }
 
-/* Copies made for a socket (possibly in a softirq on another task's time): the socket's
- * namespace when one is scoped, else the current task (on veth the receive softirq runs inside
- * the sender's syscall, as for cross_check.bpf.c's device events). */
-static __always_inline bool sock_in_scope(const struct sock *sk)
+/* Copies made for an AF_XDP socket (possibly in a softirq on another task's time): the socket's
+ * namespace when one is scoped; else, with a pid scope, a socket the scoped processes used
+ * (scope_xsk_set) or a copy made on a scoped task's time (a socket bound before the run). */
+static __always_inline bool xsk_in_scope(const struct sock *sk)
 {
   if (!sk)
     return false;
   if (scope_netns)
     return netns_in_scope(BPF_CORE_READ(sk, __sk_common.skc_net.net));
-  if (scope_pids)
-    return pid_in_scope(current_tgid());
+  if (scope_pids) {
+    __u64 key = (__u64)sk;
+    return bpf_map_lookup_elem(&scope_xsk_set, &key) != NULL || pid_in_scope(current_tgid());
+  }
   return true;
 }
 
@@ -95,24 +112,27 @@ static __always_inline long current_syscall(struct task_struct *task)
 #endif
 }
 
-static __always_inline bool in_syscalls(long nr, const volatile long *nrs)
+static __always_inline bool in_syscalls(long nr, const volatile long *nrs, int n)
 {
   if (nr < 0)
     return false;
-  for (int i = 0; i < CL_KP_NSYSCALLS; i++)
+  for (int i = 0; i < n; i++)
     if (nrs[i] == nr)
       return true;
   return false;
 }
 
-/* The address family of the socket behind the current syscall's first argument (the fd of
- * sendto/sendmsg/sendmmsg/recv*), 0 when it cannot be read. Every step is a checked probe read:
- * task->files->fdt->fd[fd]->private_data (a struct socket for socket files)->sk->skc_family. */
-static __always_inline __u16 syscall_sock_family(struct task_struct *task)
+/* The socket behind the current syscall's first argument (the fd of bind/sendto/sendmsg/
+ * recv*...), NULL when it cannot be read. Only called for socket syscalls, whose first argument
+ * is a socket fd. Every step is a checked probe read:
+ * task->files->fdt->fd[fd]->private_data (a struct socket for socket files)->sk. */
+static __always_inline struct sock *syscall_sock(struct task_struct *task)
 {
+  if (!task)
+    return NULL;
   struct pt_regs *uregs = (struct pt_regs *)bpf_task_pt_regs(task);
   if (!uregs)
-    return 0;
+    return NULL;
 #if defined(__TARGET_ARCH_x86)
   long fd = (long)BPF_CORE_READ(uregs, di);
 #else
@@ -120,21 +140,23 @@ static __always_inline __u16 syscall_sock_family(struct task_struct *task)
 #endif
   struct files_struct *files = BPF_CORE_READ(task, files);
   if (!files || fd < 0)
-    return 0;
+    return NULL;
   struct fdtable *fdt = BPF_CORE_READ(files, fdt);
   if (!fdt || fd >= (long)BPF_CORE_READ(fdt, max_fds))
-    return 0;
+    return NULL;
   struct file **fds = BPF_CORE_READ(fdt, fd);
   struct file *file = NULL;
   if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-    return 0;
+    return NULL;
   struct socket *sock = (struct socket *)BPF_CORE_READ(file, private_data);
   if (!sock)
-    return 0;
-  struct sock *sk = BPF_CORE_READ(sock, sk);
-  if (!sk)
-    return 0;
-  return BPF_CORE_READ(sk, __sk_common.skc_family);
+    return NULL;
+  return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline __u16 sock_family(const struct sock *sk)
+{
+  return sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
 }
 
 /* _copy_from_iter(void *to, size_t bytes, struct iov_iter *i) and _copy_to_iter(const void *from,
@@ -150,8 +172,8 @@ static __always_inline void count_iter_copy(struct pt_regs *ctx, __u32 in_socket
     return;
   __u64 bytes = (__u64)PT_REGS_PARM2(ctx);
   bool datagram = false;
-  if (in_syscalls(current_syscall(task), nrs)) {
-    __u16 family = syscall_sock_family(task);
+  if (in_syscalls(current_syscall(task), nrs, CL_KP_NSYSCALLS)) {
+    __u16 family = sock_family(syscall_sock(task));
     datagram = family == CL_AF_INET || family == CL_AF_INET6;
   }
   count_copy(datagram ? in_socket_call : elsewhere, bytes);
@@ -183,7 +205,7 @@ int cl_kp_skb_store_bits(struct pt_regs *ctx)
   const struct sock *sk = BPF_CORE_READ(skb, sk);
   if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != CL_AF_XDP)
     return 0;
-  if (!sock_in_scope(sk))
+  if (!xsk_in_scope(sk))
     return 0;
   int len = (int)PT_REGS_PARM4(ctx);
   count_copy(CL_KP_XSK_TX, len > 0 ? (__u64)len : 0);
@@ -199,11 +221,29 @@ int cl_kp_xsk_rcv(struct pt_regs *ctx)
   const struct xdp_buff *xdp = (const struct xdp_buff *)PT_REGS_PARM2(ctx);
   if (!xs || !xdp)
     return 0;
-  if (!sock_in_scope(&xs->sk))
+  if (!xsk_in_scope(&xs->sk))
     return 0;
   const unsigned char *data = BPF_CORE_READ(xdp, data);
   const unsigned char *end = BPF_CORE_READ(xdp, data_end);
   count_copy(CL_KP_XSK_RX, data && end > data ? (__u64)(end - data) : 0);
+  return 0;
+}
+
+/* A socket call of a scoped process on an AF_XDP socket: remember the socket (scope_xsk_set).
+ * Attached only with a pid scope; cheap for every other syscall (a constant compare first). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(cl_kp_sys_enter, struct pt_regs *regs, long id)
+{
+  if (!scope_pids || !in_syscalls(id, xsk_nrs, CL_KP_NXSK_SYSCALLS))
+    return 0;
+  if (!pid_in_scope(current_tgid()))
+    return 0;
+  struct sock *sk = syscall_sock((struct task_struct *)bpf_get_current_task_btf());
+  if (sock_family(sk) != CL_AF_XDP)
+    return 0;
+  __u64 key = (__u64)sk;
+  __u8 one = 1;
+  bpf_map_update_elem(&scope_xsk_set, &key, &one, BPF_ANY);
   return 0;
 }
 

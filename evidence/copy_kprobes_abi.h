@@ -24,5 +24,9 @@ struct cl_kp_len_key {
 
 #define CL_KP_MAX_LENS 2048
 #define CL_KP_NSYSCALLS 3 /* send: sendto, sendmsg, sendmmsg; receive: recvfrom, recvmsg, recvmmsg */
+/* Socket calls that name an AF_XDP socket by its fd in the first argument: bind, setsockopt,
+ * getsockopt, sendto, recvfrom, sendmsg, recvmsg. */
+#define CL_KP_NXSK_SYSCALLS 7
+#define CL_KP_MAX_XSKS 256
 
 #endif

@@ -65,9 +65,11 @@ const LineDef kLines[] = {
     {ledger_id::kKpCopy4Other, CL_KP_COPY4_OTHER, kCopy4Site,
      "_copy_to_iter calls of the experiment's tasks outside INET socket receives (netlink, getrandom...)"},
     {ledger_id::kKpXskTxCopy, CL_KP_XSK_TX, kXskTxSite,
-     "AF_XDP copy-mode TX: UMEM frame -> skb (skb_store_bits on AF_XDP skbs)"},
+     "AF_XDP copy-mode TX: UMEM frame -> skb (skb_store_bits on AF_XDP skbs), counted for the "
+     "experiment's AF_XDP sockets"},
     {ledger_id::kKpXskRxCopy, CL_KP_XSK_RX, kXskRxSite,
-     "AF_XDP copy-mode RX: xdp_buff -> UMEM frame (__xsk_rcv)"},
+     "AF_XDP copy-mode RX: xdp_buff -> UMEM frame (__xsk_rcv), counted for the experiment's AF_XDP "
+     "sockets whichever task runs the receive softirq"},
 };
 
 bpf_program* site_program(copy_kprobes& s, std::size_t site) {
@@ -95,7 +97,24 @@ struct KprobeBackend::Impl {
   std::string reason;
 
   void attach_site(std::size_t index, const KernelSymbols* syms);
+  void attach_socket_follower();
 };
+
+// With a pid scope, the AF_XDP copies are attributed by socket (the receive copy runs in a softirq,
+// often on ksoftirqd's time): sys_enter learns the sockets the scoped processes use. Without it the
+// AF_XDP sites count only copies made on a scoped task's time, and their notes say so.
+void KprobeBackend::Impl::attach_socket_follower() {
+  if (bpf_link* link = bpf_program__attach(skel->progs.cl_kp_sys_enter)) {
+    links.emplace_back(link);
+    return;
+  }
+  const std::string why = fmt::format(
+      "tp_btf/sys_enter refused ({}): with a pid scope only copies made on a scoped task's time "
+      "count, so copies done by ksoftirqd are missed",
+      errno_text(errno));
+  for (std::size_t site : {kXskTxSite, kXskRxSite})
+    if (site < sites.size()) sites[site].detail += (sites[site].detail.empty() ? "" : "; ") + why;
+}
 
 void KprobeBackend::Impl::attach_site(std::size_t index, const KernelSymbols* syms) {
   const SiteDef& def = kSites[index];
@@ -180,6 +199,11 @@ KprobeBackend::KprobeBackend(const KprobeScope& scope) : impl_(std::make_unique<
   const long recv_nrs[CL_KP_NSYSCALLS] = {SYS_recvfrom, SYS_recvmsg, SYS_recvmmsg};
   std::copy(std::begin(send_nrs), std::end(send_nrs), s.rodata->send_nrs);
   std::copy(std::begin(recv_nrs), std::end(recv_nrs), s.rodata->recv_nrs);
+  const long xsk_nrs[CL_KP_NXSK_SYSCALLS] = {SYS_bind,     SYS_setsockopt, SYS_getsockopt, SYS_sendto,
+                                             SYS_recvfrom, SYS_sendmsg,    SYS_recvmsg};
+  std::copy(std::begin(xsk_nrs), std::end(xsk_nrs), s.rodata->xsk_nrs);
+  // Only a pid scope needs to learn which AF_XDP sockets are the experiment's.
+  bpf_program__set_autoload(s.progs.cl_kp_sys_enter, scope.pids);
   if ((scope.pid_set_fd >= 0 && bpf_map__reuse_fd(s.maps.scope_pid_set, scope.pid_set_fd) != 0) ||
       (scope.netns_set_fd >= 0 &&
        bpf_map__reuse_fd(s.maps.scope_netns_set, scope.netns_set_fd) != 0)) {
@@ -198,6 +222,7 @@ KprobeBackend::KprobeBackend(const KprobeScope& scope) : impl_(std::make_unique<
     spdlog::debug("kprobe backend: no kallsyms ({}): call-site fallback off", e.one_line());
   }
   for (std::size_t i = 0; i < std::size(kSites); ++i) im.attach_site(i, syms ? &*syms : nullptr);
+  if (scope.pids && !im.links.empty()) im.attach_socket_follower();
   if (im.links.empty()) {
     im.reason = "no copy site could be attached";
     for (const KprobeSiteStatus& st : im.sites) im.reason += fmt::format(" [{}: {}]", st.site, st.detail);
