@@ -421,54 +421,9 @@ TEST(LatencyFloor, OneProgramPerDeviceAndEveryEchoFromTheKernel) {
   EXPECT_FALSE(r.one_way_split.measured);
 }
 
-// The floor's p50 is at most every other default mode's p50 in the same run, per payload size,
-// as each mode's best run: the lowest p50 of five interleaved runs of 2000 pings. A run lasts
-// only milliseconds; another process taking the CPU for part of a run (a spinning pinger is the
-// most exposed) can only make it slower, never faster, so the best of five interleaved runs is
-// each mode's latency with the least interference, and every mode gets the same five chances.
-struct FloorRow {
-  const char* name;
-  std::size_t payload;
-};
-
-class LatencyFloorIsTheFloor : public ::testing::TestWithParam<FloorRow> {};
-
-TEST_P(LatencyFloorIsTheFloor, FloorP50IsAtMostEveryOtherModesP50) {
-  ASSERT_TRUE(LatencyEnv::topo.has_value());
-  constexpr std::uint64_t kCount = 2000;
-  constexpr int kReps = 5;
-  LatencyOptions o;
-  o.modes = "default";
-  o.count = kCount;
-  o.warmup = 200;
-  o.reps = kReps;
-  o.size = GetParam().payload;
-  o.reply_timeout_ms = kReplyTimeoutMs;
-  o.cpu_ping = 0;
-  o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  const LatencyPlan plan = validate(o, 1500, online_cpu_count());
-  const LatencyResults r = run_experiment(plan, o, LatencyEnv::topo->config(), nullptr);
-  auto p50_of = [](const ConfigResult& c) {
-    const Spread* p50 = c.rtt.find("p50");
-    return p50 ? p50->min : 0.0;
-  };
-  const ConfigResult* floor = r.find(std::string(kFloorMode), o.size, 0);
-  ASSERT_NE(floor, nullptr);
-  std::ostringstream all;
-  for (const auto& c : r.configs) all << c.mode << " " << p50_of(c) << " ns; ";
-  for (const auto& c : r.configs) {
-    SCOPED_TRACE(c.mode);
-    ASSERT_TRUE(c.error.empty()) << c.error;
-    ASSERT_EQ(c.runs.size(), static_cast<std::size_t>(kReps));
-    for (const auto& run : c.runs) ASSERT_GE(run.rtt.count, kCount - kCount / 50);
-    EXPECT_LE(p50_of(*floor), p50_of(c)) << all.str();
-  }
-  std::cout << "[ floor    ] " << GetParam().name << ": " << all.str() << "\n";
-}
-
-INSTANTIATE_TEST_SUITE_P(Sizes, LatencyFloorIsTheFloor,
-                         ::testing::Values(FloorRow{"Payload64", 64}, FloorRow{"Payload1024", 1024}),
-                         [](const ::testing::TestParamInfo<FloorRow>& i) { return i.param.name; });
+// Whether the floor's p50 is at most every other mode's p50 is a speed claim, checked as a same-run
+// target by bench/latency_modes.cpp (latency_modes_bench), not here: a timed comparison would
+// depend on what else the machine runs.
 
 // Default `copylab latency` (short count, its own uniquely named namespace pair): no line of what
 // it prints, stdout or stderr, is wider than 120 columns, and each XDP/AF_XDP info line is

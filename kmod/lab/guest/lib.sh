@@ -58,6 +58,14 @@ net_up() {
     must ip -n $NS_RX neigh replace $IP_TX lladdr $MAC_TX dev $DEV_RX nud permanent
 }
 
+# net_down: remove the pair (deleting a namespace deletes the veth end inside it). Used to reset a
+# device setting that outlives its NAPI instances (e.g. /sys/class/net/DEV/threaded).
+net_down() {
+  ip netns del $NS_TX 2>/dev/null
+  ip netns del $NS_RX 2>/dev/null
+  return 0
+}
+
 # --- copylab's tools, or the stand-in (only with --standin), or SKIP ---
 # tool_path NAME: prints the binary's path; empty when absent.
 tool_path() { [ -x /opt/copylab/bin/$1 ] && echo /opt/copylab/bin/$1; }

@@ -5,6 +5,8 @@
 # COPY1 == datagrams on the socket path, no payload-sized COPY1/COPY4 on AF_XDP (native and
 # generic), and the AF_XDP copy sites equal to the module's XSK_TX/XSK_RX where both attached.
 # A site the kernel did not let copylab attach is a SKIP with copylab's reason, never a 0.
+# native-threaded runs the receiving veth's NAPI in a kthread, so no receive copy happens on the
+# pair's time: the AF_XDP receive copies must still be counted (attributed by socket, not by task).
 . /lab/tools.sh
 net_up || { fail "netns/veth setup failed"; exit 0; }
 COPYLAB=$(tool_path copylab) || { skip "copylab binary not in --bin-dir"; exit 0; }
@@ -41,7 +43,7 @@ kp_vs() {
   fi
 }
 
-for run in socket native generic; do
+for run in socket native generic native-threaded; do
   if [ $run = socket ]; then
     sock_tools_select >/dev/null || { skip "$run: sock_sender/sock_receiver not in --bin-dir"; continue; }
     [ "$SOCK_STANDIN" = 1 ] && { skip "$run: the cross-check is only meaningful with copylab's own tools"; continue; }
@@ -58,6 +60,15 @@ for run in socket native generic; do
   rc=$?
   cat /proc/copyprobe > /tmp/kp_counters_$run.txt
   mod_unload
+  if [ $run = native-threaded ]; then
+    # `threaded` outlives the NAPI instance: a fresh pair for the experiments after this one.
+    net_down
+    net_up || fail "recreating the netns/veth pair failed"
+    if [ $rc -eq 4 ]; then
+      skip "$run: threaded NAPI not available on veth here: $(cat /tmp/pair_threaded.err)"
+      continue
+    fi
+  fi
   CP_FILE=/tmp/kp_counters_$run.txt
   section kprobe-ledger-$run < /tmp/kp_$run.txt
   section kprobe-counters-$run < /tmp/kp_counters_$run.txt
