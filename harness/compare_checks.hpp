@@ -7,16 +7,30 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "evidence/run_counts.hpp"
 
 namespace copylab {
 
-struct RunRecord;
-// One check row: expected vs observed and ok, or `unavailable` (ok null) when either side could
-// not be measured; `source` names the independent counter, `note` the reason or the method.
-nlohmann::json check_row(const std::string& name, std::optional<long long> expected,
-                         std::optional<long long> observed, const std::string& source,
-                         const std::string& note);
-// [{name, expected, observed, ok, source, note}]
-nlohmann::json cross_checks(const RunRecord& rec);
+// One check: expected vs observed, or unavailable when either side could not be measured;
+// `source` names the independent counter, `note` the reason or the method.
+struct CheckRow {
+  std::string name;
+  std::optional<long long> expected;
+  std::optional<long long> observed;
+  std::string source;
+  std::string note;
+
+  bool available() const { return expected && observed; }
+  // true/false when available, nullopt when not (not a pass).
+  std::optional<bool> ok() const;
+};
+
+// {name, source, note, expected, observed, ok} or {name, source, note, ok: null, unavailable: true}.
+nlohmann::json to_json(const CheckRow& c);
+nlohmann::json to_json(const std::vector<CheckRow>& checks);
+
+std::vector<CheckRow> cross_checks(const RunCounts& run);
 
 }  // namespace copylab
