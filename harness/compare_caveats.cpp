@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
 
 namespace copylab {
 

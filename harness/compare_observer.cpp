@@ -14,7 +14,7 @@
 #include "kmod/backend/kmod_verdicts.hpp"
 #include "kmod/backend/probe_sites.hpp"
 #include "evidence/capabilities.hpp"
-#include "harness/compare_checks.hpp"
+#include "evidence/compare_checks.hpp"
 #include "evidence/cross_check.hpp"
 #include "evidence/scope.hpp"
 #include "evidence/verdict.hpp"
@@ -162,7 +162,7 @@ class TraceObserver final : public CompareObserver {
   bool sampling_ = true;
 };
 
-// A check row (harness/compare_checks) whose independent counter is the module: expected vs
+// A check row (evidence/compare_checks) whose independent counter is the module: expected vs
 // observed, or unavailable when the module could not count it.
 CheckRow module_check(const std::string& name, std::uint64_t expected,
                       std::optional<std::uint64_t> observed, const std::string& note) {

@@ -11,8 +11,8 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "harness/compare_checks.hpp"
-#include "harness/loss_accounting.hpp"
+#include "evidence/compare_checks.hpp"
+#include "evidence/loss_accounting.hpp"
 #include "evidence/run_counts.hpp"
 #include "harness/compare_spec.hpp"
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "harness/compare_checks.hpp"
+#include "evidence/compare_checks.hpp"
 #include "evidence/kernel_counters.hpp"
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
 #include "evidence/tool_result.hpp"
 #include "evidence/verdict.hpp"
 #include "harness/compare_caveats.hpp"

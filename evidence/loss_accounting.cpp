@@ -1,4 +1,4 @@
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
 
 #include <fmt/format.h>
 

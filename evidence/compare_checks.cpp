@@ -1,4 +1,4 @@
-#include "harness/compare_checks.hpp"
+#include "evidence/compare_checks.hpp"
 
 #include <string>
 
