@@ -223,7 +223,7 @@ bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit
 
 std::uint64_t udp_in_errors(const TopologyConfig& t) {
   const auto k = copylab::read_kernel_counters(t.ns_b, t.dev_b);
-  return k.udp.value("InErrors", std::uint64_t{0});
+  return static_cast<std::uint64_t>(k.udp.in_errors.value_or(0));
 }
 
 nlohmann::json soak_path(const std::string& path, const TopologyConfig& t, const SoakOptions& o,

@@ -31,8 +31,8 @@ nlohmann::json measure(const copylab::TopologyConfig& topo, const BenchCase& c,
   const copylab::PhaseSpec phase{"unpaced", count, 0};
   const auto rec =
       copylab::run_compare_phase(topo, c.pair, phase, opts, dir, observer.get(), nullptr);
-  const double sent = rec.sender.at("/result/sent"_json_pointer).get<double>();
-  const double received = rec.receiver.at("/result/received"_json_pointer).get<double>();
+  const double sent = static_cast<double>(rec.counts.sender.sent.value());
+  const double received = static_cast<double>(rec.counts.receiver.received.value());
   return {{"case", c.label},
           {"tx_path", copylab::to_string(c.pair.tx)},
           {"rx_path", copylab::to_string(c.pair.rx)},
@@ -43,9 +43,9 @@ nlohmann::json measure(const copylab::TopologyConfig& topo, const BenchCase& c,
           {"sent", sent},
           {"received", received},
           {"loss", sent > 0 ? (sent - received) / sent : 0.0},
-          {"sent_pps", rec.sender.at("/result/pps"_json_pointer)},
-          {"received_pps", rec.receiver.at("/result/pps"_json_pointer)},
-          {"receiver_mode", rec.receiver.value("mode", nlohmann::json::object())}};
+          {"sent_pps", rec.counts.sender.pps.value()},
+          {"received_pps", rec.counts.receiver.pps.value()},
+          {"receiver_mode", rec.receiver_doc.value("mode", nlohmann::json::object())}};
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "common/child_process.hpp"
 #include "common/cli_checks.hpp"
@@ -140,7 +141,7 @@ class WorkDir {
   OwnedState record_;
 };
 
-nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evidence_status) {
+nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::json& evidence_status) {
   nlohmann::json notes = nlohmann::json::array();
   notes.push_back(
       "Identical traffic on both paths: same payload bytes (copylab's 32-byte header + "
@@ -150,9 +151,8 @@ nlohmann::json notes_for(const nlohmann::json& runs, const nlohmann::json& evide
       "On veth the receive softirq runs inside the sender's system call (veth_xmit → backlog or "
       "NAPI on the sender's CPU), so the sender's system time includes most of the receive "
       "stack; the receiver's CPU time is only its own loop.");
-  for (const auto& r : runs) {
-    const auto& m = r.at("receiver").value("mode", nlohmann::json::object());
-    if (r.at("rx_path") == "af_xdp" && m.value("bind", "") == "copy") {
+  for (const RunRecord& r : runs) {
+    if (r.pair.rx == PathKind::kAfXdp && r.counts.receiver.mode.bind == "copy") {
       notes.push_back(
           "AF_XDP ran in copy mode (read back from XDP_OPTIONS): veth has no zero-copy support. "
           "The user↔kernel copies of the socket path (COPY #1 _copy_from_iter, COPY #4 "
@@ -200,6 +200,7 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
                t.ip_b.str());
   std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
 
+  std::vector<RunRecord> records;
   nlohmann::json runs = nlohmann::json::array();
   const auto pairs = pairs_for(o);
   const auto phases = phases_for(o);
@@ -214,12 +215,12 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
                                       : std::string(", as fast as it goes"));
       set_observer_phase(*observer, phase.name);
       try {
-        const RunRecord rec = run_compare_phase(
+        RunRecord rec = run_compare_phase(
             t, pair, phase, o, work.path(), observer.get(),
             [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
-        nlohmann::json run = to_json(rec);
-        observer->complete_run(run);
-        runs.push_back(std::move(run));
+        observer->complete_run(rec);
+        runs.push_back(to_json(rec));
+        records.push_back(std::move(rec));
       } catch (const Error&) {
         work.keep();
         spdlog::info("logs kept in {}", work.path());
@@ -235,9 +236,9 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
                      {"payload_bytes", o.payload_size},
                      {"cross_check", evidence_status},
                      {"runs", runs}};
-  doc["copies"] = observer->summarize(runs);
+  doc["copies"] = observer->summarize(records);
   flag_verdicts(doc["copies"], runs);
-  doc["notes"] = notes_for(runs, evidence_status);
+  doc["notes"] = notes_for(records, evidence_status);
   const int failed = failed_checks_all(runs);
   doc["checks_failed"] = failed;
   std::cout << render_compare_report(doc) << std::flush;

@@ -98,17 +98,17 @@ bool same_buffer_proved(const CopyLedger& l) {
   return veth_handoff_evidence(l).find("same skb") != std::string::npos;
 }
 
+}  // namespace
+
 std::string user_copy_verdict(const VerdictCell& sock, const VerdictCell& xsk,
                               const std::string& moved_to) {
-  const bool sock_has = sock.per_packet && *sock.per_packet > 0.5;
-  const bool xsk_has = xsk.per_packet && *xsk.per_packet > 0.5;
   if (!sock.per_packet || !xsk.per_packet) return "not measured";
+  const bool sock_has = *sock.per_packet > 0.5;
+  const bool xsk_has = *xsk.per_packet > 0.5;
   if (sock_has && xsk_has) return "still there";
-  if (sock_has && !xsk_has) return moved_to.empty() ? "gone" : "moved to " + moved_to;
+  if (sock_has) return moved_to.empty() ? "gone" : "moved to " + moved_to;
   return "absent on both paths";
 }
-
-}  // namespace
 
 VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xdp,
                            const std::string& zero_copy_note) {

@@ -49,6 +49,13 @@ struct VerdictTable {
   std::string zero_copy_note;  // doctor's reason
 };
 
+// The verdict on a user<->kernel copy (COPY #1, COPY #4) from its cells on both paths, whichever
+// backend counted them: "not measured" unless both have a per-packet count; "still there" when
+// both paths copy (more than half a copy per packet); "gone", or "moved to <moved_to>" when the
+// kernel copies instead, when only the socket path does; else "absent on both paths".
+std::string user_copy_verdict(const VerdictCell& sock, const VerdictCell& xsk,
+                              const std::string& moved_to);
+
 VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xdp,
                            const std::string& zero_copy_note);
 

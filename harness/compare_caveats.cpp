@@ -5,14 +5,13 @@
 #include <algorithm>
 #include <string>
 
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
 
 namespace copylab {
 
-nlohmann::json pacing_of(double target_pps, const nlohmann::json& sender) {
-  const auto p = "/result/pps"_json_pointer;
-  if (target_pps <= 0 || !sender.contains(p) || !sender.at(p).is_number()) return nullptr;
-  const double achieved = sender.at(p).get<double>();
+nlohmann::json pacing_of(double target_pps, std::optional<double> achieved_pps) {
+  if (target_pps <= 0 || !achieved_pps) return nullptr;
+  const double achieved = *achieved_pps;
   const double short_by = achieved < target_pps ? (1 - achieved / target_pps) * 100 : 0;
   return {{"target_pps", target_pps},
           {"achieved_pps", achieved},

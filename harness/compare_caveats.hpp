@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 namespace copylab {
 
 // `copylab compare` exits with this when any check against the kernel's counters failed.
@@ -24,9 +26,9 @@ inline constexpr const char* kExitCodesFooter =
 // A paced sender that reached less than this share of its target rate is reported as short.
 inline constexpr double kPacingTolerance = 0.10;
 
-// {target_pps, achieved_pps, short_by_pct, missed} from the sender's own result (sent/elapsed);
+// {target_pps, achieved_pps, short_by_pct, missed} from the sender's own rate (sent/elapsed);
 // null for an unpaced run or when the sender's rate is missing.
-nlohmann::json pacing_of(double target_pps, const nlohmann::json& sender);
+nlohmann::json pacing_of(double target_pps, std::optional<double> achieved_pps);
 
 // Checks with ok == false in one run / in every run.
 int failed_checks(const nlohmann::json& run);

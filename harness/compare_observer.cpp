@@ -14,10 +14,10 @@
 #include "kmod/backend/kmod_verdicts.hpp"
 #include "kmod/backend/probe_sites.hpp"
 #include "evidence/capabilities.hpp"
+#include "evidence/compare_checks.hpp"
 #include "evidence/cross_check.hpp"
 #include "evidence/scope.hpp"
 #include "evidence/verdict.hpp"
-#include "harness/compare_checks.hpp"
 
 namespace copylab {
 namespace {
@@ -29,7 +29,7 @@ class DetachedObserver final : public CompareObserver {
   void before_traffic(pid_t, pid_t) override {}
   nlohmann::json after_traffic() override { return nullptr; }
   nlohmann::json status() const override { return {{"attached", false}, {"reason", reason_}}; }
-  nlohmann::json summarize(const nlohmann::json&) override {
+  nlohmann::json summarize(const std::vector<RunRecord>&) override {
     return {{"rows", nlohmann::json::array()},
             {"text", "Copy verdicts: not measured (" + reason_ + ").\n"}};
   }
@@ -51,24 +51,25 @@ nlohmann::json syscalls_of(const trace::CopyLedger& ledger, pid_t tgid) {
 
 // The socket→socket and af_xdp→af_xdp runs of one phase that carry evidence (null when absent).
 struct PairRuns {
-  const nlohmann::json* sock = nullptr;
-  const nlohmann::json* xsk = nullptr;
+  const RunRecord* sock = nullptr;
+  const RunRecord* xsk = nullptr;
 };
 
-PairRuns find_pair_runs(const nlohmann::json& runs, const std::string& phase) {
+PairRuns find_pair_runs(const std::vector<RunRecord>& runs, const std::string& phase) {
   PairRuns p;
-  for (const auto& r : runs) {
-    if (r.at("phase") != phase || r.at("copy_evidence").is_null()) continue;
-    if (r.at("pair") == "socket->socket") p.sock = &r;
-    if (r.at("pair") == "af_xdp->af_xdp") p.xsk = &r;
+  for (const RunRecord& r : runs) {
+    if (r.phase.name != phase || r.evidence.is_null() || r.pair.tx != r.pair.rx) continue;
+    (r.pair.tx == PathKind::kSocket ? p.sock : p.xsk) = &r;
   }
   return p;
 }
 
-std::uint64_t count_at(const nlohmann::json& run, const std::string& pointer) {
-  const nlohmann::json::json_pointer p(pointer);
-  return run.contains(p) && run.at(p).is_number() ? run.at(p).get<std::uint64_t>() : 0;
+// A count a verdict or check divides by: 0 when the tool did not report it.
+std::uint64_t count_of(std::optional<long long> n) {
+  return n && *n > 0 ? static_cast<std::uint64_t>(*n) : 0;
 }
+std::uint64_t sent_of(const RunRecord& r) { return count_of(r.counts.sender.sent); }
+std::uint64_t received_of(const RunRecord& r) { return count_of(r.counts.receiver.received); }
 
 // doctor's zero-copy sentence, probed on the experiment's own receiving device.
 std::string zero_copy_note_for(const TopologyConfig& topo) {
@@ -134,22 +135,19 @@ class TraceObserver final : public CompareObserver {
              "copylab hist"}};
   }
 
-  nlohmann::json summarize(const nlohmann::json& runs) override {
+  nlohmann::json summarize(const std::vector<RunRecord>& runs) override {
     // Verdicts from the socket→socket and af_xdp→af_xdp runs of the same phase (paced first:
     // it carries the copy-site samples).
     for (const char* phase : {"paced", "unpaced"}) {
       const PairRuns p = find_pair_runs(runs, phase);
       if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto so = trace::cross_check_result_from_json(p.sock->at("copy_evidence"));
-      const auto xo = trace::cross_check_result_from_json(p.xsk->at("copy_evidence"));
-      const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
-      const trace::PathEvidence s{"socket", count_at(*p.sock, "/sender/result/sent"),
-                                  count_at(*p.sock, "/receiver/result/received"), &so, std::nullopt,
-                                  false};
-      const trace::PathEvidence x{"af_xdp", count_at(*p.xsk, "/sender/result/sent"),
-                                  count_at(*p.xsk, "/receiver/result/received"), &xo,
-                                  parse_xdp_mode(xmode.value("xdp_attach", "")),
-                                  xmode.value("bind", "") == "zero-copy"};
+      const auto so = trace::cross_check_result_from_json(p.sock->evidence);
+      const auto xo = trace::cross_check_result_from_json(p.xsk->evidence);
+      const ToolMode& xmode = p.xsk->counts.receiver.mode;
+      const trace::PathEvidence s{"socket", sent_of(*p.sock), received_of(*p.sock), &so,
+                                  std::nullopt, false};
+      const trace::PathEvidence x{"af_xdp", sent_of(*p.xsk), received_of(*p.xsk), &xo,
+                                  xmode.xdp_mode(), xmode.zero_copy()};
       const auto v = trace::make_verdicts(s, x, zero_copy_note_for(topo_));
       return verdicts_json(v, phase);
     }
@@ -164,14 +162,14 @@ class TraceObserver final : public CompareObserver {
   bool sampling_ = true;
 };
 
-// A check row (harness/compare_checks) whose independent counter is the module: expected vs
+// A check row (evidence/compare_checks) whose independent counter is the module: expected vs
 // observed, or unavailable when the module could not count it.
-nlohmann::json module_check(const std::string& name, std::uint64_t expected,
-                            std::optional<std::uint64_t> observed, const std::string& note) {
+CheckRow module_check(const std::string& name, std::uint64_t expected,
+                      std::optional<std::uint64_t> observed, const std::string& note) {
   const auto as_ll = [](std::uint64_t v) { return static_cast<long long>(v); };
-  return check_row(name, as_ll(expected),
-                   observed ? std::optional<long long>(as_ll(*observed)) : std::nullopt,
-                   "kprobe module copyprobe", note);
+  return {name, as_ll(expected),
+          observed ? std::optional<long long>(as_ll(*observed)) : std::nullopt,
+          "kprobe module copyprobe", note};
 }
 
 // The tools whose system calls the module's task-scoped sites count (copylab's four tools).
@@ -204,20 +202,19 @@ class KmodObserver final : public CompareObserver {
             {"counters", kmod::to_json(session_.read())}};
   }
 
-  void complete_run(nlohmann::json& run) const override {
-    if (run.at("copy_evidence").is_null()) return;
-    const auto c =
-        kmod::copyprobe_counters_from_json(run.at("/copy_evidence/counters"_json_pointer));
-    const std::uint64_t sent = count_at(run, "/sender/result/sent");
-    const std::uint64_t received = count_at(run, "/receiver/result/received");
-    run["copy_evidence"]["lines"] = kmod::evidence_lines(c, payload_, sent, received);
-    auto& checks = run["checks"];
+  void complete_run(RunRecord& run) const override {
+    if (run.evidence.is_null()) return;
+    const auto c = kmod::copyprobe_counters_from_json(run.evidence.at("counters"));
+    const std::uint64_t sent = sent_of(run);
+    const std::uint64_t received = received_of(run);
+    run.evidence["lines"] = kmod::evidence_lines(c, payload_, sent, received);
+    auto& checks = run.checks;
     const auto hits = [&](const char* site) {
       return kmod::payload_hits(c, *kmod::find_probe_site(site), payload_);
     };
     const std::string L = std::to_string(payload_) + " B";
     const std::string F = std::to_string(payload_ + 42) + " B";
-    if (run.at("tx_path") == "socket") {
+    if (run.pair.tx == PathKind::kSocket) {
       checks.push_back(module_check("COPY1 _copy_from_iter calls of " + L + " = datagrams sent",
                                     sent, hits("COPY1"),
                                     "one user->kernel copy per datagram (udp_sendmsg)"));
@@ -225,7 +222,7 @@ class KmodObserver final : public CompareObserver {
                                     sent, hits("COPY2"),
                                     "payload + 42 header bytes handed to veth"));
     } else {
-      const bool zc = run.value("/sender/mode/bind"_json_pointer, std::string()) == "zero-copy";
+      const bool zc = run.counts.sender.mode.zero_copy();
       checks.push_back(
           module_check("COPY1 _copy_from_iter calls of " + L + " = 0 (AF_XDP sends from UMEM)", 0,
                        hits("COPY1"), "no user->kernel copy of the payload"));
@@ -237,12 +234,12 @@ class KmodObserver final : public CompareObserver {
                                     sent, hits("XSK_XMIT"),
                                     "AF_XDP hands its skbs to the device past the qdisc"));
     }
-    if (run.at("rx_path") == "socket") {
+    if (run.pair.rx == PathKind::kSocket) {
       checks.push_back(module_check("COPY4 _copy_to_iter calls of " + L + " = datagrams received",
                                     received, hits("COPY4"),
                                     "one kernel->user copy per datagram (udp_recvmsg)"));
     } else {
-      const bool zc = run.value("/receiver/mode/bind"_json_pointer, std::string()) == "zero-copy";
+      const bool zc = run.counts.receiver.mode.zero_copy();
       // The module counts __xsk_rcv at its entry, so every frame redirected to the XSK, kept or
       // not (net/xdp/xsk.c, __xsk_rcv and __xsk_rcv_zc, 6.1 to 6.18): with no free UMEM frame
       // (fill ring empty) it counts rx_dropped and returns before the copy; otherwise it copies
@@ -250,9 +247,9 @@ class KmodObserver final : public CompareObserver {
       // (XDP_STATISTICS rx_ring_full; xsk_getsockopt folds it into rx_dropped only for the v1
       // struct, which the receiver does not use) and frees the copy. So calls = received +
       // rx_dropped + rx_ring_full, of which received + rx_ring_full were copied.
-      const std::uint64_t dropped = count_at(run, "/receiver/counters/xdp_statistics/rx_dropped");
-      const std::uint64_t ring_full =
-          count_at(run, "/receiver/counters/xdp_statistics/rx_ring_full");
+      const auto& xs = run.counts.receiver.xdp_statistics;
+      const std::uint64_t dropped = xs ? count_of(xs->rx_dropped) : 0;
+      const std::uint64_t ring_full = xs ? count_of(xs->rx_ring_full) : 0;
       checks.push_back(
           module_check("COPY4 _copy_to_iter calls of " + L + " = 0 (AF_XDP reads UMEM)", 0,
                        hits("COPY4"), "no kernel->user copy of the payload"));
@@ -281,29 +278,22 @@ class KmodObserver final : public CompareObserver {
                  "packet are counted by the BPF backend only"}};
   }
 
-  nlohmann::json summarize(const nlohmann::json& runs) override {
+  nlohmann::json summarize(const std::vector<RunRecord>& runs) override {
     std::string text = "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n";
-    for (const auto& r : runs) {
-      if (!r.contains("/copy_evidence/lines"_json_pointer)) continue;
-      text += fmt::format("  {} {}:\n", r.at("pair").get<std::string>(),
-                          r.at("phase").get<std::string>());
-      for (const auto& l : r.at("/copy_evidence/lines"_json_pointer))
-        text += "    " + l.get<std::string>() + "\n";
+    for (const RunRecord& r : runs) {
+      if (!r.evidence.is_object() || !r.evidence.contains("lines")) continue;
+      text += fmt::format("  {} {}:\n", r.pair.label(), r.phase.name);
+      for (const auto& l : r.evidence.at("lines")) text += "    " + l.get<std::string>() + "\n";
     }
     for (const char* phase : {"paced", "unpaced"}) {
       const PairRuns p = find_pair_runs(runs, phase);
       if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto sc =
-          kmod::copyprobe_counters_from_json(p.sock->at("/copy_evidence/counters"_json_pointer));
-      const auto xc =
-          kmod::copyprobe_counters_from_json(p.xsk->at("/copy_evidence/counters"_json_pointer));
-      const auto& xmode = p.xsk->at("receiver").value("mode", nlohmann::json::object());
-      const kmod::KmodPathRun s{count_at(*p.sock, "/sender/result/sent"),
-                                count_at(*p.sock, "/receiver/result/received"), &sc, std::nullopt,
-                                false};
-      const kmod::KmodPathRun x{
-          count_at(*p.xsk, "/sender/result/sent"), count_at(*p.xsk, "/receiver/result/received"),
-          &xc, parse_xdp_mode(xmode.value("xdp_attach", "")), xmode.value("bind", "") == "zero-copy"};
+      const auto sc = kmod::copyprobe_counters_from_json(p.sock->evidence.at("counters"));
+      const auto xc = kmod::copyprobe_counters_from_json(p.xsk->evidence.at("counters"));
+      const ToolMode& xmode = p.xsk->counts.receiver.mode;
+      const kmod::KmodPathRun s{sent_of(*p.sock), received_of(*p.sock), &sc, std::nullopt, false};
+      const kmod::KmodPathRun x{sent_of(*p.xsk), received_of(*p.xsk), &xc, xmode.xdp_mode(),
+                                xmode.zero_copy()};
       nlohmann::json out =
           verdicts_json(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
       out["text"] = text + "\n" + out["text"].get<std::string>();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <vector>
 
 #include "harness/compare_runner.hpp"
 
@@ -15,11 +16,11 @@ class CompareObserver : public RunObserver {
  public:
   // {attached: bool, backend: "...", reason: "..."}: what the report says about its evidence.
   virtual nlohmann::json status() const = 0;
-  // {rows: [...], text: "..."} from every run's evidence.
-  virtual nlohmann::json summarize(const nlohmann::json& runs) = 0;
-  // Adds to one run's JSON what needs the run's own counts (sent/received are known only after
-  // the tools' results are read): checks of the evidence against them, per-packet lines.
-  virtual void complete_run(nlohmann::json& run) const { (void)run; }
+  // {rows: [...], text: "..."} from every run's evidence (after complete_run).
+  virtual nlohmann::json summarize(const std::vector<RunRecord>& runs) = 0;
+  // Adds to one run what needs the run's own counts (sent/received are known only after the
+  // tools' results are read): checks of the evidence against them, per-packet lines.
+  virtual void complete_run(RunRecord& run) const { (void)run; }
 };
 
 // Paced runs carry copy-site sampling; unpaced runs only the exact ledger (its cost is lower).

@@ -12,9 +12,7 @@
 #include "common/error.hpp"
 #include "common/stop.hpp"
 #include "harness/compare_caveats.hpp"
-#include "harness/compare_checks.hpp"
 #include "evidence/kernel_counters.hpp"
-#include "harness/loss_accounting.hpp"
 
 namespace copylab {
 namespace {
@@ -129,7 +127,10 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
                             const std::function<void(const std::string&)>& progress) {
-  RunRecord rec{pair, phase, {}, {}, {}, nullptr, nlohmann::json::array(), nullptr, 0};
+  RunRecord rec{pair, phase, {}, {}, {}, nullptr, {}, std::nullopt, 0};
+  rec.counts.af_xdp_tx = pair.tx == PathKind::kAfXdp;
+  rec.counts.af_xdp_rx = pair.rx == PathKind::kAfXdp;
+  rec.counts.asked = phase.count;
   const std::string stem = work_dir + "/" + std::string(to_string(pair.tx)) + "-" +
                            to_string(pair.rx) + "-" + phase.name;
   const std::string rx_json = stem + ".receiver.json", tx_json = stem + ".sender.json";
@@ -171,12 +172,15 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                     last_line_of(receiver.log_path()),
                 "see " + receiver.log_path());
   }
-  rec.sender = read_json_file(tx_json, sender);
-  rec.receiver = read_json_file(rx_json, receiver);
-  rec.kernel = {{"a", counters_delta(a_before, read_kernel_counters(topo.ns_a, topo.dev_a))},
-                {"b", counters_delta(b_before, read_kernel_counters(topo.ns_b, topo.dev_b))}};
-  rec.checks = cross_checks(rec);
-  rec.loss = explain_loss(rec);
+  // Each tool's result is read into fields here, once: the checks below read fields only.
+  rec.sender_doc = read_json_file(tx_json, sender);
+  rec.receiver_doc = read_json_file(rx_json, receiver);
+  rec.counts.sender = parse_tool_result(rec.sender_doc, tx_json);
+  rec.counts.receiver = parse_tool_result(rec.receiver_doc, rx_json);
+  rec.counts.kernel = {counters_delta(a_before, read_kernel_counters(topo.ns_a, topo.dev_a)),
+                       counters_delta(b_before, read_kernel_counters(topo.ns_b, topo.dev_b))};
+  rec.checks = cross_checks(rec.counts);
+  rec.loss = explain_loss(rec.counts);
   return rec;
 }
 
@@ -188,12 +192,12 @@ nlohmann::json to_json(const RunRecord& r) {
           {"count", r.phase.count},
           {"rate_pps", r.phase.rate_pps},
           {"wall_s", r.wall_s},
-          {"sender", r.sender},
-          {"receiver", r.receiver},
-          {"kernel_counters", r.kernel},
-          {"pacing", pacing_of(r.phase.rate_pps, r.sender)},
-          {"checks", r.checks},
-          {"loss_accounting", r.loss},
+          {"sender", r.sender_doc},
+          {"receiver", r.receiver_doc},
+          {"kernel_counters", to_json(r.counts.kernel)},
+          {"pacing", pacing_of(r.phase.rate_pps, r.counts.sender.pps)},
+          {"checks", to_json(r.checks)},
+          {"loss_accounting", r.loss ? to_json(*r.loss) : nlohmann::json(nullptr)},
           {"copy_evidence", r.evidence}};
 }
 

@@ -6,9 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
+#include "evidence/compare_checks.hpp"
+#include "evidence/loss_accounting.hpp"
+#include "evidence/run_counts.hpp"
 #include "harness/compare_spec.hpp"
 
 namespace copylab {
@@ -25,12 +30,12 @@ class RunObserver {
 struct RunRecord {
   PairSpec pair;
   PhaseSpec phase;
-  nlohmann::json sender;    // the sender tool's JSON
-  nlohmann::json receiver;  // the receiver tool's JSON
-  nlohmann::json kernel;    // {"a": delta, "b": delta}
-  nlohmann::json evidence;  // the observer's result (cross-check), null when none
-  nlohmann::json checks;    // array of {name, tool, kernel, ok, note}
-  nlohmann::json loss;      // explain_loss: where the lost frames went
+  RunCounts counts;             // the tools' results and the kernel's counters, as fields
+  nlohmann::json sender_doc;    // the sender tool's JSON as it wrote it: the report embeds it
+  nlohmann::json receiver_doc;  // the receiver tool's JSON as it wrote it
+  nlohmann::json evidence;      // the observer's result (cross-check), null when none
+  std::vector<CheckRow> checks;
+  std::optional<LossAccount> loss;  // explain_loss: where the lost frames went
   double wall_s = 0;
 };
 

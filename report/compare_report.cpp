@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness/compare_caveats.hpp"
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
 #include "report/report_text.hpp"
 
 namespace copylab {

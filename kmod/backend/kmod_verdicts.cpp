@@ -8,6 +8,7 @@
 namespace copylab::kmod {
 namespace {
 
+using trace::user_copy_verdict;
 using trace::VerdictCell;
 using trace::VerdictRow;
 
@@ -38,14 +39,6 @@ VerdictCell site_cell(const KmodPathRun& run, const char* site_name, std::uint64
 
 bool present(const VerdictCell& c) { return c.per_packet && *c.per_packet > 0.5; }
 bool absent(const VerdictCell& c) { return c.per_packet && *c.per_packet < 0.5; }
-
-std::string user_copy_verdict(const VerdictCell& sock, const VerdictCell& xsk,
-                              const std::string& moved_to) {
-  if (!sock.per_packet || !xsk.per_packet) return "not measured";
-  if (present(sock) && present(xsk)) return "still there";
-  if (present(sock)) return moved_to.empty() ? "gone" : "moved to " + moved_to;
-  return "absent on both paths";
-}
 
 std::string added_verdict(const VerdictCell& xsk, const std::string& what) {
   if (!xsk.per_packet) return "not measured";

@@ -1,6 +1,7 @@
-// What `copylab compare` concludes from its counters, on synthetic runs: where lost frames went
-// (sent = received + each named drop counter + unexplained), the paced-rate warning, the
-// "N checks failed" block under the table, and copy verdicts flagged when drawn from a bad run.
+// What `copylab compare` concludes from its counters, on synthetic runs: the tools' JSON read into
+// fields, the checks against the kernel's counters, where lost frames went (sent = received +
+// each named drop counter + unexplained), the paced-rate warning, the "N checks failed" block
+// under the table, and copy verdicts flagged when drawn from a bad run.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -8,10 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
+#include "evidence/compare_checks.hpp"
+#include "evidence/kernel_counters.hpp"
+#include "evidence/loss_accounting.hpp"
+#include "evidence/tool_result.hpp"
+#include "evidence/verdict.hpp"
 #include "harness/compare_caveats.hpp"
+#include "harness/compare_spec.hpp"
 #include "report/compare_report.hpp"
-#include "harness/compare_runner.hpp"
-#include "harness/loss_accounting.hpp"
 #include "report/report_text.hpp"
 
 using namespace copylab;
@@ -30,21 +36,30 @@ struct LossRow {
   const char* want_text;                         // a part of the one-line accounting
 };
 
-RunRecord synthetic_run(const LossRow& row) {
-  RunRecord rec{{PathKind::kSocket, row.rx}, {"paced", static_cast<std::uint64_t>(row.sent), 50'000},
-                {}, {}, {}, nullptr, nlohmann::json::array(), nullptr, 0};
-  rec.sender = {{"result", {{"sent", row.sent}, {"in_flight_at_end", row.in_flight_at_end}}}};
-  rec.receiver = {{"result", {{"received", row.received}, {"stopped_by", "count"}}}};
+RunCounts synthetic_run(const LossRow& row) {
+  RunCounts run;
+  run.af_xdp_tx = false;
+  run.af_xdp_rx = row.rx == PathKind::kAfXdp;
+  run.asked = static_cast<std::uint64_t>(row.sent);
+  run.sender.sent = row.sent;
+  run.sender.in_flight_at_end = row.in_flight_at_end;
+  run.receiver.received = row.received;
+  run.receiver.stopped_by = "count";
   // Present for every receiver, so a socket receiver's rows prove they are not added.
-  rec.receiver["counters"] = {
-      {"xdp_statistics", {{"rx_dropped", row.xsk_rx_dropped}, {"rx_ring_full", row.xsk_ring_full}}}};
-  rec.kernel = {
-      {"a", {{"udp", nlohmann::json::object()}, {"link", {{"tx_dropped", row.a_tx_dropped}}}}},
-      {"b",
-       {{"udp", {{"NoPorts", row.no_ports}, {"InErrors", row.in_errors},
-                 {"RcvbufErrors", row.rcvbuf_errors}}},
-        {"link", {{"rx_dropped", row.b_rx_dropped}}}}}};
-  return rec;
+  run.receiver.xdp_statistics = XskStatistics{};
+  run.receiver.xdp_statistics->rx_dropped = row.xsk_rx_dropped;
+  run.receiver.xdp_statistics->rx_ring_full = row.xsk_ring_full;
+  run.kernel.a.link.tx_dropped = row.a_tx_dropped;
+  run.kernel.b.udp.no_ports = row.no_ports;
+  run.kernel.b.udp.in_errors = row.in_errors;
+  run.kernel.b.udp.rcvbuf_errors = row.rcvbuf_errors;
+  run.kernel.b.link.rx_dropped = row.b_rx_dropped;
+  return run;
+}
+
+nlohmann::json loss_json(const RunCounts& run) {
+  const auto acc = explain_loss(run);
+  return acc ? to_json(*acc) : nlohmann::json(nullptr);
 }
 
 const LossRow kLossRows[] = {
@@ -81,7 +96,7 @@ class LossAccounting : public testing::TestWithParam<LossRow> {};
 
 TEST_P(LossAccounting, SentIsReceivedPlusNamedDropsPlusUnexplained) {
   const LossRow& row = GetParam();
-  const nlohmann::json acc = explain_loss(synthetic_run(row));
+  const nlohmann::json acc = loss_json(synthetic_run(row));
   ASSERT_TRUE(acc.is_object());
   EXPECT_EQ(acc.at("lost").get<long long>(), row.sent - row.received);
   EXPECT_EQ(acc.at("explained").get<long long>(), row.want_explained) << acc.dump(2);
@@ -106,15 +121,18 @@ INSTANTIATE_TEST_SUITE_P(Rows, LossAccounting, testing::ValuesIn(kLossRows),
                          });
 
 TEST(LossAccounting, MissingCountsGiveNoAccounting) {
-  RunRecord rec = synthetic_run(kLossRows[0]);
-  rec.receiver = nlohmann::json::object();
-  EXPECT_TRUE(explain_loss(rec).is_null());
+  RunCounts run = synthetic_run(kLossRows[0]);
+  run.receiver = ToolResult{};
+  EXPECT_FALSE(explain_loss(run).has_value());
+  run = synthetic_run(kLossRows[0]);
+  run.sender.sent.reset();
+  EXPECT_FALSE(explain_loss(run).has_value());
 }
 
 TEST(LossAccounting, CountersAboveTheLossAreSaid) {
   LossRow row = kLossRows[0];
   row.no_ports = 15'200;  // 28 more than were lost: other traffic in the namespace
-  const nlohmann::json acc = explain_loss(synthetic_run(row));
+  const nlohmann::json acc = loss_json(synthetic_run(row));
   EXPECT_EQ(acc.at("unexplained").get<long long>(), 0);
   EXPECT_NE(acc.at("also").dump().find("28 more drops"), std::string::npos) << acc.dump(2);
 }
@@ -128,7 +146,7 @@ TEST(WithCommas, GroupsThousands) {
 }
 
 TEST(Pacing, MissedOnlyBeyondTenPercent) {
-  auto sender = [](double pps) { return nlohmann::json{{"result", {{"pps", pps}}}}; };
+  auto sender = [](double pps) { return std::optional<double>(pps); };
   const auto missed = pacing_of(50'000, sender(13'900));
   EXPECT_TRUE(missed.at("missed").get<bool>());
   EXPECT_NEAR(missed.at("short_by_pct").get<double>(), 72.2, 0.1);
@@ -136,21 +154,21 @@ TEST(Pacing, MissedOnlyBeyondTenPercent) {
   EXPECT_TRUE(pacing_of(50'000, sender(44'000)).at("missed").get<bool>());   // 12 % short
   EXPECT_FALSE(pacing_of(50'000, sender(50'400)).at("missed").get<bool>());
   EXPECT_TRUE(pacing_of(0, sender(1e6)).is_null()) << "unpaced runs have no target";
-  EXPECT_TRUE(pacing_of(50'000, nlohmann::json::object()).is_null());
+  EXPECT_TRUE(pacing_of(50'000, std::nullopt).is_null());
 }
 
 // The run of the finding: AF_XDP paced, 15,172 frames to NoPorts, the XSK check failing.
 nlohmann::json bad_run(const char* pair) {
-  RunRecord rec = synthetic_run(kLossRows[0]);
+  const RunCounts counts = synthetic_run(kLossRows[0]);
   nlohmann::json run{{"pair", pair},
                      {"phase", "paced"},
-                     {"pacing", pacing_of(50'000, {{"result", {{"pps", 13'900}}}})},
+                     {"pacing", pacing_of(50'000, 13'900.0)},
                      {"checks",
                       {{{"name", "lost = XSK drops"}, {"expected", 15'172}, {"observed", 0},
                         {"ok", false}, {"source", "XDP_STATISTICS"}},
                        {{"name", "sent = received + lost"}, {"expected", 20'000},
                         {"observed", 20'000}, {"ok", true}, {"source", "receiver"}}}},
-                     {"loss_accounting", explain_loss(rec)}};
+                     {"loss_accounting", loss_json(counts)}};
   return run;
 }
 
@@ -158,12 +176,12 @@ nlohmann::json good_run(const char* pair) {
   LossRow row = kLossRows[10];
   return {{"pair", pair},
           {"phase", "paced"},
-          {"pacing", pacing_of(50'000, {{"result", {{"pps", 49'990}}}})},
+          {"pacing", pacing_of(50'000, 49'990.0)},
           {"checks",
            {{{"name", "sent = received + lost"}, {"expected", 5'000}, {"observed", 5'000},
              {"ok", true}, {"source", "receiver"}},
             {{"name", "n/a"}, {"ok", nullptr}, {"source", "x"}}}},
-          {"loss_accounting", explain_loss(synthetic_run(row))}};
+          {"loss_accounting", loss_json(synthetic_run(row))}};
 }
 
 TEST(RunProblems, FailedChecksSayHowManyWhichAndWhereTheFramesWent) {
@@ -332,6 +350,258 @@ TEST(CompareReport, EveryLineFitsAndVerdictColumnsAlign) {
   for (const std::size_t end : number_ends) EXPECT_EQ(end, socket_end) << text;
   EXPECT_NE(text.find("\n    socket [exact count (tracepoint)]: seq 0: same skb"), std::string::npos)
       << text;
+}
+
+// An xdp_receiver --json document, cut to the keys the checks read and a few they do not.
+nlohmann::json xdp_receiver_doc() {
+  return nlohmann::json::parse(R"({
+    "tool": "xdp_receiver", "pid": 42, "datapath": "af_xdp",
+    "mode": {"datapath": "af_xdp", "xdp_attach": "native", "bind": "copy", "wait": "spin",
+             "rings": {"rx": 8192}},
+    "result": {"received": 990, "lost": 10, "pps": 49000.5, "stopped_by": "drain",
+               "validator": {"received": 991, "unique": 990, "duplicates": 1, "reordered": 0,
+                             "corrupt": 0, "payload_bytes": 63360, "highest_seq": 999},
+               "per_second": []},
+    "counters": {"xdp_statistics": {"rx_dropped": 4, "rx_invalid_descs": 0,
+                                    "tx_invalid_descs": 0, "rx_ring_full": 6,
+                                    "rx_fill_ring_empty_descs": 12, "tx_ring_empty_descs": 0},
+                 "steer": {"redirected": 1000, "passed_no_xsk": 3, "passed_other_port": 0,
+                           "passed_not_udp": 0, "passed_truncated": 0, "rx_stamping": false,
+                           "meta_stamped": 0, "meta_refused": 0},
+                 "rx_frames": 990}
+  })");
+}
+
+TEST(ParseToolResult, ReadsTheFieldsTheChecksUse) {
+  const ToolResult r = parse_tool_result(xdp_receiver_doc(), "rx.json");
+  EXPECT_EQ(r.received, 990);
+  EXPECT_EQ(r.lost, 10);
+  EXPECT_EQ(r.pps, 49000.5);
+  EXPECT_EQ(r.stopped_by, "drain");
+  ASSERT_TRUE(r.validator.has_value());
+  EXPECT_EQ(r.validator->duplicates, 1);
+  ASSERT_TRUE(r.xdp_statistics.has_value());
+  EXPECT_EQ(r.xdp_statistics->rx_dropped, 4);
+  EXPECT_EQ(r.xdp_statistics->rx_ring_full, 6);
+  EXPECT_EQ(r.xdp_statistics->rx_fill_ring_empty_descs, 12);
+  ASSERT_TRUE(r.steer.has_value());
+  EXPECT_EQ(r.steer->redirected, 1000);
+  EXPECT_EQ(r.steer->passed_no_xsk, 3);
+  EXPECT_EQ(r.mode.xdp_mode(), XdpMode::kNative);
+  EXPECT_FALSE(r.mode.zero_copy());
+  EXPECT_EQ(r.mode.wait, "spin");
+}
+
+TEST(ParseToolResult, FieldsAToolDoesNotReportAreNullopt) {
+  // A socket sender: no received/validator, no XDP_STATISTICS, no steering program.
+  const auto doc = nlohmann::json::parse(R"({
+    "tool": "sock_sender", "datapath": "socket", "mode": {"datapath": "socket", "wait": "block"},
+    "result": {"sent": 1000, "in_flight_at_end": 0, "pps": 50000.0, "stopped_by": "count"},
+    "counters": {"sent": 1000, "received": 0}})");
+  const ToolResult r = parse_tool_result(doc, "tx.json");
+  EXPECT_EQ(r.sent, 1000);
+  EXPECT_FALSE(r.received.has_value());
+  EXPECT_FALSE(r.lost.has_value());
+  EXPECT_FALSE(r.validator.has_value());
+  EXPECT_FALSE(r.xdp_statistics.has_value());
+  EXPECT_FALSE(r.steer.has_value());
+  EXPECT_FALSE(r.mode.xdp_attach.has_value());
+  EXPECT_FALSE(r.mode.xdp_mode().has_value());
+  // A TX-only AF_XDP socket writes its steering counters as null and its attach mode as "none".
+  nlohmann::json xdp_sender = doc;
+  xdp_sender["counters"]["steer"] = nullptr;
+  xdp_sender["mode"]["xdp_attach"] = "none";
+  const ToolResult x = parse_tool_result(xdp_sender, "tx.json");
+  EXPECT_FALSE(x.steer.has_value());
+  EXPECT_FALSE(x.mode.xdp_mode().has_value());
+  // No result at all: every count is missing, nothing throws.
+  const ToolResult empty = parse_tool_result(nlohmann::json::object(), "tx.json");
+  EXPECT_FALSE(empty.sent.has_value());
+  EXPECT_FALSE(empty.pps.has_value());
+}
+
+// The message of the Error parse_tool_result throws on `doc` ("" when it does not throw).
+std::string parse_error(const nlohmann::json& doc) {
+  try {
+    (void)parse_tool_result(doc, "/tmp/w/af_xdp-af_xdp-paced.receiver.json");
+  } catch (const Error& e) {
+    EXPECT_FALSE(e.fix().empty());
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ParseToolResult, AWrongTypeIsOneErrorNamingTheFileAndTheField) {
+  nlohmann::json doc = xdp_receiver_doc();
+  doc["result"]["received"] = "990";
+  EXPECT_EQ(parse_error(doc),
+            "/tmp/w/af_xdp-af_xdp-paced.receiver.json: /result/received is string, expected an "
+            "integer");
+  doc = xdp_receiver_doc();
+  doc["result"]["lost"] = 1.5;  // a count is a whole number
+  EXPECT_NE(parse_error(doc).find("/result/lost is number, expected an integer"), std::string::npos);
+  doc = xdp_receiver_doc();
+  doc["counters"]["xdp_statistics"]["rx_ring_full"] = true;
+  EXPECT_NE(parse_error(doc).find("/counters/xdp_statistics/rx_ring_full is boolean"),
+            std::string::npos);
+  doc = xdp_receiver_doc();
+  doc["mode"]["bind"] = 1;
+  EXPECT_NE(parse_error(doc).find("/mode/bind is number, expected a string"), std::string::npos);
+  doc = xdp_receiver_doc();
+  doc["counters"]["steer"] = nlohmann::json::array();
+  EXPECT_NE(parse_error(doc).find("/counters/steer is array, expected an object"),
+            std::string::npos);
+  doc = xdp_receiver_doc();
+  doc["result"]["validator"].erase("corrupt");  // the tools write these counts together
+  EXPECT_NE(parse_error(doc).find("/result/validator/corrupt is missing"), std::string::npos);
+  EXPECT_NE(parse_error(nlohmann::json::array()).find("the document is array, expected an object"),
+            std::string::npos);
+  EXPECT_EQ(parse_error(xdp_receiver_doc()), "");
+}
+
+// A clean af_xdp->af_xdp run of 1,000 frames, native XDP, counters as the kernel shows them.
+RunCounts clean_xdp_run() {
+  RunCounts run;
+  run.af_xdp_tx = run.af_xdp_rx = true;
+  run.asked = 1000;
+  run.sender.sent = 1000;
+  run.receiver = parse_tool_result(xdp_receiver_doc(), "rx.json");
+  run.receiver.received = 1000;
+  run.receiver.lost = 0;
+  run.receiver.validator = ValidatorCounts{1000, 1000, 0, 0, 0};
+  run.receiver.xdp_statistics = XskStatistics{};
+  run.receiver.steer->redirected = 1000;
+  run.kernel.a.link.tx_packets = 1000;
+  run.kernel.a.udp.out_datagrams = 0;
+  run.kernel.b.udp.in_datagrams = 0;
+  run.kernel.b.ethtool["rx_queue_0_xdp_redirect"] = 1000;
+  return run;
+}
+
+const CheckRow* find_check(const std::vector<CheckRow>& checks, std::string_view prefix) {
+  for (const CheckRow& c : checks) {
+    if (c.name.rfind(prefix, 0) == 0) return &c;
+  }
+  return nullptr;
+}
+
+TEST(CrossChecks, ACleanAfXdpRunPassesEveryCheck) {
+  const auto checks = cross_checks(clean_xdp_run());
+  ASSERT_EQ(checks.size(), 9U);
+  for (const CheckRow& c : checks) EXPECT_EQ(c.ok(), true) << c.name;
+  EXPECT_EQ(find_check(checks, "namespace B Udp InDatagrams = received"), nullptr)
+      << "a socket receiver's check on an AF_XDP run";
+}
+
+TEST(CrossChecks, EachCheckComparesItsOwnCounter) {
+  RunCounts run = clean_xdp_run();
+  run.receiver.received = 990;
+  run.receiver.lost = 10;
+  run.receiver.xdp_statistics->rx_ring_full = 10;
+  run.kernel.b.ethtool["rx_queue_0_xdp_redirect"] = 990;
+  run.kernel.a.link.tx_packets = 999;
+  run.receiver.validator->reordered = 2;
+  const auto checks = cross_checks(run);
+  const CheckRow* link = find_check(checks, "device A link tx_packets = sent");
+  ASSERT_NE(link, nullptr);
+  EXPECT_EQ(link->expected, 1000);
+  EXPECT_EQ(link->observed, 999);
+  EXPECT_EQ(link->ok(), false);
+  EXPECT_EQ(find_check(checks, "no corrupt")->observed, 2);
+  EXPECT_EQ(find_check(checks, "XDP program redirected")->expected, 1000);  // 990 + 0 + 10
+  EXPECT_EQ(find_check(checks, "lost = XSK drops")->ok(), true);
+  EXPECT_EQ(find_check(checks, "veth rx_queue_0_xdp_redirect")->ok(), true);
+  const nlohmann::json failed = to_json(*link);
+  EXPECT_EQ(failed, nlohmann::json::parse(R"({"name": "device A link tx_packets = sent",
+      "expected": 1000, "observed": 999, "ok": false, "source": "ip -s link",
+      "note": "kernel's count of frames leaving the sender's veth"})"));
+}
+
+TEST(CrossChecks, ACounterNotReadIsUnavailableNotAPass) {
+  RunCounts run = clean_xdp_run();
+  run.receiver.steer.reset();
+  run.kernel.a.link = LinkCounters{};
+  run.receiver.mode.xdp_attach = "generic";  // veth's redirect counter counts native XDP only
+  const auto checks = cross_checks(run);
+  for (const char* name : {"XDP program redirected", "device A link tx_packets",
+                           "veth rx_queue_0_xdp_redirect"}) {
+    const CheckRow* c = find_check(checks, name);
+    ASSERT_NE(c, nullptr) << name;
+    EXPECT_FALSE(c->ok().has_value()) << name;
+    const nlohmann::json j = to_json(*c);
+    EXPECT_TRUE(j.at("ok").is_null()) << j;
+    EXPECT_EQ(j.at("unavailable"), true) << j;
+    EXPECT_FALSE(j.contains("expected")) << j;
+  }
+}
+
+TEST(CrossChecks, SocketPathsCheckTheUdpMib) {
+  RunCounts run;
+  run.asked = 500;
+  run.sender.sent = 500;
+  run.receiver.received = 480;
+  run.receiver.lost = 20;
+  run.kernel.a.udp.out_datagrams = 500;
+  run.kernel.b.udp.in_datagrams = 480;
+  run.kernel.b.udp.rcvbuf_errors = 20;
+  const auto checks = cross_checks(run);
+  EXPECT_EQ(find_check(checks, "namespace A Udp OutDatagrams = sent")->ok(), true);
+  EXPECT_EQ(find_check(checks, "namespace B Udp InDatagrams = received")->ok(), true);
+  EXPECT_EQ(find_check(checks, "lost = Udp RcvbufErrors")->ok(), true);
+  EXPECT_EQ(find_check(checks, "XDP program redirected"), nullptr);
+}
+
+TEST(KernelCounters, KernelNamesMapToFieldsAndBackWithNothingDropped) {
+  const CounterMap before{{"InDatagrams", 10}, {"NoPorts", 1}, {"FutureCounter", 5}};
+  const CounterMap after{{"InDatagrams", 110}, {"NoPorts", 4}, {"FutureCounter", 7},
+                         {"RcvbufErrors", 3}};
+  KernelCounters b, a;
+  b.udp = udp_counters_of(before);
+  a.udp = udp_counters_of(after);
+  EXPECT_EQ(a.udp.in_datagrams, 110);
+  EXPECT_EQ(a.udp.other.count("FutureCounter"), 1U);
+  b.ethtool = {{"rx_queue_0_xdp_redirect", 7}, {"peer_ifindex", 3}};
+  a.ethtool = {{"rx_queue_0_xdp_redirect", 1007}};
+  b.link = link_counters_of({{"tx_packets", 1}, {"rx_dropped", 0}});
+  a.link = link_counters_of({{"tx_packets", 1001}, {"rx_dropped", 2}});
+  const KernelCounters d = counters_delta(b, a);
+  EXPECT_EQ(d.udp.in_datagrams, 100);
+  EXPECT_EQ(d.udp.no_ports, 3);
+  EXPECT_FALSE(d.udp.rcvbuf_errors.has_value()) << "read once only: no delta";
+  EXPECT_EQ(d.link.tx_packets, 1000);
+  // The report shows them under the kernel's names, as read.
+  EXPECT_EQ(to_json(KernelCountersDelta{d, KernelCounters{}}), nlohmann::json::parse(R"({
+      "a": {"udp": {"InDatagrams": 100, "NoPorts": 3, "FutureCounter": 2},
+            "link": {"tx_packets": 1000, "rx_dropped": 2},
+            "ethtool": {"rx_queue_0_xdp_redirect": 1000}},
+      "b": {"udp": {}, "link": {}, "ethtool": {}}})"));
+}
+
+TEST(KernelCounters, SnmpAndEthtoolTextParse) {
+  const std::string snmp =
+      "Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+      "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\n"
+      "Udp: 12 3 0 40 x\n";
+  const UdpCounters udp = udp_counters_of(parse_snmp_section(snmp, "Udp"));
+  EXPECT_EQ(udp.in_datagrams, 12);
+  EXPECT_EQ(udp.no_ports, 3);
+  EXPECT_EQ(udp.out_datagrams, 40);
+  EXPECT_FALSE(udp.rcvbuf_errors.has_value()) << "a non-number is left out";
+  EXPECT_TRUE(udp.other.empty());
+  const CounterMap eth = parse_ethtool_stats("NIC statistics:\n     peer_ifindex: 7\n"
+                                             "     rx_queue_0_xdp_redirect: 1000\n");
+  EXPECT_EQ(eth, (CounterMap{{"peer_ifindex", 7}, {"rx_queue_0_xdp_redirect", 1000}}));
+}
+
+TEST(UserCopyVerdict, OneRuleForEveryBackend) {
+  const auto cell = [](std::optional<double> per) { return trace::VerdictCell{per, "", ""}; };
+  using trace::user_copy_verdict;
+  EXPECT_EQ(user_copy_verdict(cell(1.0), cell(0.0), ""), "gone");
+  EXPECT_EQ(user_copy_verdict(cell(1.0), cell(0.0), "__xsk_rcv"), "moved to __xsk_rcv");
+  EXPECT_EQ(user_copy_verdict(cell(1.0), cell(1.0), "x"), "still there");
+  EXPECT_EQ(user_copy_verdict(cell(0.0), cell(0.0), "x"), "absent on both paths");
+  EXPECT_EQ(user_copy_verdict(cell(std::nullopt), cell(0.0), "x"), "not measured");
+  EXPECT_EQ(user_copy_verdict(cell(1.0), cell(std::nullopt), "x"), "not measured");
 }
 
 }  // namespace
