@@ -20,7 +20,6 @@
 #include "evidence/cross_check.hpp"
 #include "harness/hist_paths.hpp"
 #include "evidence/hist_trigger.hpp"
-#include "harness/scoped_command.hpp"
 
 namespace copylab {
 namespace {
@@ -252,7 +251,7 @@ int run_hist_command(const HistOptions& o) {
   if (!plan.enabled) std::cout << "tracefs hist trigger: " << unavailable << "\n\n";
   int rc = 0;
   if (!o.command.empty()) {
-    ScopedCommand cmd(o.command);
+    ChildProcess cmd = start_traced(o.command);
     ScopeSpec scope;
     if (o.scope == "pids") scope.pids.push_back(cmd.pid());
     CrossCheck cc(cco);
@@ -264,7 +263,7 @@ int run_hist_command(const HistOptions& o) {
     std::unique_ptr<HistTriggerSession> session = arm_hist_trigger(
         plan, {{comm_of(o.command.front()), in_initial_pid_namespace() ? cmd.pid() : 0}}, trigger);
     cmd.release();
-    rc = cmd.wait();
+    rc = wait_traced(cmd);
     CrossCheckResult r = cc.stop();
     finish_hist_trigger(session, trigger);
     print_result(o,

@@ -15,7 +15,6 @@
 #include "common/child_process.hpp"
 #include "common/cli_checks.hpp"
 #include "common/error.hpp"
-#include "common/stop.hpp"
 
 namespace copylab {
 namespace {
@@ -65,16 +64,9 @@ std::streamoff stream_new_output(const std::string& log, std::streamoff offset) 
 int run_lab_script(const LabOptions& o, const std::string& log) {
   ChildProcess lab = ChildProcess::start(lab_argv(o), log);
   std::streamoff shown = 0;
-  for (;;) {
-    const auto rc = lab.wait_for(std::chrono::milliseconds(250));
-    shown = stream_new_output(log, shown);
-    if (rc) return *rc;
-    if (stop_requested()) {
-      const int stopped = lab.stop();
-      stream_new_output(log, shown);
-      return stopped;
-    }
-  }
+  // On a stop request the script gets SIGTERM (SIGKILL 3 s later); its last words still show.
+  return lab.wait_or_stop(std::chrono::milliseconds(250),
+                          [&] { shown = stream_new_output(log, shown); }, std::chrono::seconds(3));
 }
 
 int run_lab(LabOptions o, const CommonOptions& common) {

@@ -10,9 +10,11 @@
 #include "common/child_process.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/ready_file.hpp"
 #include "common/stop.hpp"
 #include "harness/compare_caveats.hpp"
 #include "evidence/kernel_counters.hpp"
+#include "netns/command.hpp"
 
 namespace copylab {
 namespace {
@@ -41,7 +43,7 @@ int receiver_duration_s(const PhaseSpec& phase) {
 constexpr double kDrainQuietS = 1.0;
 
 Args in_netns(const std::string& ns, const std::string& tool) {
-  return {"ip", "netns", "exec", ns, self_bin_dir() + "/" + tool};
+  return netns_exec_argv(ns, {self_bin_dir() + "/" + tool});
 }
 
 void append(Args& a, std::initializer_list<std::string> more) { a.insert(a.end(), more); }
@@ -89,21 +91,6 @@ nlohmann::json read_json_file(const std::string& path, const ChildProcess& who) 
   return nlohmann::json::parse(f);
 }
 
-void wait_for_file(const std::string& path, ChildProcess& child, int timeout_ms) {
-  for (int waited = 0; waited < timeout_ms; waited += 5) {
-    if (access(path.c_str(), F_OK) == 0) return;
-    if (!child.running()) {
-      throw Error(child.command_line() + " exited before it was ready: " +
-                      last_line_of(child.log_path()),
-                  "fix the cause above (full log: " + child.log_path() + ")");
-    }
-    if (stop_requested()) throw Error("interrupted", "", stop_exit_code());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  throw Error(child.command_line() + " was not ready after " + std::to_string(timeout_ms) + " ms",
-              "see its log " + child.log_path());
-}
-
 int wait_child(ChildProcess& child, double timeout_s, const std::string& what,
                const std::function<void(const std::string&)>& progress) {
   const std::uint64_t start = now_ns();
@@ -147,11 +134,11 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   ChildProcess receiver = ChildProcess::start(
       receiver_args(topo, pair, phase, opts, rx_json, rx_ready, sender_done),
       stem + ".receiver.log");
-  wait_for_file(rx_ready, receiver, 30'000);
+  wait_for_ready_file(rx_ready, receiver, std::chrono::seconds(30));
   ChildProcess sender = ChildProcess::start(
       sender_args(topo, pair, phase, opts, tx_json, tx_ready, go), stem + ".sender.log");
   // The sender sets up its datapath, then waits for `go`: the observer scopes to both pids first.
-  wait_for_file(tx_ready, sender, 30'000);
+  wait_for_ready_file(tx_ready, sender, std::chrono::seconds(30));
   if (observer != nullptr) observer->before_traffic(receiver.pid(), sender.pid());
   std::ofstream(go) << "go\n";
 

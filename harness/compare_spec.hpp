@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "netns/topology.hpp"
+#include "netns/topology_defaults.hpp"
 #include "xdp/xdp_mode.hpp"
 
 namespace copylab {
@@ -39,8 +40,8 @@ struct CompareOptions {
   // 2048 frames in circulation (every loss XSK rx_dropped: fill ring empty) and 0-3.7% with 8192.
   std::uint32_t rx_ring_size = 8192;
   std::uint32_t rx_frame_count = 8192;
-  std::uint16_t dst_port = 9999;
-  std::uint16_t src_port = 9000;
+  std::uint16_t dst_port = topology_defaults::kDstPort;
+  std::uint16_t src_port = topology_defaults::kSrcPort;
   int cpu_tx = 0;
   int cpu_rx = 1;
   std::vector<std::string> netns;  // reuse: A,B

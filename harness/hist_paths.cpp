@@ -5,19 +5,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/ready_file.hpp"
 #include "common/run_registry.hpp"
-#include "common/stop.hpp"
+#include "netns/command.hpp"
 #include "netns/topology.hpp"
 #include "xdp/xdp_mode.hpp"
 #include "evidence/scope.hpp"
-#include "harness/scoped_command.hpp"
 
 namespace copylab::trace {
 
@@ -43,13 +42,21 @@ std::string require_binary(const std::string& name) {
   return path;
 }
 
-std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string> argv) {
-  std::vector<std::string> full = {"ip", "netns", "exec", ns};
-  full.insert(full.end(), argv.begin(), argv.end());
-  return full;
+}  // namespace
+
+ChildProcess start_traced(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw Error("no command given", "put the command after --", kExitUsage);
+  SpawnOptions opt;
+  opt.output = SpawnOptions::Output::kInherit;
+  opt.held = true;
+  opt.mark_parent = false;
+  return ChildProcess::spawn(argv, opt);
 }
 
-}  // namespace
+int wait_traced(ChildProcess& child) {
+  // Polled every 5 ms; a command that ignores SIGTERM gets SIGKILL 5 s later.
+  return child.wait_or_stop(std::chrono::milliseconds(5), [] {}, std::chrono::seconds(5));
+}
 
 HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
                           const CrossCheckOptions& opts, const HistTriggerPlan& trigger) {
@@ -89,25 +96,19 @@ HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
   cc.start(scope);
   // Both tools are forked and held before exec, so the hist trigger's window can name their pids
   // (`ip netns exec` execs the tool in the same process).
-  ScopedCommand receiving(in_netns(t.ns_b, rx));
-  ScopedCommand sending(in_netns(t.ns_a, tx));
+  ChildProcess receiving = start_traced(netns_exec_argv(t.ns_b, rx));
+  ChildProcess sending = start_traced(netns_exec_argv(t.ns_a, tx));
   const bool pids = in_initial_pid_namespace();
   std::unique_ptr<HistTriggerSession> hist_trigger = arm_hist_trigger(
       trigger,
       {{comm_of(receiver), pids ? receiving.pid() : 0}, {comm_of(sender), pids ? sending.pid() : 0}},
       run.trigger);
   receiving.release();
-  // The receiver creates --ready-file once its socket / XDP program is set up (bounded wait).
-  for (int waited = 0; ::access(ready.c_str(), F_OK) != 0; waited += 10) {
-    if (waited > 10'000 || stop_requested())
-      throw Error(fmt::format("hist --path {}: the receiver did not get ready within 10 s", path),
-                  "run it by hand with -v to see why");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  wait_for_ready_file(ready, receiving, std::chrono::seconds(10));
   ::unlink(ready.c_str());
   sending.release();
-  const int tx_rc = sending.wait();
-  const int rx_rc = receiving.wait();
+  const int tx_rc = wait_traced(sending);
+  const int rx_rc = wait_traced(receiving);
   CrossCheckResult r = cc.stop();
   finish_hist_trigger(hist_trigger, run.trigger);
   if (tx_rc != 0 || rx_rc != 0)

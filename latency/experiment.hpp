@@ -11,6 +11,7 @@
 #include "latency/pingpong.hpp"
 #include "latency/results.hpp"
 #include "netns/topology.hpp"
+#include "netns/topology_defaults.hpp"
 
 namespace copylab {
 
@@ -18,7 +19,7 @@ struct RunParams {
   int cpu_ping = 0;
   int cpu_pong = 1;
   PingConfig ping;
-  std::uint16_t port = 9999;
+  std::uint16_t port = topology_defaults::kDstPort;
   std::chrono::seconds setup_timeout{20};
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "netns/topology_defaults.hpp"
 
 namespace copylab {
 
@@ -126,7 +127,7 @@ LatencyPlan validate(const LatencyOptions& o, unsigned mtu, int cpus) {
     throw Error("--digits " + std::to_string(o.digits) + " is out of range",
                 "use 1..5 significant digits (3 = 0.1% relative error)", kExitUsage);
   }
-  const unsigned effective_mtu = mtu ? mtu : 1500;
+  const unsigned effective_mtu = mtu ? mtu : topology_defaults::kMtu;
   const std::size_t max_payload = effective_mtu > kIpUdpOverhead ? effective_mtu - kIpUdpOverhead : 0;
   check_size(o.size, max_payload, effective_mtu, "--size");
   plan.sizes.push_back(o.size);

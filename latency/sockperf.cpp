@@ -58,11 +58,10 @@ SockperfResult run_sockperf(const SockperfParams& p) {
   const std::string port = std::to_string(p.port);
   try {
     const std::string log = "/tmp/copylab-sockperf-server-" + std::to_string(getpid()) + ".log";
-    std::vector<std::string> server_argv = {"ip", "netns", "exec", p.ns_server, "taskset", "-c",
-                                            std::to_string(p.cpu_server), "sockperf", "server",
-                                            "-i", p.server_ip, "-p", port};
+    std::vector<std::string> server_argv = {"taskset", "-c", std::to_string(p.cpu_server),
+                                            "sockperf", "server", "-i", p.server_ip, "-p", port};
     if (p.nonblocked) server_argv.push_back("--nonblocked");
-    ChildProcess server = ChildProcess::start(server_argv, log);
+    ChildProcess server = ChildProcess::start(netns_exec_argv(p.ns_server, server_argv), log);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     if (!server.running()) {
       r.error = "sockperf server exited at start: " + last_line_of(log);
@@ -74,8 +73,8 @@ SockperfResult run_sockperf(const SockperfParams& p) {
         p.server_ip, "-p", port, "-m", std::to_string(p.msg_size), "-t",
         std::to_string(p.seconds), "--full-rtt"};
     if (p.nonblocked) client.push_back("--nonblocked");
-    std::string cmd = "ip netns exec " + p.ns_client;
-    for (const auto& a : client) cmd += " " + a;
+    std::string cmd;
+    for (const auto& a : netns_exec_argv(p.ns_client, client)) cmd += (cmd.empty() ? "" : " ") + a;
     const CommandResult res = run_in_netns(p.ns_client, client);
     server.stop();
     std::remove(log.c_str());

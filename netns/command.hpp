@@ -1,29 +1,20 @@
-// Runs a helper program (the netns scripts, ip, nstat, ethtool) and captures what it printed, so
-// a failure can be reported as one line with the program's own last error message.
+// Commands run inside a named network namespace through `ip netns exec` (which also remounts /sys
+// for them, so ethtool and /sys/class/net see the namespace's devices). The one place that
+// spells that command line; run_command and CommandResult come from common/child_process.hpp.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "common/child_process.hpp"
+
 namespace copylab {
 
-struct CommandResult {
-  int exit_code = -1;  // exit status, or 128 + signal number when it was killed
-  std::string out;
-  std::string err;
-  bool ok() const noexcept { return exit_code == 0; }
-  // The last non-empty line of stderr (or stdout when stderr is empty): what to quote in an Error.
-  std::string last_error_line() const;
-};
+// {"ip", "netns", "exec", ns, argv...}: argv run inside `ns`. `ip netns exec` execs the program
+// in the same process, so the pid of a child started with it is the program's own.
+std::vector<std::string> netns_exec_argv(const std::string& ns, const std::vector<std::string>& argv);
 
-// Runs argv[0] (looked up in PATH) with argv, stdin from /dev/null, and waits for it. The child
-// inherits the calling thread's network namespace and runs in its own process group (terminal
-// Ctrl-C does not interrupt it), but gets SIGTERM when copylab dies. Throws Error if it cannot
-// be started at all.
-CommandResult run_command(const std::vector<std::string>& argv);
-
-// Runs argv inside the named namespace via `ip netns exec` (which also remounts /sys for it, so
-// ethtool and /sys/class/net see the namespace's devices).
+// run_command(netns_exec_argv(ns, argv)).
 CommandResult run_in_netns(const std::string& ns, const std::vector<std::string>& argv);
 
 }  // namespace copylab

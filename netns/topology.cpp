@@ -94,8 +94,9 @@ TopologyConfig unique_topology_config(std::string_view tag) {
   const std::string pid = std::to_string(getpid());
   const std::string n = std::to_string(g_unique_counter.fetch_add(1));
   TopologyConfig cfg;
-  cfg.ns_a = "cl-" + clean + "-" + pid + "-" + n + "a";
-  cfg.ns_b = "cl-" + clean + "-" + pid + "-" + n + "b";
+  const std::string stem = topology_defaults::kUniqueNsPrefix + clean + "-" + pid + "-" + n;
+  cfg.ns_a = stem + "a";
+  cfg.ns_b = stem + "b";
   // "c" + pid (<= 7 digits) + "x" + counter + side: within IFNAMSIZ-1 = 15 up to 10^5 pairs.
   cfg.dev_a = "c" + pid + "x" + n + "a";
   cfg.dev_b = "c" + pid + "x" + n + "b";

@@ -8,20 +8,21 @@
 #include <vector>
 
 #include "common/run_registry.hpp"
+#include "netns/topology_defaults.hpp"
 #include "packet/addr.hpp"
 
 namespace copylab {
 
 struct TopologyConfig {
-  std::string ns_a = "ns1";
-  std::string ns_b = "ns2";
-  std::string dev_a = "veth1";
-  std::string dev_b = "veth2";
-  MacAddr mac_a{{0x00, 0x00, 0x00, 0x00, 0x00, 0x01}};
-  MacAddr mac_b{{0x00, 0x00, 0x00, 0x00, 0x00, 0x02}};
-  Ipv4Addr ip_a = parse_ipv4("10.0.0.1");
-  Ipv4Addr ip_b = parse_ipv4("10.0.0.2");
-  int prefix = 24;
+  std::string ns_a = topology_defaults::kNsA;
+  std::string ns_b = topology_defaults::kNsB;
+  std::string dev_a = topology_defaults::kDevA;
+  std::string dev_b = topology_defaults::kDevB;
+  MacAddr mac_a = parse_mac(topology_defaults::kMacA);
+  MacAddr mac_b = parse_mac(topology_defaults::kMacB);
+  Ipv4Addr ip_a = parse_ipv4(topology_defaults::kIpA);
+  Ipv4Addr ip_b = parse_ipv4(topology_defaults::kIpB);
+  int prefix = topology_defaults::kPrefixLen;
   // TX checksum offload on both veth ends: "keep" (the kernel's default, on), "on" or "off"
   // (full checksums in frames from socket senders; see netns/setup.sh --help).
   std::string tx_csum = "keep";

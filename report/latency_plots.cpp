@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
-#include "netns/command.hpp"
+#include "common/child_process.hpp"
 
 namespace copylab {
 

@@ -44,7 +44,7 @@ const char* socket_wait_name(WaitPolicy w) noexcept {
 
 void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender) {
   cfg.role = sender ? SocketRole::kSender : SocketRole::kReceiver;
-  if (cfg.dev.empty()) cfg.dev = sender ? "veth1" : "veth2";
+  if (cfg.dev.empty()) cfg.dev = sender ? topology_defaults::kDevA : topology_defaults::kDevB;
   if (!sender && cfg.rcvbuf == 0) cfg.rcvbuf = kDefaultReceiverRcvbuf;
 
   app.add_option("--dev", cfg.dev,

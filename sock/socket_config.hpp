@@ -10,6 +10,7 @@
 #include <string>
 
 #include "datapath/datapath.hpp"
+#include "netns/topology_defaults.hpp"
 
 namespace copylab {
 
@@ -21,10 +22,12 @@ enum class SocketRole { kSender, kReceiver };
 struct SocketConfig {
   SocketRole role = SocketRole::kSender;
   std::string dev;                  // SO_BINDTODEVICE; "" picks veth1 (sender) / veth2 (receiver)
-  std::string src_ip = "10.0.0.1";  // the sender's address ("0.0.0.0": any address of --dev)
-  std::string dst_ip = "10.0.0.2";  // the receiver's address ("0.0.0.0" on a receiver: any)
-  std::uint16_t src_port = 9000;
-  std::uint16_t dst_port = 9999;
+  // the sender's address ("0.0.0.0": any address of --dev)
+  std::string src_ip = topology_defaults::kIpA;
+  // the receiver's address ("0.0.0.0" on a receiver: any)
+  std::string dst_ip = topology_defaults::kIpB;
+  std::uint16_t src_port = topology_defaults::kSrcPort;
+  std::uint16_t dst_port = topology_defaults::kDstPort;
   bool connect = false;         // connect() to the peer: send()/no per-datagram route lookup
   unsigned batch = 32;          // datagrams per sendmmsg/recvmmsg; 1 = plain sendto/recvfrom
   WaitPolicy wait = WaitPolicy::kBlock;

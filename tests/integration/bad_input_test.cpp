@@ -239,14 +239,14 @@ TEST_P(BadInput, OneLineWithFixNothingMadeNothingSent) {
   }
 
   std::vector<std::string> argv;
-  if (std::string(row.ns) == "A" || std::string(row.ns) == "B") {
-    argv = {"ip", "netns", "exec", std::string(row.ns) == "A" ? t().ns_a : t().ns_b};
-  }
   for (std::size_t i = 0; i < row.argv.size(); ++i) {
     const std::string a = expand(row.argv[i]);
     const bool ours = a == "copylab" || a.find("_sender") != std::string::npos ||
                       a.find("_receiver") != std::string::npos;
     argv.push_back(ours && (i == 0 || row.argv[0] == "setpriv") ? bin(a) : a);
+  }
+  if (std::string(row.ns) == "A" || std::string(row.ns) == "B") {
+    argv = netns_exec_argv(std::string(row.ns) == "A" ? t().ns_a : t().ns_b, argv);
   }
   if (row.output != nullptr) {
     ASSERT_FALSE(fs::exists(row.output)) << row.output;

@@ -210,11 +210,7 @@ TEST(CompareTest, MissingNamespaceIsOneLineAndLeavesNothing) {
 // read them back from the devices (MACs for AF_XDP frames, the IP the socket receiver binds) and
 // leave the namespaces in place.
 TEST(CompareTest, ReusedNamespacesWithNonDefaultAddresses) {
-  TopologyConfig cfg = unique_topology_config("cmpnd");
-  cfg.mac_a = parse_mac("02:5c:12:00:00:0a", "test");
-  cfg.mac_b = parse_mac("02:5c:12:00:00:0b", "test");
-  cfg.ip_a = parse_ipv4("192.168.214.17", "test");
-  cfg.ip_b = parse_ipv4("192.168.214.42", "test");
+  const TopologyConfig cfg = non_default_topology_config("cmpnd", 214);
   Topology topo = Topology::create(cfg);
   const auto r = run_compare({"--netns", cfg.ns_a + "," + cfg.ns_b, "--dev",
                               cfg.dev_a + "," + cfg.dev_b, "--count", "2000", "--rate", "20000",

@@ -329,11 +329,7 @@ TEST(LatencySplitMixed, EachSideNamesItsOwnTimestampAndOffMeansOff) {
 // `copylab latency --netns A,B --dev X,Y` on a topology whose MACs and addresses are NOT
 // netns/setup.sh's defaults: the command must read them back (netns/discover) to ping at all.
 TEST(LatencyCommand, ReusedTopologyWithNonDefaultAddresses) {
-  TopologyConfig cfg = unique_topology_config("ltn");
-  cfg.mac_a = parse_mac("02:5c:11:00:00:0a", "test");
-  cfg.mac_b = parse_mac("02:5c:11:00:00:0b", "test");
-  cfg.ip_a = parse_ipv4("192.168.213.17", "test");
-  cfg.ip_b = parse_ipv4("192.168.213.42", "test");
+  const TopologyConfig cfg = test::non_default_topology_config("ltn", 213);
   Topology topo = Topology::create(cfg);
 
   // netns/discover reads back what setup.sh configured, starting from the defaults.
@@ -375,7 +371,7 @@ TEST(LatencyCommand, ReusedTopologyWithNonDefaultAddresses) {
   EXPECT_EQ(run_latency(o), 0);
   std::ifstream f(o.json_path);
   const nlohmann::json j = nlohmann::json::parse(f);
-  EXPECT_EQ(j["meta"]["topology"]["ip"], nlohmann::json({"192.168.213.17", "192.168.213.42"}));
+  EXPECT_EQ(j["meta"]["topology"]["ip"], nlohmann::json({cfg.ip_a.str(), cfg.ip_b.str()}));
   ASSERT_EQ(j["results"].size(), 2u);
   for (const auto& r : j["results"]) {
     EXPECT_TRUE(r["error"].is_null()) << r["error"];

@@ -3,11 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/ready_file.hpp"
 #include "netns/command.hpp"
 
 namespace copylab::test {
@@ -59,11 +63,9 @@ std::string temp_path(const std::string& stem) {
 
 std::vector<std::string> tool_argv(const std::string& ns, const std::string& tool,
                                    const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  if (!ns.empty()) argv = {"ip", "netns", "exec", ns};
-  argv.push_back(bin(tool));
+  std::vector<std::string> argv{bin(tool)};
   argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
+  return ns.empty() ? argv : netns_exec_argv(ns, argv);
 }
 
 namespace {
@@ -111,9 +113,12 @@ BackgroundTool start_tool(const std::string& ns, const std::string& tool,
   args.insert(args.end(), {"--ready-file", ready});
   add_json_output(args, json);
   BackgroundTool t{ChildProcess::start(tool_argv(ns, tool, args), log), json, log};
-  // Bounded: 30 s for XDP attach + UMEM setup, or until the tool dies.
-  for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0 && t.process.running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Bounded: 30 s for XDP attach + UMEM setup, or until the tool dies. A tool that never got
+  // ready is the test's to judge from finish() (its exit code and output); the reason is logged.
+  try {
+    wait_for_ready_file(ready, t.process, std::chrono::seconds(30));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "start_tool: %s\n", e.one_line().c_str());
   }
   unlink(ready.c_str());
   return t;
@@ -130,6 +135,17 @@ ToolRun BackgroundTool::finish(std::chrono::seconds timeout) {
   unlink(log_path.c_str());
   unlink(json_path.c_str());
   return r;
+}
+
+TopologyConfig non_default_topology_config(std::string_view tag, std::uint8_t subnet) {
+  TopologyConfig cfg = unique_topology_config(tag);
+  const std::string mac = fmt::format("02:5c:{:02x}:00:00:", subnet);
+  const std::string net = fmt::format("192.168.{}.", subnet);
+  cfg.mac_a = parse_mac(mac + "0a", "test");
+  cfg.mac_b = parse_mac(mac + "0b", "test");
+  cfg.ip_a = parse_ipv4(net + "17", "test");
+  cfg.ip_b = parse_ipv4(net + "42", "test");
+  return cfg;
 }
 
 std::string attached_xdp(const std::string& ns, const std::string& dev) {

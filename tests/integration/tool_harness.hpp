@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/child_process.hpp"
@@ -42,6 +44,11 @@ struct BackgroundTool {
 };
 BackgroundTool start_tool(const std::string& ns, const std::string& tool,
                           std::vector<std::string> args);
+
+// unique_topology_config(tag) with MACs and addresses that are not netns/setup.sh's defaults
+// (02:5c:<subnet in hex>:00:00:0a/0b, 192.168.<subnet>.17/42): namespaces someone else made,
+// whose addresses a command reusing them with --netns must read back instead of assuming.
+TopologyConfig non_default_topology_config(std::string_view tag, std::uint8_t subnet);
 
 // The XDP program attached to `dev` in `ns`, as `ip link` reports it (empty: none).
 std::string attached_xdp(const std::string& ns, const std::string& dev);

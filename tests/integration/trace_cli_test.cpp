@@ -62,9 +62,10 @@ TEST(HistCommand, ScopesToTheCommandsProcessTree) {
   const TopologyConfig& t = topo.config();
   Sink sink(t.ns_b, t.ip_b.str(), 9999);
   const std::string json_file = temp_path("hist.json");
-  const CommandResult r = run_command({kCli, "hist", "--ledger", "--json", json_file, "--", "ip",
-                                       "netns", "exec", t.ns_a, kBurst, t.ip_b.str(), "9999",
-                                       "500"});
+  std::vector<std::string> argv{kCli, "hist", "--ledger", "--json", json_file, "--"};
+  for (const std::string& a : netns_exec_argv(t.ns_a, {kBurst, t.ip_b.str(), "9999", "500"}))
+    argv.push_back(a);
+  const CommandResult r = run_command(argv);
   ASSERT_TRUE(r.ok()) << r.err << r.out;
   // The text is the ftrace hist format.
   EXPECT_NE(r.out.find("{ common_stacktrace:\n"), std::string::npos) << r.out;
