@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
 #include "common/cpu.hpp"
 #include "latency/experiment.hpp"
 #include "netns/topology.hpp"
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   return run_main(app, argc, argv, common, [&] {
     o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
     o.rx_timestamps = !no_rx_ts;
-    const LatencyPlan plan = validate(o, 1500, online_cpu_count());
+    const LatencyPlan plan = validate(o, online_cpu_count());
     std::optional<Topology> topo;
     topo.emplace(Topology::create_unique("lb"));
     const LatencyResults r = run_experiment(plan, o, topo->config(), [](const std::string& l) {

@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
+#include "cli/option_checks.hpp"
+#include "packet/payload_size.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "netns/netns_scope.hpp"
@@ -314,7 +316,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate", o.rate_pps, "Frames per second on each path")
       ->check(CLI::Range(1.0, 2e6))
       ->capture_default_str();
-  app.add_option("--size", o.size, "UDP payload bytes")->check(CLI::Range(32, 1400))->capture_default_str();
+  copylab::in_range(app.add_option("--size", o.size, "UDP payload bytes"), copylab::kMinPayloadSize,
+                    copylab::kMaxPayloadSize)
+      ->capture_default_str();
   app.add_option("--rss-slack-kb", o.rss_slack_kb, "RSS growth still called flat (KiB)")
       ->check(CLI::Range(0L, 1L << 30))
       ->capture_default_str();

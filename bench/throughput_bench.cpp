@@ -8,9 +8,11 @@
 #include <iostream>
 #include <map>
 
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
 #include "netns/topology.hpp"
+#include "packet/payload_size.hpp"
 #include "harness/compare_observer.hpp"
 #include "harness/compare_runner.hpp"
 
@@ -59,7 +61,9 @@ int main(int argc, char** argv) {
   bool with_cross_check = false;
   app.add_option("--xdp-count", xdp_count, "Frames per AF_XDP case")->capture_default_str();
   app.add_option("--sock-count", sock_count, "Frames per socket case")->capture_default_str();
-  app.add_option("--size", size, "UDP payload bytes")->capture_default_str();
+  copylab::in_range(app.add_option("--size", size, "UDP payload bytes"), copylab::kMinPayloadSize,
+                    copylab::kMaxPayloadSize)
+      ->capture_default_str();
   app.add_flag("--cross-check", with_cross_check,
                "Repeat each case with the in-kernel cross-check attached (its overhead)");
   return copylab::run_main(app, argc, argv, common, [&] {

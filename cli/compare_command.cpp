@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "common/child_process.hpp"
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/options_xdp_mode.hpp"
 #include "common/error.hpp"
 #include "common/link_state.hpp"
 #include "common/output_file.hpp"
@@ -24,13 +25,12 @@
 #include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
 #include "packet/frame.hpp"
-#include "packet/payload.hpp"
+#include "packet/payload_size.hpp"
 #include "harness/compare_caveats.hpp"
 #include "report/compare_json.hpp"
 #include "harness/compare_observer.hpp"
 #include "report/compare_report.hpp"
 #include "harness/compare_runner.hpp"
-#include "xdp/xdp_mode_option.hpp"
 
 namespace copylab {
 namespace {
@@ -61,6 +61,7 @@ void check_reused_topology(const CompareOptions& o) {
                   "check ip -n " + ns + " link, or pass the right --dev", kExitUsage);
     }
     require_link_up(dev, ns);
+    check_payload_fits(dev, o.payload_size);
     // The socket receiver binds --dst-port in B, the socket sender its source port in A.
     const std::uint16_t port = i == 0 ? o.src_port : o.dst_port;
     require_udp_port_free(ns, port, i == 1 ? "pick another --dst-port" : "");
@@ -194,6 +195,14 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
   WorkDir work(o);
   Topology topo = make_topology(o);
   const auto& t = topo.config();
+  if (topo.owned()) {
+    // Namespaces made for this run: their devices' MTU is known only now (reused ones were
+    // checked with the rest of their state above).
+    for (const auto& [ns, dev] : {std::pair{t.ns_a, t.dev_a}, std::pair{t.ns_b, t.dev_b}}) {
+      NetnsScope scope(ns);
+      check_payload_fits(dev, o.payload_size);
+    }
+  }
   spdlog::info("compare: namespaces {} -> {}{}", t.ns_a, t.ns_b,
                topo.owned() ? ", made for this run" : "");
   spdlog::info("compare: devices {} ({}) -> {} ({})", t.dev_a, t.ip_a.str(), t.dev_b,
@@ -261,8 +270,9 @@ CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
                  "and report both side by side");
-  in_range(cmd->add_option("--size", opts->payload_size, "UDP payload bytes"), kMinPayloadLen,
-           kMaxUdpPayloadForMtu1500)
+  in_range(cmd->add_option("--size", opts->payload_size,
+                           "UDP payload bytes (at most the devices' MTU - 28)"),
+           kMinPayloadSize, kMaxPayloadSize)
       ->capture_default_str();
   in_range<std::uint64_t>(cmd->add_option("--count", opts->paced_count, "Frames in the paced run"),
                           1, kMaxCount)

@@ -4,7 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
 
 namespace copylab {
 

@@ -12,7 +12,7 @@
 
 #include "cli/hist_command.hpp"
 
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
 #include "common/output_file.hpp"
 #include "common/privilege.hpp"

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/child_process.hpp"
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
 
 namespace copylab {

@@ -1,7 +1,6 @@
 #include "cli/latency_command.hpp"
 
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -19,7 +18,8 @@
 #include <sstream>
 #include <tuple>
 
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
+#include "packet/payload_size.hpp"
 #include "common/clock.hpp"
 #include "common/cpu.hpp"
 #include "common/error.hpp"
@@ -41,18 +41,6 @@
 namespace copylab {
 
 namespace {
-
-// The device MTU, read inside its namespace (0 when it cannot be read).
-unsigned device_mtu(const std::string& ns, const std::string& dev) {
-  NetnsScope scope(ns);
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, dev.c_str(), IFNAMSIZ - 1);
-  const int rc = ioctl(fd, SIOCGIFMTU, &ifr);
-  close(fd);
-  return rc == 0 ? static_cast<unsigned>(ifr.ifr_mtu) : 0;
-}
 
 nlohmann::json host_json() {
   utsname u{};
@@ -92,7 +80,7 @@ std::string list_modes_text() {
 
 int run_latency(const LatencyOptions& opts) {
   const int cpus = online_cpu_count();
-  LatencyPlan plan = validate(opts, 0, cpus);
+  const LatencyPlan plan = validate(opts, cpus);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   require_capability(Privilege::kBpf, "load the XDP programs");
   if (opts.cpu_ping == opts.cpu_pong) {
@@ -130,10 +118,17 @@ int run_latency(const LatencyOptions& opts) {
     topo.emplace(Topology::create_unique("lat"));
   }
   const TopologyConfig& cfg = topo->config();
-  const unsigned mtu_a = device_mtu(cfg.ns_a, cfg.dev_a);
-  const unsigned mtu_b = device_mtu(cfg.ns_b, cfg.dev_b);
-  const unsigned mtu = mtu_a && mtu_b ? std::min(mtu_a, mtu_b) : (mtu_a ? mtu_a : mtu_b);
-  plan = validate(opts, mtu, cpus);
+  // Every size of the sweep against both devices' MTU, before any side is built; the smaller
+  // MTU goes into the results.
+  unsigned mtu = 0;
+  for (const auto& [ns, dev] : {std::pair{cfg.ns_a, cfg.dev_a}, std::pair{cfg.ns_b, cfg.dev_b}}) {
+    NetnsScope scope(ns);
+    const unsigned dev_mtu = device_mtu(dev);
+    mtu = mtu == 0 ? dev_mtu : std::min(mtu, dev_mtu);
+    for (const std::size_t size : plan.sizes) {
+      check_payload_fits(dev, size, size == opts.size ? "--size" : "--sizes");
+    }
+  }
 
   // Every run builds its sides again, and the datapaths announce their XDP program and AF_XDP
   // socket each time: those lines are printed once, progress lines every time.
@@ -227,8 +222,8 @@ CLI::App* register_latency_command(CLI::App& app, CommonOptions& common) {
       ->capture_default_str();
   in_range(sub->add_option("--reps", opts->reps, "repetitions of every configuration"), 1, 1000)
       ->capture_default_str();
-  in_range<std::size_t>(sub->add_option("--size", opts->size, "UDP payload bytes (32..MTU-28)"), 32,
-                        65507)
+  in_range(sub->add_option("--size", opts->size, "UDP payload bytes (32..MTU-28)"), kMinPayloadSize,
+           kMaxPayloadSize)
       ->capture_default_str();
   sub->add_option("--sizes", *sizes, "payload-size sweep, e.g. 64,256,512,1024,1472");
   sub->add_option("--rates", *rates, "paced rate sweep in pings/s, e.g. 1000,10000,50000");

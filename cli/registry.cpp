@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/error.hpp"
-#include "common/help_format.hpp"
+#include "cli/help_format.hpp"
 #include "cli/lab_command.hpp"
 #include "cli/latency_command.hpp"
 #include "cli/cleanup_command.hpp"

@@ -1,10 +1,10 @@
 // Every copylab subcommand, registered in one place: each gets the common options
-// (common/cli.hpp) and a one-line summary for `copylab --help`.
+// (cli/common_options.hpp) and a one-line summary for `copylab --help`.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
 
 namespace copylab {
 

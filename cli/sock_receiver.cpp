@@ -1,6 +1,6 @@
 // sock_receiver: UDP datagrams through the socket API (COPY #4 per datagram), validated.
 #include "cli/receiver_tool.hpp"
-#include "sock/socket_config.hpp"
+#include "cli/options_socket.hpp"
 #include "sock/socket_datapath.hpp"
 
 int main(int argc, char** argv) {

@@ -1,6 +1,6 @@
 // sock_sender: the same UDP payloads through the classic socket API (COPY #1 per datagram).
 #include "cli/sender_tool.hpp"
-#include "sock/socket_config.hpp"
+#include "cli/options_socket.hpp"
 #include "sock/socket_datapath.hpp"
 
 int main(int argc, char** argv) {

@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "common/cli.hpp"
-#include "common/cli_checks.hpp"
+#include "cli/common_options.hpp"
+#include "cli/option_checks.hpp"
 #include "common/cpu.hpp"
-#include "common/help_format.hpp"
+#include "cli/help_format.hpp"
 #include "common/stop.hpp"
 
 namespace copylab {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/options_traffic.hpp"
 #include "datapath/datapath.hpp"
 #include "traffic/run_output.hpp"
 #include "traffic/traffic_config.hpp"

@@ -1,7 +1,7 @@
 // xdp_receiver: UDP frames steered by an XDP program into an AF_XDP socket's RX ring.
 #include "cli/receiver_tool.hpp"
 #include "xdp/af_xdp_datapath.hpp"
-#include "xdp/af_xdp_options.hpp"
+#include "cli/options_af_xdp.hpp"
 
 int main(int argc, char** argv) {
   copylab::AfXdpConfig cfg;

@@ -1,7 +1,7 @@
 // xdp_sender: UDP frames built in a UMEM and sent through an AF_XDP socket.
 #include "cli/sender_tool.hpp"
 #include "xdp/af_xdp_datapath.hpp"
-#include "xdp/af_xdp_options.hpp"
+#include "cli/options_af_xdp.hpp"
 
 int main(int argc, char** argv) {
   copylab::AfXdpConfig cfg;

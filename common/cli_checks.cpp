@@ -61,7 +61,7 @@ void check_number(const std::string& option, std::string& text, bool integral, l
   if (value < lo || value > hi) {
     throw Error(option + " " + text + " is outside " + range, fix, kExitUsage);
   }
-  // Canonical decimal form for CLI11's conversion (which would read "010" as octal).
+  // Canonical decimal form for the option parser's conversion (which may read "010" as octal).
   if (integral) text = number_text(value, true);
 }
 
@@ -169,24 +169,6 @@ void check_output_dir(const std::string& label, const std::string& path) {
   }
 }
 
-CLI::Option* output_file(CLI::Option* opt) {
-  const std::string name = opt->get_name();
-  return opt->check(CLI::Validator(
-      [name](std::string& path) -> std::string {
-        return detail::as_option_error([&] { check_output_file(name, path); });
-      },
-      "", "writable file"));
-}
-
-CLI::Option* output_dir(CLI::Option* opt) {
-  const std::string name = opt->get_name();
-  return opt->check(CLI::Validator(
-      [name](std::string& path) -> std::string {
-        return detail::as_option_error([&] { check_output_dir(name, path); });
-      },
-      "", "writable directory"));
-}
-
 bool cpu_usable(int cpu) {
   if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
   cpu_set_t set;
@@ -219,19 +201,6 @@ void require_usable_cpu(const std::string& option, int cpu, bool allow_unpinned)
               "give " + option + " one of " + usable_cpus_text() +
                   (allow_unpinned ? ", or -1 for no pinning" : ""),
               kExitUsage);
-}
-
-CLI::Option* online_cpu(CLI::Option* opt, bool allow_unpinned) {
-  const std::string name = opt->get_name();
-  // Any whole number gets through the range check; the CPU check names what exists.
-  in_range(opt, std::numeric_limits<int>::min() + 1, std::numeric_limits<int>::max());
-  return opt->check(CLI::Validator(
-      [name, allow_unpinned](std::string& text) -> std::string {
-        // in_range (which ran first) made the text a canonical integer.
-        return detail::as_option_error(
-            [&] { require_usable_cpu(name, std::stoi(text), allow_unpinned); });
-      },
-      "", "CPU"));
 }
 
 void require_udp_port_free(const std::string& ns, std::uint16_t port,

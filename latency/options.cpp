@@ -5,15 +5,11 @@
 #include <sstream>
 
 #include "common/error.hpp"
-#include "netns/topology_defaults.hpp"
+#include "packet/payload_size.hpp"
 
 namespace copylab {
 
 namespace {
-
-// Ethernet/IPv4/UDP: payload = MTU - 20 (IPv4) - 8 (UDP); the payload header needs 32 bytes.
-constexpr std::size_t kIpUdpOverhead = 28;
-constexpr std::size_t kMinPayload = 32;
 
 std::vector<std::string> split(const std::string& text) {
   std::vector<std::string> out;
@@ -25,21 +21,6 @@ std::vector<std::string> split(const std::string& text) {
     out.push_back(item);
   }
   return out;
-}
-
-void check_size(std::size_t size, std::size_t max_payload, unsigned mtu, const char* option) {
-  if (size < kMinPayload) {
-    throw Error(std::string(option) + " " + std::to_string(size) +
-                    ": the payload must hold copylab's 32-byte header",
-                "use a payload size of at least 32 bytes", kExitUsage);
-  }
-  if (size > max_payload) {
-    throw Error(std::string(option) + " " + std::to_string(size) + " bytes does not fit the MTU " +
-                    std::to_string(mtu) + " (max UDP payload " + std::to_string(max_payload) + ")",
-                "use a payload size of at most " + std::to_string(max_payload) +
-                    " bytes (no IP fragmentation)",
-                kExitUsage);
-  }
 }
 
 void check_cpu(int cpu, int cpus, const char* option) {
@@ -104,7 +85,7 @@ std::pair<std::string, std::string> parse_pair(const std::string& text, const ch
   return {parts[0], parts[1]};
 }
 
-LatencyPlan validate(const LatencyOptions& o, unsigned mtu, int cpus) {
+LatencyPlan validate(const LatencyOptions& o, int cpus) {
   LatencyPlan plan;
   plan.modes = parse_modes(o.modes);
   if (o.count == 0) {
@@ -127,12 +108,11 @@ LatencyPlan validate(const LatencyOptions& o, unsigned mtu, int cpus) {
     throw Error("--digits " + std::to_string(o.digits) + " is out of range",
                 "use 1..5 significant digits (3 = 0.1% relative error)", kExitUsage);
   }
-  const unsigned effective_mtu = mtu ? mtu : topology_defaults::kMtu;
-  const std::size_t max_payload = effective_mtu > kIpUdpOverhead ? effective_mtu - kIpUdpOverhead : 0;
-  check_size(o.size, max_payload, effective_mtu, "--size");
+  // Each device's MTU is checked once the devices exist (check_payload_fits).
+  check_payload_size("--size", o.size);
   plan.sizes.push_back(o.size);
   for (std::size_t s : o.sizes) {
-    check_size(s, max_payload, effective_mtu, "--sizes");
+    check_payload_size("--sizes", s);
     if (std::find(plan.sizes.begin(), plan.sizes.end(), s) == plan.sizes.end())
       plan.sizes.push_back(s);
   }

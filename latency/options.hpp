@@ -42,8 +42,9 @@ struct LatencyPlan {
   std::vector<double> rates;       // sorted
 };
 
-// `mtu` is the device MTU when known (0: assume 1500). `online_cpus` for the CPU checks.
-LatencyPlan validate(const LatencyOptions& o, unsigned mtu, int cpus);
+// Payload sizes within kMinPayloadSize..kMaxPayloadSize (the devices' MTU is checked once they
+// exist, with check_payload_fits). `cpus`: online CPUs, for the CPU checks.
+LatencyPlan validate(const LatencyOptions& o, int cpus);
 
 // "64,256,1472" → sizes; throws Error(kExitUsage) naming the option on junk.
 std::vector<std::size_t> parse_size_list(const std::string& text, const char* option);

@@ -1,9 +1,7 @@
-// What the classic UDP socket path is configured with, its command-line options (shared by
-// sock_sender, sock_receiver, copylab compare/latency) and the checks that turn bad input into
-// one clear line before any socket exists.
+// What the classic UDP socket path is configured with (set from the command line by
+// cli/options_socket) and the checks that turn bad input into one clear line before any socket
+// exists.
 #pragma once
-
-#include <CLI/CLI.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -41,19 +39,14 @@ struct SocketConfig {
 };
 
 inline constexpr unsigned kMaxSocketBatch = 1024;  // UIO_MAXIOV, the kernel's vlen cap
+inline constexpr int kMaxSockBuf = 1 << 30;          // largest --rcvbuf/--sndbuf accepted
+inline constexpr int kDefaultReceiverRcvbuf = 4 << 20;
 
 const char* socket_wait_name(WaitPolicy w) noexcept;
 
-// Registers --dev --src-ip --dst-ip --src-port --dst-port --connect --batch --wait
-// --busy-poll-usec --busy-poll-budget --rcvbuf --sndbuf --show-addresses on `app`, with the
-// defaults of `cfg` shown in --help. Sets cfg.role from `sender` and fills an empty cfg.dev with
-// the role's default (veth1 / veth2, the default recipe). A receiver defaults to a 4 MiB rcvbuf.
-// --batch is skipped when `app` already has it (the traffic options); copy that value instead.
-void add_socket_options(CLI::App& app, SocketConfig& cfg, bool sender);
-
 // Checks everything that can be checked before the datapath is built, in the calling thread's
 // network namespace: device exists, addresses parse and are local, payload fits the device's
-// MTU (MTU - 28), batch/buffer ranges, the destination is routed through --dev, the local port
+// MTU (check_payload_fits), batch/buffer ranges, the destination is routed through --dev, the local port
 // is free. Throws Error (kExitUsage for bad input) naming the fix.
 void validate(const SocketConfig& cfg, std::size_t payload_len);
 inline void validate(const SocketConfig& cfg) { validate(cfg, cfg.payload_size); }

@@ -17,6 +17,7 @@
 #include "netns/netns_scope.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
+#include "packet/payload_size.hpp"
 #include "sock/rx_timestamp.hpp"
 
 namespace copylab {
@@ -51,9 +52,13 @@ SocketDatapath::SocketDatapath(const SocketConfig& cfg)
     throw Error("--batch " + std::to_string(cfg_.batch) + " is out of range",
                 "use 1.." + std::to_string(kMaxSocketBatch), kExitUsage);
   }
-  if (cfg_.payload_size < kMinPayloadLen || cfg_.payload_size > 65507) {
-    throw Error("--size " + std::to_string(cfg_.payload_size) + " is not a UDP payload size copylab sends",
-                "use " + std::to_string(kMinPayloadLen) + "..(MTU - 28)", kExitUsage);
+  // An internal invariant, not input checking (the size was checked where it entered): the
+  // payload writer needs room for the payload header.
+  if (cfg_.payload_size < kMinPayloadSize || cfg_.payload_size > kMaxPayloadSize) {
+    throw Error("socket datapath built with a " + std::to_string(cfg_.payload_size) +
+                    "-byte payload, outside " + std::to_string(kMinPayloadSize) + ".." +
+                    std::to_string(kMaxPayloadSize),
+                "check the size where it enters (check_payload_size) before building a datapath");
   }
   send_flags_ = cfg_.wait == WaitPolicy::kBlock ? 0 : MSG_DONTWAIT;
   const std::size_t batch = cfg_.batch;

@@ -4,27 +4,12 @@
 #include <cstdio>
 #include <fstream>
 
-#include "common/cli_checks.hpp"
 #include "common/error.hpp"
 #include "common/stop.hpp"
 
 #include <unistd.h>
 
 namespace copylab {
-
-void add_run_output_options(CLI::App& app, RunOutputOptions& opts) {
-  online_cpu(app.add_option("--cpu", opts.cpu, "Pin this tool to this CPU (-1 = don't pin)"), true)
-      ->type_name("CPU")
-      ->capture_default_str();
-  output_file(app.add_option("--ready-file", opts.ready_file,
-                             "Create this file once the datapath is set up (for harnesses)"));
-}
-
-void add_start_after_option(CLI::App& app, RunOutputOptions& opts) {
-  app.add_option("--start-after-file", opts.start_after_file,
-                 "Wait until this file exists before sending (for harnesses that attach "
-                 "tracing to this process first)");
-}
 
 void wait_for_start(const RunOutputOptions& opts) {
   if (opts.start_after_file.empty()) return;

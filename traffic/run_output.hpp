@@ -1,9 +1,7 @@
-// Options every sender/receiver tool shares besides the common ones (common/cli.hpp): --cpu
-// pinning, --ready-file (written once the datapath is set up, so a harness knows when to start
-// sending).
+// What every sender/receiver tool shares besides the common options: --cpu pinning, --ready-file
+// (written once the datapath is set up, so a harness knows when to start sending) and a sender's
+// --start-after-file (cli/options_traffic registers them).
 #pragma once
-
-#include <CLI/CLI.hpp>
 
 #include <string>
 
@@ -15,8 +13,6 @@ struct RunOutputOptions {
   std::string start_after_file;  // senders: wait for this file before the first frame
 };
 
-void add_run_output_options(CLI::App& app, RunOutputOptions& opts);
-void add_start_after_option(CLI::App& app, RunOutputOptions& opts);
 // Marks readiness (creates the ready file) when one was asked for.
 void signal_ready(const RunOutputOptions& opts);
 // Waits (bounded, interruptible) until --start-after-file exists; no-op without it.

@@ -2,7 +2,6 @@
 // so the socket and AF_XDP paths carry identical frames.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -30,11 +29,8 @@ struct ReceiverLimits {
   double drain_s = 1.0;
 };
 
-// --size --count --duration --rate --batch (and for receivers --idle-timeout, --stop-after-file,
-// --drain).
-void add_traffic_options(CLI::App& app, TrafficConfig& cfg, bool sender);
-void add_receiver_limit_options(CLI::App& app, ReceiverLimits& limits);
-// Throws Error(kExitUsage) for sizes below the payload header, impossible rates, zero batch.
+// Throws Error(kExitUsage) for impossible rates, zero batch. The payload size was checked where
+// it entered (the --size option); the device checks it against its MTU (check_payload_fits).
 void validate(const TrafficConfig& cfg);
 nlohmann::json to_json(const TrafficConfig& cfg);
 

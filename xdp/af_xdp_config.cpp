@@ -8,13 +8,13 @@
 #include "common/error.hpp"
 #include "common/link_state.hpp"
 #include "common/privilege.hpp"
+#include "packet/payload_size.hpp"
 #include "xdp/device.hpp"
 
 namespace copylab {
 namespace {
 
 constexpr std::uint32_t kXdpHeadroom = XDP_PACKET_HEADROOM;  // where copy-mode RX data starts
-constexpr std::size_t kIpUdpHeaders = kIpv4HeaderLen + kUdpHeaderLen;
 
 std::string str(std::size_t v) { return std::to_string(v); }
 
@@ -89,13 +89,7 @@ void validate(const AfXdpConfig& cfg, std::size_t payload_len) {
   }
   const DeviceInfo dev = query_device(cfg.dev);
   require_link_up(cfg.dev, "");
-  if (payload_len + kIpUdpHeaders > dev.mtu) {
-    throw Error("--size " + str(payload_len) + " plus " + str(kIpUdpHeaders) +
-                    " bytes of IPv4/UDP headers exceeds the MTU " + str(dev.mtu) + " of " + cfg.dev,
-                "use --size " + str(dev.mtu - kIpUdpHeaders) + " or less, or raise the MTU (ip link set dev " +
-                    cfg.dev + " mtu N)",
-                kExitUsage);
-  }
+  check_payload_fits(cfg.dev, payload_len);
   if (dev.rx_queues != 0 && cfg.queue >= dev.rx_queues) {
     throw Error("queue " + str(cfg.queue) + " doesn't exist on " + cfg.dev + " (it has " +
                     str(dev.rx_queues) + " RX queue" + (dev.rx_queues == 1 ? "" : "s") + ")",

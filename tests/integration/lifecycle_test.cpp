@@ -214,6 +214,11 @@ struct LifeCase {
   Ending ending;
 };
 
+// gtest (and ctest's test names) print a case by its tool and ending, not as a byte dump.
+void PrintTo(const LifeCase& c, std::ostream* os) {
+  *os << c.tool << (c.ending == Ending::kClosedStdout ? " closed-stdout" : " kill-9");
+}
+
 std::string case_name(const ::testing::TestParamInfo<LifeCase>& info) {
   std::string n;
   for (char c : info.param.tool) {

@@ -5,5 +5,5 @@ target_link_libraries(umem_allocator_test PRIVATE copylab_umem GTest::gtest_main
 gtest_discover_tests(umem_allocator_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
 
 add_executable(xdp_options_test "${CMAKE_CURRENT_LIST_DIR}/xdp_options_test.cpp")
-target_link_libraries(xdp_options_test PRIVATE copylab_xdp GTest::gtest_main copylab_warnings)
+target_link_libraries(xdp_options_test PRIVATE copylab_xdp_options GTest::gtest_main copylab_warnings)
 gtest_discover_tests(xdp_options_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)

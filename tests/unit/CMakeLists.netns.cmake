@@ -4,7 +4,7 @@ target_link_libraries(netns_test PRIVATE copylab_netns GTest::gtest_main copylab
 gtest_discover_tests(netns_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
 
 add_executable(sock_options_test "${CMAKE_CURRENT_LIST_DIR}/sock_options_test.cpp")
-target_link_libraries(sock_options_test PRIVATE copylab_sock GTest::gtest_main copylab_warnings)
+target_link_libraries(sock_options_test PRIVATE copylab_sock_options GTest::gtest_main copylab_warnings)
 gtest_discover_tests(sock_options_test PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
 
 # common/child_process and common/ready_file: spawning, holding, capturing, stopping, ready files.

@@ -9,9 +9,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/cli_checks.hpp"
+#include "cli/help_format.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/options_traffic.hpp"
 #include "common/error.hpp"
 #include "common/output_file.hpp"
+#include "harness/compare_caveats.hpp"
 
 using namespace copylab;
 namespace fs = std::filesystem;
@@ -157,6 +160,50 @@ TEST(WriteResults, FailedWriteGoesToTheFallbackItNames) {
   EXPECT_EQ(slurp(dir.path / "ok.json"), text);
   EXPECT_FALSE(fs::exists(dir.path / "ok.json.tmp"));
   if (old != nullptr) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+}
+
+// The exit-code list under --help keeps its two columns: each line indented, the codes aligned,
+// a wrapped description continuing under its own text, every line within the help width.
+TEST(HelpFormat, ExitCodeFooterKeepsItsIndentation) {
+  CLI::App app("A command", "copylab");
+  use_help_format(app);
+  app.footer(kExitCodesFooter);
+  const std::string help = app.help();
+  for (const char* line : {"\n  0      done; compare: every check", "\n  2      bad input: ",
+                           "\n  4      compare: a check failed", "\n  128+N  stopped by signal N",
+                           "\n  hist -- CMD exits with CMD's own status."}) {
+    EXPECT_NE(help.find(line), std::string::npos) << "no '" << line + 1 << "' in\n" << help;
+  }
+  std::istringstream in(help);
+  for (std::string line; std::getline(in, line);) EXPECT_LE(line.size(), kHelpColumns) << line;
+}
+
+TEST(HelpFormat, LabelledLineWrapsUnderItsText) {
+  const std::string text =
+      wrap_text("Codes:\n  4      one two three four five six seven eight nine", 0, 30, false);
+  EXPECT_EQ(text, "Codes:\n  4      one two three four\n         five six seven eight\n         nine");
+  // Plain paragraphs still wrap and indent as before.
+  EXPECT_EQ(wrap_text("aa bb cc", 2, 7, true), "  aa bb\n  cc");
+}
+
+// --size is range-checked while parsing against the payload range of packet/payload_size.hpp;
+// the MTU is the device's to check.
+TEST(TrafficOptions, SizeRangeIsThePayloadRange) {
+  auto parse_size = [](const std::string& value) -> std::string {
+    CLI::App app("t", "t");
+    TrafficConfig cfg;
+    add_traffic_options(app, cfg, true);
+    try {
+      app.parse(std::vector<std::string>{value, "--size"});
+      return std::to_string(cfg.payload_size);
+    } catch (const OptionError& e) {
+      return e.error().one_line();
+    }
+  };
+  EXPECT_NE(parse_size("8").find("--size 8 is outside 32..65507"), std::string::npos);
+  EXPECT_NE(parse_size("65508").find("--size 65508 is outside 32..65507"), std::string::npos);
+  EXPECT_EQ(parse_size("32"), "32");
+  EXPECT_EQ(parse_size("9000"), "9000");
 }
 
 }  // namespace

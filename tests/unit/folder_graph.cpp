@@ -16,13 +16,17 @@ bool is_source(const fs::path& p) {
   return kExt.count(p.extension().string()) != 0;
 }
 
+// A build tree (build, build-asan, build-release, ...): generated files, not a layer.
+bool is_build_tree(const std::string& name) { return name.rfind("build", 0) == 0; }
+
 }  // namespace
 
 FolderGraph read_folder_graph(const fs::path& root, const std::set<std::string>& excluded) {
   std::set<std::string> folders;
   for (const auto& e : fs::directory_iterator(root)) {
     const std::string name = e.path().filename().string();
-    if (e.is_directory() && name[0] != '.' && excluded.count(name) == 0) folders.insert(name);
+    if (e.is_directory() && name[0] != '.' && !is_build_tree(name) &&
+        excluded.count(name) == 0) folders.insert(name);
   }
   static const std::regex kInclude(R"(^\s*#\s*include\s*"([^"/]+)/[^"]+")");
   FolderGraph g;

@@ -25,7 +25,7 @@ struct FolderGraph {
 };
 
 // Reads every C/C++ source and header under `root`'s top-level folders, skipping `excluded`
-// folders (tests, build trees). Includes of files in the same folder or outside the tree's folders
+// folders (tests, scripts) and every build tree (a folder whose name starts with "build"). Includes of files in the same folder or outside the tree's folders
 // make no edge.
 FolderGraph read_folder_graph(const std::filesystem::path& root,
                               const std::set<std::string>& excluded);

@@ -12,6 +12,7 @@
 #include "packet/checksum.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload.hpp"
+#include "packet/payload_size.hpp"
 #include "packet/validator.hpp"
 
 using namespace copylab;
@@ -143,6 +144,8 @@ struct ChecksumCase {
 constexpr int kPartialSum = 0x145c;
 constexpr int kPartialSumInverted = 0xeba3;
 
+void PrintTo(const ChecksumCase& c, std::ostream* os) { *os << c.name; }
+
 class FrameChecksums : public ::testing::TestWithParam<ChecksumCase> {};
 
 TEST_P(FrameChecksums, ClassifiedAsTheKernelWould) {
@@ -262,4 +265,32 @@ TEST(Validator, RandomPermutationWithDropsMatchesTruth) {
   EXPECT_EQ(v.counts().unique, kept);
   EXPECT_EQ(v.lost(seqs.size()), seqs.size() - kept);
   EXPECT_EQ(v.counts().corrupt, 0U);
+}
+
+TEST(PayloadSize, OneRangeAndTheDevicesMtu) {
+  EXPECT_EQ(max_payload_for_mtu(1500), 1472U);
+  EXPECT_EQ(max_payload_for_mtu(9000), 8972U);
+  EXPECT_EQ(max_payload_for_mtu(20), 0U);
+  EXPECT_NO_THROW(check_payload_size("--size", kMinPayloadSize));
+  EXPECT_NO_THROW(check_payload_size("--size", kMaxPayloadSize));
+  try {
+    check_payload_size("--sizes", 31);
+    FAIL() << "31 bytes accepted";
+  } catch (const copylab::Error& e) {
+    EXPECT_EQ(e.exit_code(), copylab::kExitUsage);
+    EXPECT_NE(e.one_line().find("--sizes 31 is outside 32..65507"), std::string::npos) << e.one_line();
+  }
+  // lo exists in every namespace; its MTU is read, not assumed.
+  const unsigned lo_mtu = device_mtu("lo");
+  EXPECT_GT(lo_mtu, kIpUdpHeaderLen);
+  EXPECT_NO_THROW(check_payload_fits("lo", std::min<std::size_t>(max_payload_for_mtu(lo_mtu), kMaxPayloadSize)));
+  if (max_payload_for_mtu(lo_mtu) < kMaxPayloadSize) {
+    EXPECT_THROW(check_payload_fits("lo", max_payload_for_mtu(lo_mtu) + 1), copylab::Error);
+  }
+  try {
+    check_payload_fits("nosuchdev0", 64);
+    FAIL() << "no error for a missing device";
+  } catch (const copylab::Error& e) {
+    EXPECT_NE(e.one_line().find("nosuchdev0"), std::string::npos) << e.one_line();
+  }
 }

@@ -12,7 +12,7 @@
 
 #include "common/error.hpp"
 #include "xdp/af_xdp_config.hpp"
-#include "xdp/af_xdp_options.hpp"
+#include "cli/options_af_xdp.hpp"
 
 using namespace copylab;
 

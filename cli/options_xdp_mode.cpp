@@ -1,23 +1,14 @@
-#include "xdp/xdp_mode_option.hpp"
+#include "cli/options_xdp_mode.hpp"
 
-#include <optional>
-#include <string_view>
-
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
 
 namespace copylab {
 
-XdpMode parse_xdp_mode(const std::string& option, const std::string& text) {
-  if (const std::optional<XdpMode> m = parse_xdp_mode(std::string_view(text))) return *m;
-  throw Error(option + " '" + text + "' is not an XDP attach mode",
-              "use native (alias drv), generic (alias skb) or auto", kExitUsage);
-}
-
 CLI::Validator xdp_mode_names(const std::string& option) {
   return CLI::Validator(
       [option](std::string& text) -> std::string {
-        return detail::as_option_error([&] { text = to_string(parse_xdp_mode(option, text)); });
+        return detail::as_option_error([&] { text = to_string(parse_xdp_mode_or_throw(text, option)); });
       },
       "", "XDP mode");
 }
@@ -32,7 +23,7 @@ CLI::Option* add_xdp_mode_option(CLI::App& app, const std::string& names, XdpMod
   const std::string option = first_name(names);
   return app
       .add_option_function<std::string>(
-          names, [&target, option](const std::string& s) { target = parse_xdp_mode(option, s); },
+          names, [&target, option](const std::string& s) { target = parse_xdp_mode_or_throw(s, option); },
           help)
       ->transform(xdp_mode_names(option))
       ->type_name("MODE")

@@ -1,4 +1,4 @@
-#include "common/cli.hpp"
+#include "cli/common_options.hpp"
 
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
@@ -8,7 +8,7 @@
 #include <iostream>
 #include <optional>
 
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "common/output_file.hpp"

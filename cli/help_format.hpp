@@ -31,7 +31,9 @@ class HelpFormatter : public CLI::Formatter {
 void use_help_format(CLI::App& app, std::map<std::string, std::string> summaries = {});
 
 // `text` wrapped at word boundaries to `width` columns, every line after the first (and the first
-// too when `indent_first`) indented by `indent` spaces; explicit newlines are kept.
+// too when `indent_first`) indented by `indent` spaces; explicit newlines are kept. A line that
+// starts with spaces keeps them, and "  4      text" (label, two or more spaces, text) keeps its
+// label column, its text wrapping under the text's first word (e.g. an exit-code list).
 std::string wrap_text(const std::string& text, std::size_t indent, std::size_t width,
                       bool indent_first);
 

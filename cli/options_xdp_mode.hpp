@@ -1,18 +1,16 @@
 // The XDP attach mode on the command line, by the names iproute2 (`ip link set ... xdpdrv|
 // xdpgeneric`) and xdp-tools (`--mode native|skb`) users type: native or drv, generic or skb,
-// auto (native, then generic); case-insensitive. Every option that takes a mode goes through here.
+// auto (native, then generic); case-insensitive. Every option that takes a mode goes through here,
+// and here through parse_xdp_mode_or_throw (xdp/xdp_mode.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <string>
 
-#include "xdp/steer_program.hpp"
+#include "xdp/xdp_mode.hpp"  // parse_xdp_mode_or_throw: the one parse with an error
 
 namespace copylab {
-
-// Throws Error(kExitUsage) naming `option` and the accepted names for anything else.
-XdpMode parse_xdp_mode(const std::string& option, const std::string& text);
 
 // CLI11 transform: checks the value while parsing (a bad one is an OptionError, exit 2) and
 // rewrites an alias to its canonical name (drv → native, skb → generic).

@@ -1,4 +1,4 @@
-// The AF_XDP command-line options, so xdp_sender/xdp_receiver and copylab subcommands need no
+// The AF_XDP command-line options, bound to an AfXdpConfig, so xdp_sender/xdp_receiver need no
 // AF_XDP knowledge: they call this, then validate() and make_af_xdp_datapath().
 #pragma once
 

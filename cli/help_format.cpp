@@ -1,4 +1,4 @@
-#include "common/help_format.hpp"
+#include "cli/help_format.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -53,13 +53,24 @@ std::string wrap_text(const std::string& text, std::size_t indent, std::size_t w
   std::istringstream paragraphs(text);
   bool first_line = true;
   for (std::string para; std::getline(paragraphs, para);) {
-    std::string line = first_line && !indent_first ? "" : std::string(indent, ' ');
+    // A paragraph's own layout is kept: its leading spaces, and in "  4      text" (a label,
+    // two or more spaces, text) the label column too; the text wraps under its own first word.
+    const std::size_t lead = std::min(para.find_first_not_of(' '), para.size());
+    std::size_t head_end = lead;
+    if (lead > 0) {
+      const std::size_t gap = para.find(' ', lead);
+      const std::size_t text_at = gap == std::string::npos ? gap : para.find_first_not_of(' ', gap);
+      if (text_at != std::string::npos && text_at - gap >= 2) head_end = text_at;
+    }
+    const std::string head = para.substr(0, head_end);
+    std::string line = (first_line && !indent_first ? "" : std::string(indent, ' ')) + head;
+    const std::string hang(indent + head.size(), ' ');
     std::size_t start = line.size();
     first_line = false;
-    for (const std::string& w : words_of(para)) {
+    for (const std::string& w : words_of(para.substr(head_end))) {
       if (line.size() > start && line.size() + 1 + w.size() > width) {
         out += line + '\n';
-        line = std::string(indent, ' ');
+        line = hang;
         start = line.size();
       }
       if (line.size() > start) line += ' ';

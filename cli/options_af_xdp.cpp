@@ -1,12 +1,12 @@
-#include "xdp/af_xdp_options.hpp"
+#include "cli/options_af_xdp.hpp"
 
 #include <cstdlib>
 #include <map>
 #include <string>
 
-#include "common/cli_checks.hpp"
+#include "cli/option_checks.hpp"
 #include "common/error.hpp"
-#include "xdp/xdp_mode_option.hpp"
+#include "cli/options_xdp_mode.hpp"
 
 namespace copylab {
 namespace {
