@@ -21,7 +21,8 @@
 
 #include "evidence/kernel_counters.hpp"
 #include "harness/compare_runner.hpp"
-#include "harness/loss_accounting.hpp"
+#include "evidence/loss_accounting.hpp"
+#include "evidence/tool_result.hpp"
 #include "netns/command.hpp"
 #include "netns/topology.hpp"
 #include "packet/payload.hpp"
@@ -305,8 +306,6 @@ TEST_P(TrafficTable, EveryFrameArrivesIntactInTheRequestedMode) {
 
 INSTANTIATE_TEST_SUITE_P(Tools, TrafficTable, ::testing::ValuesIn(traffic_rows()), row_name);
 
-PathKind path_kind(Path p) { return p == Path::kAfXdp ? PathKind::kAfXdp : PathKind::kSocket; }
-
 class AccountingTable : public TrafficTable {};
 
 // sent = received intact + each drop counter the kernel keeps (explain_loss: the sender's frames
@@ -341,33 +340,33 @@ TEST_P(AccountingTable, EveryFrameReceivedOrNamedByADropCounter) {
     EXPECT_EQ(done.json["mode"]["xdp_attach"], reported_mode(row.mode)) << done.json["mode"].dump();
   }
 
-  RunRecord rec{{path_kind(row.tx), path_kind(row.rx)}, {"unpaced", row.count, 0}, tx.json,
-                done.json, nullptr, nullptr, nlohmann::json::array(), nullptr, 0};
+  RunCounts rec;
+  rec.af_xdp_tx = row.tx == Path::kAfXdp;
+  rec.af_xdp_rx = row.rx == Path::kAfXdp;
+  rec.asked = row.count;
+  rec.sender = parse_tool_result(tx.json, "sender");
+  rec.receiver = parse_tool_result(done.json, "receiver");
   // A frame the kernel still held when the receiver closed reaches a counter (Udp NoPorts) once
   // the kernel has processed it: the counters are read until they hold every frame, bounded.
-  nlohmann::json loss;
+  std::optional<LossAccount> loss;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (true) {
-    rec.kernel = {{"a", counters_delta(a0, read_kernel_counters(t().ns_a, t().dev_a))},
-                  {"b", counters_delta(b0, read_kernel_counters(t().ns_b, t().dev_b))}};
+    rec.kernel = {counters_delta(a0, read_kernel_counters(t().ns_a, t().dev_a)),
+                  counters_delta(b0, read_kernel_counters(t().ns_b, t().dev_b))};
     loss = explain_loss(rec);
-    ASSERT_TRUE(loss.is_object()) << tx.output << "\n" << done.output;
-    if (loss["received"].get<long long>() + loss["explained"].get<long long>() >=
-            loss["sent"].get<long long>() ||
+    ASSERT_TRUE(loss.has_value()) << tx.output << "\n" << done.output;
+    if (loss->received + loss->explained >= loss->sent ||
         std::chrono::steady_clock::now() >= give_up) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  const std::string why = loss["text"].get<std::string>() + "\n" + loss.dump(2) + "\nkernel " +
-                          rec.kernel.dump() + "\nreceiver counters " +
+  const std::string why = loss->text + "\n" + to_json(*loss).dump(2) + "\nreceiver counters " +
                           done.json["counters"].dump();
-  EXPECT_EQ(loss["received"].get<long long>() + loss["explained"].get<long long>(),
-            loss["sent"].get<long long>())
-      << why;
-  EXPECT_EQ(loss["unexplained"], 0) << why;
-  RecordProperty("accounting", loss["text"].get<std::string>());
-  std::cout << "accounting: " << loss["text"].get<std::string>() << std::endl;
+  EXPECT_EQ(loss->received + loss->explained, loss->sent) << why;
+  EXPECT_EQ(loss->unexplained, 0) << why;
+  RecordProperty("accounting", loss->text);
+  std::cout << "accounting: " << loss->text << std::endl;
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, AccountingTable, ::testing::ValuesIn(accounting_rows()), row_name);
