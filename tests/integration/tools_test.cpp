@@ -406,6 +406,8 @@ struct BadInput {
   const char* expect;  // a fragment of the one-line error
 };
 
+void PrintTo(const BadInput& b, std::ostream* os) { *os << b.tool << " " << b.name; }
+
 class ToolsBadInput : public ToolsTest, public ::testing::WithParamInterface<BadInput> {};
 
 TEST_P(ToolsBadInput, OneClearLineNonZeroNothingLeft) {

@@ -35,6 +35,7 @@ struct LossRow {
   long long want_explained, want_unexplained;
   const char* want_text;                         // a part of the one-line accounting
 };
+void PrintTo(const LossRow& r, std::ostream* os) { *os << r.name; }
 
 RunCounts synthetic_run(const LossRow& row) {
   RunCounts run;
