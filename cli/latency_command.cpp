@@ -34,6 +34,7 @@
 #include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
 #include "netns/topology.hpp"
+#include "netns/topology_defaults.hpp"
 #include "report/latency_plots.hpp"
 #include "report/latency_table.hpp"
 #include "report/report_text.hpp"
@@ -114,17 +115,25 @@ int run_latency(const LatencyOptions& opts) {
       if (sock) require_udp_port_free(ns, port);
     }
   } else {
+    // The pair made for this run gets veth's default MTU: every size of the sweep fits it or
+    // nothing is made.
+    for (const std::size_t size : plan.sizes) {
+      check_payload_fits_mtu(size, topology_defaults::kMtu, "the veth pair latency makes",
+                             "run on a pair with a larger MTU (--netns A,B)",
+                             size == opts.size ? "--size" : "--sizes");
+    }
     if (!opts.quiet) spdlog::info("creating a namespace pair for the experiment");
     topo.emplace(Topology::create_unique("lat"));
   }
   const TopologyConfig& cfg = topo->config();
-  // Every size of the sweep against both devices' MTU, before any side is built; the smaller
-  // MTU goes into the results.
+  // Reused devices: every size of the sweep against both devices' MTU, before any side is
+  // built. The smaller MTU goes into the results.
   unsigned mtu = 0;
   for (const auto& [ns, dev] : {std::pair{cfg.ns_a, cfg.dev_a}, std::pair{cfg.ns_b, cfg.dev_b}}) {
     NetnsScope scope(ns);
     const unsigned dev_mtu = device_mtu(dev);
     mtu = mtu == 0 ? dev_mtu : std::min(mtu, dev_mtu);
+    if (topo->owned()) continue;
     for (const std::size_t size : plan.sizes) {
       check_payload_fits(dev, size, size == opts.size ? "--size" : "--sizes");
     }

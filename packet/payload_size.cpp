@@ -33,16 +33,19 @@ unsigned device_mtu(const std::string& dev) {
   return static_cast<unsigned>(req.ifr_mtu);
 }
 
-void check_payload_fits(const std::string& dev, std::size_t size, const std::string& option) {
-  const unsigned mtu = device_mtu(dev);
+void check_payload_fits_mtu(std::size_t size, unsigned mtu, const std::string& what,
+                            const std::string& raise_hint, const std::string& option) {
   const std::size_t most = max_payload_for_mtu(mtu);
   if (size <= most) return;
   throw Error(option + " " + std::to_string(size) + " plus " + std::to_string(kIpUdpHeaderLen) +
-                  " bytes of IPv4/UDP headers exceeds the MTU " + std::to_string(mtu) + " of " + dev +
+                  " bytes of IPv4/UDP headers exceeds the MTU " + std::to_string(mtu) + " of " + what +
                   " (at most " + std::to_string(most) + " payload bytes; no fragmentation)",
-              "use " + option + " " + std::to_string(most) + " or less, or raise the MTU (ip link set dev " +
-                  dev + " mtu N)",
-              kExitUsage);
+              "use " + option + " " + std::to_string(most) + " or less, or " + raise_hint, kExitUsage);
+}
+
+void check_payload_fits(const std::string& dev, std::size_t size, const std::string& option) {
+  check_payload_fits_mtu(size, device_mtu(dev), dev,
+                         "raise the MTU (ip link set dev " + dev + " mtu N)", option);
 }
 
 }  // namespace copylab

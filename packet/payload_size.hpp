@@ -39,4 +39,9 @@ unsigned device_mtu(const std::string& dev);
 void check_payload_fits(const std::string& dev, std::size_t size,
                         const std::string& option = "--size");
 
+// The same check against a known MTU, for devices not made yet (the veth pair compare and
+// latency make for a run): `what` names them, `raise_hint` says how to get a larger MTU.
+void check_payload_fits_mtu(std::size_t size, unsigned mtu, const std::string& what,
+                            const std::string& raise_hint, const std::string& option = "--size");
+
 }  // namespace copylab
