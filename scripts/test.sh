@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite (unit, integration, lab), then
-# the fuzz targets (scripts/fuzz.sh) and, with COPYLAB_TEST_SANITIZE=1, the ASan+UBSan build's
-# subset (scripts/sanitize.sh: a second full build, not yet run end to end on this suite).
+# the fuzz targets (scripts/fuzz.sh) and the ASan+UBSan build with its unit tests and integration
+# subset (scripts/sanitize.sh: a second full build at -O0; COPYLAB_TEST_SANITIZE=0 skips it).
 # Every part runs even when an earlier one failed; the exit code is non-zero if any part failed,
 # and the last line counts the tests of all parts together, in ctest's words.
 set -euo pipefail
@@ -44,8 +44,8 @@ part() {  # part NAME COMMAND...: runs it (output to the screen and to its log) 
 part "unit tests" ctest --output-on-failure -L unit -j"$(nproc)"
 part "integration and lab tests" ctest --output-on-failure -LE unit
 part "fuzz targets" "$root/scripts/fuzz.sh"
-# The ASan+UBSan build and subset (a second full build): COPYLAB_TEST_SANITIZE=1 turns it on.
-if [ "${COPYLAB_TEST_SANITIZE:-0}" != 0 ]; then
+# The ASan+UBSan build and subset (a second full build): on unless COPYLAB_TEST_SANITIZE=0.
+if [ "${COPYLAB_TEST_SANITIZE:-1}" != 0 ]; then
   part "ASan+UBSan build and subset" "$root/scripts/sanitize.sh"
 fi
 
