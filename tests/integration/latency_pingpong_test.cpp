@@ -59,20 +59,28 @@ std::string xdp_state(const std::string& ns, const std::string& dev) {
   return r.out;
 }
 
+// The short run every case here makes: kPings pings after kWarmup, ping pinned to CPU 0 and pong
+// to CPU 1 when there is one, a bounded duration, the kernel RX split on.
+RunParams short_run() {
+  RunParams p;
+  p.cpu_ping = 0;
+  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
+  p.ping.count = kPings;
+  p.ping.warmup = kWarmup;
+  p.ping.reply_timeout = kReplyTimeout;
+  p.ping.max_duration = std::chrono::milliseconds(60'000);
+  p.ping.kernel_rx_split = true;
+  return p;
+}
+
 class LatencyMode : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LatencyMode, ShortPingPongIsSane) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   const TopologyConfig& t = LatencyEnv::topo->config();
   const ModeSpec mode = parse_modes(GetParam()).front();
-  RunParams p;
-  p.cpu_ping = 0;
-  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  p.ping.count = kPings;
-  p.ping.warmup = kWarmup;
+  RunParams p = short_run();
   p.ping.payload_len = 64;
-  p.ping.reply_timeout = kReplyTimeout;
-  p.ping.max_duration = std::chrono::milliseconds(60'000);
   OnceOutcome out = run_pingpong_once(mode, t, p);
 
   const LatencyRun& r = out.record;
@@ -198,14 +206,7 @@ void expect_split_adds_up(const SplitStats& s, std::uint64_t recorded, const cha
 TEST_P(LatencySplit, SocketReceiversSplitAtTheKernelTimestamp) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   const ModeSpec mode = parse_modes(GetParam()).front();
-  RunParams p;
-  p.cpu_ping = 0;
-  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  p.ping.count = kPings;
-  p.ping.warmup = kWarmup;
-  p.ping.reply_timeout = kReplyTimeout;
-  p.ping.max_duration = std::chrono::milliseconds(60'000);
-  p.ping.kernel_rx_split = true;
+  const RunParams p = short_run();
   OnceOutcome out = run_pingpong_once(mode, LatencyEnv::topo->config(), p);
   EXPECT_TRUE(out.record.warmup_note.empty()) << out.record.warmup_note;
   EXPECT_LE(out.record.packets.lost, kLossTolerance);
@@ -240,14 +241,7 @@ TEST_P(LatencySplitAfXdp, AfXdpReceiversSplitAtTheXdpHook) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   const ModeSpec mode = parse_modes(GetParam()).front();
   const bool generic = GetParam().find("generic") != std::string::npos;
-  RunParams p;
-  p.cpu_ping = 0;
-  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  p.ping.count = kPings;
-  p.ping.warmup = kWarmup;
-  p.ping.reply_timeout = kReplyTimeout;
-  p.ping.max_duration = std::chrono::milliseconds(60'000);
-  p.ping.kernel_rx_split = true;
+  const RunParams p = short_run();
   OnceOutcome out = run_pingpong_once(mode, LatencyEnv::topo->config(), p);
   EXPECT_EQ(out.record.packets.corrupt, 0u);  // the echo in place never sent the stamp along
   EXPECT_LE(out.record.packets.lost, kLossTolerance);
@@ -275,14 +269,7 @@ INSTANTIATE_TEST_SUITE_P(AfXdpModes, LatencySplitAfXdp,
 
 TEST(LatencySplitMixed, EachSideNamesItsOwnTimestampAndOffMeansOff) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
-  RunParams p;
-  p.cpu_ping = 0;
-  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  p.ping.count = kPings;
-  p.ping.warmup = kWarmup;
-  p.ping.reply_timeout = kReplyTimeout;
-  p.ping.max_duration = std::chrono::milliseconds(60'000);
-  p.ping.kernel_rx_split = true;
+  RunParams p = short_run();
   // Socket ping, AF_XDP pong: two different timestamps in one run, each named. The pong's stamp
   // also comes from frames a UDP socket sent (an skb from the stack, not an AF_XDP TX frame).
   OnceOutcome mixed = run_pingpong_once(parse_modes("mixed-sock-xsk").front(),
@@ -392,14 +379,7 @@ TEST(LatencyFloor, OneProgramPerDeviceAndEveryEchoFromTheKernel) {
   EXPECT_TRUE(floor.in_default_set);
   EXPECT_FALSE(needs_peer_pass_through(floor));
   EXPECT_TRUE(needs_peer_pass_through(parse_modes("xdp-tx-native").front()));
-  RunParams p;
-  p.cpu_ping = 0;
-  p.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
-  p.ping.count = kPings;
-  p.ping.warmup = kWarmup;
-  p.ping.reply_timeout = kReplyTimeout;
-  p.ping.max_duration = std::chrono::milliseconds(60'000);
-  p.ping.kernel_rx_split = true;
+  const RunParams p = short_run();
   OnceOutcome out = run_pingpong_once(floor, LatencyEnv::topo->config(), p);
   const LatencyRun& r = out.record;
   EXPECT_EQ(r.packets.sent, kPings);
