@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/child_process.hpp"
@@ -174,6 +176,15 @@ nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::jso
       "percentiles per wait mode use copylab latency.");
   if (evidence_status.value("attached", false)) {
     notes.push_back("In-kernel copy evidence: " + evidence_status.value("backend", "") + ".");
+    const bool calibrated = std::any_of(runs.begin(), runs.end(),
+                                        [](const RunRecord& r) { return r.overhead.has_value(); });
+    notes.push_back(
+        calibrated
+            ? "Cross-check cost: each run with the cross-check was preceded by the same run "
+              "without it; the row shows received frames/s with / without (unpaced) and one-way "
+              "p50 with / without (paced). Both runs vary by a few percent on a shared machine."
+            : "Cross-check cost: not measured in this report (--no-calibration or --backend kmod); "
+              "copylab_bench_throughput --cross-check measures it for this machine.");
   } else {
     notes.push_back("No in-kernel copy evidence and no syscall counts in this report: " +
                     evidence_status.value("reason", std::string("cross-check not attached")) +
@@ -206,6 +217,9 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
   spdlog::info("compare: devices {} ({}) -> {} ({})", t.dev_a, t.ip_a.str(), t.dev_b,
                t.ip_b.str());
   std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
+  // The module stays loaded for the whole compare: there is no run without it to compare with.
+  const bool calibrate =
+      o.calibrate && o.backend != "kmod" && observer->status().value("attached", false);
 
   std::vector<RunRecord> records;
   nlohmann::json runs = nlohmann::json::array();
@@ -220,11 +234,18 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
                    phase.count, o.payload_size,
                    phase.rate_pps > 0 ? fmt::format(" at {:.0f} frames/s", phase.rate_pps)
                                       : std::string(", as fast as it goes"));
-      set_observer_phase(*observer, phase.name);
+      set_observer_run(*observer, pair, phase.name);
+      const auto progress = [&](const std::string& msg) {
+        spdlog::info("[{}/{}]   {}", index, total, msg);
+      };
       try {
-        RunRecord rec = run_compare_phase(
-            t, pair, phase, o, work.path(), observer.get(),
-            [&](const std::string& msg) { spdlog::info("[{}/{}]   {}", index, total, msg); });
+        std::optional<RunRecord> bare;
+        if (calibrate) {
+          progress("without the cross-check first (what it costs)");
+          bare = run_compare_phase(t, pair, phase, o, work.path(), nullptr, progress);
+        }
+        RunRecord rec = run_compare_phase(t, pair, phase, o, work.path(), observer.get(), progress);
+        if (bare) calibrate_overhead(rec, *bare);
         observer->complete_run(rec);
         runs.push_back(to_json(rec));
         records.push_back(std::move(rec));
@@ -285,6 +306,8 @@ CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
       kMaxCount)
       ->capture_default_str();
   cmd->add_flag("--no-unpaced", opts->skip_unpaced, "Skip the unpaced run");
+  cmd->add_flag("--no-calibration", [opts](std::int64_t) { opts->calibrate = false; },
+                "Skip the run without the cross-check before each run with it (the cost it states)");
   cmd->add_flag("--all-pairs", opts->all_pairs,
                 "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
   add_xdp_mode_option(*cmd, "--mode", opts->xdp_mode,

@@ -15,6 +15,8 @@ const char* to_string(Measured m) noexcept {
     case Measured::kSampled: return "sampled (stack profile)";
     case Measured::kExactCopyFunction: return "exact at the copy function (kprobe)";
     case Measured::kUnavailable: return "not measurable on this kernel";
+    case Measured::kExactKernelCounter: return "exact count (kernel counter)";
+    case Measured::kNotCollected: return "not collected in this run";
   }
   return "?";
 }
@@ -55,7 +57,7 @@ bool CopyLedger::available(std::string_view id) const {
 std::uint64_t CopyLedger::frees_in(std::string_view event, std::string_view function) const {
   std::uint64_t n = 0;
   for (const SkbFreeSite& f : skb_frees)
-    if (f.event == event && f.function == function) n += f.count;
+    if (f.event == event && f.function == function && f.sampled_every == 1) n += f.count;
   return n;
 }
 
@@ -110,7 +112,8 @@ nlohmann::json to_json(const CopyLedger& l) {
                      {"location", f.location},
                      {"function", f.function},
                      {"reason", f.reason},
-                     {"count", f.count}});
+                     {"count", f.count},
+                     {"sampled_every", f.sampled_every}});
   }
   nlohmann::json sys = nlohmann::json::array();
   for (const SyscallCount& s : l.syscalls)
@@ -134,6 +137,7 @@ nlohmann::json to_json(const CopyLedger& l) {
           {"skb_location_gap", l.skb_location_gap},
           {"syscalls", std::move(sys)},
           {"syscalls_total", l.syscalls_total()},
+          {"syscalls_gap", l.syscalls_gap},
           {"payload_samples", std::move(samples)}};
 }
 
@@ -168,14 +172,17 @@ std::string format_ledger(const CopyLedger& l) {
   if (!l.skb_location_gap.empty())
     out += fmt::format("  skb free locations incomplete: {}\n", l.skb_location_gap);
   if (!l.skb_frees.empty()) {
-    out += "  skb frees by location (exact count, tracepoint):\n";
+    out += "  skb frees by location (tracepoint; exact unless marked 1/N, a sample of 1 free in N):\n";
     for (const SkbFreeSite& f : l.skb_frees) {
-      out += fmt::format("    {:<11} {:<44} {:>10}{}\n", f.event, f.location, f.count,
+      out += fmt::format("    {:<11} {:<44} {:>10}{}{}\n", f.event, f.location, f.count,
+                         f.sampled_every > 1 ? fmt::format(" 1/{}", f.sampled_every) : "",
                          f.event == "kfree_skb" ? fmt::format("  reason {}", f.reason) : "");
     }
   }
   if (!l.syscalls.empty())
     out += fmt::format("  syscalls of the experiment's processes: {}\n", l.syscalls_total());
+  else if (!l.syscalls_gap.empty())
+    out += fmt::format("  syscalls: {}\n", l.syscalls_gap);
   if (!l.payload_samples.empty()) {
     out += "  payload found in kernel buffers (first samples):\n";
     out += fmt::format("    {:<22} {:>6} {:>18} {:>18} {:>18}\n", "where", "seq", "skb", "head",

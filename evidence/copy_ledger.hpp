@@ -21,6 +21,8 @@ enum class Measured {
   kSampled,            // cpu-clock stack samples: where time goes, not how often
   kExactCopyFunction,  // counted at the copy function itself (kprobe/fentry backend)
   kUnavailable,        // this kernel lacks the marker: nothing was measured (not a zero)
+  kExactKernelCounter, // a counter the kernel keeps itself (veth's per-queue XDP counters)
+  kNotCollected,       // the marker was not attached in this run (its cost): not a zero
 };
 const char* to_string(Measured m) noexcept;
 
@@ -69,7 +71,9 @@ struct LedgerLine {
   // Calls that copied exactly `len` bytes (0 when no length table or no such length).
   std::uint64_t calls_of_len(std::uint64_t len) const;
 
-  bool available() const noexcept { return measured != Measured::kUnavailable; }
+  bool available() const noexcept {
+    return measured != Measured::kUnavailable && measured != Measured::kNotCollected;
+  }
 };
 
 // skb:consume_skb / skb:kfree_skb by the kernel function that freed the skb.
@@ -79,6 +83,9 @@ struct SkbFreeSite {
   std::string function;  // "skb_pp_cow_data"
   std::uint32_t reason = 0;  // kfree_skb drop reason (enum skb_drop_reason)
   std::uint64_t count = 0;
+  // 1: every free at this location counted; N: one free in N (per CPU) was recorded, so `count`
+  // is the sampled frees, not all of them.
+  std::uint32_t sampled_every = 1;
 };
 
 struct SyscallCount {
@@ -115,9 +122,12 @@ struct CopyLedger {
   // False when the line is absent or this kernel cannot measure it.
   bool available(std::string_view id) const;
   const LedgerLine* line(std::string_view id) const;
-  // consume_skb/kfree_skb events freed in `function`.
+  // consume_skb/kfree_skb events freed in `function`, from exactly counted locations only (a
+  // sampled location adds nothing: its count is not all of its frees).
   std::uint64_t frees_in(std::string_view event, std::string_view function) const;
   std::uint64_t syscalls_total() const;
+  // Why syscalls is empty when it is ("" when it was collected).
+  std::string syscalls_gap;
   std::uint64_t syscalls_named(std::string_view name) const;
 };
 

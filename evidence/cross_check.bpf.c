@@ -2,9 +2,17 @@
 /* The in-kernel cross-check: exact counts at the tracepoints that mark each copy, kernel stacks at
  * the path markers (stack-trace histograms), payload addresses in kernel buffers, and cpu-clock
  * stack samples (copy sites). Everything is scoped to the experiment (netns / pids / ifindex /
- * ports, configured through rodata and the scope maps) except the cpu-clock samples, which are
- * machine-wide by nature and labelled so.
- * Every kernel pointer is read with BPF_CORE_READ (probe-read, fault-safe) after a NULL check. */
+ * ports) except the cpu-clock samples, which are machine-wide by nature and labelled so.
+ *
+ * Cost: the programs run for every event of their tracepoint on the machine, so the per-event path
+ * is kept minimal. Scope keys are compared against read-only data first (netns inode, ifindex,
+ * port: registers, no map lookup); the pid set (a hash) is consulted only for socket events and
+ * only after the netns matched; exact counts are per-CPU array slots. Whatever costs more per
+ * event (a kernel stack walk, a hash update for a free location) is done for one event in
+ * `stack_every` / `free_every` only, and the C++ side reports that rate with the numbers.
+ *
+ * The tp_btf arguments are BTF pointers: fields are read directly (the JIT turns each load into a
+ * fault-safe one), after a NULL check of every pointer. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -15,28 +23,25 @@
 #include "evidence/cross_check_abi.h"
 #include "evidence/scope_maps.bpf.h"
 
-#define CL_ETH_P_IP 0x0800
-
 /* Load-time configuration (set by the C++ side between open() and load()). */
 const volatile bool scope_ifindex = false;
 const volatile bool scope_ports = false;
 const volatile bool follow_forks = true;
 const volatile bool hist_enabled = true;
 const volatile bool payload_samples_enabled = true;
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 64);
-  __type(key, __u32); /* ifindex */
-  __type(value, __u8);
-} scope_ifindex_set SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 64);
-  __type(key, __u16); /* UDP/TCP port, host order */
-  __type(value, __u8);
-} scope_port_set SEC(".maps");
+const volatile __u32 n_netns = 0;
+const volatile __u32 netns_inums[CL_MAX_SCOPE_NETNS] = {};
+const volatile __u32 n_ifindex = 0;
+const volatile __u32 ifindexes[CL_MAX_SCOPE_IFINDEX] = {};
+const volatile __u32 n_ports = 0;
+const volatile __u16 ports[CL_MAX_SCOPE_PORTS] = {};
+/* Sampling masks: an event is sampled when its per-CPU tick & mask is 0 (every 2^k-th event). */
+const volatile __u32 stack_mask = 0;
+const volatile __u32 free_mask = 0;
+/* Kernel functions ([lo, hi) text ranges) whose consume_skb calls are counted exactly. */
+const volatile __u32 n_watched = 0;
+const volatile __u64 watched_lo[CL_MAX_WATCHED_FREES] = {};
+const volatile __u64 watched_hi[CL_MAX_WATCHED_FREES] = {};
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -44,6 +49,42 @@ struct {
   __type(key, __u32);
   __type(value, struct cl_counter);
 } ledger SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CL_MAX_WATCHED_FREES);
+  __type(key, __u32);
+  __type(value, __u64);
+} watched_frees SEC(".maps");
+
+/* Per-CPU event ticks that decide which events are sampled: one per histogram event, then one
+ * for the free locations. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CL_HIST_COUNT + 1);
+  __type(key, __u32);
+  __type(value, __u32);
+} ticks SEC(".maps");
+
+/* The scope's first processes (0 = free slot), written by the C++ side while the programs run
+ * (add_pid): matched by register compares; their system calls are counted in `syscall_counts`. */
+__u32 scope_tgids[CL_MAX_SYSCALL_TGIDS] = {};
+/* Set when a scoped process found no free slot: the pid set (hash) is consulted for the rest. */
+bool scope_tgids_full = false;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CL_MAX_SYSCALL_TGIDS * CL_SYSCALL_NRS);
+  __type(key, __u32);
+  __type(value, __u64);
+} syscall_counts SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, struct cl_syscall_key);
+  __type(value, __u64);
+} syscalls SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -72,13 +113,6 @@ struct {
   __type(key, __s32); /* stack id */
   __type(value, struct cl_sample_val);
 } sample_counts SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 4096);
-  __type(key, struct cl_syscall_key);
-  __type(value, __u64);
-} syscalls SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -116,6 +150,76 @@ static __always_inline void add_u64(void *map, const void *key, __u64 delta)
   __sync_fetch_and_add(v, delta);
 }
 
+/* True for one event in (mask + 1) on this CPU: the tick slot counts every call. */
+static __always_inline bool sampled(__u32 slot, __u32 mask)
+{
+  if (!mask)
+    return true;
+  __u32 *t = bpf_map_lookup_elem(&ticks, &slot);
+  if (!t)
+    return false;
+  __u32 n = *t;
+  *t = n + 1;
+  return (n & mask) == 0;
+}
+
+static __always_inline bool netns_inum_in_scope(__u32 inum)
+{
+  for (__u32 i = 0; i < CL_MAX_SCOPE_NETNS; i++) {
+    if (i >= n_netns)
+      return false;
+    if (netns_inums[i] == inum)
+      return true;
+  }
+  return false;
+}
+
+static __always_inline bool net_in_scope(const struct net *net)
+{
+  if (!net)
+    return false;
+  return netns_inum_in_scope(net->ns.inum);
+}
+
+static __always_inline bool ifindex_in_scope(__u32 ifindex)
+{
+  for (__u32 i = 0; i < CL_MAX_SCOPE_IFINDEX; i++) {
+    if (i >= n_ifindex)
+      return false;
+    if (ifindexes[i] == ifindex)
+      return true;
+  }
+  return false;
+}
+
+static __always_inline bool port_in_scope(__u16 port)
+{
+  for (__u32 i = 0; i < CL_MAX_SCOPE_PORTS; i++) {
+    if (i >= n_ports)
+      return false;
+    if (ports[i] == port)
+      return true;
+  }
+  return false;
+}
+
+/* The scoped process `tgid`: its slot in scope_tgids (register compares), CL_MAX_SYSCALL_TGIDS
+ * when it is in scope through the pid set only (a forked child, or past the slots), -1 when it
+ * is not in scope. */
+static __always_inline int tgid_slot(__u32 tgid)
+{
+  for (int i = 0; i < CL_MAX_SYSCALL_TGIDS; i++) {
+    __u32 t = scope_tgids[i];
+    if (t == 0)
+      break;
+    if (t == tgid)
+      return i;
+  }
+  if ((follow_forks || scope_tgids_full) && pid_in_scope(tgid))
+    return CL_MAX_SYSCALL_TGIDS;
+  return -1;
+}
+
 /* A device event belongs to the experiment when its device does (netns and/or ifindex); when no
  * device scope is configured, when the current task is one of the experiment's (on veth the
  * receive softirq runs inside the sender's syscall). */
@@ -124,17 +228,14 @@ static __always_inline bool dev_in_scope(const struct net_device *dev)
   if (scope_netns || scope_ifindex) {
     if (!dev)
       return false;
-    if (scope_netns && !netns_in_scope(BPF_CORE_READ(dev, nd_net.net)))
+    if (scope_netns && !net_in_scope(dev->nd_net.net))
       return false;
-    if (scope_ifindex) {
-      __u32 ifindex = BPF_CORE_READ(dev, ifindex);
-      if (!bpf_map_lookup_elem(&scope_ifindex_set, &ifindex))
-        return false;
-    }
+    if (scope_ifindex && !ifindex_in_scope(dev->ifindex))
+      return false;
     return true;
   }
   if (scope_pids)
-    return pid_in_scope(current_tgid());
+    return tgid_slot(current_tgid()) >= 0;
   return true;
 }
 
@@ -142,43 +243,47 @@ static __always_inline bool skb_in_scope(const struct sk_buff *skb)
 {
   if (!skb)
     return false;
-  return dev_in_scope(BPF_CORE_READ(skb, dev));
+  return dev_in_scope(skb->dev);
 }
 
+/* Cheapest key first: the socket's netns and ports (read-only data), then the pid set (a hash). */
 static __always_inline bool sock_in_scope(const struct sock *sk, __u16 family)
 {
   if (!sk)
     return false;
-  if (scope_pids && !pid_in_scope(current_tgid()))
-    return false;
-  if (scope_netns && !netns_in_scope(BPF_CORE_READ(sk, __sk_common.skc_net.net)))
+  if (scope_netns && !net_in_scope(sk->__sk_common.skc_net.net))
     return false;
   if (scope_ports && (family == CL_AF_INET || family == CL_AF_INET6)) {
-    __u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-    __u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-    if (!bpf_map_lookup_elem(&scope_port_set, &sport) &&
-        !bpf_map_lookup_elem(&scope_port_set, &dport))
+    __u16 sport = sk->__sk_common.skc_num;
+    __u16 dport = bpf_ntohs(sk->__sk_common.skc_dport);
+    if (!port_in_scope(sport) && !port_in_scope(dport))
       return false;
   }
+  if (scope_pids && tgid_slot(current_tgid()) < 0)
+    return false;
   return true;
 }
 
 static __always_inline bool task_in_scope(void)
 {
   if (scope_pids)
-    return pid_in_scope(current_tgid());
+    return tgid_slot(current_tgid()) >= 0;
   if (scope_netns) {
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+    struct task_struct *task = bpf_get_current_task_btf();
     if (!task)
       return false;
-    return netns_in_scope(BPF_CORE_READ(task, nsproxy, net_ns));
+    struct nsproxy *ns = task->nsproxy;
+    if (!ns)
+      return false;
+    return net_in_scope(ns->net_ns);
   }
   return true;
 }
 
+/* The stack of one event in (stack_mask + 1) of this kind, on this CPU. */
 static __always_inline void record_stack(void *ctx, __u32 event, __u64 len)
 {
-  if (!hist_enabled)
+  if (!hist_enabled || !sampled(event, stack_mask))
     return;
   long id = bpf_get_stackid(ctx, &stacks, 0);
   if (id < 0) {
@@ -198,7 +303,8 @@ static __always_inline void record_stack(void *ctx, __u32 event, __u64 len)
   __sync_fetch_and_add(&val->len, len);
 }
 
-/* Finds copylab's payload header behind the IPv4/UDP headers and records where it lives. */
+/* Finds copylab's payload header behind the IPv4/UDP headers and records where it lives (the
+ * first CL_MAX_PAYLOAD_SAMPLES packets of each place; the bound is checked first). */
 static __always_inline void record_payload(const struct sk_buff *skb, __u32 where)
 {
   if (!payload_samples_enabled || !skb)
@@ -208,8 +314,8 @@ static __always_inline void record_payload(const struct sk_buff *skb, __u32 wher
   if (!next || *next >= CL_MAX_PAYLOAD_SAMPLES)
     return;
 
-  unsigned char *head = BPF_CORE_READ(skb, head);
-  __u16 nh = BPF_CORE_READ(skb, network_header);
+  unsigned char *head = skb->head;
+  __u16 nh = skb->network_header;
   if (!head || nh == (__u16)~0U)
     return;
   __u8 iph[20];
@@ -243,13 +349,14 @@ static __always_inline void record_payload(const struct sk_buff *skb, __u32 wher
   struct cl_payload_sample *s = bpf_map_lookup_elem(&payload_samples, &key);
   if (!s)
     return;
+  const struct net_device *dev = skb->dev;
   s->seq = hdr.seq;
   s->skb = (__u64)skb;
   s->head = (__u64)head;
-  s->data = (__u64)BPF_CORE_READ(skb, data);
+  s->data = (__u64)skb->data;
   s->payload = (__u64)payload;
-  s->len = BPF_CORE_READ(skb, len);
-  s->ifindex = BPF_CORE_READ(skb, dev, ifindex);
+  s->len = skb->len;
+  s->ifindex = dev ? dev->ifindex : 0;
   s->tgid = current_tgid();
   s->where = where;
 }
@@ -261,10 +368,10 @@ int BPF_PROG(cl_fork, struct task_struct *parent, struct task_struct *child)
 {
   if (!scope_pids || !follow_forks || !parent || !child)
     return 0;
-  __u32 ptgid = BPF_CORE_READ(parent, tgid);
-  if (!pid_in_scope(ptgid))
+  __u32 ptgid = parent->tgid;
+  if (tgid_slot(ptgid) < 0)
     return 0;
-  __u32 ctgid = BPF_CORE_READ(child, tgid);
+  __u32 ctgid = child->tgid;
   __u8 one = 1;
   bpf_map_update_elem(&scope_pid_set, &ctgid, &one, BPF_ANY);
   return 0;
@@ -276,8 +383,8 @@ int BPF_PROG(cl_exit, struct task_struct *p)
   if (!scope_pids || !follow_forks || !p)
     return 0;
   /* only the thread-group leader's exit ends the process */
-  __u32 pid = BPF_CORE_READ(p, pid);
-  __u32 tgid = BPF_CORE_READ(p, tgid);
+  __u32 pid = p->pid;
+  __u32 tgid = p->tgid;
   if (pid != tgid)
     return 0;
   bpf_map_delete_elem(&scope_pid_set, &tgid);
@@ -292,7 +399,7 @@ static __always_inline void count_length(struct sock *sk, int ret, __u32 ev_err,
 {
   if (!sk)
     return;
-  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  __u16 family = sk->__sk_common.skc_family;
   if (!sock_in_scope(sk, family))
     return;
   if (ret < 0)
@@ -319,26 +426,44 @@ int BPF_PROG(cl_recv_length, struct sock *sk, int ret, int flags)
   return 0;
 }
 
+/* Every system call on the machine passes here while it is attached, so the scope check comes
+ * first and is a few register compares for the listed processes; only a task outside the list
+ * that may still be in scope (a forked child, or a task of a scoped namespace without a pid
+ * scope) costs a hash lookup. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(cl_sys_enter, struct pt_regs *regs, long id)
 {
   if (!scope_pids && !scope_netns)
     return 0; /* unscoped syscall counts would be the whole machine's: not collected */
-  if (!task_in_scope())
+  __u32 tgid = current_tgid();
+  if (scope_pids) {
+    int slot = tgid_slot(tgid);
+    if (slot < 0)
+      return 0;
+    if (slot < CL_MAX_SYSCALL_TGIDS) {
+      __u32 nr = id < 0 || id >= CL_SYSCALL_NRS ? CL_SYSCALL_NRS - 1 : (__u32)id;
+      __u32 key = (__u32)slot * CL_SYSCALL_NRS + nr;
+      __u64 *n = bpf_map_lookup_elem(&syscall_counts, &key);
+      if (n)
+        *n += 1; /* per-CPU slot */
+      return 0;
+    }
+  } else if (!task_in_scope()) {
     return 0;
-  struct cl_syscall_key key = {.tgid = current_tgid(), .id = (__u32)id};
+  }
+  struct cl_syscall_key key = {.tgid = tgid, .id = (__u32)id};
   add_u64(&syscalls, &key, 1);
   return 0;
 }
 
-/* --- path markers --- */
+/* --- path markers (attached with stack histograms or payload samples) --- */
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(cl_dev_queue, struct sk_buff *skb)
 {
   if (!skb_in_scope(skb))
     return 0;
-  count_event(CL_EV_DEV_QUEUE, BPF_CORE_READ(skb, len));
+  count_event(CL_EV_DEV_QUEUE, skb->len);
   record_payload(skb, CL_WHERE_DEV_QUEUE);
   return 0;
 }
@@ -348,7 +473,7 @@ int BPF_PROG(cl_dev_start_xmit, const struct sk_buff *skb, const struct net_devi
 {
   if (!skb || !dev_in_scope(dev))
     return 0;
-  __u32 len = BPF_CORE_READ(skb, len);
+  __u32 len = skb->len;
   count_event(CL_EV_DEV_START_XMIT, len);
   record_stack(ctx, CL_HIST_NET_DEV_START_XMIT, len);
   return 0;
@@ -359,7 +484,7 @@ int BPF_PROG(cl_netif_receive_skb, struct sk_buff *skb)
 {
   if (!skb_in_scope(skb))
     return 0;
-  __u32 len = BPF_CORE_READ(skb, len);
+  __u32 len = skb->len;
   count_event(CL_EV_NETIF_RECEIVE_SKB, len);
   record_stack(ctx, CL_HIST_NETIF_RECEIVE_SKB, len);
   record_payload(skb, CL_WHERE_NETIF_RECEIVE_SKB);
@@ -384,16 +509,35 @@ int BPF_PROG(cl_xdp_redirect, const struct net_device *dev, const struct bpf_pro
 
 /* The skb-free tracepoints changed their arguments over time (consume_skb got `location` in 6.3,
  * kfree_skb `reason` in 5.17): reading an argument the kernel's tracepoint lacks fails the
- * verifier, so each has variants and the C++ side autoloads the one this kernel's BTF matches. */
+ * verifier, so each has variants and the C++ side autoloads the one this kernel's BTF matches.
+ * consume_skb fires for every skb the machine frees: a location in a watched function is counted
+ * exactly in its per-CPU slot, any other on a sample (free_mask); kfree_skb (drops, rare on a
+ * healthy path) keeps every location. */
 static __always_inline void count_skb_free(const struct sk_buff *skb, __u32 ev, void *location,
                                            __u32 reason)
 {
   if (!skb_in_scope(skb))
     return;
-  count_event(ev, BPF_CORE_READ(skb, len));
+  count_event(ev, skb->len);
   if (!location)
     return; /* the kernel's tracepoint has no location: counted, not attributed */
-  struct cl_location_key key = {.location = (__u64)location, .event = ev, .reason = reason};
+  __u64 loc = (__u64)location;
+  if (ev == CL_EV_CONSUME_SKB) {
+    for (__u32 i = 0; i < CL_MAX_WATCHED_FREES; i++) {
+      if (i >= n_watched)
+        break;
+      if (loc >= watched_lo[i] && loc < watched_hi[i]) {
+        __u32 slot = i;
+        __u64 *n = bpf_map_lookup_elem(&watched_frees, &slot);
+        if (n)
+          *n += 1; /* per-CPU slot */
+        return;
+      }
+    }
+    if (!sampled(CL_HIST_COUNT, free_mask))
+      return;
+  }
+  struct cl_location_key key = {.location = loc, .event = ev, .reason = reason};
   add_u64(&skb_locations, &key, 1);
 }
 

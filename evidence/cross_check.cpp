@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -20,6 +21,7 @@
 #include "evidence/cross_check_abi.h"
 #include "evidence/kallsyms.hpp"
 #include "evidence/kprobe_backend.hpp"
+#include "evidence/kernel_counters.hpp"
 #include "evidence/perf_sampler.hpp"
 
 #include "cross_check.skel.h"
@@ -172,6 +174,14 @@ struct CrossCheck::Impl {
   std::string hist_key;  // the kernel's name of the stack key
   std::unique_ptr<KprobeBackend> kprobes;
   std::string kprobe_reason;  // why the kprobe backend does not run ("" when it does)
+  std::optional<KernelSymbols> syms;       // loaded at start: watched ranges, then symbolizing
+  std::vector<std::string> watched;        // functions whose consume_skb calls are exact
+  std::set<std::string> not_collected;     // "net:net_dev_queue": markers left off for their cost
+  std::optional<std::uint64_t> redirects_before;  // the counter device's xdp_redirect at start
+  std::string redirect_counter;            // its counter's name ("rx_queue_0_xdp_redirect")
+  std::string redirect_counter_gap;        // why it could not be read ("" when it could)
+  std::string syscalls_reason;  // why they were not counted ("" when they were)
+  std::uint32_t syscall_slots = 0;  // syscall_tgids in use
 
   void detach() noexcept {
     if (sampler) sampler->stop();
@@ -186,11 +196,26 @@ struct CrossCheck::Impl {
   void fill_scope();
   void attach_tracepoints();
   void start_kprobes(const CrossCheckOptions& opts);
+  void start_counters(const CrossCheckOptions& opts);
+  void add_syscall_pid(pid_t pid);
+  std::vector<SyscallCount> read_syscalls();
   void describe_backends(const CrossCheckOptions& opts);
+  // The steps of CrossCheck::stop (after detach).
+  CopyLedger read_ledger(const CrossCheckOptions& opts);
 };
 
 // The steps of CrossCheck::start, in order.
 void CrossCheck::Impl::open(const CrossCheckOptions& opts) {
+  if (scope.netns_inums.size() > CL_MAX_SCOPE_NETNS || scope.ifindexes.size() > CL_MAX_SCOPE_IFINDEX ||
+      scope.ports.size() > CL_MAX_SCOPE_PORTS)
+    throw Error(fmt::format("cross-check scope too wide: {} namespaces, {} devices, {} ports",
+                            scope.netns_inums.size(), scope.ifindexes.size(), scope.ports.size()),
+                fmt::format("scope at most {} namespaces, {} devices and {} ports", CL_MAX_SCOPE_NETNS,
+                            CL_MAX_SCOPE_IFINDEX, CL_MAX_SCOPE_PORTS));
+  for (std::uint32_t every : {opts.stack_every, opts.free_every})
+    if (every == 0 || (every & (every - 1)) != 0)
+      throw Error(fmt::format("cross-check sampling rate 1 in {} is not a power of two", every),
+                  "sample 1 event in 1, 2, 4, 8, ...");
   skel.reset(cross_check__open());
   if (!skel) throw_errno("open BPF object", "cross_check.bpf.c", errno, "check libbpf and kernel BTF");
   cross_check& s = *skel;
@@ -201,6 +226,35 @@ void CrossCheck::Impl::open(const CrossCheckOptions& opts) {
   s.rodata->follow_forks = scope.follow_forks;
   s.rodata->hist_enabled = opts.histograms;
   s.rodata->payload_samples_enabled = opts.payload_samples;
+  s.rodata->n_netns = static_cast<std::uint32_t>(scope.netns_inums.size());
+  for (std::size_t i = 0; i < scope.netns_inums.size(); ++i) s.rodata->netns_inums[i] = scope.netns_inums[i];
+  s.rodata->n_ifindex = static_cast<std::uint32_t>(scope.ifindexes.size());
+  for (std::size_t i = 0; i < scope.ifindexes.size(); ++i)
+    s.rodata->ifindexes[i] = static_cast<std::uint32_t>(scope.ifindexes[i]);
+  s.rodata->n_ports = static_cast<std::uint32_t>(scope.ports.size());
+  for (std::size_t i = 0; i < scope.ports.size(); ++i) s.rodata->ports[i] = scope.ports[i];
+  s.rodata->stack_mask = opts.stack_every - 1;
+  s.rodata->free_mask = opts.free_every - 1;
+  // The watched functions' text ranges: a consume_skb location (its caller's return address)
+  // inside one is counted exactly.
+  try {
+    syms = KernelSymbols::load();
+  } catch (const Error& e) {
+    spdlog::warn("cross-check: kernel stacks stay unsymbolized and skb free locations sampled: {}",
+                 e.one_line());
+  }
+  std::uint32_t n = 0;
+  for (const std::string& fn : opts.watched_frees) {
+    if (!syms || n >= CL_MAX_WATCHED_FREES) break;
+    const auto addr = syms->address_of(fn);
+    const auto sym = addr ? syms->resolve(*addr) : std::nullopt;
+    if (!sym || sym->size == 0) continue;  // not in this kernel (or its module is not loaded)
+    s.rodata->watched_lo[n] = *addr;
+    s.rodata->watched_hi[n] = *addr + sym->size;
+    watched.push_back(fn);
+    ++n;
+  }
+  s.rodata->n_watched = n;
 }
 
 // Loads only the programs whose tracepoint this kernel has, in the variant its prototype allows,
@@ -234,6 +288,21 @@ void CrossCheck::Impl::choose_programs(const CrossCheckOptions& opts) {
     }
   }
   if (!opts.sampling) bpf_program__set_autoload(s.progs.cl_sample, false);
+  // Left off for their cost per packet when nothing this run asked for needs them.
+  const auto leave_off = [&](bpf_program* prog, const char* name) {
+    if (!bpf_program__autoload(prog)) return;
+    bpf_program__set_autoload(prog, false);
+    not_collected.insert(name);
+  };
+  if (!opts.path_markers && !opts.histograms && !opts.payload_samples) {
+    leave_off(s.progs.cl_dev_queue, "net:net_dev_queue");
+    leave_off(s.progs.cl_dev_start_xmit, "net:net_dev_start_xmit");
+    leave_off(s.progs.cl_netif_receive_skb, "net:netif_receive_skb");
+  }
+  if (opts.redirect_counter_device && !opts.histograms)
+    leave_off(s.progs.cl_xdp_redirect, "xdp:xdp_redirect");
+  if (!opts.syscalls || (!pid_scope && scope.netns_inums.empty()))
+    bpf_program__set_autoload(s.progs.cl_sys_enter, false);
 }
 
 void CrossCheck::Impl::load() {
@@ -251,13 +320,9 @@ void CrossCheck::Impl::fill_scope() {
   for (pid_t pid : scope.pids) {
     const auto key = static_cast<std::uint32_t>(pid);
     bpf_map_update_elem(bpf_map__fd(s.maps.scope_pid_set), &key, &one, BPF_ANY);
+    add_syscall_pid(pid);
   }
-  for (int ifindex : scope.ifindexes) {
-    const auto key = static_cast<std::uint32_t>(ifindex);
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_ifindex_set), &key, &one, BPF_ANY);
-  }
-  for (std::uint16_t port : scope.ports)
-    bpf_map_update_elem(bpf_map__fd(s.maps.scope_port_set), &port, &one, BPF_ANY);
+  // Devices and ports are in the programs' read-only data (open()).
 }
 
 // Attaches every loaded tracepoint program; one that fails is reported, not fatal, unless none
@@ -296,6 +361,81 @@ void CrossCheck::Impl::start_kprobes(const CrossCheckOptions& opts) {
   }
 }
 
+namespace {
+
+// The summed rx_queue_<n>_xdp_redirect counters of a veth (every queue), or the reason why not.
+std::optional<std::uint64_t> veth_xdp_redirects(const CounterDevice& d, std::string* name,
+                                                std::string* gap) {
+  const CounterMap stats = read_ethtool_stats(d.netns, d.dev);
+  std::uint64_t sum = 0;
+  std::vector<std::string> names;
+  for (const auto& [key, value] : stats) {
+    if (key.rfind("rx_queue_", 0) != 0 || key.size() < 13 ||
+        key.compare(key.size() - 13, 13, "_xdp_redirect") != 0)
+      continue;
+    sum += static_cast<std::uint64_t>(std::max(0LL, value));
+    names.push_back(key);
+  }
+  if (names.empty()) {
+    *gap = fmt::format("`ethtool -S {}` (netns {}) has no rx_queue_<n>_xdp_redirect counter", d.dev,
+                       d.netns.empty() ? "current" : d.netns);
+    return std::nullopt;
+  }
+  *name = fmt::format("{}", fmt::join(names, "+"));
+  return sum;
+}
+
+}  // namespace
+
+// Counters read outside the BPF programs: per-thread syscall counters and the redirect counter.
+void CrossCheck::Impl::start_counters(const CrossCheckOptions& opts) {
+  if (!opts.syscalls)
+    syscalls_reason = "switched off";
+  else if (!pid_scope && scope.netns_inums.empty())
+    syscalls_reason = "they need a pid or netns scope (unscoped, they would be the machine's)";
+  else if (!bpf_program__autoload(skel->progs.cl_sys_enter))
+    syscalls_reason = unavailable.count("raw_syscalls:sys_enter") ? unavailable["raw_syscalls:sys_enter"]
+                                                                 : "raw_syscalls:sys_enter not loaded";
+  if (opts.redirect_counter_device)
+    redirects_before =
+        veth_xdp_redirects(*opts.redirect_counter_device, &redirect_counter, &redirect_counter_gap);
+}
+
+// A scoped process's system calls: counted in its own per-CPU slot while slots last, else through
+// the pid set.
+void CrossCheck::Impl::add_syscall_pid(pid_t pid) {
+  cross_check& s = *skel;
+  if (syscall_slots < CL_MAX_SYSCALL_TGIDS) {
+    s.bss->scope_tgids[syscall_slots++] = static_cast<std::uint32_t>(pid);
+  } else {
+    s.bss->scope_tgids_full = true;
+  }
+}
+
+std::vector<SyscallCount> CrossCheck::Impl::read_syscalls() {
+  cross_check& s = *skel;
+  std::vector<SyscallCount> out;
+  const int ncpu = std::max(libbpf_num_possible_cpus(), 1);
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu));
+  const int fd = bpf_map__fd(s.maps.syscall_counts);
+  for (std::uint32_t slot = 0; slot < syscall_slots; ++slot) {
+    for (std::uint32_t nr = 0; nr < CL_SYSCALL_NRS; ++nr) {
+      std::uint32_t key = slot * CL_SYSCALL_NRS + nr;
+      if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+      std::uint64_t n = 0;
+      for (std::uint64_t v : per_cpu) n += v;
+      if (n == 0) continue;
+      out.push_back({static_cast<pid_t>(s.bss->scope_tgids[slot]), nr,
+                     nr == CL_SYSCALL_NRS - 1 ? fmt::format("syscall_{}_or_above", nr) : syscall_name(nr),
+                     n});
+    }
+  }
+  for (const auto& [key, count] :
+       read_hash<cl_syscall_key, std::uint64_t>(bpf_map__fd(s.maps.syscalls)))
+    out.push_back({static_cast<pid_t>(key.tgid), key.id, syscall_name(key.id), count});
+  return out;
+}
+
 // The backend report: what runs and what does not, with the reason.
 void CrossCheck::Impl::describe_backends(const CrossCheckOptions& opts) {
   const std::string attached_list = fmt::format("{}", fmt::join(attached, ", "));
@@ -304,9 +444,38 @@ void CrossCheck::Impl::describe_backends(const CrossCheckOptions& opts) {
        "exact counts at " + attached_list +
            (missing.empty() ? "" : fmt::format("; missing: {}", fmt::join(missing, ", ")))});
   for (const auto& [tp, lacks] : gaps) backends.push_back({"ledger gap at skb:" + tp, false, lacks});
+  if (!not_collected.empty())
+    backends.push_back({"left off for their cost per packet", false,
+                        fmt::format("{} (not asked for in this run: their ledger lines say "
+                                    "\"not collected\")",
+                                    fmt::join(not_collected, ", "))});
+  backends.push_back(
+      {"skb free locations", true,
+       fmt::format("exact for calls from {}; other locations sampled (1 free in {} per CPU)",
+                   watched.empty() ? std::string("no function (kernel symbols unavailable)")
+                                   : fmt::format("{}", fmt::join(watched, ", ")),
+                   opts.free_every)});
+  if (opts.redirect_counter_device) {
+    backends.push_back({"XSK redirects from the device's own counter", redirects_before.has_value(),
+                        redirects_before ? fmt::format("{} on {} (veth native XDP), read before and "
+                                                       "after: no event per packet",
+                                                       redirect_counter,
+                                                       opts.redirect_counter_device->dev)
+                                         : redirect_counter_gap});
+  }
+  backends.push_back(
+      {"syscall counts (BPF tp_btf raw_syscalls:sys_enter)", syscalls_reason.empty(),
+       syscalls_reason.empty()
+           ? std::string("scope checked first: the experiment's processes by register compares, "
+                         "then a per-CPU counter; other tasks return at once")
+           : syscalls_reason});
   backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts.histograms,
-                      opts.histograms ? "kernel stacks at net:netif_receive_skb, "
-                                        "net:net_dev_start_xmit, xdp:xdp_redirect"
+                      opts.histograms ? fmt::format("kernel stacks at net:netif_receive_skb, "
+                                                    "net:net_dev_start_xmit, xdp:xdp_redirect; {}",
+                                                    opts.stack_every == 1
+                                                        ? std::string("every event")
+                                                        : fmt::format("1 event in {} per CPU (sampled)",
+                                                                      opts.stack_every))
                                       : "switched off"});
   std::string key;
   const Capability hist = probe_hist_triggers(&key);
@@ -326,6 +495,34 @@ void CrossCheck::Impl::describe_backends(const CrossCheckOptions& opts) {
        kprobes ? kprobes->describe() : "kprobe backend: unavailable (" + kprobe_reason + ")"});
 }
 
+
+const char* to_string(CheckTier t) noexcept {
+  switch (t) {
+    case CheckTier::kLedger: return "exact ledger";
+    case CheckTier::kLedgerStacks: return "exact ledger + sampled stacks";
+    case CheckTier::kPaced: return "exact ledger + markers, payload and cpu-clock samples";
+    case CheckTier::kFull: return "everything, every event";
+  }
+  return "?";
+}
+
+CrossCheckOptions cross_check_options(CheckTier t) {
+  CrossCheckOptions o;
+  o.histograms = t == CheckTier::kLedgerStacks || t == CheckTier::kFull;
+  o.stack_every = t == CheckTier::kFull ? 1 : 64;
+  o.sampling = t == CheckTier::kPaced || t == CheckTier::kFull;
+  o.payload_samples = o.sampling;
+  o.path_markers = o.sampling;
+  if (t == CheckTier::kPaced) {
+    // What lies on a paced packet's path adds to its latency. A cpu-clock sample costs about
+    // 1-2 us of stack walk on a 2-vCPU VM: ~1 kHz per CPU instead of ~5 kHz. A sys_enter event on
+    // the sender's per-packet system call measurably delays the packet: syscalls are counted in
+    // the unpaced runs, where batching makes them the number to read.
+    o.sample_hz = 999;
+    o.syscalls = false;
+  }
+  return o;
+}
 
 const StackHistogram* CrossCheckResult::histogram(const std::string& event) const {
   for (const StackHistogram& h : histograms)
@@ -350,6 +547,7 @@ void CrossCheck::start(const ScopeSpec& scope) {
   impl->attach_tracepoints();
   if (opts_.sampling) impl->sampler.emplace(impl->skel->progs.cl_sample, opts_.sample_hz);
   impl->start_kprobes(opts_);
+  impl->start_counters(opts_);
   impl->describe_backends(opts_);
   impl->started = std::chrono::steady_clock::now();
   spdlog::debug("cross-check attached: {} (scope: {})", fmt::join(impl->attached, ", "),
@@ -366,6 +564,7 @@ void CrossCheck::add_pid(pid_t pid) {
   if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.scope_pid_set), &key, &one, BPF_ANY) != 0)
     throw_errno("add pid to the cross-check scope", std::to_string(pid), errno);
   impl_->scope.pids.push_back(pid);
+  impl_->add_syscall_pid(pid);
 }
 
 namespace {
@@ -381,9 +580,11 @@ std::vector<std::uint64_t> read_stack(int fd, std::int32_t id) {
   return out;
 }
 
-CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbols* syms,
-                       const std::map<std::string, std::string>& unavailable,
-                       const std::vector<std::pair<std::string, std::string>>& gaps) {
+}  // namespace
+
+CopyLedger CrossCheck::Impl::read_ledger(const CrossCheckOptions& opts) {
+  cross_check& s = *skel;
+  const KernelSymbols* sp = syms ? &*syms : nullptr;
   CopyLedger ledger;
   ledger.scope = scope;
   for (const auto& [tp, lacks] : gaps)
@@ -402,42 +603,81 @@ CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbo
     }
     return sum;
   };
+  // The XSK redirects from the device's own counter, when this run reads it.
+  std::optional<std::uint64_t> redirects;
+  if (opts.redirect_counter_device && redirects_before) {
+    std::string name, gap;
+    if (const auto after = veth_xdp_redirects(*opts.redirect_counter_device, &name, &gap))
+      redirects = *after - std::min(*after, *redirects_before);
+    else
+      redirect_counter_gap = gap;
+  }
   for (const LineDef& d : kLineDefs) {
     const std::string_view marker(d.tracepoint);
-    const auto gone = unavailable.find(std::string(marker.substr(0, marker.find(' '))));
-    if (gone != unavailable.end()) {
-      ledger.lines.push_back(
-          {std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kUnavailable, gone->second, "", {}});
-      continue;
+    const std::string tp(marker.substr(0, marker.find(' ')));
+    LedgerLine line{std::string(d.id), d.what, d.tracepoint, 0, 0, Measured::kExactTracepoint, "", "", {}};
+    if (d.ev == CL_EV_XDP_REDIRECT_XSK && opts.redirect_counter_device) {
+      if (redirects) {
+        line.count = *redirects;
+        line.measured = Measured::kExactKernelCounter;
+        line.tracepoint = "veth " + redirect_counter;
+        line.how = fmt::format("exact count (kernel counter: {} {}, every successful redirect of "
+                               "its native XDP program, which redirects only into its XSKMAP)",
+                               opts.redirect_counter_device->dev, redirect_counter);
+      } else {
+        line.measured = Measured::kUnavailable;
+        line.unavailable = redirect_counter_gap;
+      }
+    } else if (const auto gone = unavailable.find(tp); gone != unavailable.end()) {
+      line.measured = Measured::kUnavailable;
+      line.unavailable = gone->second;
+    } else if (not_collected.count(tp)) {
+      line.measured = Measured::kNotCollected;
+      line.unavailable = tp + " not attached: one event per packet, and nothing this run asked for "
+                              "needs it";
+    } else {
+      const cl_counter c = total(d.ev);
+      line.count = c.count;
+      line.bytes = c.bytes;
     }
-    const cl_counter c = total(d.ev);
-    ledger.lines.push_back(
-        {std::string(d.id), d.what, d.tracepoint, c.count, c.bytes, Measured::kExactTracepoint, "", "", {}});
+    ledger.lines.push_back(std::move(line));
   }
 
+  const auto function_of = [&](std::uint64_t location, SkbFreeSite& f) {
+    const auto r = sp ? sp->resolve(location) : std::nullopt;
+    f.location = r ? r->format() : fmt::format("{:#x}", location);
+    f.function = r ? r->name : f.location;
+  };
   for (const auto& [key, count] :
        read_hash<cl_location_key, std::uint64_t>(bpf_map__fd(s.maps.skb_locations))) {
     SkbFreeSite f;
     f.event = key.event == CL_EV_KFREE_SKB ? "kfree_skb" : "consume_skb";
     f.reason = key.reason;
     f.count = count;
-    if (syms) {
-      auto r = syms->resolve(key.location);
-      f.location = r ? r->format() : fmt::format("{:#x}", key.location);
-      f.function = r ? r->name : f.location;
-    } else {
-      f.location = f.function = fmt::format("{:#x}", key.location);
-    }
+    f.sampled_every = key.event == CL_EV_CONSUME_SKB ? opts.free_every : 1;
+    function_of(key.location, f);
+    ledger.skb_frees.push_back(std::move(f));
+  }
+  // The watched functions: one exact row each (their location is the function itself).
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(std::max(ncpu, 1)));
+  for (std::uint32_t i = 0; i < watched.size(); ++i) {
+    if (bpf_map_lookup_elem(bpf_map__fd(s.maps.watched_frees), &i, per_cpu.data()) != 0) continue;
+    std::uint64_t n = 0;
+    for (std::uint64_t v : per_cpu) n += v;
+    if (n == 0) continue;
+    SkbFreeSite f;
+    f.event = "consume_skb";
+    f.location = f.function = watched[i];
+    f.count = n;
     ledger.skb_frees.push_back(std::move(f));
   }
   std::sort(ledger.skb_frees.begin(), ledger.skb_frees.end(),
             [](const SkbFreeSite& a, const SkbFreeSite& b) { return a.count > b.count; });
 
-  for (const auto& [key, count] :
-       read_hash<cl_syscall_key, std::uint64_t>(bpf_map__fd(s.maps.syscalls))) {
-    ledger.syscalls.push_back(
-        {static_cast<pid_t>(key.tgid), key.id, syscall_name(key.id), count});
-  }
+  if (syscalls_reason.empty())
+    ledger.syscalls = read_syscalls();
+  else
+    ledger.syscalls_gap = "not counted: " + syscalls_reason;
   std::sort(ledger.syscalls.begin(), ledger.syscalls.end(),
             [](const SyscallCount& a, const SyscallCount& b) { return a.count > b.count; });
 
@@ -460,9 +700,11 @@ CopyLedger read_ledger(cross_check& s, const ScopeSpec& scope, const KernelSymbo
   return ledger;
 }
 
+namespace {
+
 std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& scope,
                                             const KernelSymbols* syms, std::uint64_t dropped,
-                                            const std::string& key_name) {
+                                            const std::string& key_name, std::uint32_t every) {
   static const char* kEvents[CL_HIST_COUNT] = {"net:netif_receive_skb", "net:net_dev_start_xmit",
                                                "xdp:xdp_redirect"};
   std::vector<StackHistogram> hists(CL_HIST_COUNT);
@@ -473,6 +715,7 @@ std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& sco
     hists[static_cast<std::size_t>(i)].source = "BPF tp_btf + bpf_get_stackid";
     hists[static_cast<std::size_t>(i)].scope = scope.describe();
     hists[static_cast<std::size_t>(i)].dropped = dropped;
+    hists[static_cast<std::size_t>(i)].sample_every = every;
   }
   const int stack_fd = bpf_map__fd(s.maps.stacks);
   for (const auto& [key, val] :
@@ -536,17 +779,11 @@ CrossCheckResult CrossCheck::stop() {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - impl->started).count();
 
-  std::optional<KernelSymbols> syms;
-  try {
-    syms = KernelSymbols::load();
-  } catch (const Error& e) {
-    spdlog::warn("cross-check: kernel stacks stay unsymbolized: {}", e.one_line());
-  }
-  const KernelSymbols* sp = syms ? &*syms : nullptr;
+  const KernelSymbols* sp = impl->syms ? &*impl->syms : nullptr;
   cross_check& s = *impl->skel;
 
   CrossCheckResult r;
-  r.ledger = read_ledger(s, impl->scope, sp, impl->unavailable, impl->gaps);
+  r.ledger = impl->read_ledger(opts_);
   r.ledger.duration_s = secs;
   for (LedgerLine& line : impl->kprobes && impl->kprobes->active()
                               ? impl->kprobes->lines()
@@ -563,7 +800,8 @@ CrossCheckResult CrossCheck::stop() {
     return n;
   };
   const std::uint64_t stack_errs = total(CL_EV_STACK_ERR);
-  if (opts_.histograms) r.histograms = read_histograms(s, impl->scope, sp, stack_errs, impl->hist_key);
+  if (opts_.histograms) r.histograms =
+      read_histograms(s, impl->scope, sp, stack_errs, impl->hist_key, opts_.stack_every);
   if ((impl->sampler && impl->sampler->active()) || total(CL_EV_SAMPLES) > 0) {
     r.copy_sites = read_copy_sites(s, sp, opts_.sample_hz, total(CL_EV_SAMPLES),
                                    total(CL_EV_SAMPLES_USER), stack_errs, impl->scope);
@@ -611,7 +849,9 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
     line.what = x.value("what", "");
     line.tracepoint = x.value("tracepoint", "");
     if (x.at("count").is_null()) {
-      line.measured = Measured::kUnavailable;
+      line.measured = x.value("measured", std::string()) == to_string(Measured::kNotCollected)
+                          ? Measured::kNotCollected
+                          : Measured::kUnavailable;
       line.unavailable = x.value("unavailable", std::string("not measured"));
     } else {
       line.count = x.at("count");
@@ -619,6 +859,9 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
       const std::string how = x.value("measured", std::string());
       if (how.rfind(to_string(Measured::kSampled), 0) == 0) {
         line.measured = Measured::kSampled;
+      } else if (how.rfind("exact count (kernel counter", 0) == 0) {
+        line.measured = Measured::kExactKernelCounter;
+        line.how = how;
       } else if (how.rfind("exact at the copy function", 0) == 0) {
         line.measured = Measured::kExactCopyFunction;
         line.how = how;
@@ -632,7 +875,8 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
   r.ledger.skb_location_gap = l.value("skb_location_gap", std::string());
   for (const auto& f : l.value("skb_frees", nlohmann::json::array()))
     r.ledger.skb_frees.push_back({f.at("event"), f.value("location", ""), f.at("function"),
-                                  f.value("reason", 0U), f.at("count")});
+                                  f.value("reason", 0U), f.at("count"), f.value("sampled_every", 1U)});
+  r.ledger.syscalls_gap = l.value("syscalls_gap", std::string());
   for (const auto& s : l.value("syscalls", nlohmann::json::array()))
     r.ledger.syscalls.push_back({s.at("tgid"), s.at("id"), s.at("name"), s.at("count")});
   for (const auto& s : l.value("payload_samples", nlohmann::json::array())) {
@@ -648,6 +892,7 @@ CrossCheckResult cross_check_result_from_json(const nlohmann::json& j) {
     hist.source = h.value("source", "");
     hist.scope = h.value("scope", "");
     hist.dropped = h.value("dropped", std::uint64_t{0});
+    hist.sample_every = h.value("sample_every", 1U);
     hist.has_len = false;
     for (const auto& e : h.at("entries")) {
       HistEntry entry;

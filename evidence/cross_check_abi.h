@@ -47,6 +47,28 @@ struct cl_counter {
   cl_u64 bytes;
 };
 
+/* Scope keys held in the program's read-only data (compared in registers, no map lookup per
+ * event): at most this many network namespaces, devices and ports. */
+#define CL_MAX_SCOPE_NETNS 4
+#define CL_MAX_SCOPE_IFINDEX 8
+#define CL_MAX_SCOPE_PORTS 8
+
+/* Kernel functions whose consume_skb calls are counted exactly (a per-CPU slot each, keyed by the
+ * function's address range); frees elsewhere are recorded on a sample. */
+#define CL_MAX_WATCHED_FREES 4
+
+/* System calls: the scope's first CL_MAX_SYSCALL_TGIDS processes are counted in a per-CPU array
+ * (slot * CL_SYSCALL_NRS + syscall number; numbers past the table share its last slot); others
+ * (forked children, or tasks of the scoped namespaces) in the `syscalls` hash. */
+#define CL_MAX_SYSCALL_TGIDS 8
+#define CL_SYSCALL_NRS 512
+
+/* raw_syscalls:sys_enter per process and syscall number (the hash). */
+struct cl_syscall_key {
+  cl_u32 tgid;
+  cl_u32 id;
+};
+
 /* Stack histogram key: which event, which stack (id in `stacks`). */
 enum cl_hist_event {
   CL_HIST_NETIF_RECEIVE_SKB = 0,
@@ -70,12 +92,6 @@ struct cl_location_key {
   cl_u64 location;
   cl_u32 event; /* CL_EV_CONSUME_SKB or CL_EV_KFREE_SKB */
   cl_u32 reason; /* kfree_skb drop reason, 0 for consume */
-};
-
-/* raw_syscalls:sys_enter per experiment process and syscall number. */
-struct cl_syscall_key {
-  cl_u32 tgid;
-  cl_u32 id;
 };
 
 /* cpu-clock samples per kernel stack: all of them, and those taken while the current task was

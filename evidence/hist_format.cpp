@@ -23,7 +23,12 @@ std::string format_hist(const StackHistogram& h) {
   const std::string vals = h.has_len ? "hitcount,len" : "hitcount";
   out += fmt::format("# event histogram\n#\n# trigger info: hist:keys={}:vals={}:sort=hitcount [{}]\n",
                      h.key_name, vals, h.event);
-  out += fmt::format("# source: {}; scope: {}\n#\n\n", h.source, h.scope);
+  out += fmt::format("# source: {}; scope: {}\n", h.source, h.scope);
+  if (h.sample_every > 1)
+    out += fmt::format("# sampled: the stack of 1 event in {} per CPU; hitcounts are sampled events, "
+                       "not all events\n",
+                       h.sample_every);
+  out += "#\n\n";
   for (const HistEntry& e : h.entries) {
     out += fmt::format("{{ {}:\n", h.key_name);
     // ftrace indents each frame by 1 + 8 spaces (hist_trigger_stacktrace_print).
@@ -152,7 +157,7 @@ nlohmann::json to_json(const StackHistogram& h) {
   return {{"event", h.event},           {"key", h.key_name},
           {"source", h.source},         {"scope", h.scope},
           {"hits", h.total_hits()},     {"dropped", h.dropped},
-          {"entries", std::move(entries)}};
+          {"sample_every", h.sample_every}, {"entries", std::move(entries)}};
 }
 
 }  // namespace copylab::trace

@@ -28,6 +28,9 @@ struct StackHistogram {
   std::string scope;                          // how events were attributed to the experiment
   std::vector<HistEntry> entries;
   std::uint64_t dropped = 0;                  // stacks the kernel could not store
+  // 1: every event's stack (exact hitcounts); N > 1: one event in N per CPU, so hitcounts count
+  // the sampled events only (multiply by N for an estimate of all of them).
+  std::uint32_t sample_every = 1;
 
   std::uint64_t total_hits() const;
   // Sorts by hitcount, ascending, as ftrace prints (largest last, next to the Totals).

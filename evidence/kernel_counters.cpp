@@ -150,9 +150,13 @@ KernelCounters read_kernel_counters(const std::string& netns, const std::string&
     }
     k.link = link_counters_of(by_name);
   }
-  const auto eth = run_in_netns(netns, {"ethtool", "-S", dev});
-  if (eth.ok()) k.ethtool = parse_ethtool_stats(eth.out);
+  k.ethtool = read_ethtool_stats(netns, dev);
   return k;
+}
+
+CounterMap read_ethtool_stats(const std::string& netns, const std::string& dev) {
+  const auto eth = run_in_netns(netns, {"ethtool", "-S", dev});
+  return eth.ok() ? parse_ethtool_stats(eth.out) : CounterMap{};
 }
 
 KernelCounters counters_delta(const KernelCounters& before, const KernelCounters& after) {

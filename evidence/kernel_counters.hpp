@@ -42,6 +42,8 @@ struct KernelCountersDelta {
 };
 
 KernelCounters read_kernel_counters(const std::string& netns, const std::string& dev);
+// `ethtool -S dev` in netns as {counter: value}; empty when ethtool fails or the driver has none.
+CounterMap read_ethtool_stats(const std::string& netns, const std::string& dev);
 // The parsers of the kernel's text that read_kernel_counters uses: one section of
 // /proc/net/snmp ("Udp") as {name: value}, and `ethtool -S` output as {counter: value}.
 CounterMap parse_snmp_section(const std::string& text, const std::string& section);

@@ -109,6 +109,7 @@ ToolResult parse_tool_result(const nlohmann::json& doc, const std::string& sourc
     r.pps = res->number("pps");
     r.stopped_by = res->string("stopped_by");
     if (const auto v = res->object("validator")) r.validator = validator_of(*v);
+    if (const auto l = res->object("one_way_latency")) r.one_way_p50_us = l->number("p50_us");
   }
   if (const auto c = top.object("counters")) {
     if (const auto x = c->object("xdp_statistics")) r.xdp_statistics = xsk_statistics_of(*x);

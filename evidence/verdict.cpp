@@ -147,20 +147,32 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
                                                             : "copy mode, but no sample caught it";
 
   VerdictRow rx_copy{"xsk_rx_copy", "AF_XDP RX: xdp_buff -> UMEM frame (__xsk_rcv)", {}, {}, ""};
-  rx_copy.socket = {per(s.ledger.count(ledger_id::kXdpRedirectXsk), socket.received), kExact,
-                    fmt::format("{} x xdp:xdp_redirect to an XSKMAP",
-                                s.ledger.count(ledger_id::kXdpRedirectXsk))};
+  // The redirect count's source: the xdp:xdp_redirect tracepoint, or veth's own per-queue counter
+  // (native XDP), whichever the run used; the line says which.
+  const auto redirect_source = [](const CrossCheckResult& r) {
+    const LedgerLine* l = r.ledger.line(ledger_id::kXdpRedirectXsk);
+    return l && l->measured == Measured::kExactKernelCounter ? l->tracepoint
+                                                             : std::string("xdp:xdp_redirect to an XSKMAP");
+  };
+  const auto redirect_measured = [](const CrossCheckResult& r) {
+    const LedgerLine* l = r.ledger.line(ledger_id::kXdpRedirectXsk);
+    return l && l->measured == Measured::kExactKernelCounter
+               ? std::string("exact count (kernel counter marking the copy)")
+               : std::string("exact count (tracepoint marking the copy)");
+  };
+  rx_copy.socket = {per(s.ledger.count(ledger_id::kXdpRedirectXsk), socket.received),
+                    redirect_measured(s),
+                    fmt::format("{} x {}", s.ledger.count(ledger_id::kXdpRedirectXsk),
+                                redirect_source(s))};
   const std::uint64_t xsk_redirects = x.ledger.count(ledger_id::kXdpRedirectXsk);
-  rx_copy.af_xdp = {per(copy_mode ? xsk_redirects : 0, af_xdp.received),
-                    "exact count (tracepoint marking the copy)",
-                    fmt::format("{} x xdp:xdp_redirect to an XSKMAP (the copy follows it) for {} "
-                                "frames received; {}",
-                                xsk_redirects, af_xdp.received,
+  rx_copy.af_xdp = {per(copy_mode ? xsk_redirects : 0, af_xdp.received), redirect_measured(x),
+                    fmt::format("{} x {} (the copy follows it) for {} frames received; {}",
+                                xsk_redirects, redirect_source(x), af_xdp.received,
                                 sampled_text(x, "xsk_rcv", "__xsk_rcv"))};
   if (auto k = kprobe_cell(s, ledger_id::kKpXskRxCopy, socket.received, "no AF_XDP socket on this path"))
     rx_copy.socket = *k;
   if (auto k = kprobe_cell(x, ledger_id::kKpXskRxCopy, af_xdp.received,
-                           fmt::format("{} x xdp:xdp_redirect to an XSKMAP", xsk_redirects)))
+                           fmt::format("{} x {}", xsk_redirects, redirect_source(x))))
     rx_copy.af_xdp = *k;
   const LedgerLine* kp_rx = kprobe_line(x, ledger_id::kKpXskRxCopy);
   rx_copy.verdict = kp_rx && kp_rx->count > 0 ? "added (copy mode; counted at the copy)"

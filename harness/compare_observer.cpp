@@ -39,6 +39,9 @@ class DetachedObserver final : public CompareObserver {
 };
 
 nlohmann::json syscalls_of(const trace::CopyLedger& ledger, pid_t tgid) {
+  if (!ledger.syscalls_gap.empty())  // not counted in this run: null, not 0
+    return {{"pid", tgid}, {"total", nullptr}, {"by_name", nlohmann::json::object()},
+            {"not_counted", ledger.syscalls_gap}};
   std::uint64_t total = 0;
   nlohmann::json by_name = nlohmann::json::object();
   for (const auto& s : ledger.syscalls) {
@@ -46,7 +49,7 @@ nlohmann::json syscalls_of(const trace::CopyLedger& ledger, pid_t tgid) {
     total += s.count;
     by_name[s.name] = by_name.value(s.name, std::uint64_t{0}) + s.count;
   }
-  return {{"pid", tgid}, {"total", total}, {"by_name", by_name}};
+  return {{"pid", tgid}, {"total", total}, {"by_name", by_name}, {"not_counted", ""}};
 }
 
 // The socket→socket and af_xdp→af_xdp runs of one phase that carry evidence (null when absent).
@@ -93,21 +96,35 @@ nlohmann::json no_verdicts() {
 }
 
 // The BPF tracepoint backend (evidence/): exact per-packet ledger lines scoped to the run's two
-// namespaces and processes; copy-site sampling in every run but the unpaced ones, where the
-// per-sample cost would lower the throughput being measured.
+// namespaces and processes. What costs more than a counter per packet runs only in the paced
+// runs, where it cannot lower a throughput being measured: cpu-clock copy-site sampling, payload
+// address samples and the socket path's three marker events. With native XDP the XSK redirects
+// come from veth's own per-queue counter rather than an event per packet.
 class TraceObserver final : public CompareObserver {
  public:
-  explicit TraceObserver(const TopologyConfig& topo) : topo_(topo) {
+  TraceObserver(const TopologyConfig& topo, XdpMode xdp_mode, std::optional<trace::CheckTier> tier)
+      : topo_(topo), xdp_mode_(xdp_mode), tier_(tier) {
     scope_.netns_inums = {trace::named_netns_inode(topo.ns_a), trace::named_netns_inode(topo.ns_b)};
+    scope_.follow_forks = false;  // copylab's tools do not fork: no fork/exit bookkeeping
   }
 
-  void set_phase(const std::string& phase) { sampling_ = phase != "unpaced"; }
+  void set_run(const PairSpec& pair, const std::string& phase) {
+    paced_ = phase != "unpaced";
+    socket_side_ = pair.tx == PathKind::kSocket || pair.rx == PathKind::kSocket;
+  }
 
   void before_traffic(pid_t receiver, pid_t sender) override {
-    trace::CrossCheckOptions o;
-    o.histograms = false;  // per-packet stack walks: `copylab hist` shows the stacks
-    o.sampling = sampling_;
-    o.payload_samples = true;
+    const trace::CheckTier tier =
+        tier_.value_or(paced_ ? trace::CheckTier::kPaced : trace::CheckTier::kLedger);
+    trace::CrossCheckOptions o = trace::cross_check_options(tier);
+    if (!socket_side_) {
+      // AF_XDP on both ends: no net_dev_queue on its TX path, and the payload samples serve the
+      // socket path's hand-over evidence; the markers would only add events to the packet's path.
+      o.path_markers = false;
+      o.payload_samples = false;
+    }
+    if (xdp_mode_ == XdpMode::kNative)
+      o.redirect_counter_device = trace::CounterDevice{topo_.ns_b, topo_.dev_b};
     trace::ScopeSpec s = scope_;
     s.pids = {receiver, sender};
     receiver_ = receiver;
@@ -131,8 +148,9 @@ class TraceObserver final : public CompareObserver {
     return {{"attached", true},
             {"backend",
              "BPF tracepoints (exact per-event counts, scoped to the experiment's namespaces and "
-             "processes) and cpu-clock stack sampling in the paced runs; stack histograms: "
-             "copylab hist"}};
+             "processes; XSK redirects from veth's own counters with native XDP); cpu-clock "
+             "stack sampling, payload samples and the socket path's markers in the paced runs "
+             "only; stack histograms: copylab hist"}};
   }
 
   nlohmann::json summarize(const std::vector<RunRecord>& runs) override {
@@ -157,9 +175,12 @@ class TraceObserver final : public CompareObserver {
  private:
   TopologyConfig topo_;
   trace::ScopeSpec scope_;
+  XdpMode xdp_mode_;
+  std::optional<trace::CheckTier> tier_;
   std::unique_ptr<trace::CrossCheck> check_;
   pid_t receiver_ = 0, sender_ = 0;
-  bool sampling_ = true;
+  bool paced_ = true;
+  bool socket_side_ = true;
 };
 
 // A check row (evidence/compare_checks) whose independent counter is the module: expected vs
@@ -327,8 +348,8 @@ class KmodObserver final : public CompareObserver {
 
 }  // namespace
 
-void set_observer_phase(CompareObserver& observer, const std::string& phase) {
-  if (auto* t = dynamic_cast<TraceObserver*>(&observer)) t->set_phase(phase);
+void set_observer_run(CompareObserver& observer, const PairSpec& pair, const std::string& phase) {
+  if (auto* t = dynamic_cast<TraceObserver*>(&observer)) t->set_run(pair, phase);
 }
 
 namespace {
@@ -366,7 +387,12 @@ std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opt
     return std::make_unique<DetachedObserver>(
         "no CAP_BPF/CAP_PERFMON to load BPF tracing programs");
   }
-  return std::make_unique<TraceObserver>(topo);
+  return make_trace_observer(topo, opts.xdp_mode, std::nullopt);
+}
+
+std::unique_ptr<CompareObserver> make_trace_observer(const TopologyConfig& topo, XdpMode xdp_mode,
+                                                     std::optional<trace::CheckTier> tier) {
+  return std::make_unique<TraceObserver>(topo, xdp_mode, tier);
 }
 
 }  // namespace copylab

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "evidence/cross_check.hpp"
 #include "harness/compare_runner.hpp"
 
 namespace copylab {
@@ -23,12 +25,19 @@ class CompareObserver : public RunObserver {
   virtual void complete_run(RunRecord& run) const { (void)run; }
 };
 
-// Paced runs carry copy-site sampling; unpaced runs only the exact ledger (its cost is lower).
-void set_observer_phase(CompareObserver& observer, const std::string& phase);
+// Tells the observer which run comes next: paced runs carry copy-site sampling (and, for a pair
+// with a socket side, the socket path's markers and payload samples); unpaced runs only the exact
+// ledger (its cost is lower).
+void set_observer_run(CompareObserver& observer, const PairSpec& pair, const std::string& phase);
 
 // Refuses an unavailable explicit backend before anything is set up (`--backend kmod` where the
 // kernel has no modules/kprobes): Error with the reason and the fix, exit 3.
 void check_compare_backend(const CompareOptions& opts);
+
+// The BPF cross-check scoped to each run on `topo`; with `tier`, that configuration in every run
+// (the benches), else the ledger in unpaced runs and kPaced in paced ones (set_observer_run).
+std::unique_ptr<CompareObserver> make_trace_observer(const TopologyConfig& topo, XdpMode xdp_mode,
+                                                     std::optional<trace::CheckTier> tier);
 
 // The backend `opts.backend` asks for, as far as this kernel allows; never null.
 std::unique_ptr<CompareObserver> make_compare_observer(const CompareOptions& opts,

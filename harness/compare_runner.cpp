@@ -114,7 +114,7 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
                             const std::function<void(const std::string&)>& progress) {
-  RunRecord rec{pair, phase, {}, {}, {}, nullptr, {}, std::nullopt, 0};
+  RunRecord rec{pair, phase, {}, {}, {}, nullptr, {}, std::nullopt, std::nullopt, 0};
   rec.counts.af_xdp_tx = pair.tx == PathKind::kAfXdp;
   rec.counts.af_xdp_rx = pair.rx == PathKind::kAfXdp;
   rec.counts.asked = phase.count;
@@ -171,6 +171,38 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   return rec;
 }
 
+std::optional<double> OverheadCalibration::pps_ratio() const {
+  if (!pps_with || !pps_without || *pps_without <= 0) return std::nullopt;
+  return *pps_with / *pps_without;
+}
+
+std::optional<double> OverheadCalibration::p50_ratio() const {
+  if (!one_way_p50_us_with || !one_way_p50_us_without || *one_way_p50_us_without <= 0)
+    return std::nullopt;
+  return *one_way_p50_us_with / *one_way_p50_us_without;
+}
+
+void calibrate_overhead(RunRecord& r, const RunRecord& bare) {
+  OverheadCalibration c;
+  c.pps_without = bare.counts.receiver.pps;
+  c.pps_with = r.counts.receiver.pps;
+  c.one_way_p50_us_without = bare.counts.receiver.one_way_p50_us;
+  c.one_way_p50_us_with = r.counts.receiver.one_way_p50_us;
+  r.overhead = c;
+}
+
+nlohmann::json to_json(const OverheadCalibration& c) {
+  const auto opt = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  return {{"received_pps_without", opt(c.pps_without)},
+          {"received_pps_with", opt(c.pps_with)},
+          {"pps_ratio", opt(c.pps_ratio())},
+          {"one_way_p50_us_without", opt(c.one_way_p50_us_without)},
+          {"one_way_p50_us_with", opt(c.one_way_p50_us_with)},
+          {"one_way_p50_ratio", opt(c.p50_ratio())}};
+}
+
 nlohmann::json to_json(const RunRecord& r) {
   return {{"pair", r.pair.label()},
           {"tx_path", to_string(r.pair.tx)},
@@ -185,7 +217,8 @@ nlohmann::json to_json(const RunRecord& r) {
           {"pacing", pacing_of(r.phase.rate_pps, r.counts.sender.pps)},
           {"checks", to_json(r.checks)},
           {"loss_accounting", r.loss ? to_json(*r.loss) : nlohmann::json(nullptr)},
-          {"copy_evidence", r.evidence}};
+          {"copy_evidence", r.evidence},
+          {"cross_check_overhead", r.overhead ? to_json(*r.overhead) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace copylab

@@ -27,6 +27,15 @@ class RunObserver {
   virtual nlohmann::json after_traffic() = 0;
 };
 
+// What the cross-check cost this run: the same run once more without it, just before, on the
+// same topology (received frames/s for the unpaced phase, one-way p50 for the paced one).
+struct OverheadCalibration {
+  std::optional<double> pps_without, pps_with;
+  std::optional<double> one_way_p50_us_without, one_way_p50_us_with;
+  std::optional<double> pps_ratio() const;  // with / without
+  std::optional<double> p50_ratio() const;  // with / without
+};
+
 struct RunRecord {
   PairSpec pair;
   PhaseSpec phase;
@@ -36,6 +45,7 @@ struct RunRecord {
   nlohmann::json evidence;      // the observer's result (cross-check), null when none
   std::vector<CheckRow> checks;
   std::optional<LossAccount> loss;  // explain_loss: where the lost frames went
+  std::optional<OverheadCalibration> overhead;  // set by calibrate_overhead
   double wall_s = 0;
 };
 
@@ -44,6 +54,10 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const std::string& work_dir, RunObserver* observer,
                             const std::function<void(const std::string&)>& progress);
 
+// Fills r.overhead from a run of the same pair and phase without any observer (`bare`).
+void calibrate_overhead(RunRecord& r, const RunRecord& bare);
+
+nlohmann::json to_json(const OverheadCalibration& c);
 nlohmann::json to_json(const RunRecord& r);
 
 }  // namespace copylab

@@ -32,6 +32,9 @@ struct CompareOptions {
   double paced_rate = 50'000;  // both paths carry this on a 2-core VM (socket tops out ~150 kpps)
   std::uint64_t unpaced_count = 300'000;
   bool skip_unpaced = false;
+  // Each run with a cross-check attached is preceded by the same run without it, so the report
+  // states what the evidence cost (pps unpaced, one-way p50 paced) on this machine, now.
+  bool calibrate = true;
   bool all_pairs = false;
   XdpMode xdp_mode = XdpMode::kNative;  // native or generic
   // AF_XDP receivers' RX ring (fill ring twice this) and UMEM frames: RX-only, all of them

@@ -2,7 +2,10 @@
 // the verdict table built from a socket run and an AF_XDP run measured in the same test.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <iostream>
+#include <ostream>
 
 #include "netns/topology.hpp"
 #include "evidence/capabilities.hpp"
@@ -94,6 +97,80 @@ TEST_P(AfXdpLedger, NoUserCopiesAndTheKernelCopySitesAreListed) {
 
 INSTANTIATE_TEST_SUITE_P(Mode, AfXdpLedger, ::testing::Values(true, false),
                          [](const auto& p) { return std::string(p.param ? "native" : "generic"); });
+
+// The cost tiers on the AF_XDP path: what the cheap configurations attach, and that their counts
+// stay exact. Rows: XDP mode x tier (x redirect counted by veth's own counter or the tracepoint).
+struct TierRow {
+  bool native;
+  CheckTier tier;
+  bool device_counter;  // XSK redirects from veth's rx_queue_<n>_xdp_redirect
+};
+
+void PrintTo(const TierRow& r, std::ostream* os) {
+  *os << (r.native ? "native " : "generic ") << to_string(r.tier)
+      << (r.device_counter ? " + veth counter" : "");
+}
+
+class AfXdpTier : public ::testing::TestWithParam<TierRow> {};
+
+TEST_P(AfXdpTier, CheapConfigurationsKeepTheCountsExact) {
+  const TierRow row = GetParam();
+  Topology topo = Topology::create_unique(row.native ? "tiern" : "tierg");
+  const TopologyConfig& t = topo.config();
+  CrossCheckOptions o = cross_check_options(row.tier);
+  if (row.device_counter) o.redirect_counter_device = CounterDevice{t.ns_b, t.dev_b};
+  CrossCheck cc(o);
+  cc.start(netns_scope(t));
+  const XskRun run = run_af_xdp(t, kFrames, row.native);
+  const CrossCheckResult r = cc.stop();
+  const CopyLedger& l = r.ledger;
+  ASSERT_EQ(run.received, kFrames);
+
+  // The redirect count is exact whichever source counted it, and says which.
+  const LedgerLine* redirect = l.line(ledger_id::kXdpRedirectXsk);
+  ASSERT_NE(redirect, nullptr);
+  EXPECT_EQ(redirect->measured,
+            row.device_counter ? trace::Measured::kExactKernelCounter : trace::Measured::kExactTracepoint)
+      << format_ledger(l);
+  EXPECT_EQ(l.count(ledger_id::kXdpRedirectXsk), run.received) << format_ledger(l);
+  // The headroom copy's free is counted exactly (a watched function), never on a sample.
+  const char* freer = row.native ? "skb_pp_cow_data" : "xdp_do_generic_redirect";
+  EXPECT_GE(l.frees_in("consume_skb", freer), run.received) << format_ledger(l);
+  EXPECT_LE(l.frees_in("consume_skb", freer), l.count(ledger_id::kConsumeSkb)) << format_ledger(l);
+  EXPECT_EQ(l.count(ledger_id::kCopy1), 0U);
+  EXPECT_EQ(l.count(ledger_id::kCopy4), 0U);
+
+  // The ledger tier leaves the per-packet path markers off and says so (not a zero).
+  const LedgerLine* marker = l.line(ledger_id::kNetifReceiveSkb);
+  ASSERT_NE(marker, nullptr);
+  if (row.tier == CheckTier::kLedger) {
+    EXPECT_EQ(marker->measured, trace::Measured::kNotCollected) << format_ledger(l);
+    EXPECT_FALSE(marker->available());
+    EXPECT_TRUE(r.histograms.empty());
+  }
+  // Sampled stacks: one event in 64 per CPU, and the histogram says so.
+  if (row.tier == CheckTier::kLedgerStacks) {
+    const StackHistogram* h = r.histogram("xdp:xdp_redirect");
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->sample_every, 64U);
+    const std::uint64_t cpus = static_cast<std::uint64_t>(::sysconf(_SC_NPROCESSORS_CONF));
+    EXPECT_GE(h->total_hits() + h->dropped, run.received / 64) << format_hist(*h);
+    EXPECT_LE(h->total_hits() + h->dropped, run.received / 64 + cpus) << format_hist(*h);
+    EXPECT_NE(format_hist(*h).find("sampled: the stack of 1 event in 64"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, AfXdpTier,
+    ::testing::Values(TierRow{true, CheckTier::kLedger, true}, TierRow{true, CheckTier::kLedger, false},
+                      TierRow{false, CheckTier::kLedger, false},
+                      TierRow{true, CheckTier::kLedgerStacks, false},
+                      TierRow{false, CheckTier::kLedgerStacks, false}),
+    [](const auto& p) {
+      return std::string(p.param.native ? "native_" : "generic_") +
+             (p.param.tier == CheckTier::kLedger ? "ledger" : "stacks") +
+             (p.param.device_counter ? "_vethcounter" : "");
+    });
 
 TEST(Verdicts, SocketVersusAfXdpOnVethIsMoved) {
   Topology topo = Topology::create_unique("tracev");

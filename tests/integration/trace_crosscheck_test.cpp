@@ -114,6 +114,34 @@ TEST_P(SocketLedger, CopiesCountedExactlyAndOnlyTheExperiments) {
 INSTANTIATE_TEST_SUITE_P(Batch, SocketLedger, ::testing::Values(1U, 32U),
                          [](const auto& p) { return "batch" + std::to_string(p.param); });
 
+// The exact-ledger tier as compare's unpaced runs attach it (netns + this process's pid, no fork
+// following): COPY #1/#4 still exact, system calls counted by the pid's own per-CPU slots, and
+// the socket path's three per-packet markers left off and reported as not collected.
+TEST(SocketLedgerTier, LedgerOnlyStaysExactWithoutTheMarkers) {
+  Topology topo = Topology::create_unique("tiers");
+  const TopologyConfig& t = topo.config();
+  ScopeSpec s = netns_scope(t);
+  s.pids = {::getpid()};
+  s.follow_forks = false;
+  CrossCheck cc(cross_check_options(CheckTier::kLedger));
+  cc.start(s);
+  const UdpRun run = run_udp(t, kDatagrams, 32);
+  const CopyLedger l = cc.stop().ledger;
+  ASSERT_EQ(run.received, kDatagrams);
+  EXPECT_EQ(l.count(ledger_id::kCopy1), run.sent) << format_ledger(l);
+  EXPECT_EQ(l.count(ledger_id::kCopy4), run.received) << format_ledger(l);
+  EXPECT_EQ(l.bytes(ledger_id::kCopy1), run.sent * kPayloadBytes);
+  for (std::string_view id : {ledger_id::kDevQueue, ledger_id::kDevStartXmit, ledger_id::kNetifReceiveSkb}) {
+    const LedgerLine* m = l.line(id);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->measured, Measured::kNotCollected) << id;
+  }
+  EXPECT_GE(l.syscalls_named("sendmmsg"), run.send_calls) << l.syscalls_gap;
+  EXPECT_LT(l.syscalls_named("sendmmsg"), run.sent);
+  EXPECT_TRUE(l.syscalls_gap.empty()) << l.syscalls_gap;
+  for (const SyscallCount& c : l.syscalls) EXPECT_EQ(c.tgid, ::getpid()) << c.name;
+}
+
 TEST(CrossCheckHygiene, NothingLeftAttachedAfterStop) {
   Topology topo = Topology::create_unique("traceh");
   const int perf_before = perf_event_fds_of(::getpid());
