@@ -387,7 +387,8 @@ std::optional<std::uint64_t> veth_xdp_redirects(const CounterDevice& d, std::str
 
 }  // namespace
 
-// Counters read outside the BPF programs: per-thread syscall counters and the redirect counter.
+// What is counted outside the tracepoint ledger: why syscalls are not counted (when they are not),
+// and the redirect counter device's value at the start.
 void CrossCheck::Impl::start_counters(const CrossCheckOptions& opts) {
   if (!opts.syscalls)
     syscalls_reason = "switched off";
