@@ -38,7 +38,7 @@ nlohmann::json measure(const copylab::TopologyConfig& topo, const BenchCase& c,
   return {{"case", c.label},
           {"tx_path", copylab::to_string(c.pair.tx)},
           {"rx_path", copylab::to_string(c.pair.rx)},
-          {"xdp_mode", c.pair.rx == copylab::PathKind::kAfXdp ? copylab::to_string(c.xdp_mode) : "n/a"},
+          {"xdp_mode", c.pair.rx == copylab::DatapathKind::kAfXdp ? copylab::to_string(c.xdp_mode) : "n/a"},
           {"cross_check", c.cross_check ? observer->status() : nlohmann::json(false)},
           {"payload_size", opts.payload_size},
           {"frames", count},
@@ -73,11 +73,11 @@ int main(int argc, char** argv) {
     if (mkdtemp(tmpl) == nullptr) copylab::throw_errno("mkdtemp", tmpl, errno);
     const std::string dir = tmpl;
     auto topo = copylab::Topology::create_unique("bench");
-    using copylab::PathKind;
+    using copylab::DatapathKind;
     std::vector<BenchCase> cases{
-        {"af_xdp native", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kNative, false},
-        {"af_xdp generic", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kGeneric, false},
-        {"socket", {PathKind::kSocket, PathKind::kSocket}, copylab::XdpMode::kNative, false}};
+        {"af_xdp native", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kNative, false},
+        {"af_xdp generic", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kGeneric, false},
+        {"socket", {DatapathKind::kSocket, DatapathKind::kSocket}, copylab::XdpMode::kNative, false}};
     if (with_cross_check) {
       const std::size_t n = cases.size();
       for (std::size_t i = 0; i < n; ++i) {
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     nlohmann::json results = nlohmann::json::array();
     std::map<std::string, double> pps;
     for (const auto& c : cases) {
-      const auto count = c.pair.tx == PathKind::kAfXdp ? xdp_count : sock_count;
+      const auto count = c.pair.tx == DatapathKind::kAfXdp ? xdp_count : sock_count;
       auto r = measure(topo.config(), c, opts, count, dir);
       pps[c.label] = r["received_pps"].get<double>();
       results.push_back(std::move(r));

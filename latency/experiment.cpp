@@ -57,7 +57,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       NetnsScope ns(topo.ns_b);
       pin_current_thread(params.cpu_pong);
       if (uses_reflector(mode)) {
-        XdpReflector reflector(topo.dev_b, mode.pong.xdp, XdpReflector::Role::kReflect,
+        XdpReflector reflector(topo.dev_b, mode.pong.path.xdp_mode(), XdpReflector::Role::kReflect,
                                params.port);
         out.pong.one_way_split.not_measured =
             "XDP_TX reflector: no user space on the far side to receive";

@@ -36,7 +36,7 @@ LatencyResults sample_results(const char* modes = "sock-block,xsk-spin-native,xd
     ConfigResult c(3);
     c.mode = m.name;
     c.payload_bytes = 64;
-    c.one_way_measured = m.pong.kind != SideKind::kXdpTxReflector;
+    c.one_way_measured = m.pong.kind() != SideKind::kXdpTxReflector;
     for (int rep = 1; rep <= 3; ++rep) {
       LatencyHistogram h(3);
       for (int i = 0; i < 1000; ++i) h.record(static_cast<std::uint64_t>(5000 * rep + i));
@@ -48,7 +48,7 @@ LatencyResults sample_results(const char* modes = "sock-block,xsk-spin-native,xd
       run.packets.replies = 1000;
       // The split as report/ sees it: measured for the socket pong, absent (with why) elsewhere.
       KernelRxSplit split(3);
-      if (m.pong.kind == SideKind::kSocket) {
+      if (m.pong.kind() == SideKind::kSocket) {
         split.measured = true;
         split.source.clock_name = "CLOCK_REALTIME";
         split.source.where = "net_timestamp_check()";
@@ -129,7 +129,7 @@ TEST(LatencyModes, TableIsConsistent) {
   std::set<std::string> names;
   for (const auto& m : all_modes()) {
     EXPECT_TRUE(names.insert(m.name).second) << "duplicate " << m.name;
-    EXPECT_NE(m.ping.kind, SideKind::kXdpTxReflector) << m.name << ": the reflector only pongs";
+    EXPECT_NE(m.ping.kind(), SideKind::kXdpTxReflector) << m.name << ": the reflector only pongs";
   }
   EXPECT_TRUE(names.count(std::string(kBaselineMode)));
   EXPECT_EQ(parse_modes("all").size(), all_modes().size());
