@@ -15,6 +15,14 @@ const char* tool_name(DatapathKind datapath, ToolRole role) noexcept {
   return sender ? "sock_sender" : "sock_receiver";
 }
 
+std::vector<std::string> all_tool_names() {
+  std::vector<std::string> names;
+  for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp}) {
+    for (const ToolRole r : {ToolRole::kSender, ToolRole::kReceiver}) names.emplace_back(tool_name(d, r));
+  }
+  return names;
+}
+
 namespace {
 
 using Args = std::vector<std::string>;
@@ -40,6 +48,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   refuse(sender && !l.stop_after_file.empty(), l, "--stop-after-file");
   refuse(sender && l.drain_s.has_value(), l, "--drain");
   refuse(sender && !l.per_second, l, "--no-per-second");
+  refuse(xdp && l.rcvbuf.has_value(), l, "--rcvbuf");
   refuse(!xdp && l.ring_size.has_value(), l, "--ring-size");
   refuse(!xdp && l.frame_count.has_value(), l, "--frame-count");
 
@@ -69,6 +78,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   if (!l.stop_after_file.empty()) append(a, {"--stop-after-file", l.stop_after_file});
   if (l.drain_s) append(a, {"--drain", fmt::format("{}", *l.drain_s)});
   if (!l.per_second) a.emplace_back("--no-per-second");
+  if (l.rcvbuf) append(a, {"--rcvbuf", std::to_string(*l.rcvbuf)});
   if (l.ring_size) append(a, {"--ring-size", std::to_string(*l.ring_size)});
   if (l.frame_count) append(a, {"--frame-count", std::to_string(*l.frame_count)});
 

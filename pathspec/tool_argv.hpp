@@ -18,6 +18,8 @@ enum class ToolRole { kSender, kReceiver };
 
 // "xdp_sender", "xdp_receiver", "sock_sender", "sock_receiver".
 const char* tool_name(DatapathKind datapath, ToolRole role) noexcept;
+// The four tools: sock_sender, sock_receiver, xdp_sender, xdp_receiver.
+std::vector<std::string> all_tool_names();
 
 // One tool's run. The sender runs on side A (dev_a, ns_a) and sends to side B; the receiver runs
 // on side B. Unset optionals and empty paths leave the tool's own default (no flag).
@@ -35,6 +37,8 @@ struct ToolLaunch {
   std::string stop_after_file;
   std::optional<double> drain_s;
   bool per_second = true;  // false: --no-per-second
+  // Socket only: receive buffer bytes requested (--rcvbuf).
+  std::optional<int> rcvbuf;
   // AF_XDP only: ring entries and UMEM frames.
   std::optional<std::uint32_t> ring_size;
   std::optional<std::uint32_t> frame_count;

@@ -187,6 +187,8 @@ struct Parsed {
   bool need_wakeup = false;       // AF_XDP
   std::string src_ip, dst_ip, src_mac, dst_mac;
   std::uint16_t src_port = 0, dst_port = 0;
+  std::uint32_t ring_size = 0, frame_count = 0;  // AF_XDP
+  int rcvbuf = 0;                                // socket
   TrafficConfig traffic;
   ReceiverLimits limits;
   RunOutputOptions out;
@@ -229,6 +231,8 @@ Parsed parse_as_tool(const PathSpec& path, ToolRole role, Args args) {
     p.dst_mac = xcfg.frame.dst_mac.str();
     p.src_port = xcfg.frame.src_port;
     p.dst_port = xcfg.frame.dst_port;
+    p.ring_size = xcfg.ring_size;
+    p.frame_count = xcfg.frame_count;
   } else {
     p.dev = scfg.dev;
     p.wait = scfg.wait;
@@ -236,6 +240,7 @@ Parsed parse_as_tool(const PathSpec& path, ToolRole role, Args args) {
     p.dst_ip = scfg.dst_ip;
     p.src_port = scfg.src_port;
     p.dst_port = scfg.dst_port;
+    p.rcvbuf = scfg.rcvbuf;
   }
   return p;
 }
@@ -273,6 +278,8 @@ TEST_P(ToolArgvParsesBack, TheToolReadsWhatTheSpecSays) {
     if (xdp) {
       l.ring_size = 8192;
       l.frame_count = 8192;
+    } else {
+      l.rcvbuf = 8 << 20;
     }
   }
   l.json_file = "/tmp/result.json";
@@ -316,6 +323,12 @@ TEST_P(ToolArgvParsesBack, TheToolReadsWhatTheSpecSays) {
     EXPECT_EQ(p.limits.stop_after_file, "/tmp/done");
     EXPECT_DOUBLE_EQ(p.limits.drain_s, 0.5);
     EXPECT_FALSE(p.limits.per_second);
+    if (xdp) {
+      EXPECT_EQ(p.ring_size, 8192u);
+      EXPECT_EQ(p.frame_count, 8192u);
+    } else {
+      EXPECT_EQ(p.rcvbuf, 8 << 20);
+    }
   }
   EXPECT_EQ(p.traffic.payload_size, 200u);
   EXPECT_EQ(p.traffic.count, 12345u);
@@ -354,6 +367,10 @@ TEST(ToolArgv, RefusesFlagsTheToolDoesNotTake) {
   sock_ring.role = ToolRole::kReceiver;
   sock_ring.ring_size = 4096;
   EXPECT_THROW(tool_args(t, sock_ring), Error);
+  ToolLaunch xdp_rcvbuf;
+  xdp_rcvbuf.path = af_xdp_path(XdpMode::kNative);
+  xdp_rcvbuf.rcvbuf = 1 << 20;
+  EXPECT_THROW(tool_args(t, xdp_rcvbuf), Error);
   ToolLaunch tx;
   tx.stop_after_file = "/tmp/done";
   EXPECT_THROW(tool_args(t, tx), Error);
@@ -368,6 +385,8 @@ TEST(ToolArgv, ToolNames) {
   EXPECT_STREQ(tool_name(DatapathKind::kSocket, ToolRole::kReceiver), "sock_receiver");
   EXPECT_STREQ(tool_name(DatapathKind::kAfXdp, ToolRole::kSender), "xdp_sender");
   EXPECT_STREQ(tool_name(DatapathKind::kAfXdp, ToolRole::kReceiver), "xdp_receiver");
+  EXPECT_EQ(all_tool_names(),
+            (std::vector<std::string>{"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}));
 }
 
 }  // namespace
