@@ -119,11 +119,11 @@ int main(int argc, char** argv) {
     if (mkdtemp(tmpl) == nullptr) copylab::throw_errno("mkdtemp", tmpl, errno);
     const std::string dir = tmpl;
     auto topo = copylab::Topology::create_unique("bench");
-    using copylab::PathKind;
+    using copylab::DatapathKind;
     const std::vector<BenchPath> paths{
-        {"af_xdp native", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kNative},
-        {"af_xdp generic", {PathKind::kAfXdp, PathKind::kAfXdp}, copylab::XdpMode::kGeneric},
-        {"socket", {PathKind::kSocket, PathKind::kSocket}, copylab::XdpMode::kNative}};
+        {"af_xdp native", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kNative},
+        {"af_xdp generic", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kGeneric},
+        {"socket", {DatapathKind::kSocket, DatapathKind::kSocket}, copylab::XdpMode::kNative}};
     std::vector<std::optional<CheckTier>> unpaced_tiers{std::nullopt};
     std::vector<std::optional<CheckTier>> paced_tiers;
     if (with_cross_check) {
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> pps, p50;  // "<path>|<tier>" -> per repetition
     for (int rep = 0; rep < reps; ++rep) {
       for (const auto& path : paths) {
-        const std::uint64_t n = path.pair.tx == PathKind::kAfXdp ? xdp_count : sock_count;
+        const std::uint64_t n = path.pair.tx == DatapathKind::kAfXdp ? xdp_count : sock_count;
         for (const auto& tier : unpaced_tiers) {
           Measurement m = measure(topo.config(), path, tier, opts, {"unpaced", n, 0}, dir);
           pps[path.label + "|" + tier_key(tier)].push_back(m.received_pps);

@@ -29,6 +29,7 @@
 #include "netns/topology_defaults.hpp"
 #include "packet/frame.hpp"
 #include "packet/payload_size.hpp"
+#include "pathspec/tool_argv.hpp"
 #include "harness/compare_caveats.hpp"
 #include "report/compare_json.hpp"
 #include "harness/compare_observer.hpp"
@@ -196,9 +197,9 @@ nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::jso
 int run_compare(const CompareOptions& o, const CommonOptions& common) {
   validate(o);
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
-  for (const char* tool : {"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}) {
+  for (const std::string& tool : all_tool_names()) {
     if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
-      throw Error(std::string("copylab compare needs ") + tool + " next to it in " + self_bin_dir(),
+      throw Error("copylab compare needs " + tool + " next to it in " + self_bin_dir(),
                   "build the whole project (cmake --build build)");
     }
   }

@@ -103,8 +103,8 @@ int run_latency(const LatencyOptions& opts) {
     // holds there is named now, before any side or program is built.
     bool socket_ping = false, socket_pong = false;
     for (const ModeSpec& m : plan.modes) {
-      socket_ping = socket_ping || m.ping.kind == SideKind::kSocket;
-      socket_pong = socket_pong || m.pong.kind == SideKind::kSocket;
+      socket_ping = socket_ping || m.ping.kind() == SideKind::kSocket;
+      socket_pong = socket_pong || m.pong.kind() == SideKind::kSocket;
     }
     const std::uint16_t pong_port = RunParams{}.port;
     for (const auto& [ns, dev, sock, port] :

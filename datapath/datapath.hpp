@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/function_ref.hpp"
+#include "datapath/wait_policy.hpp"
 
 namespace copylab {
 
@@ -45,13 +46,6 @@ struct RxTimestamping {
   std::string source;   // e.g. "SO_TIMESTAMPING (SOF_TIMESTAMPING_RX_SOFTWARE|SOFTWARE), ..."
   std::string where;    // where in the kernel's receive path the timestamp is taken
   std::string why_not;  // !enabled: why this datapath has no per-payload kernel RX timestamp
-};
-
-enum class WaitPolicy {
-  kBlock,     // socket: blocking recv (one wakeup per datagram)
-  kSpin,      // non-blocking polling of the ring / MSG_DONTWAIT
-  kPoll,      // poll(2) on the fd
-  kBusyPoll,  // SO_BUSY_POLL + SO_PREFER_BUSY_POLL, then spin
 };
 
 class Datapath {

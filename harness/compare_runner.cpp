@@ -1,6 +1,5 @@
 #include "harness/compare_runner.hpp"
 
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,12 +13,10 @@
 #include "common/stop.hpp"
 #include "harness/compare_caveats.hpp"
 #include "evidence/kernel_counters.hpp"
-#include "netns/command.hpp"
+#include "pathspec/tool_argv.hpp"
 
 namespace copylab {
 namespace {
-
-using Args = std::vector<std::string>;
 
 // How long a phase should take: its pacing, or a conservative 50 kpps when unpaced. Every bound
 // on the run (the receiver's --duration, the harness's waits) is a multiple of it.
@@ -42,44 +39,45 @@ int receiver_duration_s(const PhaseSpec& phase) {
 // the kernel still holds (socket buffer, XSK ring, backlog) arrives well within it.
 constexpr double kDrainQuietS = 1.0;
 
-Args in_netns(const std::string& ns, const std::string& tool) {
-  return netns_exec_argv(ns, {self_bin_dir() + "/" + tool});
-}
-
-void append(Args& a, std::initializer_list<std::string> more) { a.insert(a.end(), more); }
-
-Args receiver_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec& phase,
-                   const CompareOptions& o, const std::string& json, const std::string& ready,
-                   const std::string& sender_done) {
-  const bool xdp = pair.rx == PathKind::kAfXdp;
-  Args a = in_netns(t.ns_b, xdp ? "xdp_receiver" : "sock_receiver");
-  append(a, {"--dev", t.dev_b, "--dst-port", std::to_string(o.dst_port),
-             "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
-             "--stop-after-file", sender_done, "--drain", fmt::format("{}", kDrainQuietS),
-             "--no-per-second", "--cpu", std::to_string(o.cpu_rx), "--json", json,
-             "--ready-file", ready});
-  if (xdp) {
-    append(a, {"--mode", to_string(o.xdp_mode), "--ring-size", std::to_string(o.rx_ring_size),
-               "--frame-count", std::to_string(o.rx_frame_count)});
-  } else {
-    append(a, {"--dst-ip", t.ip_b.str()});  // --netns topologies need not use setup.sh's defaults
+std::vector<std::string> receiver_args(const TopologyConfig& t, const PairSpec& pair,
+                                       const PhaseSpec& phase, const CompareOptions& o,
+                                       const std::string& json, const std::string& ready,
+                                       const std::string& sender_done) {
+  ToolLaunch l;
+  l.path = receiver_path(pair, o);
+  l.role = ToolRole::kReceiver;
+  l.dst_port = o.dst_port;
+  l.size = o.payload_size;
+  l.count = phase.count;
+  l.stop_after_file = sender_done;
+  l.drain_s = kDrainQuietS;
+  l.per_second = false;
+  if (l.path.af_xdp()) {
+    l.ring_size = o.rx_ring_size;
+    l.frame_count = o.rx_frame_count;
   }
-  append(a, {"--duration", std::to_string(receiver_duration_s(phase))});
-  return a;
+  l.duration_s = receiver_duration_s(phase);
+  l.json_file = json;
+  l.ready_file = ready;
+  return tool_argv(t, l, self_bin_dir());
 }
 
-Args sender_args(const TopologyConfig& t, const PairSpec& pair, const PhaseSpec& phase,
-                 const CompareOptions& o, const std::string& json, const std::string& ready,
-                 const std::string& go) {
-  const bool xdp = pair.tx == PathKind::kAfXdp;
-  Args a = in_netns(t.ns_a, xdp ? "xdp_sender" : "sock_sender");
-  append(a, {"--dev", t.dev_a, "--dst-ip", t.ip_b.str(), "--dst-port", std::to_string(o.dst_port),
-             "--src-ip", t.ip_a.str(), "--src-port", std::to_string(o.src_port),
-             "--size", std::to_string(o.payload_size), "--count", std::to_string(phase.count),
-             "--cpu", std::to_string(o.cpu_tx), "--json", json, "--ready-file", ready, "--start-after-file", go});
-  if (xdp) append(a, {"--src-mac", t.mac_a.str(), "--dst-mac", t.mac_b.str()});
-  if (phase.rate_pps > 0) append(a, {"--rate", std::to_string(phase.rate_pps)});
-  return a;
+std::vector<std::string> sender_args(const TopologyConfig& t, const PairSpec& pair,
+                                     const PhaseSpec& phase, const CompareOptions& o,
+                                     const std::string& json, const std::string& ready,
+                                     const std::string& go) {
+  ToolLaunch l;
+  l.path = sender_path(pair, o);
+  l.role = ToolRole::kSender;
+  l.src_port = o.src_port;
+  l.dst_port = o.dst_port;
+  l.size = o.payload_size;
+  l.count = phase.count;
+  l.rate_pps = phase.rate_pps;
+  l.json_file = json;
+  l.ready_file = ready;
+  l.start_after_file = go;
+  return tool_argv(t, l, self_bin_dir());
 }
 
 nlohmann::json read_json_file(const std::string& path, const ChildProcess& who) {

@@ -2,7 +2,18 @@
 
 namespace copylab {
 
-const char* to_string(PathKind p) noexcept { return p == PathKind::kSocket ? "socket" : "af_xdp"; }
+namespace {
+PathSpec path_of(PathKind kind, const CompareOptions& opts, int cpu) {
+  return kind == PathKind::kAfXdp ? af_xdp_path(opts.xdp_mode).on_cpu(cpu) : socket_path().on_cpu(cpu);
+}
+}  // namespace
+
+PathSpec sender_path(const PairSpec& pair, const CompareOptions& opts) {
+  return path_of(pair.tx, opts, opts.cpu_tx);
+}
+PathSpec receiver_path(const PairSpec& pair, const CompareOptions& opts) {
+  return path_of(pair.rx, opts, opts.cpu_rx);
+}
 
 std::string PairSpec::label() const {
   return std::string(to_string(tx)) + "->" + to_string(rx);

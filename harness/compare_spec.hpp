@@ -7,12 +7,13 @@
 
 #include "netns/topology.hpp"
 #include "netns/topology_defaults.hpp"
+#include "pathspec/path_spec.hpp"
 #include "xdp/xdp_mode.hpp"
 
 namespace copylab {
 
-enum class PathKind { kSocket, kAfXdp };
-const char* to_string(PathKind p) noexcept;
+// A pair's side is a datapath kind; the name compare's code has used for it.
+using PathKind = DatapathKind;
 
 struct PairSpec {
   PathKind tx;
@@ -56,6 +57,10 @@ struct CompareOptions {
 };
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts);
+// The paths a pair's sender and receiver run: the pair's datapath with the tools' default wait
+// and need_wakeup, --xdp-mode on an AF_XDP side, pinned to --cpu-tx / --cpu-rx.
+PathSpec sender_path(const PairSpec& pair, const CompareOptions& opts);
+PathSpec receiver_path(const PairSpec& pair, const CompareOptions& opts);
 std::vector<PhaseSpec> phases_for(const CompareOptions& opts);
 
 }  // namespace copylab

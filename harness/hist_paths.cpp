@@ -14,6 +14,7 @@
 #include "common/ready_file.hpp"
 #include "common/run_registry.hpp"
 #include "netns/command.hpp"
+#include "pathspec/tool_argv.hpp"
 #include "netns/topology.hpp"
 #include "xdp/xdp_mode.hpp"
 #include "evidence/scope.hpp"
@@ -61,43 +62,42 @@ int wait_traced(ChildProcess& child) {
 HistPathRun run_hist_path(const std::string& path, std::uint64_t count,
                           const CrossCheckOptions& opts, const HistTriggerPlan& trigger) {
   const bool xdp = path == "xdp";
-  const std::string sender = require_binary(xdp ? "xdp_sender" : "sock_sender");
-  const std::string receiver = require_binary(xdp ? "xdp_receiver" : "sock_receiver");
+  // The same addresses, ports and payload on both paths (the traffic is identical).
+  const PathSpec spec = xdp ? af_xdp_path(kHistXdpMode) : socket_path();
+  const std::string sender = require_binary(tool_name(spec.datapath(), ToolRole::kSender));
+  const std::string receiver = require_binary(tool_name(spec.datapath(), ToolRole::kReceiver));
 
   Topology topo = Topology::create_unique("hist");
   const TopologyConfig& t = topo.config();
   ScopeSpec scope;
   scope.netns_inums = {named_netns_inode(t.ns_a), named_netns_inode(t.ns_b)};
 
-  const std::string n = std::to_string(count);
   const std::string ready = fmt::format("/tmp/copylab-hist-{}-{}.ready", ::getpid(), path);
   ::unlink(ready.c_str());
   const OwnedState ready_record = record_owned({{"kind", "file"}, {"path", ready}});
-  // The same addresses, ports and payload on both paths (the traffic is identical).
-  std::vector<std::string> rx = {receiver,        "--dev",        t.dev_b,           "--count",
-                                 n,               "--idle-timeout", "2",              "--duration",
-                                 "30",            "--no-per-second", "--ready-file",   ready};
-  std::vector<std::string> tx = {sender,     "--dev",       t.dev_a, "--src-ip", t.ip_a.str(),
-                                 "--dst-ip", t.ip_b.str(), "--count", n};
+  ToolLaunch rx_launch;
+  rx_launch.path = spec;
+  rx_launch.role = ToolRole::kReceiver;
+  rx_launch.count = count;
+  rx_launch.idle_timeout_s = 2;
+  rx_launch.duration_s = 30;
+  rx_launch.per_second = false;
+  rx_launch.ready_file = ready;
+  ToolLaunch tx_launch;
+  tx_launch.path = spec;
+  tx_launch.role = ToolRole::kSender;
+  tx_launch.count = count;
   // The tools' own -v lines (their mode, read back from the kernel) only when hist has -v.
-  if (log_verbosity() >= 1) {
-    rx.emplace_back("-v");
-    tx.emplace_back("-v");
-  }
-  if (xdp) {
-    rx.insert(rx.end(), {"--mode", to_string(kHistXdpMode)});
-    tx.insert(tx.end(), {"--dst-mac", t.mac_b.str(), "--src-mac", t.mac_a.str()});
-  } else {
-    rx.insert(rx.end(), {"--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()});
-  }
+  rx_launch.verbose = tx_launch.verbose = log_verbosity() >= 1;
+  const std::string bin_dir = copylab_bin_dir();
 
   HistPathRun run;
   CrossCheck cc(opts);
   cc.start(scope);
   // Both tools are forked and held before exec, so the hist trigger's window can name their pids
   // (`ip netns exec` execs the tool in the same process).
-  ChildProcess receiving = start_traced(netns_exec_argv(t.ns_b, rx));
-  ChildProcess sending = start_traced(netns_exec_argv(t.ns_a, tx));
+  ChildProcess receiving = start_traced(tool_argv(t, rx_launch, bin_dir));
+  ChildProcess sending = start_traced(tool_argv(t, tx_launch, bin_dir));
   const bool pids = in_initial_pid_namespace();
   std::unique_ptr<HistTriggerSession> hist_trigger = arm_hist_trigger(
       trigger,

@@ -50,14 +50,17 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   std::future<void> ready = pong_ready.get_future();
   std::exception_ptr ping_error, pong_error;
   nlohmann::json ping_mode, pong_mode, ping_counters, pong_counters;
+  // The mode's two sides on this run's CPUs: what each side's thread pins to and builds.
+  const SideSpec ping_side{mode.ping.path.on_cpu(params.cpu_ping), mode.ping.xdp_tx_reflector};
+  const SideSpec pong_side{mode.pong.path.on_cpu(params.cpu_pong), mode.pong.xdp_tx_reflector};
 
   std::thread pong([&] {
     bool signalled = false;
     try {
       NetnsScope ns(topo.ns_b);
-      pin_current_thread(params.cpu_pong);
+      pin_current_thread(pong_side.path.cpu());
       if (uses_reflector(mode)) {
-        XdpReflector reflector(topo.dev_b, mode.pong.xdp, XdpReflector::Role::kReflect,
+        XdpReflector reflector(topo.dev_b, pong_side.path.xdp_mode(), XdpReflector::Role::kReflect,
                                params.port);
         out.pong.one_way_split.not_measured =
             "XDP_TX reflector: no user space on the far side to receive";
@@ -70,7 +73,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       } else {
         SideContext ctx{&topo, PingPongRole::kPong, params.ping.payload_len, params.port,
                         params.ping.kernel_rx_split};
-        auto dp = make_side_datapath(mode.pong, ctx);
+        auto dp = make_side_datapath(pong_side, ctx);
         pong_mode = dp->mode();
         pong_ready.set_value();
         signalled = true;
@@ -87,7 +90,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
     SetOnExit finish{done};
     try {
       NetnsScope ns(topo.ns_a);
-      pin_current_thread(params.cpu_ping);
+      pin_current_thread(ping_side.path.cpu());
       // XDP_TX into a veth is delivered only when the peer has a native XDP program
       // (drivers/net/veth.c: veth_xdp_xmit drops frames for a peer whose receive queue has no
       // NAPI, which veth enables when an XDP program is attached). An
@@ -101,7 +104,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
       }
       SideContext ctx{&topo, PingPongRole::kPing, params.ping.payload_len, params.port,
                       params.ping.kernel_rx_split};
-      auto dp = make_side_datapath(mode.ping, ctx);
+      auto dp = make_side_datapath(ping_side, ctx);
       ping_mode = dp->mode();
       if (peer) ping_mode["peer_xdp"] = peer->mode();
       if (ready.wait_for(params.setup_timeout) != std::future_status::ready) {

@@ -8,13 +8,10 @@ namespace copylab {
 
 namespace {
 
-SideSpec sock(WaitPolicy w) { return {SideKind::kSocket, w, XdpMode::kNative, false}; }
-SideSpec xsk(WaitPolicy w, XdpMode m, bool wakeup = false) {
-  return {SideKind::kAfXdp, w, m, wakeup};
-}
-SideSpec reflector(XdpMode m) {
-  return {SideKind::kXdpTxReflector, WaitPolicy::kSpin, m, false};
-}
+SideSpec sock(WaitPolicy w) { return {socket_path(w), false}; }
+SideSpec xsk(WaitPolicy w, XdpMode m, bool wakeup = false) { return {af_xdp_path(m, w, wakeup), false}; }
+// The reflector spins in no user-space loop; its path carries the attach mode only.
+SideSpec reflector(XdpMode m) { return {af_xdp_path(m, WaitPolicy::kSpin, false), true}; }
 
 constexpr auto kNative = XdpMode::kNative;
 constexpr auto kGeneric = XdpMode::kGeneric;
@@ -112,44 +109,29 @@ const char* to_string(SideKind k) noexcept {
   return "?";
 }
 
-const char* to_string(WaitPolicy w) noexcept {
-  switch (w) {
-    case WaitPolicy::kBlock: return "block";
-    case WaitPolicy::kSpin: return "spin";
-    case WaitPolicy::kPoll: return "poll";
-    case WaitPolicy::kBusyPoll: return "busy-poll";
-  }
-  return "?";
-}
-
 std::string describe(const SideSpec& s) {
-  std::string out = to_string(s.kind);
-  if (s.kind == SideKind::kXdpTxReflector) return out + "/" + to_string(s.xdp);
-  out += "/" + std::string(to_string(s.wait));
-  if (s.kind == SideKind::kAfXdp) {
-    out += "/" + std::string(to_string(s.xdp));
-    if (s.need_wakeup) out += "/need_wakeup";
-  }
-  return out;
+  if (s.xdp_tx_reflector) return std::string(to_string(s.kind())) + "/" + to_string(s.path.xdp_mode());
+  return describe(s.path);
 }
 
 nlohmann::json to_json(const SideSpec& s) {
-  nlohmann::json j{{"kind", to_string(s.kind)}};
-  if (s.kind != SideKind::kXdpTxReflector) j["wait"] = to_string(s.wait);
-  if (s.kind != SideKind::kSocket) j["xdp_mode"] = to_string(s.xdp);
-  if (s.kind == SideKind::kAfXdp) j["need_wakeup"] = s.need_wakeup;
+  const SideKind kind = s.kind();
+  nlohmann::json j{{"kind", to_string(kind)}};
+  if (kind != SideKind::kXdpTxReflector) j["wait"] = to_string(s.path.wait());
+  if (kind != SideKind::kSocket) j["xdp_mode"] = to_string(s.path.xdp_mode());
+  if (kind == SideKind::kAfXdp) j["need_wakeup"] = s.path.need_wakeup();
   return j;
 }
 
 bool uses_af_xdp(const ModeSpec& m) noexcept {
-  return m.ping.kind == SideKind::kAfXdp || m.pong.kind == SideKind::kAfXdp;
+  return m.ping.kind() == SideKind::kAfXdp || m.pong.kind() == SideKind::kAfXdp;
 }
 bool uses_reflector(const ModeSpec& m) noexcept {
-  return m.pong.kind == SideKind::kXdpTxReflector;
+  return m.pong.kind() == SideKind::kXdpTxReflector;
 }
 bool needs_peer_pass_through(const ModeSpec& m) noexcept {
   return uses_reflector(m) &&
-         !(m.ping.kind == SideKind::kAfXdp && m.ping.xdp == XdpMode::kNative);
+         !(m.ping.kind() == SideKind::kAfXdp && m.ping.path.xdp_mode() == XdpMode::kNative);
 }
 
 }  // namespace copylab

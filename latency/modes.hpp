@@ -8,8 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "datapath/datapath.hpp"
-#include "xdp/xdp_mode.hpp"
+#include "pathspec/path_spec.hpp"
 
 namespace copylab {
 
@@ -19,11 +18,16 @@ enum class SideKind {
   kXdpTxReflector,  // pong only: reflect.bpf.c answers with XDP_TX, no user space at all
 };
 
+// One side of a ping-pong: a path (datapath, wait, XDP mode, need_wakeup; PathSpec checks it),
+// or, for a pong, the XDP_TX reflector (no user space; path.xdp_mode() is its attach mode).
+// The CPU comes from --cpu-ping/--cpu-pong at run time, so the table's paths are unpinned.
 struct SideSpec {
-  SideKind kind = SideKind::kSocket;
-  WaitPolicy wait = WaitPolicy::kBlock;
-  XdpMode xdp = XdpMode::kNative;  // AF_XDP and reflector only: native or generic
-  bool need_wakeup = false;                    // AF_XDP only
+  PathSpec path;
+  bool xdp_tx_reflector = false;
+  SideKind kind() const noexcept {
+    if (xdp_tx_reflector) return SideKind::kXdpTxReflector;
+    return path.af_xdp() ? SideKind::kAfXdp : SideKind::kSocket;
+  }
 };
 
 struct ModeSpec {
@@ -45,7 +49,6 @@ inline constexpr std::string_view kFloorMode = "xsk-xdptx-native";
 std::vector<ModeSpec> parse_modes(std::string_view text);
 
 const char* to_string(SideKind k) noexcept;
-const char* to_string(WaitPolicy w) noexcept;
 // "socket/block", "af_xdp/spin/native/need_wakeup", "xdp_tx/native"
 std::string describe(const SideSpec& s);
 nlohmann::json to_json(const SideSpec& s);

@@ -31,7 +31,7 @@ std::unique_ptr<Datapath> make_socket_side(const SideSpec& spec, const SideConte
   cfg.batch = 1;
   // Connected: no route lookup per datagram, and the pong accepts only the ping's address.
   cfg.connect = true;
-  cfg.wait = spec.wait;
+  cfg.wait = spec.path.wait();
   cfg.payload_size = ctx.payload_len;
   validate(cfg, ctx.payload_len);
   return make_socket_datapath(cfg);
@@ -42,9 +42,9 @@ std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideConte
   const bool ping = ctx.role == PingPongRole::kPing;
   AfXdpConfig cfg;
   cfg.dev = ping ? t.dev_a : t.dev_b;
-  cfg.mode = spec.xdp;
-  cfg.need_wakeup = spec.need_wakeup;
-  cfg.wait = spec.wait;
+  cfg.mode = spec.path.xdp_mode();
+  cfg.need_wakeup = spec.path.need_wakeup();
+  cfg.wait = spec.path.wait();
   cfg.payload_size = ctx.payload_len;
   cfg.batch = 16;
   cfg.frame.src_mac = ping ? t.mac_a : t.mac_b;
@@ -59,7 +59,7 @@ std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideConte
 }
 
 std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideContext& ctx) {
-  switch (spec.kind) {
+  switch (spec.kind()) {
     case SideKind::kSocket:
       return make_socket_side(spec, ctx);
     case SideKind::kAfXdp:
@@ -79,7 +79,7 @@ std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideCo
     case SideKind::kXdpTxReflector:
       break;
   }
-  throw Error(std::string("a ") + to_string(spec.kind) + " side has no datapath to build",
+  throw Error(std::string("a ") + to_string(spec.kind()) + " side has no datapath to build",
               "run it as the XDP_TX reflector (XdpReflector), not through make_side_datapath");
 }
 

@@ -10,15 +10,7 @@
 
 namespace copylab {
 
-const char* socket_wait_name(WaitPolicy w) noexcept {
-  switch (w) {
-    case WaitPolicy::kBlock: return "block";
-    case WaitPolicy::kSpin: return "spin";
-    case WaitPolicy::kPoll: return "poll";
-    case WaitPolicy::kBusyPoll: return "busy-poll";
-  }
-  return "?";
-}
+const char* socket_wait_name(WaitPolicy w) noexcept { return to_string(w); }
 
 void validate(const SocketConfig& cfg, std::size_t payload_len) {
   if (cfg.dev.empty()) throw Error("--dev is empty", "name the experiment's veth, e.g. --dev veth1", kExitUsage);

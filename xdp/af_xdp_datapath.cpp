@@ -35,16 +35,6 @@ void set_int_sockopt(int fd, int opt, int value, const char* name, const std::st
 
 }  // namespace
 
-const char* to_string(WaitPolicy w) noexcept {
-  switch (w) {
-    case WaitPolicy::kBlock: return "block";
-    case WaitPolicy::kSpin: return "spin";
-    case WaitPolicy::kPoll: return "poll";
-    case WaitPolicy::kBusyPoll: return "busy-poll";
-  }
-  return "?";
-}
-
 AfXdpDatapath::AfXdpDatapath(const AfXdpConfig& cfg)
     : cfg_(cfg), dev_(query_device(cfg.dev)) {
   if (!cfg_.rx && !cfg_.tx) throw Error("AF_XDP datapath with neither RX nor TX", "enable one");

@@ -87,6 +87,4 @@ class AfXdpDatapath final : public Datapath {
   bool rx_stamps_ = false;  // enable_rx_timestamps() turned the steering program's stamp on
 };
 
-const char* to_string(WaitPolicy w) noexcept;
-
 }  // namespace copylab::afxdp_detail

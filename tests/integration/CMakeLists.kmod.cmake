@@ -13,7 +13,7 @@ set_tests_properties(lab_kernel PROPERTIES LABELS "lab;integration" TIMEOUT 900
 # nothing left behind) where the kernel has no modules/kprobes; the backend listed by doctor.
 add_executable(kmod_backend_test "${CMAKE_CURRENT_LIST_DIR}/kmod_backend_test.cpp"
                                  "${CMAKE_CURRENT_LIST_DIR}/tool_harness.cpp")
-target_link_libraries(kmod_backend_test PRIVATE copylab_netns copylab_common GTest::gtest_main
+target_link_libraries(kmod_backend_test PRIVATE copylab_pathspec copylab_netns copylab_common GTest::gtest_main
                       copylab_warnings)
 target_compile_definitions(kmod_backend_test PRIVATE COPYLAB_TEST_BIN_DIR="${COPYLAB_BIN_DIR}")
 gtest_discover_tests(kmod_backend_test PROPERTIES LABELS integration RUN_SERIAL TRUE

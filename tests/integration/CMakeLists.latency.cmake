@@ -2,7 +2,7 @@
 # programs, real ping-pongs; the suite makes its own uniquely named namespace pair.
 add_executable(latency_pingpong_test "${CMAKE_CURRENT_LIST_DIR}/latency_pingpong_test.cpp"
                "${CMAKE_CURRENT_LIST_DIR}/tool_harness.cpp")
-target_link_libraries(latency_pingpong_test PRIVATE copylab_commands copylab_latency copylab_report GTest::gtest_main
+target_link_libraries(latency_pingpong_test PRIVATE copylab_pathspec copylab_commands copylab_latency copylab_report GTest::gtest_main
                       copylab_warnings)
 # The output-width test runs the copylab binary the way a user does.
 target_compile_definitions(latency_pingpong_test PRIVATE COPYLAB_TEST_BIN_DIR="${COPYLAB_BIN_DIR}")

@@ -3,7 +3,7 @@
 # common/stale_state, `copylab cleanup`).
 add_executable(lifecycle_test "${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp"
                               "${CMAKE_CURRENT_LIST_DIR}/tool_harness.cpp")
-target_link_libraries(lifecycle_test PRIVATE copylab_netns copylab_common GTest::gtest_main
+target_link_libraries(lifecycle_test PRIVATE copylab_pathspec copylab_netns copylab_common GTest::gtest_main
                       copylab_warnings)
 target_compile_definitions(lifecycle_test PRIVATE COPYLAB_TEST_BIN_DIR="${COPYLAB_BIN_DIR}")
 add_dependencies(lifecycle_test copylab xdp_receiver xdp_sender sock_receiver sock_sender)

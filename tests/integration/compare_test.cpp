@@ -283,18 +283,29 @@ class ReceiverDrainTest : public ::testing::TestWithParam<bool> {
   const TopologyConfig& t() const { return topo_->config(); }
   bool xdp() const { return GetParam(); }
 
-  BackgroundTool start_receiver(std::uint64_t count, std::vector<std::string> extra) {
-    std::vector<std::string> args{"--dev", t().dev_b, "--count", std::to_string(count),
-                                  "--stop-after-file", done_, "--duration", "120",
-                                  "--no-per-second"};
-    if (!xdp()) args.insert(args.end(), {"--dst-ip", t().ip_b.str()});
-    args.insert(args.end(), extra.begin(), extra.end());
-    return start_tool(t().ns_b, xdp() ? "xdp_receiver" : "sock_receiver", args);
+  // The receiver's launch (pathspec's factory): AF_XDP in the tool's default XDP mode, or a
+  // socket; the test sets its idle timeout or drain on it.
+  ToolLaunch receiver(std::uint64_t count) const {
+    ToolLaunch l;
+    l.path = xdp() ? af_xdp_path(XdpMode::kAuto) : socket_path();
+    l.role = ToolRole::kReceiver;
+    l.count = count;
+    l.stop_after_file = done_;
+    l.duration_s = 120;
+    l.per_second = false;
+    return l;
   }
-  ToolRun send(std::uint64_t count, const std::string& rate) {
-    auto args = sock_sender_args(t());
-    args.insert(args.end(), {"--count", std::to_string(count), "--rate", rate});
-    return run_tool(t().ns_a, "sock_sender", args);
+  BackgroundTool start_receiver(const ToolLaunch& launch) {
+    const LaunchCommand c = launch_command(t(), launch);
+    return start_tool(c.ns, c.tool, c.args);
+  }
+  ToolRun send(std::uint64_t count, double rate_pps) {
+    ToolLaunch l;
+    l.path = socket_path();
+    l.count = count;
+    l.rate_pps = rate_pps;
+    const LaunchCommand c = launch_command(t(), l);
+    return run_tool(c.ns, c.tool, c.args);
   }
   void sender_done() { std::ofstream(done_) << "done\n"; }
 
@@ -307,9 +318,11 @@ class ReceiverDrainTest : public ::testing::TestWithParam<bool> {
 // Gaps of 0.5 s against an idle timeout of 0.2 s: while the sender has not finished (no stop
 // file) the idle timeout must not end the receiver.
 TEST_P(ReceiverDrainTest, IdleTimeoutDoesNotEndTheReceiverWhileTheSenderRuns) {
-  auto rx = start_receiver(5, {"--idle-timeout", "0.2"});
+  ToolLaunch l = receiver(5);
+  l.idle_timeout_s = 0.2;
+  auto rx = start_receiver(l);
   ASSERT_TRUE(rx.process.running()) << rx.finish().output;
-  const auto tx = send(5, "2");
+  const auto tx = send(5, 2);
   ASSERT_EQ(tx.exit_code, 0) << tx.output;
   sender_done();
   const auto done = rx.finish(std::chrono::seconds(60));
@@ -321,9 +334,11 @@ TEST_P(ReceiverDrainTest, IdleTimeoutDoesNotEndTheReceiverWhileTheSenderRuns) {
 // Fewer frames than --count: after the stop file the receiver drains for its quiet period and
 // exits with what came, the shortfall counted as lost.
 TEST_P(ReceiverDrainTest, DrainsAndExitsOnceTheSenderHasFinished) {
-  auto rx = start_receiver(10, {"--drain", "0.3"});
+  ToolLaunch l = receiver(10);
+  l.drain_s = 0.3;
+  auto rx = start_receiver(l);
   ASSERT_TRUE(rx.process.running()) << rx.finish().output;
-  const auto tx = send(6, "1000");
+  const auto tx = send(6, 1000);
   ASSERT_EQ(tx.exit_code, 0) << tx.output;
   // Without the stop file a receiver short of --count keeps waiting (here: up to --duration).
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

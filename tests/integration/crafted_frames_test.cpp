@@ -115,10 +115,16 @@ class RawSender {
 TEST(CraftedFrames, WrongChecksumsAreCorruptPartialAndZeroAreGood) {
   Topology topo = Topology::create_unique("csum");
   const TopologyConfig& t = topo.config();
-  auto rx = start_tool(t.ns_b, "xdp_receiver",
-                       {"--dev", t.dev_b, "--mode", "native", "--dst-port", "9999", "--size",
-                        std::to_string(kPayload), "--count", std::to_string(3 * kEach),
-                        "--duration", "60", "--no-per-second"});
+  ToolLaunch launch;
+  launch.path = af_xdp_path(XdpMode::kNative);
+  launch.role = ToolRole::kReceiver;
+  launch.dst_port = 9999;
+  launch.size = kPayload;
+  launch.count = 3 * kEach;
+  launch.duration_s = 60;
+  launch.per_second = false;
+  const LaunchCommand cmd = launch_command(t, launch);
+  auto rx = start_tool(cmd.ns, cmd.tool, cmd.args);
   ASSERT_TRUE(rx.process.running()) << rx.finish().output;
   {
     RawSender tx(t.ns_a, t.dev_a);

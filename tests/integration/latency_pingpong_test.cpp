@@ -374,8 +374,8 @@ TEST(LatencyCommand, ReusedTopologyWithNonDefaultAddresses) {
 TEST(LatencyFloor, OneProgramPerDeviceAndEveryEchoFromTheKernel) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   const ModeSpec floor = parse_modes(std::string(kFloorMode)).front();
-  ASSERT_EQ(floor.ping.kind, SideKind::kAfXdp);
-  ASSERT_EQ(floor.pong.kind, SideKind::kXdpTxReflector);
+  ASSERT_EQ(floor.ping.kind(), SideKind::kAfXdp);
+  ASSERT_EQ(floor.pong.kind(), SideKind::kXdpTxReflector);
   EXPECT_TRUE(floor.in_default_set);
   EXPECT_FALSE(needs_peer_pass_through(floor));
   EXPECT_TRUE(needs_peer_pass_through(parse_modes("xdp-tx-native").front()));

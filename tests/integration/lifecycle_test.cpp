@@ -251,20 +251,27 @@ class NothingLeftBehind : public ::testing::TestWithParam<LifeCase> {
     if (tool == "hist") {
       return {bin("copylab"), "hist", "--path", "xdp", "--count", "300", "--hist-trigger", "off"};
     }
-    const std::vector<std::string> out{"--json", "-", "--ready-file", ready};
-    std::vector<std::string> args;
-    std::string ns = t().ns_b;
-    if (tool == "xdp_sender") {
-      ns = t().ns_a;
-      args = xdp_sender_args(t());
+    ToolLaunch l = launch_of(tool);
+    l.duration_s = 30;
+    if (l.role == ToolRole::kSender) {
       // Killed while sending: more than it can send before the kill; else a short run.
-      args.insert(args.end(), {"--count", kill9 ? "100000000" : "20000", "--duration", "30"});
+      l.count = kill9 ? 100000000 : 20000;
     } else {
-      args = {"--dev", t().dev_b, "--count", kill9 ? "0" : "300", "--idle-timeout", "1",
-              "--duration", "30", "--no-per-second"};
+      l.count = kill9 ? 0 : 300;
+      l.idle_timeout_s = 1;
+      l.per_second = false;
     }
-    args.insert(args.end(), out.begin(), out.end());
-    return tool_argv(ns, tool, args);
+    l.json_file = "-";
+    l.ready_file = ready;
+    return tool_argv(t(), l, COPYLAB_TEST_BIN_DIR);
+  }
+
+  // A traffic tool by name with the tools' default path (pathspec's factory builds its argv).
+  static ToolLaunch launch_of(const std::string& tool) {
+    ToolLaunch l;
+    l.path = tool.rfind("xdp_", 0) == 0 ? af_xdp_path(XdpMode::kAuto) : socket_path();
+    l.role = tool.find("sender") != std::string::npos ? ToolRole::kSender : ToolRole::kReceiver;
+    return l;
   }
 
   // True once the run holds what it will leave behind if it is killed now.
@@ -325,16 +332,16 @@ TEST_P(NothingLeftBehind, AndTheNextRunSaysWhatItReclaimed) {
         << again.output;
   } else {
     // The next run of the same tool on the same device starts, reclaims, and works.
-    std::vector<std::string> args;
-    std::string ns = t().ns_b;
-    if (c.tool == "xdp_sender") {
-      ns = t().ns_a;
-      args = xdp_sender_args(t());
-      args.insert(args.end(), {"--count", "100"});
+    ToolLaunch l = launch_of(c.tool);
+    if (l.role == ToolRole::kSender) {
+      l.count = 100;
     } else {
-      args = {"--dev", t().dev_b, "--count", "0", "--duration", "1", "--no-per-second"};
+      l.count = 0;
+      l.duration_s = 1;
+      l.per_second = false;
     }
-    const ToolRun next = run_tool(ns, c.tool, args, seconds(60));
+    const LaunchCommand next_cmd = launch_command(t(), l);
+    const ToolRun next = run_tool(next_cmd.ns, next_cmd.tool, next_cmd.args, seconds(60));
     EXPECT_EQ(next.exit_code, 0) << next.output;
     next_output = next.output;
     EXPECT_EQ(attached_xdp(t().ns_b, t().dev_b), "");
@@ -372,10 +379,25 @@ class StaleProgram : public ::testing::Test {
  protected:
   StaleProgram() : topo_(Topology::create_unique("stale")) {}
   const TopologyConfig& t() const { return topo_.config(); }
+  // An AF_XDP receiver in the tool's default XDP mode that runs until `duration_s` (pathspec's
+  // factory builds its flags).
+  static ToolLaunch receiver_launch(double duration_s) {
+    ToolLaunch l;
+    l.path = af_xdp_path(XdpMode::kAuto);
+    l.role = ToolRole::kReceiver;
+    l.count = 0;
+    l.duration_s = duration_s;
+    return l;
+  }
   std::vector<std::string> receiver(const std::string& ready) const {
-    return tool_argv(t().ns_b, "xdp_receiver",
-                     {"--dev", t().dev_b, "--count", "0", "--duration", "30", "--no-per-second",
-                      "--ready-file", ready});
+    ToolLaunch l = receiver_launch(30);
+    l.per_second = false;
+    l.ready_file = ready;
+    return tool_argv(t(), l, COPYLAB_TEST_BIN_DIR);
+  }
+  ToolRun run_receiver() const {
+    const LaunchCommand c = launch_command(t(), receiver_launch(1));
+    return run_tool(c.ns, c.tool, c.args);
   }
   Topology topo_;
 };
@@ -386,8 +408,7 @@ TEST_F(StaleProgram, LiveRunsProgramIsInUseNotSomeoneElses) {
   ASSERT_TRUE(wait_until([&] { return ::access(ready.c_str(), F_OK) == 0 || !first.running(); },
                          seconds(60)));
   ASSERT_TRUE(first.running()) << first.log();
-  const ToolRun second = run_tool(t().ns_b, "xdp_receiver",
-                                  {"--dev", t().dev_b, "--count", "0", "--duration", "1"});
+  const ToolRun second = run_receiver();
   EXPECT_NE(second.exit_code, 0) << second.output;
   EXPECT_NE(second.last_line().find("in use by copylab run " + std::to_string(first.pid())),
             std::string::npos)
@@ -413,8 +434,7 @@ TEST_F(StaleProgram, UnrecordedStaleProgramIsReclaimedInOneLine) {
     if (e.path().filename().string().rfind(std::to_string(first.pid()) + "-", 0) == 0)
       fs::remove(e.path());
   }
-  const ToolRun next = run_tool(t().ns_b, "xdp_receiver",
-                                {"--dev", t().dev_b, "--count", "0", "--duration", "1"});
+  const ToolRun next = run_receiver();
   EXPECT_EQ(next.exit_code, 0) << next.output;
   EXPECT_EQ(lines_with(next.output, "reclaimed a stale copylab XDP program 'copylab_steer'"), 1)
       << next.output;

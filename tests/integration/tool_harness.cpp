@@ -155,13 +155,21 @@ std::string attached_xdp(const std::string& ns, const std::string& dev) {
   return doc[0]["xdp"].dump();
 }
 
+LaunchCommand launch_command(const TopologyConfig& t, const ToolLaunch& launch) {
+  return {launch.role == ToolRole::kSender ? t.ns_a : t.ns_b,
+          tool_name(launch.path.datapath(), launch.role), tool_args(t, launch)};
+}
+
 std::vector<std::string> xdp_sender_args(const TopologyConfig& t) {
-  return {"--dev",     t.dev_a,         "--src-mac", t.mac_a.str(), "--dst-mac",
-          t.mac_b.str(), "--src-ip",    t.ip_a.str(), "--dst-ip",   t.ip_b.str()};
+  ToolLaunch l;
+  l.path = af_xdp_path(XdpMode::kAuto);
+  return tool_args(t, l);
 }
 
 std::vector<std::string> sock_sender_args(const TopologyConfig& t) {
-  return {"--dev", t.dev_a, "--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()};
+  ToolLaunch l;
+  l.path = socket_path();
+  return tool_args(t, l);
 }
 
 }  // namespace copylab::test

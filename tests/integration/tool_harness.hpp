@@ -12,6 +12,7 @@
 
 #include "common/child_process.hpp"
 #include "netns/topology.hpp"
+#include "pathspec/tool_argv.hpp"
 
 namespace copylab::test {
 
@@ -52,7 +53,16 @@ TopologyConfig non_default_topology_config(std::string_view tag, std::uint8_t su
 
 // The XDP program attached to `dev` in `ns`, as `ip link` reports it (empty: none).
 std::string attached_xdp(const std::string& ns, const std::string& dev);
-// Sender and receiver arguments for the topology's A→B direction.
+// A launch's tool, namespace and flags (pathspec's factory), for run_tool/start_tool, which add
+// the JSON output option (and start_tool the ready file) themselves.
+struct LaunchCommand {
+  std::string ns;
+  std::string tool;
+  std::vector<std::string> args;
+};
+LaunchCommand launch_command(const TopologyConfig& t, const ToolLaunch& launch);
+// Sender arguments for the topology's A→B direction with the tools' default path (the factory's
+// flags for an AF_XDP or socket sender).
 std::vector<std::string> xdp_sender_args(const TopologyConfig& t);
 std::vector<std::string> sock_sender_args(const TopologyConfig& t);
 std::string temp_path(const std::string& stem);

@@ -34,7 +34,7 @@ using namespace copylab::test;
 namespace {
 
 // One end of a pair: the socket API or an AF_XDP socket.
-enum class Path { kSocket, kAfXdp };
+using Path = DatapathKind;
 // Where the receiving AF_XDP socket's steering program attaches; kNone: no XDP program at all
 // (a socket receiver; an AF_XDP sender is TX-only and attaches nothing).
 enum class Mode { kNone, kNative, kGeneric };
@@ -65,30 +65,27 @@ struct End {
   std::string stop_after_file = {};
 };
 
-struct ToolCommand {
-  std::string ns;
-  std::string tool;
-  std::vector<std::string> args;
-};
+using ToolCommand = LaunchCommand;
 
-// The one place where a test's End becomes a tool, a namespace and an argv: option names and
-// mode values are spelled here and nowhere else in this file (the JSON output option is added by
-// run_tool/start_tool).
+// Where a test's End becomes a tool, a namespace and an argv: through pathspec's factory, the
+// one place option names are spelled (the JSON output option is added by run_tool/start_tool).
 ToolCommand tool_command(const TopologyConfig& t, Side side, const End& e) {
   const bool xdp = e.path == Path::kAfXdp;
-  ToolCommand c;
+  ToolLaunch l;
+  l.path = xdp ? af_xdp_path(e.mode == Mode::kGeneric ? XdpMode::kGeneric : XdpMode::kNative)
+               : socket_path();
+  l.count = e.count;
+  l.size = e.size;
   if (side == Side::kSender) {
-    c.ns = t.ns_a;
-    c.tool = xdp ? "xdp_sender" : "sock_sender";
-    c.args = xdp ? xdp_sender_args(t) : sock_sender_args(t);
-    c.args.insert(c.args.end(), {"--rate", std::to_string(e.rate_pps)});
+    l.role = ToolRole::kSender;
+    l.rate_pps = e.rate_pps;
   } else {
-    c.ns = t.ns_b;
-    c.tool = xdp ? "xdp_receiver" : "sock_receiver";
+    l.role = ToolRole::kReceiver;
     // Stops at --count frames (or a signal), bounded by --duration; never on an idle timeout,
     // which a sender descheduled on a busy machine could outlast mid-run.
-    c.args = {"--dev", t.dev_b, "--idle-timeout", "0", "--duration", "60"};
-    if (!e.per_second) c.args.push_back("--no-per-second");
+    l.idle_timeout_s = 0;
+    l.duration_s = 60;
+    l.per_second = e.per_second;
     // Zero loss must not depend on the scheduler: the receiver can hold every frame of the run
     // even if it gets no CPU until the sender is done (a machine with a load of 20 on 2 CPUs
     // deschedules it for longer than an 8192-frame ring lasts at 200k frames/s). AF_XDP: UMEM
@@ -101,21 +98,19 @@ ToolCommand tool_command(const TopologyConfig& t, Side side, const End& e) {
                     : std::min<std::uint64_t>(
                           kMaxRxRing, std::bit_ceil(std::max<std::uint64_t>(e.count, 8192)));
     if (xdp) {
-      c.args.insert(c.args.end(), {"--mode", e.mode == Mode::kGeneric ? "generic" : "native",
-                                   "--ring-size", std::to_string(frames), "--frame-count",
-                                   std::to_string(frames)});
+      l.ring_size = static_cast<std::uint32_t>(frames);
+      l.frame_count = static_cast<std::uint32_t>(frames);
     } else {
       const std::uint64_t rcvbuf =
           e.hold != 0 ? e.hold * 4096 : std::max<std::uint64_t>(e.count * 4096, 4 << 20);
-      c.args.insert(c.args.end(), {"--rcvbuf", std::to_string(rcvbuf)});
+      l.rcvbuf = static_cast<int>(rcvbuf);
     }
     if (!e.stop_after_file.empty()) {
-      c.args.insert(c.args.end(), {"--stop-after-file", e.stop_after_file, "--drain", "1"});
+      l.stop_after_file = e.stop_after_file;
+      l.drain_s = 1;
     }
   }
-  c.args.insert(c.args.end(),
-                {"--count", std::to_string(e.count), "--size", std::to_string(e.size)});
-  return c;
+  return launch_command(t, l);
 }
 
 // One row of the traffic table.

@@ -36,7 +36,7 @@ LatencyResults sample_results(const char* modes = "sock-block,xsk-spin-native,xd
     ConfigResult c(3);
     c.mode = m.name;
     c.payload_bytes = 64;
-    c.one_way_measured = m.pong.kind != SideKind::kXdpTxReflector;
+    c.one_way_measured = m.pong.kind() != SideKind::kXdpTxReflector;
     for (int rep = 1; rep <= 3; ++rep) {
       LatencyHistogram h(3);
       for (int i = 0; i < 1000; ++i) h.record(static_cast<std::uint64_t>(5000 * rep + i));
@@ -48,7 +48,7 @@ LatencyResults sample_results(const char* modes = "sock-block,xsk-spin-native,xd
       run.packets.replies = 1000;
       // The split as report/ sees it: measured for the socket pong, absent (with why) elsewhere.
       KernelRxSplit split(3);
-      if (m.pong.kind == SideKind::kSocket) {
+      if (m.pong.kind() == SideKind::kSocket) {
         split.measured = true;
         split.source.clock_name = "CLOCK_REALTIME";
         split.source.where = "net_timestamp_check()";
@@ -129,11 +129,56 @@ TEST(LatencyModes, TableIsConsistent) {
   std::set<std::string> names;
   for (const auto& m : all_modes()) {
     EXPECT_TRUE(names.insert(m.name).second) << "duplicate " << m.name;
-    EXPECT_NE(m.ping.kind, SideKind::kXdpTxReflector) << m.name << ": the reflector only pongs";
+    EXPECT_NE(m.ping.kind(), SideKind::kXdpTxReflector) << m.name << ": the reflector only pongs";
   }
   EXPECT_TRUE(names.count(std::string(kBaselineMode)));
   EXPECT_EQ(parse_modes("all").size(), all_modes().size());
   EXPECT_EQ(parse_modes("sock-block,sock-block").size(), 1u);
+}
+
+// A latency mode is two PathSpecs (the reflector pong: a flag and its attach mode): rows of the
+// table against the paths the same names mean to compare and the tools.
+struct ModePaths {
+  std::string mode;
+  PathSpec ping;
+  PathSpec pong;
+  bool reflector;
+  std::string pong_described;
+};
+
+TEST(LatencyModes, ModesArePathSpecs) {
+  const std::vector<ModePaths> rows{
+      {"sock-block", socket_path(WaitPolicy::kBlock), socket_path(WaitPolicy::kBlock), false,
+       "socket/block"},
+      {"sock-busypoll", socket_path(WaitPolicy::kBusyPoll), socket_path(WaitPolicy::kBusyPoll),
+       false, "socket/busy-poll"},
+      {"xsk-spin-native", af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false),
+       af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false), false, "af_xdp/spin/native"},
+      {"xsk-wakeup-generic", af_xdp_path(XdpMode::kGeneric, WaitPolicy::kSpin, true),
+       af_xdp_path(XdpMode::kGeneric, WaitPolicy::kSpin, true), false,
+       "af_xdp/spin/generic/need_wakeup"},
+      {"xsk-poll-native", af_xdp_path(XdpMode::kNative, WaitPolicy::kPoll, true),
+       af_xdp_path(XdpMode::kNative, WaitPolicy::kPoll, true), false,
+       "af_xdp/poll/native/need_wakeup"},
+      {"mixed-sock-xsk", socket_path(WaitPolicy::kSpin),
+       af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false), false, "af_xdp/spin/native"},
+      {"xsk-xdptx-native", af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false),
+       af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false), true, "xdp_tx/native"},
+      {"xdp-tx-generic", socket_path(WaitPolicy::kSpin),
+       af_xdp_path(XdpMode::kGeneric, WaitPolicy::kSpin, false), true, "xdp_tx/generic"},
+  };
+  for (const ModePaths& r : rows) {
+    const auto modes = parse_modes(r.mode);
+    ASSERT_EQ(modes.size(), 1u) << r.mode;
+    const ModeSpec& m = modes[0];
+    EXPECT_EQ(m.ping.path, r.ping) << r.mode << ": ping " << describe(m.ping.path);
+    EXPECT_EQ(m.pong.path, r.pong) << r.mode << ": pong " << describe(m.pong.path);
+    EXPECT_FALSE(m.ping.xdp_tx_reflector) << r.mode;
+    EXPECT_EQ(m.pong.xdp_tx_reflector, r.reflector) << r.mode;
+    EXPECT_EQ(describe(m.pong), r.pong_described) << r.mode;
+    // The table's paths are unpinned: --cpu-ping/--cpu-pong pin them at run time.
+    EXPECT_EQ(m.ping.path.cpu(), -1) << r.mode;
+  }
 }
 
 TEST(LatencyStats, SpreadIsMedianAndExtremes) {

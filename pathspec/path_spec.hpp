@@ -1,0 +1,72 @@
+// One traffic path, in one type: which datapath carries the traffic (UDP socket or AF_XDP), the
+// XDP attach mode (AF_XDP only), how the datapath waits for data, whether the AF_XDP socket
+// uses XDP_USE_NEED_WAKEUP, and the CPU its thread is pinned to. compare, hist, latency, the
+// bench and the tests describe their paths with it; tool_argv.hpp turns it into a tool's flags.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "datapath/wait_policy.hpp"
+#include "xdp/xdp_mode.hpp"
+
+namespace copylab {
+
+enum class DatapathKind { kSocket, kAfXdp };
+
+// "socket", "af_xdp": the names compare's JSON, pair ids and report use.
+constexpr const char* to_string(DatapathKind d) noexcept {
+  return d == DatapathKind::kSocket ? "socket" : "af_xdp";
+}
+// The exact names to_string prints; nullopt for anything else.
+std::optional<DatapathKind> parse_datapath_kind(std::string_view text) noexcept;
+
+// A checked path: made only by socket_path / af_xdp_path / make_path_spec, which reject what a
+// datapath cannot do and normalise what it ignores, so two specs for the same path compare equal.
+class PathSpec {
+ public:
+  // A socket path blocking in recv, unpinned (the socket tools' defaults).
+  PathSpec() = default;
+
+  DatapathKind datapath() const noexcept { return datapath_; }
+  // AF_XDP: the steering program's attach mode. Socket: always XdpMode::kAuto (unused).
+  XdpMode xdp_mode() const noexcept { return xdp_mode_; }
+  WaitPolicy wait() const noexcept { return wait_; }
+  // AF_XDP: XDP_USE_NEED_WAKEUP. Socket: always false.
+  bool need_wakeup() const noexcept { return need_wakeup_; }
+  // The CPU the datapath's thread is pinned to; -1 = not pinned.
+  int cpu() const noexcept { return cpu_; }
+  bool af_xdp() const noexcept { return datapath_ == DatapathKind::kAfXdp; }
+
+  // The same path pinned to `cpu` (-1 = not pinned); Error(kExitUsage) for cpu < -1.
+  PathSpec on_cpu(int cpu) const;
+
+  bool operator==(const PathSpec&) const = default;
+
+  friend PathSpec make_path_spec(DatapathKind, XdpMode, WaitPolicy, bool, int);
+
+ private:
+  DatapathKind datapath_ = DatapathKind::kSocket;
+  XdpMode xdp_mode_ = XdpMode::kAuto;
+  WaitPolicy wait_ = WaitPolicy::kBlock;
+  bool need_wakeup_ = false;
+  int cpu_ = -1;
+};
+
+// The one place a PathSpec is checked. Throws Error(kExitUsage) for an AF_XDP path that blocks
+// (an XSK has no blocking receive: spin, poll or busy-poll) and for cpu < -1. A socket path's
+// XDP mode and need_wakeup are normalised to kAuto and false.
+PathSpec make_path_spec(DatapathKind datapath, XdpMode xdp_mode, WaitPolicy wait,
+                        bool need_wakeup, int cpu);
+
+// A UDP socket path (the socket tools' default wait is block).
+PathSpec socket_path(WaitPolicy wait = WaitPolicy::kBlock, int cpu = -1);
+// An AF_XDP path (the AF_XDP tools' defaults: spin, need_wakeup on).
+PathSpec af_xdp_path(XdpMode mode, WaitPolicy wait = WaitPolicy::kSpin, bool need_wakeup = true,
+                     int cpu = -1);
+
+// "socket/block", "af_xdp/spin/native/need_wakeup", with "/cpu<N>" when pinned.
+std::string describe(const PathSpec& p);
+
+}  // namespace copylab
