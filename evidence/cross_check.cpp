@@ -299,7 +299,7 @@ void CrossCheck::Impl::choose_programs(const CrossCheckOptions& opts) {
     leave_off(s.progs.cl_dev_start_xmit, "net:net_dev_start_xmit");
     leave_off(s.progs.cl_netif_receive_skb, "net:netif_receive_skb");
   }
-  if (opts.redirect_counter_device && !opts.histograms)
+  if ((opts.redirect_counter_device || opts.redirect_from_generic_frees) && !opts.histograms)
     leave_off(s.progs.cl_xdp_redirect, "xdp:xdp_redirect");
   if (!opts.syscalls || (!pid_scope && scope.netns_inums.empty()))
     bpf_program__set_autoload(s.progs.cl_sys_enter, false);
@@ -613,6 +613,17 @@ CopyLedger CrossCheck::Impl::read_ledger(const CrossCheckOptions& opts) {
     else
       redirect_counter_gap = gap;
   }
+  const int nc = std::max(ncpu, 1);
+  const auto watched_count = [&](std::string_view fn) {
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(nc));
+    std::uint64_t n = 0;
+    for (std::uint32_t i = 0; i < watched.size(); ++i) {
+      if (watched[i] != fn) continue;
+      if (bpf_map_lookup_elem(bpf_map__fd(s.maps.watched_frees), &i, per_cpu.data()) != 0) continue;
+      for (std::uint64_t v : per_cpu) n += v;
+    }
+    return n;
+  };
   for (const LineDef& d : kLineDefs) {
     const std::string_view marker(d.tracepoint);
     const std::string tp(marker.substr(0, marker.find(' ')));
@@ -628,6 +639,20 @@ CopyLedger CrossCheck::Impl::read_ledger(const CrossCheckOptions& opts) {
       } else {
         line.measured = Measured::kUnavailable;
         line.unavailable = redirect_counter_gap;
+      }
+    } else if (d.ev == CL_EV_XDP_REDIRECT_XSK && opts.redirect_from_generic_frees) {
+      const bool watched_here =
+          std::any_of(watched.begin(), watched.end(),
+                      [](const std::string& f) { return f.rfind("xdp_do_generic_redirect", 0) == 0; });
+      if (watched_here && !unavailable.count("skb:consume_skb") && ledger.skb_location_gap.empty()) {
+        line.count = watched_count("xdp_do_generic_redirect") + watched_count("xdp_do_generic_redirect_map");
+        line.tracepoint = "skb:consume_skb in xdp_do_generic_redirect";
+        line.how = "exact count (tracepoint skb:consume_skb from xdp_do_generic_redirect: one per "
+                   "successful XSKMAP redirect of generic XDP)";
+      } else {
+        line.measured = Measured::kUnavailable;
+        line.unavailable = "consume_skb locations are not resolvable here (no kernel symbols or no "
+                           "location argument): use the xdp:xdp_redirect tracepoint";
       }
     } else if (const auto gone = unavailable.find(tp); gone != unavailable.end()) {
       line.measured = Measured::kUnavailable;
@@ -660,15 +685,12 @@ CopyLedger CrossCheck::Impl::read_ledger(const CrossCheckOptions& opts) {
     ledger.skb_frees.push_back(std::move(f));
   }
   // The watched functions: one exact row each (their location is the function itself).
-  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(std::max(ncpu, 1)));
-  for (std::uint32_t i = 0; i < watched.size(); ++i) {
-    if (bpf_map_lookup_elem(bpf_map__fd(s.maps.watched_frees), &i, per_cpu.data()) != 0) continue;
-    std::uint64_t n = 0;
-    for (std::uint64_t v : per_cpu) n += v;
+  for (const std::string& fn : watched) {
+    const std::uint64_t n = watched_count(fn);
     if (n == 0) continue;
     SkbFreeSite f;
     f.event = "consume_skb";
-    f.location = f.function = watched[i];
+    f.location = f.function = fn;
     f.count = n;
     ledger.skb_frees.push_back(std::move(f));
   }

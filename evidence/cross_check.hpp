@@ -51,7 +51,7 @@ struct CrossCheckOptions {
   // CL_MAX_WATCHED_FREES; the copy verdicts read them), every other location on a sample of one
   // free in `free_every` (a power of two; 1 = all exact).
   std::vector<std::string> watched_frees = {"skb_pp_cow_data", "xdp_do_generic_redirect",
-                                            "veth_xdp_rcv_skb"};
+                                            "xdp_do_generic_redirect_map", "veth_xdp_rcv_skb"};
   std::uint32_t free_every = 64;
   // When set: the XSKMAP redirect count comes from this veth's own per-queue XDP counters
   // (`ethtool -S`: rx_queue_<n>_xdp_redirect, counted by veth's native XDP receive path), read
@@ -59,6 +59,11 @@ struct CrossCheckOptions {
   // veth: generic XDP does not touch those counters. xdp_redirect is still attached when
   // histograms need its stacks.
   std::optional<CounterDevice> redirect_counter_device;
+  // Generic XDP: the XSK redirect count is the exact count of consume_skb calls from
+  // xdp_do_generic_redirect(_map), which frees the skb once after each successful XSKMAP redirect
+  // and for no other target (net/core/filter.c, xdp_do_generic_redirect_map) — one event per
+  // packet instead of two. xdp:xdp_redirect is still attached when histograms need its stacks.
+  bool redirect_from_generic_frees = false;
   // System calls of the pid scope's processes, counted by per-thread perf counters on the
   // raw_syscalls:sys_enter tracepoint (no program on every system call of the machine).
   bool syscalls = true;

@@ -151,8 +151,7 @@ VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xd
   // (native XDP), whichever the run used; the line says which.
   const auto redirect_source = [](const CrossCheckResult& r) {
     const LedgerLine* l = r.ledger.line(ledger_id::kXdpRedirectXsk);
-    return l && l->measured == Measured::kExactKernelCounter ? l->tracepoint
-                                                             : std::string("xdp:xdp_redirect to an XSKMAP");
+    return l && l->available() ? l->tracepoint : std::string("xdp:xdp_redirect to an XSKMAP");
   };
   const auto redirect_measured = [](const CrossCheckResult& r) {
     const LedgerLine* l = r.ledger.line(ledger_id::kXdpRedirectXsk);

@@ -125,6 +125,8 @@ class TraceObserver final : public CompareObserver {
     }
     if (xdp_mode_ == XdpMode::kNative)
       o.redirect_counter_device = trace::CounterDevice{topo_.ns_b, topo_.dev_b};
+    else
+      o.redirect_from_generic_frees = true;
     trace::ScopeSpec s = scope_;
     s.pids = {receiver, sender};
     receiver_ = receiver;
@@ -148,7 +150,7 @@ class TraceObserver final : public CompareObserver {
     return {{"attached", true},
             {"backend",
              "BPF tracepoints (exact per-event counts, scoped to the experiment's namespaces and "
-             "processes; XSK redirects from veth's own counters with native XDP); cpu-clock "
+             "processes; XSK redirects from veth's own counters with native XDP and from the skb frees that follow them with generic XDP); cpu-clock "
              "stack sampling, payload samples and the socket path's markers in the paced runs "
              "only; stack histograms: copylab hist"}};
   }

@@ -100,15 +100,23 @@ INSTANTIATE_TEST_SUITE_P(Mode, AfXdpLedger, ::testing::Values(true, false),
 
 // The cost tiers on the AF_XDP path: what the cheap configurations attach, and that their counts
 // stay exact. Rows: XDP mode x tier (x redirect counted by veth's own counter or the tracepoint).
+enum class RedirectSource { kTracepoint, kVethCounter, kGenericFrees };
+
 struct TierRow {
   bool native;
   CheckTier tier;
-  bool device_counter;  // XSK redirects from veth's rx_queue_<n>_xdp_redirect
+  RedirectSource source;  // where the XSK redirect count comes from
 };
+
+const char* name(RedirectSource s) {
+  return s == RedirectSource::kVethCounter    ? "_vethcounter"
+         : s == RedirectSource::kGenericFrees ? "_genericfrees"
+                                              : "";
+}
 
 void PrintTo(const TierRow& r, std::ostream* os) {
   *os << (r.native ? "native " : "generic ") << to_string(r.tier)
-      << (r.device_counter ? " + veth counter" : "");
+      << name(r.source);
 }
 
 class AfXdpTier : public ::testing::TestWithParam<TierRow> {};
@@ -118,7 +126,9 @@ TEST_P(AfXdpTier, CheapConfigurationsKeepTheCountsExact) {
   Topology topo = Topology::create_unique(row.native ? "tiern" : "tierg");
   const TopologyConfig& t = topo.config();
   CrossCheckOptions o = cross_check_options(row.tier);
-  if (row.device_counter) o.redirect_counter_device = CounterDevice{t.ns_b, t.dev_b};
+  if (row.source == RedirectSource::kVethCounter)
+    o.redirect_counter_device = CounterDevice{t.ns_b, t.dev_b};
+  o.redirect_from_generic_frees = row.source == RedirectSource::kGenericFrees;
   CrossCheck cc(o);
   cc.start(netns_scope(t));
   const XskRun run = run_af_xdp(t, kFrames, row.native);
@@ -129,9 +139,13 @@ TEST_P(AfXdpTier, CheapConfigurationsKeepTheCountsExact) {
   // The redirect count is exact whichever source counted it, and says which.
   const LedgerLine* redirect = l.line(ledger_id::kXdpRedirectXsk);
   ASSERT_NE(redirect, nullptr);
-  EXPECT_EQ(redirect->measured,
-            row.device_counter ? trace::Measured::kExactKernelCounter : trace::Measured::kExactTracepoint)
+  EXPECT_EQ(redirect->measured, row.source == RedirectSource::kVethCounter
+                                    ? trace::Measured::kExactKernelCounter
+                                    : trace::Measured::kExactTracepoint)
       << format_ledger(l);
+  if (row.source == RedirectSource::kGenericFrees) {
+    EXPECT_EQ(redirect->tracepoint, "skb:consume_skb in xdp_do_generic_redirect");
+  }
   EXPECT_EQ(l.count(ledger_id::kXdpRedirectXsk), run.received) << format_ledger(l);
   // The headroom copy's free is counted exactly (a watched function), never on a sample.
   const char* freer = row.native ? "skb_pp_cow_data" : "xdp_do_generic_redirect";
@@ -162,14 +176,15 @@ TEST_P(AfXdpTier, CheapConfigurationsKeepTheCountsExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rows, AfXdpTier,
-    ::testing::Values(TierRow{true, CheckTier::kLedger, true}, TierRow{true, CheckTier::kLedger, false},
-                      TierRow{false, CheckTier::kLedger, false},
-                      TierRow{true, CheckTier::kLedgerStacks, false},
-                      TierRow{false, CheckTier::kLedgerStacks, false}),
+    ::testing::Values(TierRow{true, CheckTier::kLedger, RedirectSource::kVethCounter},
+                      TierRow{true, CheckTier::kLedger, RedirectSource::kTracepoint},
+                      TierRow{false, CheckTier::kLedger, RedirectSource::kGenericFrees},
+                      TierRow{false, CheckTier::kLedger, RedirectSource::kTracepoint},
+                      TierRow{true, CheckTier::kLedgerStacks, RedirectSource::kTracepoint},
+                      TierRow{false, CheckTier::kLedgerStacks, RedirectSource::kTracepoint}),
     [](const auto& p) {
       return std::string(p.param.native ? "native_" : "generic_") +
-             (p.param.tier == CheckTier::kLedger ? "ledger" : "stacks") +
-             (p.param.device_counter ? "_vethcounter" : "");
+             (p.param.tier == CheckTier::kLedger ? "ledger" : "stacks") + name(p.param.source);
     });
 
 TEST(Verdicts, SocketVersusAfXdpOnVethIsMoved) {
