@@ -146,8 +146,9 @@ class WorkDir {
   OwnedState record_;
 };
 
-nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::json& evidence_status) {
-  nlohmann::json notes = nlohmann::json::array();
+std::vector<std::string> notes_for(const std::vector<RunRecord>& runs,
+                                   const ObserverStatus& evidence_status) {
+  std::vector<std::string> notes;
   notes.push_back(
       "Identical traffic on both paths: same payload bytes (copylab's 32-byte header + "
       "deterministic fill), same ports and sizes, same frame count and pacing; only how frames "
@@ -175,8 +176,8 @@ nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::jso
       "One-way latency here is measured under the run's own load (queueing included), from the "
       "send timestamp in the payload (CLOCK_MONOTONIC_RAW) to the receiver's loop; for RTT "
       "percentiles per wait mode use copylab latency.");
-  if (evidence_status.value("attached", false)) {
-    notes.push_back("In-kernel copy evidence: " + evidence_status.value("backend", "") + ".");
+  if (evidence_status.attached) {
+    notes.push_back("In-kernel copy evidence: " + evidence_status.backend + ".");
     const bool calibrated = std::any_of(runs.begin(), runs.end(),
                                         [](const RunRecord& r) { return r.overhead.has_value(); });
     notes.push_back(
@@ -188,7 +189,8 @@ nlohmann::json notes_for(const std::vector<RunRecord>& runs, const nlohmann::jso
               "copylab_bench_throughput --cross-check measures it for this machine.");
   } else {
     notes.push_back("No in-kernel copy evidence and no syscall counts in this report: " +
-                    evidence_status.value("reason", std::string("cross-check not attached")) +
+                    (evidence_status.reason.empty() ? std::string("cross-check not attached")
+                                                    : evidence_status.reason) +
                     ". The counts above come from the tools and the kernel's counters only.");
   }
   return notes;
@@ -220,10 +222,9 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
   std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
   // The module stays loaded for the whole compare: there is no run without it to compare with.
   const bool calibrate =
-      o.calibrate && o.backend != "kmod" && observer->status().value("attached", false);
+      o.calibrate && o.backend != "kmod" && observer->status().attached;
 
   std::vector<RunRecord> records;
-  nlohmann::json runs = nlohmann::json::array();
   const auto pairs = pairs_for(o);
   const auto phases = phases_for(o);
   const std::size_t total = pairs.size() * phases.size();
@@ -248,7 +249,6 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
         RunRecord rec = run_compare_phase(t, pair, phase, o, work.path(), observer.get(), progress);
         if (bare) calibrate_overhead(rec, *bare);
         observer->complete_run(rec);
-        runs.push_back(to_json(rec));
         records.push_back(std::move(rec));
       } catch (const Error&) {
         work.keep();
@@ -257,22 +257,20 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
       }
     }
   }
-  const nlohmann::json evidence_status = observer->status();
-  nlohmann::json doc{{"tool", "copylab compare"},
-                     {"topology",
-                      {{"ns_a", t.ns_a}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a}, {"dev_b", t.dev_b},
-                       {"ip_a", t.ip_a.str()}, {"ip_b", t.ip_b.str()}, {"owned", topo.owned()}}},
-                     {"payload_bytes", o.payload_size},
-                     {"cross_check", evidence_status},
-                     {"runs", runs}};
-  doc["copies"] = observer->summarize(records);
-  flag_verdicts(doc["copies"], runs);
-  doc["notes"] = notes_for(records, evidence_status);
-  const int failed = failed_checks_all(runs);
-  doc["checks_failed"] = failed;
-  std::cout << render_compare_report(doc) << std::flush;
+  CompareOutcome outcome;
+  outcome.topology = t;
+  outcome.topology_owned = topo.owned();
+  outcome.payload_bytes = o.payload_size;
+  outcome.cross_check = observer->status();
+  outcome.copies = observer->summarize(records);
+  flag_verdicts(outcome.copies, records);
+  outcome.notes = notes_for(records, outcome.cross_check);
+  outcome.runs = std::move(records);
+  const int failed = failed_checks(outcome.runs);
+  std::cout << render_compare_report(outcome) << std::flush;
   // After the report: a failed write keeps the report on screen and the JSON in a fallback file.
-  write_json_result(common.json_file, compare_document(std::move(doc)).dump(2) + '\n', "compare");
+  write_json_result(common.json_file, compare_document(to_json(outcome)).dump(2) + '\n',
+                    "compare");
   if (!common.json_file.empty() && !common.json_to_stdout()) {
     spdlog::info("compare: JSON written to {}", common.json_file);
   }

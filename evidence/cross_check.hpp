@@ -103,10 +103,6 @@ struct CrossCheckResult {
 };
 
 nlohmann::json to_json(const CrossCheckResult& r);
-// The inverse of to_json for what the verdicts need (ledger lines, skb frees, syscalls, payload
-// samples, copy sites, backends): evidence stored as JSON (e.g. per run in `copylab compare`)
-// can be turned into verdicts later. Histogram entries are read back too.
-CrossCheckResult cross_check_result_from_json(const nlohmann::json& j);
 std::string format_cross_check(const CrossCheckResult& r);
 
 class CrossCheck {

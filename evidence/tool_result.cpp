@@ -107,9 +107,17 @@ ToolResult parse_tool_result(const nlohmann::json& doc, const std::string& sourc
     r.lost = res->integer("lost");
     r.in_flight_at_end = res->integer("in_flight_at_end");
     r.pps = res->number("pps");
+    r.frame_mbit_s = res->number("frame_mbit_s");
+    if (const auto cpu = res->object("cpu")) {
+      r.cpu_user_s = cpu->number("user_s");
+      r.cpu_system_s = cpu->number("system_s");
+    }
     r.stopped_by = res->string("stopped_by");
     if (const auto v = res->object("validator")) r.validator = validator_of(*v);
-    if (const auto l = res->object("one_way_latency")) r.one_way_p50_us = l->number("p50_us");
+    if (const auto l = res->object("one_way_latency")) {
+      r.one_way_p50_us = l->number("p50_us");
+      r.one_way_p99_us = l->number("p99_us");
+    }
   }
   if (const auto c = top.object("counters")) {
     if (const auto x = c->object("xdp_statistics")) r.xdp_statistics = xsk_statistics_of(*x);

@@ -64,7 +64,11 @@ struct ToolResult {
   std::optional<long long> lost;              // receiver: frames it did not get
   std::optional<long long> in_flight_at_end;  // sender: frames not completed when it stopped
   std::optional<double> pps;                  // the tool's own rate
+  std::optional<double> frame_mbit_s;         // the tool's own rate in Mbit/s of whole frames
+  std::optional<double> cpu_user_s;           // the tool's CPU time over the run (getrusage)
+  std::optional<double> cpu_system_s;
   std::optional<double> one_way_p50_us;       // receiver: one-way latency median (payload stamps)
+  std::optional<double> one_way_p99_us;
   std::optional<std::string> stopped_by;      // "count", "duration", "drain", "signal", ...
   std::optional<ValidatorCounts> validator;
   std::optional<XskStatistics> xdp_statistics;

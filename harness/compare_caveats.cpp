@@ -9,40 +9,45 @@
 
 namespace copylab {
 
-nlohmann::json pacing_of(double target_pps, std::optional<double> achieved_pps) {
-  if (target_pps <= 0 || !achieved_pps) return nullptr;
-  const double achieved = *achieved_pps;
-  const double short_by = achieved < target_pps ? (1 - achieved / target_pps) * 100 : 0;
-  return {{"target_pps", target_pps},
-          {"achieved_pps", achieved},
-          {"short_by_pct", short_by},
-          {"missed", short_by > kPacingTolerance * 100}};
+std::optional<Pacing> pacing_of(double target_pps, std::optional<double> achieved_pps) {
+  if (target_pps <= 0 || !achieved_pps) return std::nullopt;
+  Pacing p;
+  p.target_pps = target_pps;
+  p.achieved_pps = *achieved_pps;
+  p.short_by_pct = p.achieved_pps < target_pps ? (1 - p.achieved_pps / target_pps) * 100 : 0;
+  p.missed = p.short_by_pct > kPacingTolerance * 100;
+  return p;
 }
 
-int failed_checks(const nlohmann::json& run) {
+nlohmann::json to_json(const std::optional<Pacing>& p) {
+  if (!p) return nullptr;
+  return {{"target_pps", p->target_pps},
+          {"achieved_pps", p->achieved_pps},
+          {"short_by_pct", p->short_by_pct},
+          {"missed", p->missed}};
+}
+
+int failed_checks(const RunRecord& run) {
   int failed = 0;
-  for (const auto& c : run.value("checks", nlohmann::json::array())) {
-    failed += c.value("ok", nlohmann::json()) == false ? 1 : 0;
-  }
+  for (const CheckRow& c : run.checks) failed += c.ok() == false ? 1 : 0;
   return failed;
 }
 
-int failed_checks_all(const nlohmann::json& runs) {
+int failed_checks(const std::vector<RunRecord>& runs) {
   int failed = 0;
-  for (const auto& r : runs) failed += failed_checks(r);
+  for (const RunRecord& r : runs) failed += failed_checks(r);
   return failed;
 }
 
-void flag_verdicts(nlohmann::json& copies, const nlohmann::json& runs) {
-  if (!copies.is_object() || !copies.contains("phase")) return;  // no verdicts drawn
-  const std::string phase = copies.at("phase").get<std::string>();
+void flag_verdicts(CopyVerdicts& copies, const std::vector<RunRecord>& runs) {
+  if (!copies.table) return;  // no verdicts drawn
   long long lost = 0;
   int failed = 0;
-  for (const auto& r : runs) {
-    if (r.at("phase") != phase) continue;
-    if (r.at("pair") != "socket->socket" && r.at("pair") != "af_xdp->af_xdp") continue;
-    const auto& acc = r.value("loss_accounting", nlohmann::json());
-    if (acc.is_object()) lost += std::max(0LL, acc.at("lost").get<long long>());
+  for (const RunRecord& r : runs) {
+    const bool verdict_source = r.pair.tx == r.pair.rx &&
+                                (r.pair.tx == PathKind::kSocket || r.pair.tx == PathKind::kAfXdp);
+    if (r.phase.name != copies.phase || !verdict_source) continue;
+    if (r.loss) lost += std::max(0LL, r.loss->lost);
     failed += failed_checks(r);
   }
   if (lost == 0 && failed == 0) return;
@@ -52,16 +57,7 @@ void flag_verdicts(nlohmann::json& copies, const nlohmann::json& runs) {
     what += (what.empty() ? "" : " and ") + fmt::format("{} failed check{}", failed,
                                                          failed == 1 ? "" : "s");
   }
-  const std::string caveat = "from a run with " + what;
-  copies["caveat"] = {{"lost", lost}, {"failed_checks", failed}, {"text", caveat}};
-  if (copies.contains("rows") && copies["rows"].is_array()) {
-    for (auto& row : copies["rows"]) row["caveat"] = caveat;
-  }
-  if (copies.contains("text")) {
-    copies["text"] = fmt::format("⚠ The copy verdicts below come {} (see above): their "
-                                 "per-packet counts may not hold for a clean run.\n{}",
-                                 caveat, copies["text"].get<std::string>());
-  }
+  copies.caveat = VerdictCaveat{lost, failed, "from a run with " + what};
 }
 
 }  // namespace copylab

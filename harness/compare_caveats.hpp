@@ -6,6 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <vector>
+
+#include "harness/compare_outcome.hpp"
+#include "harness/compare_runner.hpp"
 
 namespace copylab {
 
@@ -26,17 +30,26 @@ inline constexpr const char* kExitCodesFooter =
 // A paced sender that reached less than this share of its target rate is reported as short.
 inline constexpr double kPacingTolerance = 0.10;
 
-// {target_pps, achieved_pps, short_by_pct, missed} from the sender's own rate (sent/elapsed);
-// null for an unpaced run or when the sender's rate is missing.
-nlohmann::json pacing_of(double target_pps, std::optional<double> achieved_pps);
+// A paced run's rate: what was asked, what the sender reached.
+struct Pacing {
+  double target_pps = 0;
+  double achieved_pps = 0;
+  double short_by_pct = 0;  // 0 when it reached the target
+  bool missed = false;      // short by more than kPacingTolerance
+};
 
-// Checks with ok == false in one run / in every run.
-int failed_checks(const nlohmann::json& run);
-int failed_checks_all(const nlohmann::json& runs);
+// From the sender's own rate (sent/elapsed); nullopt for an unpaced run or when the sender's
+// rate is missing.
+std::optional<Pacing> pacing_of(double target_pps, std::optional<double> achieved_pps);
+// {target_pps, achieved_pps, short_by_pct, missed}, null when nullopt.
+nlohmann::json to_json(const std::optional<Pacing>& p);
 
-// Marks the copy verdicts (`copies`, from summarize) when a run they were drawn from (the
-// socket→socket and af_xdp→af_xdp runs of copies.phase) lost frames or failed checks: adds
-// copies.caveat {lost, failed_checks, text}, flags each row and puts the caveat in the text.
-void flag_verdicts(nlohmann::json& copies, const nlohmann::json& runs);
+// Checks that failed (ok == false) in one run / in every run.
+int failed_checks(const RunRecord& run);
+int failed_checks(const std::vector<RunRecord>& runs);
+
+// Marks the copy verdicts when a run they were drawn from (the socket->socket and
+// af_xdp->af_xdp runs of copies.phase) lost frames or failed checks: sets copies.caveat.
+void flag_verdicts(CopyVerdicts& copies, const std::vector<RunRecord>& runs);
 
 }  // namespace copylab

@@ -27,30 +27,17 @@ class DetachedObserver final : public CompareObserver {
  public:
   explicit DetachedObserver(std::string reason) : reason_(std::move(reason)) {}
   void before_traffic(pid_t, pid_t) override {}
-  nlohmann::json after_traffic() override { return nullptr; }
-  nlohmann::json status() const override { return {{"attached", false}, {"reason", reason_}}; }
-  nlohmann::json summarize(const std::vector<RunRecord>&) override {
-    return {{"rows", nlohmann::json::array()},
-            {"text", "Copy verdicts: not measured (" + reason_ + ").\n"}};
+  RunEvidence after_traffic() override { return {}; }
+  ObserverStatus status() const override { return {false, "", reason_}; }
+  CopyVerdicts summarize(const std::vector<RunRecord>&) override {
+    CopyVerdicts v;
+    v.not_drawn = "Copy verdicts: not measured (" + reason_ + ").\n";
+    return v;
   }
 
  private:
   std::string reason_;
 };
-
-nlohmann::json syscalls_of(const trace::CopyLedger& ledger, pid_t tgid) {
-  if (!ledger.syscalls_gap.empty())  // not counted in this run: null, not 0
-    return {{"pid", tgid}, {"total", nullptr}, {"by_name", nlohmann::json::object()},
-            {"not_counted", ledger.syscalls_gap}};
-  std::uint64_t total = 0;
-  nlohmann::json by_name = nlohmann::json::object();
-  for (const auto& s : ledger.syscalls) {
-    if (s.tgid != tgid) continue;
-    total += s.count;
-    by_name[s.name] = by_name.value(s.name, std::uint64_t{0}) + s.count;
-  }
-  return {{"pid", tgid}, {"total", total}, {"by_name", by_name}, {"not_counted", ""}};
-}
 
 // The socket→socket and af_xdp→af_xdp runs of one phase that carry evidence (null when absent).
 struct PairRuns {
@@ -61,8 +48,9 @@ struct PairRuns {
 PairRuns find_pair_runs(const std::vector<RunRecord>& runs, const std::string& phase) {
   PairRuns p;
   for (const RunRecord& r : runs) {
-    if (r.phase.name != phase || r.evidence.is_null() || r.pair.tx != r.pair.rx) continue;
-    (r.pair.tx == PathKind::kSocket ? p.sock : p.xsk) = &r;
+    if (r.phase.name != phase || !has_evidence(r.evidence) || r.pair.tx != r.pair.rx) continue;
+    if (r.pair.tx == PathKind::kSocket) p.sock = &r;
+    if (r.pair.tx == PathKind::kAfXdp) p.xsk = &r;
   }
   return p;
 }
@@ -82,17 +70,18 @@ std::string zero_copy_note_for(const TopologyConfig& topo) {
   return trace::zero_copy_note(trace::probe_capabilities(probe));
 }
 
-nlohmann::json verdicts_json(const trace::VerdictTable& v, const std::string& phase) {
-  nlohmann::json out = trace::to_json(v);
-  out["phase"] = phase;
-  out["text"] = "Copy verdicts (" + phase + " runs):\n" + trace::format_verdicts(v);
+CopyVerdicts drawn(trace::VerdictTable v, const std::string& phase) {
+  CopyVerdicts out;
+  out.table = std::move(v);
+  out.phase = phase;
   return out;
 }
 
-nlohmann::json no_verdicts() {
-  return {{"rows", nlohmann::json::array()},
-          {"text", "Copy verdicts: need a socket->socket and an af_xdp->af_xdp run with "
-                   "evidence.\n"}};
+CopyVerdicts not_drawn() {
+  CopyVerdicts out;
+  out.not_drawn =
+      "Copy verdicts: need a socket->socket and an af_xdp->af_xdp run with evidence.\n";
+  return out;
 }
 
 // The BPF tracepoint backend (evidence/): exact per-packet ledger lines scoped to the run's two
@@ -135,43 +124,42 @@ class TraceObserver final : public CompareObserver {
     check_->start(s);
   }
 
-  nlohmann::json after_traffic() override {
-    if (!check_) return nullptr;
-    const trace::CrossCheckResult r = check_->stop();
+  RunEvidence after_traffic() override {
+    if (!check_) return {};
+    TraceRunEvidence ev;
+    ev.result = check_->stop();
     check_.reset();
-    nlohmann::json ev = trace::to_json(r);
-    ev["syscalls"] = {{"sender", syscalls_of(r.ledger, sender_)},
-                      {"receiver", syscalls_of(r.ledger, receiver_)}};
-    ev["text"] = trace::format_cross_check(r);
+    ev.sender = syscall_tally(ev.result.ledger, sender_);
+    ev.receiver = syscall_tally(ev.result.ledger, receiver_);
     return ev;
   }
 
-  nlohmann::json status() const override {
-    return {{"attached", true},
-            {"backend",
+  ObserverStatus status() const override {
+    return {true,
              "BPF tracepoints (exact per-event counts, scoped to the experiment's namespaces and "
              "processes; XSK redirects from veth's own counters with native XDP and from the skb frees that follow them with generic XDP); cpu-clock "
              "stack sampling, payload samples and the socket path's markers in the paced runs "
-             "only; stack histograms: copylab hist"}};
+             "only; stack histograms: copylab hist",
+            ""};
   }
 
-  nlohmann::json summarize(const std::vector<RunRecord>& runs) override {
+  CopyVerdicts summarize(const std::vector<RunRecord>& runs) override {
     // Verdicts from the socket→socket and af_xdp→af_xdp runs of the same phase (paced first:
     // it carries the copy-site samples).
     for (const char* phase : {"paced", "unpaced"}) {
       const PairRuns p = find_pair_runs(runs, phase);
       if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto so = trace::cross_check_result_from_json(p.sock->evidence);
-      const auto xo = trace::cross_check_result_from_json(p.xsk->evidence);
+      const auto* so = std::get_if<TraceRunEvidence>(&p.sock->evidence);
+      const auto* xo = std::get_if<TraceRunEvidence>(&p.xsk->evidence);
+      if (so == nullptr || xo == nullptr) continue;
       const ToolMode& xmode = p.xsk->counts.receiver.mode;
-      const trace::PathEvidence s{"socket", sent_of(*p.sock), received_of(*p.sock), &so,
+      const trace::PathEvidence s{"socket", sent_of(*p.sock), received_of(*p.sock), &so->result,
                                   std::nullopt, false};
-      const trace::PathEvidence x{"af_xdp", sent_of(*p.xsk), received_of(*p.xsk), &xo,
+      const trace::PathEvidence x{"af_xdp", sent_of(*p.xsk), received_of(*p.xsk), &xo->result,
                                   xmode.xdp_mode(), xmode.zero_copy()};
-      const auto v = trace::make_verdicts(s, x, zero_copy_note_for(topo_));
-      return verdicts_json(v, phase);
+      return drawn(trace::make_verdicts(s, x, zero_copy_note_for(topo_)), phase);
     }
-    return no_verdicts();
+    return not_drawn();
   }
 
  private:
@@ -218,19 +206,17 @@ class KmodObserver final : public CompareObserver {
 
   void before_traffic(pid_t, pid_t) override { session_.reset(); }
 
-  nlohmann::json after_traffic() override {
-    return {{"backend", "kmod"},
-            {"module", session_.module_path()},
-            {"params", session_.params()},
-            {"counters", kmod::to_json(session_.read())}};
+  RunEvidence after_traffic() override {
+    return ModuleRunEvidence{session_.module_path(), session_.params(), session_.read(), {}};
   }
 
   void complete_run(RunRecord& run) const override {
-    if (run.evidence.is_null()) return;
-    const auto c = kmod::copyprobe_counters_from_json(run.evidence.at("counters"));
+    auto* ev = std::get_if<ModuleRunEvidence>(&run.evidence);
+    if (ev == nullptr) return;
+    const kmod::CopyprobeCounters& c = ev->counters;
     const std::uint64_t sent = sent_of(run);
     const std::uint64_t received = received_of(run);
-    run.evidence["lines"] = kmod::evidence_lines(c, payload_, sent, received);
+    ev->lines = kmod::evidence_lines(c, payload_, sent, received);
     auto& checks = run.checks;
     const auto hits = [&](const char* site) {
       return kmod::payload_hits(c, *kmod::find_probe_site(site), payload_);
@@ -289,41 +275,42 @@ class KmodObserver final : public CompareObserver {
                                   "a missed kprobe hit would make the counts above inexact"));
   }
 
-  nlohmann::json status() const override {
-    return {{"attached", true},
-            {"backend",
+  ObserverStatus status() const override {
+    return {true,
              "kprobe module copyprobe (" + session_.module_path() +
                  "): exact per-call counts at the copy functions (_copy_from_iter, _copy_to_iter, "
                  "skb_store_bits, __xsk_rcv, ...); task sites counted for copylab's tools by name "
                  "(" +
                  session_.params() +
                  "), softirq sites for every task; syscalls per "
-                 "packet are counted by the BPF backend only"}};
+                 "packet are counted by the BPF backend only",
+            ""};
   }
 
-  nlohmann::json summarize(const std::vector<RunRecord>& runs) override {
+  CopyVerdicts summarize(const std::vector<RunRecord>& runs) override {
     std::string text = "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n";
     for (const RunRecord& r : runs) {
-      if (!r.evidence.is_object() || !r.evidence.contains("lines")) continue;
+      const auto* ev = std::get_if<ModuleRunEvidence>(&r.evidence);
+      if (ev == nullptr || ev->lines.empty()) continue;
       text += fmt::format("  {} {}:\n", r.pair.label(), r.phase.name);
-      for (const auto& l : r.evidence.at("lines")) text += "    " + l.get<std::string>() + "\n";
+      for (const auto& l : ev->lines) text += "    " + l + "\n";
     }
+    CopyVerdicts out = not_drawn();
     for (const char* phase : {"paced", "unpaced"}) {
       const PairRuns p = find_pair_runs(runs, phase);
       if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto sc = kmod::copyprobe_counters_from_json(p.sock->evidence.at("counters"));
-      const auto xc = kmod::copyprobe_counters_from_json(p.xsk->evidence.at("counters"));
+      const auto* sc = std::get_if<ModuleRunEvidence>(&p.sock->evidence);
+      const auto* xc = std::get_if<ModuleRunEvidence>(&p.xsk->evidence);
+      if (sc == nullptr || xc == nullptr) continue;
       const ToolMode& xmode = p.xsk->counts.receiver.mode;
-      const kmod::KmodPathRun s{sent_of(*p.sock), received_of(*p.sock), &sc, std::nullopt, false};
-      const kmod::KmodPathRun x{sent_of(*p.xsk), received_of(*p.xsk), &xc, xmode.xdp_mode(),
-                                xmode.zero_copy()};
-      nlohmann::json out =
-          verdicts_json(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
-      out["text"] = text + "\n" + out["text"].get<std::string>();
-      return out;
+      const kmod::KmodPathRun s{sent_of(*p.sock), received_of(*p.sock), &sc->counters,
+                                std::nullopt, false};
+      const kmod::KmodPathRun x{sent_of(*p.xsk), received_of(*p.xsk), &xc->counters,
+                                xmode.xdp_mode(), xmode.zero_copy()};
+      out = drawn(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
+      break;
     }
-    nlohmann::json out = no_verdicts();
-    out["text"] = text + "\n" + out["text"].get<std::string>();
+    out.preamble = text;
     return out;
   }
 

@@ -3,23 +3,22 @@
 // evidence of all runs into the copy verdict table.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "evidence/cross_check.hpp"
+#include "harness/compare_outcome.hpp"
 #include "harness/compare_runner.hpp"
 
 namespace copylab {
 
 class CompareObserver : public RunObserver {
  public:
-  // {attached: bool, backend: "...", reason: "..."}: what the report says about its evidence.
-  virtual nlohmann::json status() const = 0;
-  // {rows: [...], text: "..."} from every run's evidence (after complete_run).
-  virtual nlohmann::json summarize(const std::vector<RunRecord>& runs) = 0;
+  // What the report says about its evidence: attached and what it measures, or why not.
+  virtual ObserverStatus status() const = 0;
+  // The copy verdicts from every run's evidence (after complete_run).
+  virtual CopyVerdicts summarize(const std::vector<RunRecord>& runs) = 0;
   // Adds to one run what needs the run's own counts (sent/received are known only after the
   // tools' results are read): checks of the evidence against them, per-packet lines.
   virtual void complete_run(RunRecord& run) const { (void)run; }

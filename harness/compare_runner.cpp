@@ -112,7 +112,7 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
                             const std::function<void(const std::string&)>& progress) {
-  RunRecord rec{pair, phase, {}, {}, {}, nullptr, {}, std::nullopt, std::nullopt, 0};
+  RunRecord rec{pair, phase, {}, {}, {}, {}, {}, std::nullopt, std::nullopt, 0};
   rec.counts.af_xdp_tx = pair.tx == PathKind::kAfXdp;
   rec.counts.af_xdp_rx = pair.rx == PathKind::kAfXdp;
   rec.counts.asked = phase.count;
@@ -212,10 +212,10 @@ nlohmann::json to_json(const RunRecord& r) {
           {"sender", r.sender_doc},
           {"receiver", r.receiver_doc},
           {"kernel_counters", to_json(r.counts.kernel)},
-          {"pacing", pacing_of(r.phase.rate_pps, r.counts.sender.pps)},
+          {"pacing", to_json(pacing_of(r.phase.rate_pps, r.counts.sender.pps))},
           {"checks", to_json(r.checks)},
           {"loss_accounting", r.loss ? to_json(*r.loss) : nlohmann::json(nullptr)},
-          {"copy_evidence", r.evidence},
+          {"copy_evidence", to_json(r.evidence)},
           {"cross_check_overhead", r.overhead ? to_json(*r.overhead) : nlohmann::json(nullptr)}};
 }
 

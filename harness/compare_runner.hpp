@@ -15,6 +15,7 @@
 #include "evidence/loss_accounting.hpp"
 #include "evidence/run_counts.hpp"
 #include "harness/compare_spec.hpp"
+#include "harness/run_evidence.hpp"
 
 namespace copylab {
 
@@ -24,7 +25,7 @@ class RunObserver {
  public:
   virtual ~RunObserver() = default;
   virtual void before_traffic(pid_t receiver, pid_t sender) = 0;
-  virtual nlohmann::json after_traffic() = 0;
+  virtual RunEvidence after_traffic() = 0;
 };
 
 // What the cross-check cost this run: the same run once more without it, just before, on the
@@ -42,7 +43,7 @@ struct RunRecord {
   RunCounts counts;             // the tools' results and the kernel's counters, as fields
   nlohmann::json sender_doc;    // the sender tool's JSON as it wrote it: the report embeds it
   nlohmann::json receiver_doc;  // the receiver tool's JSON as it wrote it
-  nlohmann::json evidence;      // the observer's result (cross-check), null when none
+  RunEvidence evidence;         // the observer's result (cross-check), monostate when none
   std::vector<CheckRow> checks;
   std::optional<LossAccount> loss;  // explain_loss: where the lost frames went
   std::optional<OverheadCalibration> overhead;  // set by calibrate_overhead

@@ -2,17 +2,17 @@
 // against the kernel's counters, and plain statements of what differs and what is not measured.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+#include <vector>
+
+#include "harness/compare_outcome.hpp"
 
 namespace copylab {
 
-// `doc` is the JSON `copylab compare` writes (runs[], topology, notes).
-std::string render_compare_report(const nlohmann::json& doc);
+std::string render_compare_report(const CompareOutcome& outcome);
 // What the report prints under its table ("" when nothing is wrong): a warning per paced run
 // whose sender missed its rate, "N checks failed" with each failing check, and for every run
 // that lost frames where they went.
-std::string render_run_problems(const nlohmann::json& runs);
+std::string render_run_problems(const std::vector<RunRecord>& runs);
 
 }  // namespace copylab

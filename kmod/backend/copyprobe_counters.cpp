@@ -140,27 +140,4 @@ nlohmann::json to_json(const CopyprobeCounters& c) {
   return {{"filter", c.filter}, {"sites", sites}};
 }
 
-CopyprobeCounters copyprobe_counters_from_json(const nlohmann::json& j) {
-  CopyprobeCounters c;
-  c.filter = j.at("filter").get<std::string>();
-  for (const auto& js : j.at("sites")) {
-    SiteCounters s;
-    s.site = js.at("site").get<std::string>();
-    s.symbol = js.at("symbol").get<std::string>();
-    s.scope = js.at("scope").get<std::string>();
-    s.state = js.at("state").get<std::string>();
-    s.calls = js.at("calls").get<std::uint64_t>();
-    s.hits = js.at("hits").get<std::uint64_t>();
-    s.bytes = js.at("bytes").get<std::uint64_t>();
-    s.printed = js.at("printed").get<std::uint64_t>();
-    s.suppressed = js.at("suppressed").get<std::uint64_t>();
-    s.nmissed = js.at("nmissed").get<std::uint64_t>();
-    for (const auto& l : js.at("lens"))
-      s.lens.emplace_back(l.at(0).get<std::uint64_t>(), l.at(1).get<std::uint64_t>());
-    s.lens_other = js.at("lens_other").get<std::uint64_t>();
-    c.sites.push_back(std::move(s));
-  }
-  return c;
-}
-
 }  // namespace copylab::kmod

@@ -42,6 +42,5 @@ struct CopyprobeCounters {
 CopyprobeCounters parse_copyprobe_counters(std::string_view text);
 
 nlohmann::json to_json(const CopyprobeCounters& c);
-CopyprobeCounters copyprobe_counters_from_json(const nlohmann::json& j);
 
 }  // namespace copylab::kmod

@@ -16,6 +16,8 @@
 #include "evidence/tool_result.hpp"
 #include "evidence/verdict.hpp"
 #include "harness/compare_caveats.hpp"
+#include "harness/compare_outcome.hpp"
+#include "harness/compare_runner.hpp"
 #include "harness/compare_spec.hpp"
 #include "report/compare_report.hpp"
 #include "report/report_text.hpp"
@@ -149,45 +151,54 @@ TEST(WithCommas, GroupsThousands) {
 TEST(Pacing, MissedOnlyBeyondTenPercent) {
   auto sender = [](double pps) { return std::optional<double>(pps); };
   const auto missed = pacing_of(50'000, sender(13'900));
-  EXPECT_TRUE(missed.at("missed").get<bool>());
-  EXPECT_NEAR(missed.at("short_by_pct").get<double>(), 72.2, 0.1);
-  EXPECT_FALSE(pacing_of(50'000, sender(46'000)).at("missed").get<bool>());  // 8 % short
-  EXPECT_TRUE(pacing_of(50'000, sender(44'000)).at("missed").get<bool>());   // 12 % short
-  EXPECT_FALSE(pacing_of(50'000, sender(50'400)).at("missed").get<bool>());
-  EXPECT_TRUE(pacing_of(0, sender(1e6)).is_null()) << "unpaced runs have no target";
-  EXPECT_TRUE(pacing_of(50'000, std::nullopt).is_null());
+  ASSERT_TRUE(missed.has_value());
+  EXPECT_TRUE(missed->missed);
+  EXPECT_NEAR(missed->short_by_pct, 72.2, 0.1);
+  EXPECT_FALSE(pacing_of(50'000, sender(46'000))->missed);  // 8 % short
+  EXPECT_TRUE(pacing_of(50'000, sender(44'000))->missed);   // 12 % short
+  EXPECT_FALSE(pacing_of(50'000, sender(50'400))->missed);
+  EXPECT_FALSE(pacing_of(0, sender(1e6)).has_value()) << "unpaced runs have no target";
+  EXPECT_FALSE(pacing_of(50'000, std::nullopt).has_value());
+  EXPECT_TRUE(to_json(pacing_of(0, sender(1e6))).is_null());
+  EXPECT_EQ(to_json(missed).at("missed"), true);
+}
+
+CheckRow check(const char* name, long long expected, long long observed, const char* source) {
+  return {name, expected, observed, source, ""};
+}
+
+// A paced run of `tx`->`rx` whose sender reached `sender_pps`.
+RunRecord paced_run(PathKind tx, PathKind rx, const RunCounts& counts, double sender_pps) {
+  RunRecord r;
+  r.pair = {tx, rx};
+  r.phase = {"paced", counts.asked, 50'000};
+  r.counts = counts;
+  r.counts.sender.pps = sender_pps;
+  r.loss = explain_loss(r.counts);
+  return r;
 }
 
 // The run of the finding: AF_XDP paced, 15,172 frames to NoPorts, the XSK check failing.
-nlohmann::json bad_run(const char* pair) {
-  const RunCounts counts = synthetic_run(kLossRows[0]);
-  nlohmann::json run{{"pair", pair},
-                     {"phase", "paced"},
-                     {"pacing", pacing_of(50'000, 13'900.0)},
-                     {"checks",
-                      {{{"name", "lost = XSK drops"}, {"expected", 15'172}, {"observed", 0},
-                        {"ok", false}, {"source", "XDP_STATISTICS"}},
-                       {{"name", "sent = received + lost"}, {"expected", 20'000},
-                        {"observed", 20'000}, {"ok", true}, {"source", "receiver"}}}},
-                     {"loss_accounting", loss_json(counts)}};
-  return run;
+RunRecord bad_run(PathKind tx, PathKind rx) {
+  RunRecord r = paced_run(tx, rx, synthetic_run(kLossRows[0]), 13'900);
+  r.checks = {check("lost = XSK drops", 15'172, 0, "XDP_STATISTICS"),
+              check("sent = received + lost", 20'000, 20'000, "receiver")};
+  return r;
 }
 
-nlohmann::json good_run(const char* pair) {
-  LossRow row = kLossRows[10];
-  return {{"pair", pair},
-          {"phase", "paced"},
-          {"pacing", pacing_of(50'000, 49'990.0)},
-          {"checks",
-           {{{"name", "sent = received + lost"}, {"expected", 5'000}, {"observed", 5'000},
-             {"ok", true}, {"source", "receiver"}},
-            {{"name", "n/a"}, {"ok", nullptr}, {"source", "x"}}}},
-          {"loss_accounting", loss_json(synthetic_run(row))}};
+RunRecord good_run(PathKind tx, PathKind rx) {
+  RunRecord r = paced_run(tx, rx, synthetic_run(kLossRows[10]), 49'990);
+  r.checks = {check("sent = received + lost", 5'000, 5'000, "receiver"),
+              {"n/a", std::nullopt, std::nullopt, "x", ""}};
+  return r;
 }
+
+constexpr PathKind kSock = PathKind::kSocket;
+constexpr PathKind kXsk = PathKind::kAfXdp;
 
 TEST(RunProblems, FailedChecksSayHowManyWhichAndWhereTheFramesWent) {
-  const nlohmann::json runs{good_run("socket->socket"), bad_run("af_xdp->af_xdp")};
-  EXPECT_EQ(failed_checks_all(runs), 1);
+  const std::vector<RunRecord> runs{good_run(kSock, kSock), bad_run(kXsk, kXsk)};
+  EXPECT_EQ(failed_checks(runs), 1);
   const std::string text = render_run_problems(runs);
   EXPECT_NE(text.find("✗ 1 check failed (copylab compare exits 4)"), std::string::npos) << text;
   EXPECT_NE(text.find("af_xdp->af_xdp paced: lost = XSK drops: expected 15172, observed 0"),
@@ -202,39 +213,49 @@ TEST(RunProblems, FailedChecksSayHowManyWhichAndWhereTheFramesWent) {
 }
 
 TEST(RunProblems, NothingWrongPrintsNothing) {
-  const nlohmann::json runs{good_run("socket->socket"), good_run("af_xdp->af_xdp")};
-  EXPECT_EQ(failed_checks_all(runs), 0);
+  const std::vector<RunRecord> runs{good_run(kSock, kSock), good_run(kXsk, kXsk)};
+  EXPECT_EQ(failed_checks(runs), 0);
   EXPECT_EQ(render_run_problems(runs), "");
 }
 
+CopyVerdicts paced_verdicts(std::vector<const char*> row_ids) {
+  CopyVerdicts v;
+  v.table = trace::VerdictTable{};
+  for (const char* id : row_ids) v.table->rows.push_back({id, id, {}, {}, "gone"});
+  v.phase = "paced";
+  return v;
+}
+
 TEST(VerdictFlag, VerdictsFromARunWithLossAreFlagged) {
-  const nlohmann::json runs{good_run("socket->socket"), bad_run("af_xdp->af_xdp")};
-  nlohmann::json copies{{"phase", "paced"},
-                        {"rows", {{{"id", "copy1"}}, {{"id", "copy4"}}}},
-                        {"text", "Copy verdicts (paced runs):\n..."}};
+  const std::vector<RunRecord> runs{good_run(kSock, kSock), bad_run(kXsk, kXsk)};
+  CopyVerdicts copies = paced_verdicts({"copy1", "copy4"});
   flag_verdicts(copies, runs);
   const std::string caveat = "from a run with 15,172 lost frames and 1 failed check";
-  EXPECT_EQ(copies.at("/caveat/text"_json_pointer), caveat) << copies.dump(2);
-  EXPECT_EQ(copies.at("/caveat/lost"_json_pointer), 15'172);
-  for (const auto& row : copies.at("rows")) EXPECT_EQ(row.at("caveat"), caveat);
-  EXPECT_EQ(copies.at("text").get<std::string>().rfind("⚠ The copy verdicts below come " + caveat, 0),
-            0U)
-      << copies.at("text");
+  ASSERT_TRUE(copies.caveat.has_value());
+  EXPECT_EQ(copies.caveat->text, caveat);
+  EXPECT_EQ(copies.caveat->lost, 15'172);
+  EXPECT_EQ(copies.caveat->failed_checks, 1);
+  const nlohmann::json j = to_json(copies);
+  EXPECT_EQ(j.at("/caveat/text"_json_pointer), caveat) << j.dump(2);
+  for (const auto& row : j.at("rows")) EXPECT_EQ(row.at("caveat"), caveat);
+  EXPECT_EQ(copies.text().rfind("⚠ The copy verdicts below come " + caveat, 0), 0U)
+      << copies.text();
 }
 
 TEST(VerdictFlag, CleanRunsAndOtherPhasesLeaveVerdictsAlone) {
-  nlohmann::json runs{good_run("socket->socket"), good_run("af_xdp->af_xdp"),
-                      bad_run("socket->af_xdp")};  // a mixed pair: not a source of verdicts
-  nlohmann::json bad_unpaced = bad_run("af_xdp->af_xdp");
-  bad_unpaced["phase"] = "unpaced";
+  std::vector<RunRecord> runs{good_run(kSock, kSock), good_run(kXsk, kXsk),
+                              bad_run(kSock, kXsk)};  // a mixed pair: not a source of verdicts
+  RunRecord bad_unpaced = bad_run(kXsk, kXsk);
+  bad_unpaced.phase.name = "unpaced";
   runs.push_back(bad_unpaced);
-  nlohmann::json copies{{"phase", "paced"}, {"rows", nlohmann::json::array()}, {"text", "x"}};
-  const nlohmann::json before = copies;
+  CopyVerdicts copies = paced_verdicts({});
   flag_verdicts(copies, runs);
-  EXPECT_EQ(copies, before);
-  nlohmann::json none{{"rows", nlohmann::json::array()}, {"text", "not measured"}};
+  EXPECT_FALSE(copies.caveat.has_value());
+  CopyVerdicts none;
+  none.not_drawn = "not measured";
   flag_verdicts(none, runs);
-  EXPECT_FALSE(none.contains("caveat"));
+  EXPECT_FALSE(none.caveat.has_value());
+  EXPECT_FALSE(to_json(none).contains("caveat"));
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -303,40 +324,37 @@ TEST(ReportText, WideTablesSplitIntoBlocksThatFit) {
 // A whole report with the long parts of a real one: every line fits 100 columns, the evidence
 // sits under its row, and the per-packet columns stay aligned on every verdict row.
 TEST(CompareReport, EveryLineFitsAndVerdictColumnsAlign) {
-  nlohmann::json runs = nlohmann::json::array();
-  for (const char* pair : {"socket->socket", "af_xdp->af_xdp", "socket->af_xdp", "af_xdp->socket"}) {
+  CompareOutcome outcome;
+  for (const auto& [tx, rx] : {std::pair{kSock, kSock}, {kXsk, kXsk}, {kSock, kXsk}, {kXsk, kSock}}) {
     for (const char* phase : {"paced", "unpaced"}) {
-      nlohmann::json r = good_run(pair);
-      r["phase"] = phase;
-      r["rate_pps"] = 50'000;
-      r["receiver"] = {{"datapath", "af_xdp"},
-                       {"mode", {{"xdp_attach", "native"}, {"bind", "copy"}, {"wait", "spin"}}},
-                       {"result", {{"received", 123456789}, {"pps", 1234567.0}}}};
-      r["checks"].push_back({{"name", "XDP program redirected = received + XSK drops (rx_dropped "
-                                      "+ rx_ring_full)"},
-                             {"expected", 2000}, {"observed", 2000}, {"ok", true},
-                             {"source", "steering program per-CPU counters"}});
-      runs.push_back(r);
+      RunRecord r = good_run(tx, rx);
+      r.phase.name = phase;
+      r.counts.receiver.mode = {"native", "copy", "spin"};
+      r.counts.receiver.received = 123456789;
+      r.counts.receiver.pps = 1234567.0;
+      r.checks.push_back(check("XDP program redirected = received + XSK drops (rx_dropped "
+                               "+ rx_ring_full)",
+                               2000, 2000, "steering program per-CPU counters"));
+      outcome.runs.push_back(r);
     }
   }
   const auto cell = [](double per, const std::string& ev) {
-    return nlohmann::json{{"per_packet", per}, {"measured", "exact count (tracepoint)"},
-                          {"evidence", ev}};
+    return trace::VerdictCell{per, "exact count (tracepoint)", ev};
   };
-  nlohmann::json rows = nlohmann::json::array();
-  rows.push_back({{"id", "copy1"}, {"what", "COPY #1 user buffer -> kernel skb (send, _copy_from_iter)"},
-                  {"socket", cell(1, kLongEvidence)}, {"af_xdp", cell(0, "0 x sock_send_length")},
-                  {"verdict", "moved to skb_store_bits (kernel: UMEM -> skb)"}});
-  rows.push_back({{"id", "xdp_headroom_copy"},
-                  {"what", "native veth XDP headroom copy: skb -> page_pool page (skb_pp_cow_data)"},
-                  {"socket", cell(0, "no XDP program on the socket path")},
-                  {"af_xdp", cell(1, kLongEvidence)}, {"verdict", "added (XDP on veth)"}});
-  const nlohmann::json doc{
-      {"runs", runs},
-      {"copies", {{"phase", "paced"}, {"rows", rows}, {"summary", kLongEvidence},
-                  {"zero_copy", kLongEvidence}}},
-      {"notes", {kLongEvidence, "short"}}};
-  const std::string text = render_compare_report(doc);
+  outcome.copies.phase = "paced";
+  outcome.copies.table = trace::VerdictTable{};
+  outcome.copies.table->rows = {
+      {"copy1", "COPY #1 user buffer -> kernel skb (send, _copy_from_iter)",
+       cell(1, kLongEvidence), cell(0, "0 x sock_send_length"),
+       "moved to skb_store_bits (kernel: UMEM -> skb)"},
+      {"xdp_headroom_copy",
+       "native veth XDP headroom copy: skb -> page_pool page (skb_pp_cow_data)",
+       cell(0, "no XDP program on the socket path"), cell(1, kLongEvidence),
+       "added (XDP on veth)"}};
+  outcome.copies.table->summary = kLongEvidence;
+  outcome.copies.table->zero_copy_note = kLongEvidence;
+  outcome.notes = {kLongEvidence, "short"};
+  const std::string text = render_compare_report(outcome);
   std::size_t socket_end = 0;
   std::vector<std::size_t> number_ends;
   for (const auto& l : lines_of(text)) {
@@ -351,6 +369,9 @@ TEST(CompareReport, EveryLineFitsAndVerdictColumnsAlign) {
   for (const std::size_t end : number_ends) EXPECT_EQ(end, socket_end) << text;
   EXPECT_NE(text.find("\n    socket [exact count (tracepoint)]: seq 0: same skb"), std::string::npos)
       << text;
+  // The table reads the tools' fields: the receiver's count and mode appear as given.
+  EXPECT_NE(text.find("123456789"), std::string::npos) << text;
+  EXPECT_NE(text.find("native/copy/spin"), std::string::npos) << text;
 }
 
 // An xdp_receiver --json document, cut to the keys the checks read and a few they do not.

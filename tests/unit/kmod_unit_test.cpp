@@ -106,18 +106,6 @@ TEST(CopyprobeCounters, MalformedTextIsAnError) {
   EXPECT_THROW(parse_copyprobe_counters("# copyprobe x\nsomething else\n"), Error);
 }
 
-TEST(CopyprobeCounters, JsonRoundTrip) {
-  const CopyprobeCounters c = parse_copyprobe_counters(kXdpNativeRun);
-  const CopyprobeCounters back = copyprobe_counters_from_json(to_json(c));
-  ASSERT_EQ(back.sites.size(), c.sites.size());
-  EXPECT_EQ(back.filter, c.filter);
-  for (std::size_t i = 0; i < c.sites.size(); ++i) {
-    EXPECT_EQ(back.sites[i].site, c.sites[i].site);
-    EXPECT_EQ(back.sites[i].hits, c.sites[i].hits);
-    EXPECT_EQ(back.sites[i].lens, c.sites[i].lens);
-    EXPECT_EQ(back.sites[i].lens_other, c.sites[i].lens_other);
-  }
-}
 
 TEST(ProbeSites, EvidenceLinesNameTheCopyFunctionAndPerPacketCounts) {
   const CopyprobeCounters c = parse_copyprobe_counters(kSocketRun);
