@@ -2,6 +2,8 @@
 // and each kernel copy AF_XDP copy mode adds, the count per packet on each path, how it was
 // measured, and the verdict: gone / still there / moved to <kernel site> / added / n/a.
 //
+// One builder (build_verdicts) draws the table from any backend's counts through an adapter
+// (CopyCounts); make_verdicts is the BPF cross-check's:
 //   PathEvidence sock{"socket", sent, received, &socket_result, std::nullopt};
 //   PathEvidence xsk{"af_xdp", sent, received, &xdp_result, XdpMode::kNative};  // read back
 //   VerdictTable v = make_verdicts(sock, xsk, zero_copy_note(caps));
@@ -49,6 +51,44 @@ struct VerdictTable {
   std::string zero_copy_note;  // doctor's reason
 };
 
+// The copies a verdict table has a row for, in the table's order.
+enum class CopyRow { kCopy1, kCopy2, kCopy3, kCopy4, kXskTx, kHeadroom, kXskRx };
+
+// The AF_XDP run's mode, as read back from the kernel.
+struct AfXdpRunMode {
+  std::optional<XdpMode> xdp_mode;
+  bool zero_copy = false;
+};
+
+// One backend's measurement of one copy on both paths.
+struct RowMeasure {
+  VerdictCell socket;
+  VerdictCell af_xdp;
+  // The verdict when it rests on how this backend measured (e.g. a sampled copy, a pointer
+  // hand-off); "" leaves it to the builder, which decides from the cells.
+  std::string verdict;
+};
+
+// The adapter between one backend's counts of the two runs (the socket run and the AF_XDP run)
+// and the verdict builder: the BPF cross-check (tracepoints, with its kprobe lines preferred where
+// they ran; verdict_trace.cpp) and the kprobe module (kmod/backend/kmod_verdicts.cpp).
+class CopyCounts {
+ public:
+  virtual ~CopyCounts() = default;
+  virtual RowMeasure measure(CopyRow row, const AfXdpRunMode& mode) const = 0;
+  // The function native XDP's headroom copy is counted in ("skb_pp_cow_data", ...).
+  virtual std::string native_headroom_function() const = 0;
+  // How COPY #1/#4 were counted, for the summary ("exact at sock:sock_send_length/...").
+  virtual std::string how_user_copies_counted() const = 0;
+  // Why COPY #1/#4 have no per-packet count on a path, for the summary.
+  virtual std::string why_user_copies_not_counted() const = 0;
+};
+
+// The one verdict builder: rows in CopyRow order, the user<->kernel copies judged from their
+// cells on both paths, the kernel copies from the backend's verdict or their cells, the summary.
+VerdictTable build_verdicts(const CopyCounts& counts, const AfXdpRunMode& mode,
+                            const std::string& zero_copy_note);
+
 // The verdict on a user<->kernel copy (COPY #1, COPY #4) from its cells on both paths, whichever
 // backend counted them: "not measured" unless both have a per-packet count; "still there" when
 // both paths copy (more than half a copy per packet); "gone", or "moved to <moved_to>" when the
@@ -56,6 +96,7 @@ struct VerdictTable {
 std::string user_copy_verdict(const VerdictCell& sock, const VerdictCell& xsk,
                               const std::string& moved_to);
 
+// The BPF cross-check's adapter over the two runs' results, then build_verdicts.
 VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xdp,
                            const std::string& zero_copy_note);
 

@@ -1,4 +1,5 @@
-// The copy verdict table from copyprobe's exact counters: the same rows (COPY #1 … #4 and the
+// The copy verdict table from copyprobe's exact counters, through the one verdict builder
+// (trace::build_verdicts) with the module's adapter: the same rows (COPY #1 … #4 and the
 // kernel copies AF_XDP copy mode adds) as evidence/'s BPF verdicts, counted at the copy functions
 // themselves. Printed with trace::format_verdicts / trace::to_json.
 #pragma once
