@@ -1,5 +1,7 @@
 #include "evidence/capabilities.hpp"
 
+#include "netns/netns_scope.hpp"
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -435,7 +437,11 @@ Capabilities probe_capabilities(const ProbeOptions& opts) {
   caps.items.push_back(probe_perf());
   caps.items.push_back(probe_af_xdp_socket());
   caps.items.push_back(probe_busy_poll());
-  if (opts.devices) caps.devices.push_back(probe_device(opts.device, opts.netns));
+  if (opts.devices) {
+    caps.devices.push_back(probe_device(opts.device, opts.netns));
+    const NetnsScope in(opts.netns);
+    caps.nics = survey_nics();
+  }
   return caps;
 }
 
@@ -473,19 +479,38 @@ std::vector<BackendPlan> plan_backends(const Capabilities& caps) {
   return plan;
 }
 
+namespace {
+// The surveyed devices whose drivers advertise AF_XDP zero-copy: "; here eth0 (virtio_net) ..."
+std::string zero_copy_nics(const Capabilities& caps) {
+  if (!caps.nics) return "";
+  std::string names;
+  int count = 0;
+  for (const NicXdpFeatures& n : caps.nics->nics) {
+    if (!n.zero_copy()) continue;
+    names += (names.empty() ? "" : ", ") + n.name + (n.driver.empty() ? "" : " (" + n.driver + ")");
+    ++count;
+  }
+  if (count == 0) return "";
+  return " In this namespace " + names + (count == 1 ? " advertises" : " advertise") +
+         " AF_XDP zero-copy (xdp-features xsk-zerocopy); copylab uses only the devices it makes "
+         "or is given with --netns/--dev.";
+}
+}  // namespace
+
 std::string zero_copy_note(const Capabilities& caps) {
+  const std::string here = zero_copy_nics(caps);
   for (const DeviceCapabilities& d : caps.devices) {
     const Capability* zc = d.find("xsk_zerocopy");
     if (!zc) continue;
     if (zc->ok)
       return fmt::format("{} supports AF_XDP zero-copy: payloads can stay in UMEM end to end.",
-                         d.device);
+                         d.device) + here;
     return fmt::format(
         "AF_XDP zero-copy is not available on {}{} ({}). AF_XDP runs in copy mode here: it "
         "removes the user<->kernel copies (COPY #1/#4) but the kernel copies into/out of UMEM, "
         "so copies move rather than vanish. True zero-copy needs a NIC driver with XDP_ZEROCOPY "
-        "support (e.g. ice, i40e, mlx5).",
-        d.device, d.temporary ? " (temporary veth)" : "", zc->evidence);
+        "support (e.g. ice, i40e, mlx5, virtio_net from Linux 6.12).{}",
+        d.device, d.temporary ? " (temporary veth)" : "", zc->evidence, here);
   }
   return "zero-copy not probed (no device probe)";
 }
@@ -513,6 +538,7 @@ nlohmann::json to_json(const Capabilities& caps) {
   return {{"capabilities", items_json(caps.items)},
           {"hist_stack_key", caps.hist_stack_key},
           {"devices", std::move(devices)},
+          {"nics", caps.nics ? to_json(*caps.nics) : nlohmann::json(nullptr)},
           {"backends", std::move(backends)},
           {"zero_copy", zero_copy_note(caps)}};
 }
@@ -529,6 +555,7 @@ std::string format_capabilities(const Capabilities& caps) {
                        d.temporary ? " (temporary veth pair, removed after the probe)" : "");
     for (const Capability& c : d.items) row(c);
   }
+  if (caps.nics) out += "\n" + format_nic_survey(*caps.nics);
   out += "\nCross-check backends:\n";
   for (const BackendPlan& b : plan_backends(caps))
     out += fmt::format("  {:<56} {:<4} {}\n", b.name, b.available ? "yes" : "no", b.why);

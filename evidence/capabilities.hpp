@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "evidence/nic_features.hpp"
+
 namespace copylab::trace {
 
 struct Capability {
@@ -30,6 +32,8 @@ struct DeviceCapabilities {
 struct Capabilities {
   std::vector<Capability> items;
   std::vector<DeviceCapabilities> devices;
+  // What every device of the probed namespace advertises (read only; with the device probes).
+  std::optional<NicSurvey> nics;
   std::string hist_stack_key;  // "common_stacktrace" or "stacktrace" when hist triggers exist
 
   const Capability* find(const std::string& id) const;

@@ -3,16 +3,19 @@
 // sent, COPY #4 = received, both equal to the namespaces' UDP MIB), none of the background's,
 // show the socket transmit stack in the netif_receive_skb histogram, and leave nothing attached.
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <future>
 #include <set>
 
+#include "netns/netns_scope.hpp"
 #include "netns/topology.hpp"
 #include "evidence/capabilities.hpp"
 #include "evidence/cross_check.hpp"
 #include "evidence/hist_format.hpp"
+#include "evidence/nic_features.hpp"
 #include "evidence/scope.hpp"
 #include "trace_test_support.hpp"
 
@@ -221,3 +224,26 @@ TEST(KprobeBackend, CountsAtTheCopyFunctionsOrSaysWhyNot) {
 }
 
 }  // namespace
+
+// The survey reads what the kernel says of devices this test made: namespace B holds one veth end
+// (and loopback, which the survey leaves out); veth has native XDP and no AF_XDP zero-copy.
+TEST(NicSurvey, ReadsTheKernelsXdpFeaturesOfTheTestsVeth) {
+  Topology topo = Topology::create_unique("nics");
+  const TopologyConfig& t = topo.config();
+  NicSurvey s;
+  unsigned index = 0;
+  {
+    NetnsScope in(t.ns_b);
+    s = survey_nics();
+    index = if_nametoindex(t.dev_b.c_str());
+  }
+  if (!s.unavailable.empty()) GTEST_SKIP() << s.unavailable;
+  ASSERT_EQ(s.nics.size(), 1U) << format_nic_survey(s);
+  const NicXdpFeatures& n = s.nics[0];
+  EXPECT_EQ(n.name, t.dev_b);
+  EXPECT_EQ(n.ifindex, static_cast<int>(index));
+  EXPECT_EQ(n.driver, "veth");
+  EXPECT_TRUE(n.native_xdp()) << format_nic_survey(s);
+  EXPECT_TRUE((n.xdp_features & kXdpActRedirect) != 0) << format_nic_survey(s);
+  EXPECT_FALSE(n.zero_copy()) << format_nic_survey(s);
+}

@@ -18,6 +18,7 @@
 #include "evidence/kallsyms.hpp"
 #include "evidence/kernel_text.hpp"
 #include "evidence/kprobe_backend.hpp"
+#include "evidence/nic_features.hpp"
 #include "evidence/verdict.hpp"
 
 using namespace copylab::trace;
@@ -364,3 +365,66 @@ TEST(Verdicts, PreferKprobeLinesWhenPresent) {
 }
 
 }  // namespace
+
+namespace {
+// A NETDEV_CMD_DEV_GET reply as the kernel lays it out (nlmsghdr, genlmsghdr, then 4-byte
+// aligned attributes), built by hand so the decoder is checked against the wire format itself.
+struct NetlinkBuilder {
+  std::vector<std::uint8_t> bytes = std::vector<std::uint8_t>(16 + 4, 0);
+  template <typename T>
+  void attr(std::uint16_t type, T value, std::uint16_t len = sizeof(T)) {
+    const std::size_t at = bytes.size();
+    const auto attr_len = static_cast<std::uint16_t>(4 + len);
+    bytes.resize(at + ((attr_len + 3U) & ~3U), 0);
+    std::memcpy(&bytes[at], &attr_len, 2);
+    std::memcpy(&bytes[at + 2], &type, 2);
+    std::memcpy(&bytes[at + 4], &value, std::min<std::size_t>(sizeof(T), len));
+  }
+  const std::vector<std::uint8_t>& done() {
+    const auto total = static_cast<std::uint32_t>(bytes.size());
+    std::memcpy(bytes.data(), &total, 4);
+    return bytes;
+  }
+};
+}  // namespace
+
+// The attributes by number (include/uapi/linux/netdev.h: 1 ifindex, 3 xdp-features u64,
+// 4 xdp-zc-max-segs u32): a device that advertises zero-copy reads as such, one without the
+// ifindex or with a short feature attribute is refused rather than read as "no features".
+TEST(NicFeatures, DecodesTheNetdevReply) {
+  NetlinkBuilder ok;
+  ok.attr<std::uint32_t>(1, 7);
+  ok.attr<std::uint64_t>(3, kXdpActBasic | kXdpActRedirect | kXdpActXskZeroCopy | kXdpActRxSg);
+  ok.attr<std::uint32_t>(4, 1);
+  const auto& b = ok.done();
+  NicXdpFeatures n;
+  ASSERT_TRUE(parse_netdev_dev(b.data(), b.size(), n));
+  EXPECT_EQ(n.ifindex, 7);
+  EXPECT_TRUE(n.native_xdp());
+  EXPECT_TRUE(n.zero_copy());
+  EXPECT_EQ(n.zc_max_segs, 1U);
+  EXPECT_EQ(n.feature_names(),
+            (std::vector<std::string>{"basic", "redirect", "xsk-zerocopy", "rx-sg"}));
+
+  NetlinkBuilder veth;  // veth: XDP but no zero-copy, no zc-max-segs attribute (before 6.6)
+  veth.attr<std::uint32_t>(1, 3);
+  veth.attr<std::uint64_t>(3, kXdpActBasic | kXdpActRedirect | kXdpActRxSg);
+  const auto& v = veth.done();
+  NicXdpFeatures nv;
+  ASSERT_TRUE(parse_netdev_dev(v.data(), v.size(), nv));
+  EXPECT_FALSE(nv.zero_copy());
+  EXPECT_FALSE(nv.zc_max_segs.has_value());
+
+  NetlinkBuilder no_index;
+  no_index.attr<std::uint64_t>(3, kXdpActBasic);
+  const auto& ni = no_index.done();
+  NicXdpFeatures x;
+  EXPECT_FALSE(parse_netdev_dev(ni.data(), ni.size(), x));
+
+  NetlinkBuilder short_features;  // a 4-byte xdp-features: not the kernel's u64
+  short_features.attr<std::uint32_t>(1, 2);
+  short_features.attr<std::uint32_t>(3, 1);
+  const auto& sf = short_features.done();
+  EXPECT_FALSE(parse_netdev_dev(sf.data(), sf.size(), x));
+  EXPECT_FALSE(parse_netdev_dev(sf.data(), 10, x)) << "shorter than the headers";
+}
