@@ -25,6 +25,7 @@ struct LabOptions {
   std::string cache_dir;
   std::string report;
   std::string only;
+  std::string kernel = "6.1";
   unsigned count = 1000;
   unsigned flood = 100000;
   unsigned size = 200;
@@ -38,7 +39,7 @@ bool is_dir(const std::string& path) {
 }
 
 std::vector<std::string> lab_argv(const LabOptions& o) {
-  std::vector<std::string> argv = {COPYLAB_LAB_SCRIPT,    "--bin-dir", o.bin_dir,
+  std::vector<std::string> argv = {COPYLAB_LAB_SCRIPT,    "--kernel", o.kernel, "--bin-dir", o.bin_dir,
                                    "--work-dir",          o.work_dir,  "--count",
                                    std::to_string(o.count), "--flood",   std::to_string(o.flood),
                                    "--size",              std::to_string(o.size),
@@ -110,6 +111,10 @@ CLI::App* register_lab_command(CLI::App& app, CommonOptions& common) {
   sub->add_option("--cache-dir", o->cache_dir,
                   "Package cache (default: $COPYLAB_LAB_CACHE or ~/.cache/copylab-lab)");
   sub->add_option("--report", o->report, "Report file (default: <work-dir>/report.txt)");
+  sub->add_option("--kernel", o->kernel,
+                  "Guest kernel: 6.1 (Debian 12) or 6.12 (Debian 13, with two virtio-net NICs)")
+      ->check(CLI::IsMember({"6.1", "6.12"}))
+      ->capture_default_str();
   sub->add_option("--only", o->only, "Comma-separated experiments: env,socket,xdp,flood,bpf");
   in_range(sub->add_option("--count", o->count, "Datagrams per experiment"), 1u, 1000000u)
       ->capture_default_str();

@@ -32,9 +32,7 @@ SteerProgram::SteerProgram(const SteerOptions& opts) : opts_(opts) {
   if (opts_.ifindex == 0) opts_.ifindex = ifindex_of(opts_.dev);
   refuse_or_replace_existing();
 
-  skel_ = steer__open();
-  if (skel_ == nullptr) throw_errno("open the steering program (steer__open)", opts_.dev, errno);
-  skel_->rodata->dst_port = opts_.dst_port;
+  open_skeleton();
 
   std::vector<XdpMode> modes;
   if (opts_.mode == XdpMode::kAuto) {
@@ -164,7 +162,22 @@ bool SteerProgram::attach_libxdp(XdpMode mode, int& err) {
   // Keep the handle only if the object got loaded: libbpf then reuses its fd.
   xdp_program__close(xdp_prog_);
   xdp_prog_ = nullptr;
+  // A load libxdp attempted and the kernel refused leaves the object unloadable (libbpf's
+  // bpf_object_load: "load can't be attempted twice"), so the libbpf fallback gets a fresh one.
+  // Seen when the kernel refuses libxdp's dispatcher slot for a program that changes packet data
+  // (kernel/bpf/verifier.c: "Extension program changes packet data, while original does not").
+  if (bpf_program__fd(skel_->progs.copylab_steer) < 0) {
+    steer__destroy(skel_);
+    skel_ = nullptr;
+    open_skeleton();
+  }
   return false;
+}
+
+void SteerProgram::open_skeleton() {
+  skel_ = steer__open();
+  if (skel_ == nullptr) throw_errno("open the steering program (steer__open)", opts_.dev, errno);
+  skel_->rodata->dst_port = opts_.dst_port;
 }
 
 bool SteerProgram::attach_libbpf(XdpMode mode, int& err) {

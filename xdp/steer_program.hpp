@@ -65,6 +65,7 @@ class SteerProgram {
   void refuse_or_replace_existing();
   bool attach_libxdp(XdpMode mode, int& err);
   bool attach_libbpf(XdpMode mode, int& err);
+  void open_skeleton();  // skel_ = a fresh steer object with dst_port set
   void detach() noexcept;
 
   SteerOptions opts_;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# copylab kernel lab: boots Debian's stock 6.1 kernel under qemu (KVM when /dev/kvm is usable, TCG
+# copylab kernel lab: boots Debian's stock 6.1 (or, with --kernel 6.12, Debian 13's 6.12) kernel under qemu (KVM when /dev/kvm is usable, TCG
 # otherwise or when qemu cannot start with KVM; lib/qemu.sh lists the COPYLAB_LAB_* overrides) with
 # copylab's kprobe module and copylab's own binaries, runs the copy experiments inside the guest,
 # and turns the guest's PASS/FAIL/SKIP lines into an exit code and a report file.
@@ -18,6 +18,8 @@ KMOD_DIR=$(cd "$LAB_DIR/../module" && pwd)  # the module sources (Kbuild, copypr
 usage() {
   cat <<EOF
 usage: $0 [options]
+  --kernel K        guest kernel: 6.1 (Debian 12, default) or 6.12 (Debian 13; the guest also gets two
+                    virtio-net NICs joined by a qemu hub)
   --bin-dir DIR     copylab binaries (sock_sender, sock_receiver, xdp_sender, xdp_receiver, copylab).
                     Experiments whose binary is missing report SKIP. Default: none (stand-ins only)
   --work-dir DIR    build output: module, initramfs, console log, report (default: ./copylab-lab)
@@ -37,10 +39,11 @@ EOF
 }
 
 BIN_DIR="" WORK_DIR="$PWD/copylab-lab" REPORT="" ONLY="" COUNT=1000 FLOOD=100000 SIZE=200
-TIMEOUT=600 SMP=1 FETCH_ONLY=0 QUIET=0 STANDIN=0
+TIMEOUT=600 SMP=1 FETCH_ONLY=0 QUIET=0 STANDIN=0 KERNEL=6.1
 LAB_CACHE=${COPYLAB_LAB_CACHE:-${HOME:-/root}/.cache/copylab-lab}
 while (($#)); do
   case $1 in
+    --kernel) KERNEL=$2; shift 2 ;;
     --bin-dir) BIN_DIR=$2; shift 2 ;;
     --work-dir) WORK_DIR=$2; shift 2 ;;
     --cache-dir) LAB_CACHE=$2; shift 2 ;;
@@ -75,8 +78,14 @@ T0=$(date +%s.%N)
 log() { ((QUIET)) || printf '[lab %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
 die() { echo "copylab lab: $1.${2:+ Fix: $2}" >&2; exit "${3:-3}"; }
 
-LAB_PACKAGES="$LAB_DIR/packages.txt"
-LAB_KVER=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "$LAB_PACKAGES")
+# The package lists: the kernel's first (lib/fetch.sh takes every line of it and the non-kernel
+# lines of the others: qemu, firmware and busybox are shared).
+case $KERNEL in
+  6.1) LAB_PACKAGE_LISTS=("$LAB_DIR/packages.txt") LAB_NICS=0 ;;
+  6.12) LAB_PACKAGE_LISTS=("$LAB_DIR/packages-6.12.txt" "$LAB_DIR/packages.txt") LAB_NICS=2 ;;
+  *) echo "copylab lab: --kernel '$KERNEL' is not a lab kernel. Fix: use 6.1 or 6.12" >&2; exit 2 ;;
+esac
+LAB_KVER=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "${LAB_PACKAGE_LISTS[0]}")
 LAB_ROOT="$LAB_CACHE/root-$LAB_KVER"
 mkdir -p "$WORK_DIR" "$LAB_CACHE"
 WORK_DIR=$(cd "$WORK_DIR" && pwd)

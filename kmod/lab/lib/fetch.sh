@@ -1,54 +1,118 @@
 # shellcheck shell=bash
 # Stage 1 of the lab: download the pinned Debian packages (apt-get download, nothing installed on the
 # host) into the cache and extract them into a private root. Both steps are cached: a warm run only
-# checks stamps. Sourced by run.sh; uses LAB_CACHE, LAB_PACKAGES, log/die from run.sh.
+# checks stamps. Sourced by run.sh; uses LAB_CACHE, LAB_PACKAGE_LISTS, LAB_ROOT, log/die from run.sh.
 
-# The pinned package list without comments: "name=version" per line.
+# The pinned package specs for this kernel, one "name=version [sha256] [@DIR]" per line: every line
+# of the first list in LAB_PACKAGE_LISTS, and the non-kernel (qemu, firmware, busybox) lines of the
+# others.
 lab_package_specs() {
-  grep -v '^[[:space:]]*#' "$LAB_PACKAGES" | grep -v '^[[:space:]]*$'
+  local i
+  for i in "${!LAB_PACKAGE_LISTS[@]}"; do lab_list_selected "$i"; done
+}
+# lab_list_selected I: the specs list number I of LAB_PACKAGE_LISTS contributes.
+lab_list_selected() {
+  if (($1 == 0)); then
+    lab_list_specs "${LAB_PACKAGE_LISTS[$1]}"
+  else
+    lab_list_specs "${LAB_PACKAGE_LISTS[$1]}" | grep -v '^linux-' || true
+  fi
+}
+lab_list_specs() {
+  grep -v '^[[:space:]]*#' "$1" | grep -v '^[[:space:]]*$' || true
 }
 
 # File name apt-get download gives a spec: the epoch's ':' is URL-encoded as %3a.
 lab_deb_glob() {
-  local name=${1%%=*} version=${1#*=}
+  local nv=${1%% *}
+  local name=${nv%%=*} version=${nv#*=}
   printf '%s_%s_*.deb' "$name" "${version//:/%3a}"
 }
 
+# The sha256 a spec pins (empty when it pins none: then apt's own check of the archive's signed
+# index is the only one).
+lab_spec_sha256() {
+  local -a f
+  read -ra f <<<"$1"
+  [[ ${f[1]:-} =~ ^[0-9a-f]{64}$ ]] && echo "${f[1]}"
+  return 0
+}
+
+# lab_verify_deb SPEC DEB: dies when DEB's sha256 differs from the one SPEC pins.
+lab_verify_deb() {
+  local want got
+  want=$(lab_spec_sha256 "$1")
+  [[ -z $want ]] && return 0
+  got=$(sha256sum "$2" | cut -d' ' -f1)
+  [[ $got == "$want" ]] ||
+    die "$(basename "$2"): sha256 $got, the pinned list says $want" \
+      "delete it from $LAB_CACHE/debs and rerun (a corrupt or substituted download)" 1
+}
+
+# APT_OPTS for a list: none when it names no "# apt-source:" (the host's apt lists are used), else a
+# private sources list and state/cache dirs under $LAB_CACHE/apt/<list> (the host's apt configuration
+# is neither read for sources nor changed).
+lab_apt_opts() {
+  local list=$1 dir
+  APT_OPTS=()
+  grep -q '^# apt-source: ' "$list" || return 0
+  dir="$LAB_CACHE/apt/$(basename "$list" .txt)"
+  mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
+  sed -n 's/^# apt-source: //p' "$list" >"$dir/sources.list"
+  APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State=$dir/state" -o "Dir::Cache=$dir/cache" -o Dir::State::status=/dev/null
+    -o Debug::NoLocking=1)
+}
+
 lab_fetch() {
-  local debs="$LAB_CACHE/debs" missing=() spec
+  local i
+  for i in "${!LAB_PACKAGE_LISTS[@]}"; do lab_fetch_list "$i"; done
+}
+
+# lab_fetch_list I: downloads the missing packages list number I contributes.
+lab_fetch_list() {
+  local list=${LAB_PACKAGE_LISTS[$1]} debs="$LAB_CACHE/debs" missing=() names=() spec tmp deb
   mkdir -p "$debs"
   while read -r spec; do
     # shellcheck disable=SC2086  # the glob is meant to expand
     compgen -G "$debs/$(lab_deb_glob "$spec")" >/dev/null || missing+=("$spec")
-  done < <(lab_package_specs)
+  done < <(lab_list_selected "$1")
   if ((${#missing[@]} == 0)); then
-    log "packages: all $(lab_package_specs | wc -l) cached in $debs"
+    log "packages: $(basename "$list"): all cached in $debs"
     return 0
   fi
-  log "packages: downloading ${#missing[@]} from Debian's archive into $debs"
+  for spec in "${missing[@]}"; do names+=("${spec%% *}"); done
+  lab_apt_opts "$list"
+  log "packages: downloading ${#missing[@]} of $(basename "$list") from Debian's archive into $debs"
   # A fresh CI machine may have no package lists, or stale ones that no longer name the pinned versions.
-  if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
-    log "packages: apt lists do not know ${missing[0]}; running apt-get update"
-    apt-get update -qq >/dev/null || die "apt-get update failed" "check the network / sources.list"
+  if ! apt-cache "${APT_OPTS[@]}" show "${names[0]}" >/dev/null 2>&1; then
+    log "packages: apt lists do not know ${names[0]}; running apt-get update"
+    apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root update -qq >/dev/null || die "apt-get update failed" "check the network / sources.list"
   fi
   # Download into a temp dir first so an interrupted download never leaves a half file in the cache.
-  local tmp
   tmp=$(mktemp -d "$debs/.dl.XXXXXX")
-  if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >"$tmp/apt.log" 2>&1); then
+  if ! (cd "$tmp" && apt-get "${APT_OPTS[@]}" download -q -o APT::Sandbox::User=root "${names[@]}" >"$tmp/apt.log" 2>&1); then
     cat "$tmp/apt.log" >&2
     rm -rf "$tmp"
-    die "apt-get download failed for: ${missing[*]}" \
-      "the pinned versions in $LAB_PACKAGES may have left the archive: update them, or copy the .debs into $debs"
+    die "apt-get download failed for: ${names[*]}" \
+      "the pinned versions in $list may have left the archive: update them, or copy the .debs into $debs"
   fi
+  for spec in "${missing[@]}"; do
+    deb=$(compgen -G "$tmp/$(lab_deb_glob "$spec")" | head -n1)
+    [[ -n $deb ]] || { rm -rf "$tmp"; die "apt-get download gave no .deb for ${spec%% *}" "see $list"; }
+    lab_verify_deb "$spec" "$deb" || { rm -rf "$tmp"; exit 1; }
+  done
   mv "$tmp"/*.deb "$debs/"
   rm -rf "$tmp"
 }
 
-# Extracts every package into $LAB_ROOT once (stamped with the package list's checksum).
-# From the kernel image only boot/* and veth.ko are taken: the rest is 400 MB the guest never uses.
+# Extracts every package into $LAB_ROOT once (stamped with the package lists' checksum); a pinned
+# sha256 is checked again before extracting. From the kernel image only boot/* and the NIC drivers
+# the guest loads are taken (the rest is 400 MB the guest never uses); xz-compressed modules are
+# decompressed (busybox insmod reads plain ELF).
 lab_extract() {
-  local sum stamp="$LAB_ROOT/.extracted" spec deb
-  sum=$(sha256sum "$LAB_PACKAGES" | cut -d' ' -f1)
+  local sum stamp="$LAB_ROOT/.extracted" spec deb dest
+  sum=$(cat "${LAB_PACKAGE_LISTS[@]}" | sha256sum | cut -d' ' -f1)
   if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
     log "extract: cached in $LAB_ROOT"
     return 0
@@ -58,15 +122,38 @@ lab_extract() {
   log "extract: into $LAB_ROOT"
   while read -r spec; do
     deb=$(compgen -G "$LAB_CACHE/debs/$(lab_deb_glob "$spec")" | head -n1)
-    [[ -n $deb ]] || die "package ${spec} is not in the cache" "rerun; the download stage fetches it"
+    [[ -n $deb ]] || die "package ${spec%% *} is not in the cache" "rerun; the download stage fetches it"
+    lab_verify_deb "$spec" "$deb"
+    dest=$LAB_ROOT
+    [[ $spec =~ \ @([A-Za-z0-9_.-]+)$ ]] && dest="$LAB_ROOT/${BASH_REMATCH[1]}" && mkdir -p "$dest"
     if [[ ${spec%%=*} == linux-image-* ]]; then
       dpkg-deb --fsys-tarfile "$deb" |
-        tar -x -C "$LAB_ROOT" --wildcards './boot/*' '*/kernel/drivers/net/veth.ko'
+        tar -x -C "$dest" --wildcards './boot/*' '*/kernel/drivers/net/veth.ko*' \
+          '*/kernel/drivers/net/virtio_net.ko*' '*/kernel/drivers/net/net_failover.ko*' \
+          '*/kernel/net/core/failover.ko*'
     else
-      dpkg-deb -x "$deb" "$LAB_ROOT"
+      dpkg-deb -x "$deb" "$dest"
     fi
   done < <(lab_package_specs)
+  find "$LAB_ROOT" -path '*/modules/*' -name '*.ko.xz' -exec xz -d {} +
+  lab_wrap_kbuild_tools
   # The headers' Makefile includes the -common tree by absolute path; point it into our root.
   sed -i "s#^include /usr/src/#include $LAB_ROOT/usr/src/#" "$LAB_ROOT/usr/src/linux-headers-$LAB_KVER/Makefile"
   echo "$sum" >"$stamp"
+}
+
+# Kbuild helper programs built against a newer glibc than the host's run with the loader and
+# libraries of <root>/kbuild-libc (the packages marked @kbuild-libc): each ELF is renamed to
+# NAME.bin and NAME becomes a script that starts it through that loader.
+lab_wrap_kbuild_tools() {
+  local libdir="$LAB_ROOT/kbuild-libc/usr/lib/x86_64-linux-gnu" f
+  [[ -x $libdir/ld-linux-x86-64.so.2 ]] || return 0
+  for f in "$LAB_ROOT"/usr/lib/linux-kbuild-*/tools/objtool/objtool.real-x86 \
+    "$LAB_ROOT"/usr/lib/linux-kbuild-*/scripts/mod/modpost.real-lsb-64 \
+    "$LAB_ROOT"/usr/lib/linux-kbuild-*/tools/bpf/resolve_btfids/resolve_btfids; do
+    [[ -f $f && ! -e $f.bin ]] || continue
+    mv "$f" "$f.bin"
+    printf '#!/bin/sh\nexec %s --library-path %s "$0.bin" "$@"\n' "$libdir/ld-linux-x86-64.so.2" "$libdir" >"$f"
+    chmod +x "$f"
+  done
 }

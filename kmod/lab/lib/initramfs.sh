@@ -26,7 +26,14 @@ lab_pack_initramfs() {
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root,lab/experiments,opt/copylab/bin}
   cp "$LAB_ROOT/bin/busybox" "$root/bin/busybox"
   copy_with_libs /usr/sbin/ip /usr/sbin/ip "$root"
-  cp "$(find "$LAB_ROOT/lib/modules" -name veth.ko | head -n1)" "$root/lab/veth.ko"
+  local mod path
+  # veth always; virtio_net and its dependencies (failover, net_failover) where the kernel has them
+  # (the 6.12 guest's NICs). Debian 12 keeps modules in /lib/modules, Debian 13 in /usr/lib/modules.
+  for mod in veth failover net_failover virtio_net; do
+    path=$(find "$LAB_ROOT/lib/modules" "$LAB_ROOT/usr/lib/modules" -name "$mod.ko" 2>/dev/null | head -n1 || true)
+    [[ -n $path ]] && cp "$path" "$root/lab/$mod.ko"
+  done
+  [[ -f $root/lab/veth.ko ]] || die "veth.ko is not in $LAB_ROOT" "delete $LAB_ROOT/.extracted and rerun" 1
   cp "$MODULE_KO" "$root/lab/copyprobe.ko"
   cp "$LAB_DIR/guest/init" "$root/init"
   cp "$LAB_DIR/guest/lib.sh" "$LAB_DIR/guest/tools.sh" "$LAB_DIR/guest/pair.sh" "$root/lab/"
@@ -67,6 +74,8 @@ lab_pack_initramfs() {
 
   cat >"$root/lab/config" <<CFG
 LAB_KVER='$LAB_KVER'
+LAB_KERNEL='$KERNEL'
+LAB_NICS=$LAB_NICS
 LAB_COUNT=$COUNT
 LAB_FLOOD=$FLOOD
 LAB_SIZE=$SIZE

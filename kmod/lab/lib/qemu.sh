@@ -61,7 +61,7 @@ lab_qemu_run() {
       timeout -k 5 "$TIMEOUT" "${wrapper[@]}" "$qemu" "${accel_args[@]}" -smp "$SMP" -m 1G \
       -nodefaults -no-user-config -display none -no-reboot -L "$LAB_ROOT/usr/share/qemu" \
       -L "$LAB_ROOT/usr/share/seabios" -kernel "$LAB_ROOT/boot/vmlinuz-$LAB_KVER" \
-      -initrd "$INITRAMFS" -append "console=ttyS0 panic=-1 quiet no_timer_check" -serial stdio \
+      -initrd "$INITRAMFS" "${LAB_NIC_ARGS[@]}" -append "console=ttyS0 panic=-1 quiet no_timer_check" -serial stdio \
       </dev/null 2>"$stderr"
     exit $?
   ) 2>/dev/null |
@@ -77,7 +77,21 @@ lab_qemu_run() {
   return "$rc"
 }
 
+# LAB_NIC_ARGS: the guest's NICs. With --kernel 6.12 (LAB_NICS=2) two virtio-net-pci devices on
+# one qemu hub (-netdev hubport, hubid 0): a frame one sends arrives at the other, nothing reaches
+# the host's network. MACs 52:54:00:00:00:0{1,2}. COPYLAB_LAB_NIC_PROPS appends device properties
+# (e.g. iommu_platform=on,mrg_rxbuf=off) to both.
+lab_nic_args() {
+  local i props=${COPYLAB_LAB_NIC_PROPS:+,$COPYLAB_LAB_NIC_PROPS}
+  LAB_NIC_ARGS=()
+  for ((i = 1; i <= LAB_NICS; i++)); do
+    LAB_NIC_ARGS+=(-netdev "hubport,id=nic$i,hubid=0"
+      -device "virtio-net-pci,netdev=nic$i,mac=52:54:00:00:00:0$i,romfile=$props")
+  done
+}
+
 lab_boot() {
+  lab_nic_args
   local kvm_dev=${COPYLAB_LAB_KVM_DEV:-/dev/kvm} why="" rc=1 start i err
   lab_accels
   local -a accels=("${LAB_ACCELS[@]}")
