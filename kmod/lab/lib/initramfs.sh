@@ -75,7 +75,7 @@ lab_pack_initramfs() {
   cat >"$root/lab/config" <<CFG
 LAB_KVER='$LAB_KVER'
 LAB_KERNEL='$KERNEL'
-LAB_NICS=$LAB_NICS
+LAB_NICS=${LAB_NICS:-0}
 LAB_COUNT=$COUNT
 LAB_FLOOD=$FLOOD
 LAB_SIZE=$SIZE

@@ -77,14 +77,14 @@ lab_qemu_run() {
   return "$rc"
 }
 
-# LAB_NIC_ARGS: the guest's NICs. With --kernel 6.12 (LAB_NICS=2) two virtio-net-pci devices on
-# one qemu hub (-netdev hubport, hubid 0): a frame one sends arrives at the other, nothing reaches
+# LAB_NIC_ARGS: the guest's NICs (none unless LAB_NICS is set). With --kernel 6.12 (LAB_NICS=2)
+# two virtio-net-pci devices on one qemu hub (-netdev hubport, hubid 0): a frame one sends arrives at the other, nothing reaches
 # the host's network. MACs 52:54:00:00:00:0{1,2}. COPYLAB_LAB_NIC_PROPS appends device properties
 # (e.g. iommu_platform=on,mrg_rxbuf=off) to both.
 lab_nic_args() {
   local i props=${COPYLAB_LAB_NIC_PROPS:+,$COPYLAB_LAB_NIC_PROPS}
   LAB_NIC_ARGS=()
-  for ((i = 1; i <= LAB_NICS; i++)); do
+  for ((i = 1; i <= ${LAB_NICS:-0}; i++)); do
     LAB_NIC_ARGS+=(-netdev "hubport,id=nic$i,hubid=0"
       -device "virtio-net-pci,netdev=nic$i,mac=52:54:00:00:00:0$i,romfile=$props")
   done
