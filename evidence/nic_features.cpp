@@ -2,17 +2,16 @@
 
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
-#include <linux/ethtool.h>
 #include <linux/genetlink.h>
-#include <linux/sockios.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "common/error.hpp"
+#include "xdp/device.hpp"
 
 namespace copylab::trace {
 namespace {
@@ -100,20 +99,6 @@ int dev_cb(const nlmsghdr* h, void* data) {
   return MNL_CB_OK;
 }
 
-std::string driver_of(const std::string& name) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "";
-  ethtool_drvinfo info{};
-  info.cmd = ETHTOOL_GDRVINFO;
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  ifr.ifr_data = reinterpret_cast<char*>(&info);
-  const int rc = ::ioctl(fd, SIOCETHTOOL, &ifr);
-  ::close(fd);
-  if (rc != 0) return "";
-  return std::string(info.driver, strnlen(info.driver, sizeof(info.driver)));
-}
-
 }  // namespace
 
 std::vector<std::string> NicXdpFeatures::feature_names() const {
@@ -176,7 +161,13 @@ NicSurvey survey_nics() {
     n.name = name;
     return n.name == "lo";
   });
-  for (NicXdpFeatures& n : survey.nics) n.driver = driver_of(n.name);
+  for (NicXdpFeatures& n : survey.nics) {
+    try {
+      n.driver = query_device(n.name).driver;
+    } catch (const Error&) {
+      n.driver.clear();  // gone since the dump: the driver stays unknown
+    }
+  }
   return survey;
 }
 

@@ -1,6 +1,6 @@
 // What each network device in the caller's namespace advertises for XDP, read from the kernel
 // without touching the device (nothing is attached or bound, so a NIC carrying the machine's own
-// traffic is safe to survey): its driver (ETHTOOL_GDRVINFO) and the xdp-features bits of the
+// traffic is safe to survey): its driver (ETHTOOL_GDRVINFO, xdp/device) and the xdp-features bits of the
 // netdev generic-netlink family (NETDEV_CMD_DEV_GET, Linux 6.3 and later; the attribute set is
 // Documentation/netlink/specs/netdev.yaml). A driver sets NETDEV_XDP_ACT_XSK_ZEROCOPY when its
 // AF_XDP zero-copy path exists (net/core/xdp.c, xdp_set_features_flag).

@@ -20,9 +20,17 @@ namespace {
 [[noreturn]] void throw_create_error(const XskOptions& o, int err) {
   const std::string where = o.dev + " queue " + std::to_string(o.queue);
   if (o.zero_copy && err == EOPNOTSUPP) {
-    throw Error("zero-copy not supported by " + o.dev +
-                    " (xsk_socket__create with XDP_ZEROCOPY: EOPNOTSUPP; veth has no AF_XDP ZC)",
-                "use --copy", kExitUnsupported);
+    std::string driver;
+    try {
+      driver = query_device(o.dev).driver;
+    } catch (const Error&) {
+      // the refusal below is the error to report; the driver stays unknown
+    }
+    throw Error("zero-copy not supported by " + where + " (driver " +
+                    (driver.empty() ? std::string("unknown") : driver) +
+                    "; xsk_socket__create with XDP_ZEROCOPY: EOPNOTSUPP)",
+                "use --copy (copylab doctor lists which devices advertise AF_XDP zero-copy)",
+                kExitUnsupported);
   }
   if (err == EINVAL || err == ENODEV) {
     const DeviceInfo info = query_device(o.dev);
