@@ -13,6 +13,15 @@ IP_A=${COPYLAB_IP_A:-10.0.0.1}
 IP_B=${COPYLAB_IP_B:-10.0.0.2}
 PREFIX=${COPYLAB_PREFIX:-24}
 TX_CSUM=${COPYLAB_TX_CSUM:-keep}
+# The middle namespace M of the three-namespace topology A -> M -> B (empty: two namespaces).
+# M's ingress device (DEV_MA) is the veth peer of DEV_A, its egress device (DEV_MB) that of DEV_B.
+NS_M=${COPYLAB_NS_M:-}
+DEV_MA=${COPYLAB_DEV_MA:-vethma}
+DEV_MB=${COPYLAB_DEV_MB:-vethmb}
+MAC_MA=${COPYLAB_MAC_MA:-00:00:00:00:00:03}
+MAC_MB=${COPYLAB_MAC_MB:-00:00:00:00:00:04}
+IP_MA=${COPYLAB_IP_MA:-10.0.0.3}
+IP_MB=${COPYLAB_IP_MB:-10.0.0.4}
 QUIET=${COPYLAB_QUIET:-0}
 
 # Ownership markers live on tmpfs next to /run/netns, so they vanish with the namespaces on reboot.
@@ -54,6 +63,13 @@ parse_common_flag() {  # returns 0 and sets SHIFT_BY when it consumed a flag
     --ip-b) need_value "$1" "$2"; IP_B=$3 ;;
     --prefix) need_value "$1" "$2"; PREFIX=$3 ;;
     --tx-csum) need_value "$1" "$2"; TX_CSUM=$3 ;;
+    --ns-m) need_value "$1" "$2"; NS_M=$3 ;;
+    --dev-ma) need_value "$1" "$2"; DEV_MA=$3 ;;
+    --dev-mb) need_value "$1" "$2"; DEV_MB=$3 ;;
+    --mac-ma) need_value "$1" "$2"; MAC_MA=$3 ;;
+    --mac-mb) need_value "$1" "$2"; MAC_MB=$3 ;;
+    --ip-ma) need_value "$1" "$2"; IP_MA=$3 ;;
+    --ip-mb) need_value "$1" "$2"; IP_MB=$3 ;;
     -q|--quiet) QUIET=1; SHIFT_BY=1 ;;
     *) return 1 ;;
   esac
@@ -94,6 +110,32 @@ validate_inputs() {
   [[ "$(net_of "$IP_A")" == "$(net_of "$IP_B")" ]] ||
     die_usage "$IP_A and $IP_B are not in one /$PREFIX network. Fix: choose addresses in the same subnet or a shorter --prefix"
   case "$TX_CSUM" in keep|on|off) ;; *) die_usage "--tx-csum '$TX_CSUM' is not keep|on|off. Fix: see $PROG --help" ;; esac
+  [[ -z "$NS_M" ]] || validate_middle
+}
+
+# The three-namespace topology's extra inputs: names, MACs and addresses all distinct, M's
+# addresses in A/B's subnet (A and B reach them on-link).
+validate_middle() {
+  valid_ns "$NS_M" || die_usage "--ns-m '$NS_M' is not a valid namespace name. Fix: use letters, digits, '_', '.', '-' (max 64)"
+  [[ "$NS_M" != "$NS_A" && "$NS_M" != "$NS_B" ]] || die_usage "--ns-m '$NS_M' is also side A's or B's namespace. Fix: give the middle box its own namespace"
+  valid_dev "$DEV_MA" || die_usage "--dev-ma '$DEV_MA' is not a valid interface name. Fix: at most 15 characters of letters, digits, '_', '.', '-'"
+  valid_dev "$DEV_MB" || die_usage "--dev-mb '$DEV_MB' is not a valid interface name. Fix: at most 15 characters of letters, digits, '_', '.', '-'"
+  [[ "$DEV_MA" != "$DEV_MB" ]] || die_usage "--dev-ma and --dev-mb are both '$DEV_MA'. Fix: give M's ingress and egress devices different names"
+  local m
+  for m in MAC_MA MAC_MB; do
+    valid_mac "${!m}" || die_usage "--${m,,} '${!m}' is not a MAC address. Fix: six hex pairs, e.g. 00:00:00:00:00:03"
+    printf -v "$m" '%s' "${!m,,}"
+    (( 16#${!m:1:1} % 2 == 0 )) || die_usage "--${m,,} ${!m} is a multicast address. Fix: use a unicast MAC (even first byte)"
+  done
+  m=$(printf '%s\n' "$MAC_A" "$MAC_B" "$MAC_MA" "$MAC_MB" | sort | uniq -d | head -1)
+  [[ -z "$m" ]] || die_usage "MAC $m is used twice in the three-namespace topology. Fix: give every device its own MAC"
+  for m in IP_MA IP_MB; do
+    valid_ipv4 "${!m}" || die_usage "--${m,,} '${!m}' is not an IPv4 address. Fix: dotted quad, e.g. 10.0.0.3"
+    [[ "$(net_of "${!m}")" == "$(net_of "$IP_A")" ]] ||
+      die_usage "--${m,,} ${!m} is not in $IP_A/$PREFIX. Fix: give M addresses in A and B's subnet"
+  done
+  m=$(printf '%s\n' "$IP_A" "$IP_B" "$IP_MA" "$IP_MB" | sort | uniq -d | head -1)
+  [[ -z "$m" ]] || die_usage "address $m is used twice in the three-namespace topology. Fix: give every device its own address"
 }
 
 ip_to_int() { local IFS=. a b c d; read -r a b c d <<<"$1"; echo $(( (10#$a << 24) | (10#$b << 16) | (10#$c << 8) | 10#$d )); }
@@ -113,6 +155,6 @@ ns_exists() { [[ -e "/run/netns/$1" ]] && ip netns exec "$1" true 2>/dev/null; }
 ns_marker() { echo "$MARK_DIR/$1.owner"; }
 ns_is_ours() { [[ -f "$(ns_marker "$1")" ]]; }
 dev_exists() { ip -n "$1" link show dev "$2" >/dev/null 2>&1; }
-veth_alias() { echo "$VETH_ALIAS_PREFIX $NS_A/$DEV_A<->$NS_B/$DEV_B"; }
+veth_alias() { echo "$VETH_ALIAS_PREFIX $1/$2<->$3/$4"; }  # ns1 dev1 ns2 dev2
 dev_alias() { ip -n "$1" -o link show dev "$2" 2>/dev/null | sed -n 's/.* alias \(.*\)$/\1/p'; }
 dev_is_ours() { [[ "$(dev_alias "$1" "$2")" == "$VETH_ALIAS_PREFIX"* ]]; }

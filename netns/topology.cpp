@@ -28,7 +28,17 @@ CommandResult run_script(std::string_view script, const TopologyConfig& cfg) {
 }
 
 std::string pair_name(const TopologyConfig& cfg) {
+  if (cfg.has_middle()) {
+    return cfg.ns_a + "/" + cfg.dev_a + " -> " + cfg.ns_m + "/" + cfg.dev_ma + "," + cfg.dev_mb +
+           " -> " + cfg.ns_b + "/" + cfg.dev_b;
+  }
   return cfg.ns_a + "/" + cfg.dev_a + " <-> " + cfg.ns_b + "/" + cfg.dev_b;
+}
+
+std::vector<std::string> namespaces_of(const TopologyConfig& cfg) {
+  std::vector<std::string> names{cfg.ns_a, cfg.ns_b};
+  if (cfg.has_middle()) names.push_back(cfg.ns_m);
+  return names;
 }
 
 void require_device(const std::string& ns, const std::string& dev) {
@@ -49,16 +59,23 @@ std::string netns_script_dir() {
 }
 
 std::vector<std::string> topology_script_args(const TopologyConfig& cfg) {
-  return {"--ns-a",  cfg.ns_a,        "--ns-b",  cfg.ns_b,        "--dev-a",  cfg.dev_a,
-          "--dev-b", cfg.dev_b,       "--mac-a", cfg.mac_a.str(), "--mac-b",  cfg.mac_b.str(),
-          "--ip-a",  cfg.ip_a.str(),  "--ip-b",  cfg.ip_b.str(),  "--prefix", std::to_string(cfg.prefix),
-          "--tx-csum", cfg.tx_csum};
+  std::vector<std::string> args{
+      "--ns-a",  cfg.ns_a,        "--ns-b",  cfg.ns_b,        "--dev-a",  cfg.dev_a,
+      "--dev-b", cfg.dev_b,       "--mac-a", cfg.mac_a.str(), "--mac-b",  cfg.mac_b.str(),
+      "--ip-a",  cfg.ip_a.str(),  "--ip-b",  cfg.ip_b.str(),  "--prefix", std::to_string(cfg.prefix),
+      "--tx-csum", cfg.tx_csum};
+  if (cfg.has_middle()) {
+    args.insert(args.end(), {"--ns-m", cfg.ns_m, "--dev-ma", cfg.dev_ma, "--dev-mb", cfg.dev_mb,
+                             "--mac-ma", cfg.mac_ma.str(), "--mac-mb", cfg.mac_mb.str(),
+                             "--ip-ma", cfg.ip_ma.str(), "--ip-mb", cfg.ip_mb.str()});
+  }
+  return args;
 }
 
 Topology Topology::create(const TopologyConfig& cfg) {
-  for (const std::string* ns : {&cfg.ns_a, &cfg.ns_b}) {
-    if (netns_exists(*ns)) {
-      throw Error("network namespace '" + *ns + "' already exists",
+  for (const std::string& ns : namespaces_of(cfg)) {
+    if (netns_exists(ns)) {
+      throw Error("network namespace '" + ns + "' already exists",
                   "pick other names, remove it with netns/teardown.sh, or reuse it with --netns",
                   kExitUsage);
     }
@@ -69,7 +86,7 @@ Topology Topology::create(const TopologyConfig& cfg) {
   const char* mark_dir = std::getenv("COPYLAB_MARK_DIR");
   OwnedState record = record_owned(
       {{"kind", "netns"},
-       {"names", {cfg.ns_a, cfg.ns_b}},
+       {"names", namespaces_of(cfg)},
        {"marker_dir", mark_dir != nullptr && *mark_dir != '\0' ? mark_dir : "/run/copylab/netns"}});
   const CommandResult r = run_script("setup.sh", cfg);
   if (!r.ok()) {
@@ -105,11 +122,30 @@ TopologyConfig unique_topology_config(std::string_view tag) {
 
 Topology Topology::create_unique(std::string_view tag) { return create(unique_topology_config(tag)); }
 
+TopologyConfig unique_forward_topology_config(std::string_view tag) {
+  TopologyConfig cfg = unique_topology_config(tag);
+  cfg.ns_m = cfg.ns_a.substr(0, cfg.ns_a.size() - 1) + "m";
+  // Same length as dev_a: "c<pid>x<n>" plus one letter.
+  const std::string stem = cfg.dev_a.substr(0, cfg.dev_a.size() - 1);
+  cfg.dev_ma = stem + "m";
+  cfg.dev_mb = stem + "n";
+  return cfg;
+}
+
+Topology Topology::create_unique_forward(std::string_view tag) {
+  return create(unique_forward_topology_config(tag));
+}
+
 Topology Topology::adopt(const TopologyConfig& cfg) {
   require_netns(cfg.ns_a);
   require_netns(cfg.ns_b);
   require_device(cfg.ns_a, cfg.dev_a);
   require_device(cfg.ns_b, cfg.dev_b);
+  if (cfg.has_middle()) {
+    require_netns(cfg.ns_m);
+    require_device(cfg.ns_m, cfg.dev_ma);
+    require_device(cfg.ns_m, cfg.dev_mb);
+  }
   return Topology(cfg, false);
 }
 
@@ -147,7 +183,8 @@ void Topology::destroy() {
   if (!r.ok()) {
     record_.leave();  // still there: the next run reclaims them
     throw Error("netns/teardown.sh failed for " + pair_name(cfg_) + ": " + r.last_error_line(),
-                "remove them by hand: ip netns del " + cfg_.ns_a + "; ip netns del " + cfg_.ns_b);
+                "remove them by hand: ip netns del " + cfg_.ns_a + "; ip netns del " + cfg_.ns_b +
+                    (cfg_.has_middle() ? "; ip netns del " + cfg_.ns_m : std::string()));
   }
   record_.forget();
   spdlog::debug("topology removed: {}", pair_name(cfg_));

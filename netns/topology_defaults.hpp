@@ -18,6 +18,14 @@ inline constexpr const char* kMacB = "00:00:00:00:00:02";
 inline constexpr const char* kIpA = "10.0.0.1";
 inline constexpr const char* kIpB = "10.0.0.2";
 inline constexpr int kPrefixLen = 24;
+// The middle box M of the three-namespace topology A -> M -> B: its ingress device (dev A's peer)
+// and egress device (dev B's peer), each with a /32 address in A and B's subnet.
+inline constexpr const char* kDevMa = "vethma";
+inline constexpr const char* kDevMb = "vethmb";
+inline constexpr const char* kMacMa = "00:00:00:00:00:03";
+inline constexpr const char* kMacMb = "00:00:00:00:00:04";
+inline constexpr const char* kIpMa = "10.0.0.3";
+inline constexpr const char* kIpMb = "10.0.0.4";
 // The veth MTU setup.sh leaves in place (the kernel's default for a new veth, ether_setup()).
 inline constexpr unsigned kMtu = 1500;
 

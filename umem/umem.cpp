@@ -88,15 +88,15 @@ std::uint32_t Umem::refill(std::uint32_t n) {
   return got;
 }
 
-std::uint32_t Umem::reap_completions(std::uint32_t max) {
+std::uint32_t Umem::reap_completions(xsk_ring_cons& comp, std::uint32_t max) {
   std::uint32_t idx = 0;
-  const std::uint32_t got = xsk_ring_cons__peek(&comp_, max, &idx);
+  const std::uint32_t got = xsk_ring_cons__peek(&comp, max, &idx);
   for (std::uint32_t i = 0; i < got; ++i) {
-    const std::uint64_t addr = *xsk_ring_cons__comp_addr(&comp_, idx + i);
+    const std::uint64_t addr = *xsk_ring_cons__comp_addr(&comp, idx + i);
     frames_.move(addr, FramePlace::kTx, FramePlace::kCompletion);
     frames_.move(addr, FramePlace::kCompletion, FramePlace::kFree);
   }
-  if (got != 0) xsk_ring_cons__release(&comp_, got);
+  if (got != 0) xsk_ring_cons__release(&comp, got);
   return got;
 }
 

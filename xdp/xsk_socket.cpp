@@ -55,7 +55,14 @@ namespace {
 
 }  // namespace
 
-XskSocket::XskSocket(Umem& umem, const XskOptions& opts) : opts_(opts) {
+XskSocket::XskSocket(Umem& umem, const XskOptions& opts)
+    : XskSocket(umem, opts, &umem.fill_ring(), &umem.completion_ring()) {}
+
+XskSocket::XskSocket(Umem& umem, const XskOptions& opts, XskUmemRings& own_rings)
+    : XskSocket(umem, opts, &own_rings.fill, &own_rings.comp) {}
+
+XskSocket::XskSocket(Umem& umem, const XskOptions& opts, xsk_ring_prod* fill, xsk_ring_cons* comp)
+    : opts_(opts) {
   xsk_socket_config cfg{};
   cfg.rx_size = opts.rx ? opts.rx_size : 0;
   cfg.tx_size = opts.tx ? opts.tx_size : 0;
@@ -67,8 +74,9 @@ XskSocket::XskSocket(Umem& umem, const XskOptions& opts) : opts_(opts) {
   // A socket just closed on this queue releases it asynchronously (deferred pool cleanup), so a
   // quick rerun can see EBUSY for a moment: retry briefly before calling it a conflict.
   for (int attempt = 0;; ++attempt) {
-    ret = xsk_socket__create(&xsk_, opts.dev.c_str(), opts.queue, umem.handle(),
-                             opts.rx ? &rx_ : nullptr, opts.tx ? &tx_ : nullptr, &cfg);
+    ret = xsk_socket__create_shared(&xsk_, opts.dev.c_str(), opts.queue, umem.handle(),
+                                    opts.rx ? &rx_ : nullptr, opts.tx ? &tx_ : nullptr, fill,
+                                    comp, &cfg);
     if (ret != -EBUSY || attempt == 20) break;
     spdlog::debug("xsk_socket__create on {} queue {}: EBUSY, retrying", opts.dev, opts.queue);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -77,6 +85,7 @@ XskSocket::XskSocket(Umem& umem, const XskOptions& opts) : opts_(opts) {
     xsk_ = nullptr;
     throw_create_error(opts, -ret);
   }
+  if (fd() != xsk_umem__fd(umem.handle())) shared_umem_fd_ = xsk_umem__fd(umem.handle());
   xdp_options xo{};
   socklen_t len = sizeof(xo);
   if (getsockopt(fd(), SOL_XDP, XDP_OPTIONS, &xo, &len) == 0) {

@@ -1,0 +1,122 @@
+#include "cli/forwarder_tool.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "cli/common_options.hpp"
+#include "cli/help_format.hpp"
+#include "cli/option_checks.hpp"
+#include "cli/options_traffic.hpp"
+#include "common/cli_checks.hpp"
+#include "common/clock.hpp"
+#include "common/cpu.hpp"
+#include "common/stop.hpp"
+#include "traffic/run_output.hpp"
+#include "traffic/run_report.hpp"
+
+namespace copylab {
+namespace {
+
+struct ForwardLimits {
+  std::uint64_t count = 0;  // 0: until --duration or a signal
+  double duration_s = 0;
+  bool per_second = true;
+};
+
+struct ForwardResult {
+  std::uint64_t forwarded = 0;
+  double active_s = 0;  // first to last forwarded batch
+  std::string stopped_by;
+  double pps() const { return active_s > 0 ? static_cast<double>(forwarded) / active_s : 0; }
+};
+
+ForwardResult run_forwarder(Forwarder& fwd, const ForwardLimits& limits, const char* name) {
+  constexpr std::uint64_t kSecond = 1'000'000'000ULL;
+  const std::uint64_t start = now_ns();
+  const auto duration_ns = static_cast<std::uint64_t>(limits.duration_s * 1e9);
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::uint64_t next_report = start + kSecond;
+  std::uint64_t reported = 0;
+  ForwardResult r;
+  for (;;) {
+    const std::uint64_t done = fwd.forwarded();
+    if (stop_requested()) {
+      r.stopped_by = "signal";
+      break;
+    }
+    if (limits.count != 0 && done >= limits.count) {
+      r.stopped_by = "count";
+      break;
+    }
+    const std::uint64_t now = now_ns();
+    if (duration_ns != 0 && now - start >= duration_ns) {
+      r.stopped_by = "duration";
+      break;
+    }
+    if (limits.per_second && now >= next_report) {
+      spdlog::info("{}: forwarded {} in the last second, {} in all", name, done - reported, done);
+      reported = done;
+      next_report += kSecond;
+    }
+    const std::size_t max = limits.count != 0 ? static_cast<std::size_t>(limits.count - done)
+                                              : std::numeric_limits<std::size_t>::max();
+    if (fwd.forward(max) != 0) {
+      last = now_ns();
+      if (first == 0) first = now;
+    } else {
+      fwd.wait(std::chrono::milliseconds(100));
+    }
+  }
+  fwd.finish(std::chrono::seconds(1));
+  r.forwarded = fwd.forwarded();
+  r.active_s = first != 0 ? static_cast<double>(last - first) / 1e9 : 0;
+  return r;
+}
+
+}  // namespace
+
+int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
+  CLI::App app(spec.description, spec.name);
+  use_help_format(app);
+  CommonOptions common;
+  RunOutputOptions out;
+  ForwardLimits limits;
+  add_common_options(app, common);
+  add_run_output_options(app, out);
+  in_range<std::uint64_t>(app.add_option("--count", limits.count,
+                                         "Stop after forwarding this many frames (0 = until "
+                                         "--duration or Ctrl-C)"),
+                          0, kMaxCount)
+      ->capture_default_str();
+  in_range(app.add_option("--duration", limits.duration_s, "Stop after this many seconds (0 = no limit)"),
+           0.0, kMaxSeconds)
+      ->capture_default_str();
+  app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
+  spec.add_options(app);
+  return run_main(app, argc, argv, common, [&] {
+    pin_current_thread(out.cpu);
+    const std::unique_ptr<Forwarder> fwd = spec.make();
+    signal_ready(out);
+    const ForwardResult r = run_forwarder(*fwd, limits, spec.name);
+    spdlog::info("{}: forwarded {} frames in {:.3f} s ({}), stopped by {}", spec.name, r.forwarded,
+                 r.active_s, format_rate(r.pps()), r.stopped_by);
+    const nlohmann::json doc{{"tool", spec.name},
+                             {"pid", getpid()},
+                             {"forwarder", fwd->name()},
+                             {"mode", fwd->mode()},
+                             {"result", {{"forwarded", r.forwarded},
+                                         {"active_s", r.active_s},
+                                         {"pps", r.pps()},
+                                         {"stopped_by", r.stopped_by}}},
+                             {"counters", fwd->counters()}};
+    write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
+    return r.stopped_by == "signal" ? 128 + stop_signal() : 0;
+  });
+}
+
+}  // namespace copylab
