@@ -1,12 +1,13 @@
-#include <fmt/format.h>
-
-#include "common/error.hpp"
-#include "evidence/verdict.hpp"
-
 // The BPF cross-check's adapter to the verdict builder: exact counts at the tracepoints that mark
 // each copy (sock_send_length / sock_recv_length, the XSKMAP redirect, the skb frees after the
 // XDP copies), the kprobe lines counted at the copy functions themselves preferred where the
 // kernel allowed them, and cpu-clock samples of the copy routines beside both.
+#include "evidence/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
 namespace copylab::trace {
 namespace {
 
