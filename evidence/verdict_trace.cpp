@@ -110,17 +110,12 @@ class TraceCopyCounts final : public CopyCounts {
   RowMeasure measure(CopyRow row, const AfXdpRunMode& mode) const override {
     switch (row) {
       case CopyRow::kCopy1:
-        return {user_copy_cell(s_, ledger_id::kCopy1, ledger_id::kKpCopy1, socket_.sent,
-                               "copy_from_iter", "_copy_from_iter", "sock:sock_send_length(AF_INET)"),
-                user_copy_cell(x_, ledger_id::kCopy1, ledger_id::kKpCopy1, af_xdp_.sent,
-                               "copy_from_iter", "_copy_from_iter", "sock:sock_send_length(AF_INET)"),
-                ""};
+        return user_copy_row(ledger_id::kCopy1, ledger_id::kKpCopy1, socket_.sent, af_xdp_.sent,
+                             "copy_from_iter", "_copy_from_iter", "sock:sock_send_length(AF_INET)");
       case CopyRow::kCopy4:
-        return {user_copy_cell(s_, ledger_id::kCopy4, ledger_id::kKpCopy4, socket_.received,
-                               "copy_to_iter", "_copy_to_iter", "sock:sock_recv_length(AF_INET)"),
-                user_copy_cell(x_, ledger_id::kCopy4, ledger_id::kKpCopy4, af_xdp_.received,
-                               "copy_to_iter", "_copy_to_iter", "sock:sock_recv_length(AF_INET)"),
-                ""};
+        return user_copy_row(ledger_id::kCopy4, ledger_id::kKpCopy4, socket_.received,
+                             af_xdp_.received, "copy_to_iter", "_copy_to_iter",
+                             "sock:sock_recv_length(AF_INET)");
       case CopyRow::kCopy2:
         return {handoff_cell(), {std::nullopt, "", "AF_XDP TX uses __dev_direct_xmit: no net_dev_queue sample"},
                 dma_verdict()};
@@ -150,6 +145,14 @@ class TraceCopyCounts final : public CopyCounts {
   }
 
  private:
+  // A user<->kernel copy on both paths, each counted per its own run's packets.
+  RowMeasure user_copy_row(std::string_view line, std::string_view kp, std::uint64_t socket_packets,
+                           std::uint64_t af_xdp_packets, const std::string& site, const char* fn,
+                           const char* tracepoint) const {
+    return {user_copy_cell(s_, line, kp, socket_packets, site, fn, tracepoint),
+            user_copy_cell(x_, line, kp, af_xdp_packets, site, fn, tracepoint), ""};
+  }
+
   VerdictCell handoff_cell() const {
     return {std::nullopt, "payload addresses (tracepoint samples)", veth_handoff_evidence(s_.ledger)};
   }
