@@ -14,6 +14,12 @@ std::string kernel_copy_verdict(const VerdictCell& xsk, const std::string& added
   return present(xsk) ? "added (" + added_by + ")" : "none on this run";
 }
 
+// A kernel copy's verdict on a zero-copy run, from its cell: gone only when counted 0.
+std::string zero_copy_verdict(const VerdictCell& xsk) {
+  if (!xsk.per_packet) return "not counted (no count at the copy on this run)";
+  return present(xsk) ? "still there (counted at the copy)" : "gone (0 at the copy)";
+}
+
 // "1.00 per frame", or how it was measured when there is no count.
 std::string per_frame(const VerdictCell& c) {
   return c.per_packet ? fmt::format("{:.2f} per frame", *c.per_packet) : c.measured;
@@ -36,8 +42,14 @@ std::string summary_of(const CopyCounts& counts, const AfXdpRunMode& mode, const
            "AF_XDP on both ends (mixed pairs keep one socket side).";
   }
   if (mode.zero_copy) {
-    return "AF_XDP zero-copy: the user<->kernel copies are gone and no kernel copy replaces them "
-           "(" + counts.how_user_copies_counted() + ").";
+    return fmt::format(
+        "AF_XDP zero-copy: COPY #1 and COPY #4 are gone ({} and {} per packet, against {} and {} "
+        "on the socket path; {}) and the kernel's AF_XDP copies are {} (UMEM -> skb on transmit: "
+        "{}; into UMEM on receive: {}).",
+        per_text(c1.af_xdp), per_text(c4.af_xdp), per_text(c1.socket), per_text(c4.socket),
+        counts.how_user_copies_counted(),
+        absent(tx.af_xdp) && absent(rx.af_xdp) ? "gone too" : "not both counted 0",
+        per_frame(tx.af_xdp), per_frame(rx.af_xdp));
   }
   const bool generic = mode.xdp_mode == XdpMode::kGeneric;
   return fmt::format(
@@ -69,15 +81,15 @@ VerdictTable build_verdicts(const CopyCounts& counts, const AfXdpRunMode& mode,
   const auto row = [&](CopyRow id, const char* key, std::string what) {
     RowMeasure m = counts.measure(id, mode);
     return VerdictRow{key, std::move(what), std::move(m.socket), std::move(m.af_xdp),
-                      std::move(m.verdict)};
+                      std::move(m.verdict), std::nullopt, ""};
   };
   VerdictRow tx = row(CopyRow::kXskTx, "xsk_tx_copy",
                       "AF_XDP TX: UMEM frame -> skb (memcpy in skb_store_bits)");
   if (tx.verdict.empty())
-    tx.verdict = mode.zero_copy ? "none (zero-copy)" : kernel_copy_verdict(tx.af_xdp, "copy mode");
+    tx.verdict = mode.zero_copy ? zero_copy_verdict(tx.af_xdp) : kernel_copy_verdict(tx.af_xdp, "copy mode");
   VerdictRow rx = row(CopyRow::kXskRx, "xsk_rx_copy", "AF_XDP RX: xdp_buff -> UMEM frame (__xsk_rcv)");
   if (rx.verdict.empty())
-    rx.verdict = mode.zero_copy ? "none (zero-copy)" : kernel_copy_verdict(rx.af_xdp, "copy mode");
+    rx.verdict = mode.zero_copy ? zero_copy_verdict(rx.af_xdp) : kernel_copy_verdict(rx.af_xdp, "copy mode");
   VerdictRow headroom =
       row(CopyRow::kHeadroom, "xdp_headroom_copy",
           generic ? "generic XDP headroom copy (pskb_expand_head)"
@@ -123,16 +135,53 @@ std::string cell_text(const VerdictCell& c) {
 }
 }  // namespace
 
+void add_zero_copy_column(VerdictTable& copy_mode, const VerdictTable& zero_copy) {
+  for (VerdictRow& r : copy_mode.rows) {
+    for (const VerdictRow& z : zero_copy.rows) {
+      if (z.id != r.id) continue;
+      r.af_xdp_zc = z.af_xdp;
+      r.verdict_zc = z.verdict;
+    }
+    if (!r.af_xdp_zc) {
+      r.af_xdp_zc = VerdictCell{std::nullopt, "", "no such row in the zero-copy run's table"};
+      r.verdict_zc = "not measured";
+    }
+  }
+  copy_mode.summary_zc = zero_copy.summary;
+}
+
+void name_device_dma(VerdictTable& table, const std::string& driver) {
+  if (driver.empty() || driver == "veth") return;
+  const std::string verdict =
+      driver == "virtio_net"
+          ? "not counted: virtio-net's DMA is the hypervisor (qemu) reading or writing guest "
+            "memory, a copy outside the guest kernel; not gone"
+          : "not counted: " + driver + "'s DMA is done by the device, outside the kernel's copy "
+                                       "functions; not gone";
+  for (VerdictRow& r : table.rows) {
+    if (r.id != "copy2" && r.id != "copy3") continue;
+    r.verdict = verdict;
+    if (r.af_xdp_zc) r.verdict_zc = verdict;
+  }
+}
+
 nlohmann::json to_json(const VerdictTable& v) {
   nlohmann::json rows = nlohmann::json::array();
   for (const VerdictRow& r : v.rows) {
-    rows.push_back({{"id", r.id},
-                    {"what", r.what},
-                    {"socket", cell_json(r.socket)},
-                    {"af_xdp", cell_json(r.af_xdp)},
-                    {"verdict", r.verdict}});
+    nlohmann::json row = {{"id", r.id},
+                          {"what", r.what},
+                          {"socket", cell_json(r.socket)},
+                          {"af_xdp", cell_json(r.af_xdp)},
+                          {"verdict", r.verdict}};
+    if (r.af_xdp_zc) {
+      row["af_xdp_zc"] = cell_json(*r.af_xdp_zc);
+      row["verdict_zc"] = r.verdict_zc;
+    }
+    rows.push_back(std::move(row));
   }
-  return {{"rows", std::move(rows)}, {"summary", v.summary}, {"zero_copy", v.zero_copy_note}};
+  nlohmann::json j = {{"rows", std::move(rows)}, {"summary", v.summary}, {"zero_copy", v.zero_copy_note}};
+  if (v.has_zero_copy_column()) j["summary_zc"] = v.summary_zc;
+  return j;
 }
 
 std::string format_verdicts(const VerdictTable& v) {
@@ -143,8 +192,13 @@ std::string format_verdicts(const VerdictTable& v) {
                        cell_text(r.af_xdp), r.verdict);
     out += fmt::format("    socket: [{}] {}\n", r.socket.measured, r.socket.evidence);
     out += fmt::format("    af_xdp: [{}] {}\n", r.af_xdp.measured, r.af_xdp.evidence);
+    if (r.af_xdp_zc) {
+      out += fmt::format("    af_xdp zero-copy: {} [{}] {}; {}\n", cell_text(*r.af_xdp_zc),
+                         r.af_xdp_zc->measured, r.af_xdp_zc->evidence, r.verdict_zc);
+    }
   }
   out += "\n" + v.summary + "\n";
+  if (!v.summary_zc.empty()) out += v.summary_zc + "\n";
   if (!v.zero_copy_note.empty()) out += "Zero-copy: " + v.zero_copy_note + "\n";
   return out;
 }

@@ -43,12 +43,19 @@ struct VerdictRow {
   VerdictCell socket;
   VerdictCell af_xdp;
   std::string verdict; // "gone", "still there", "moved to ...", "added (copy mode)", "n/a on veth"
+  // The third column, when the same compare also ran AF_XDP bound zero-copy (add_zero_copy_column).
+  std::optional<VerdictCell> af_xdp_zc;
+  std::string verdict_zc;
 };
 
 struct VerdictTable {
   std::vector<VerdictRow> rows;
   std::string summary;         // one paragraph: the honest claim
+  std::string summary_zc;      // the zero-copy column's, when there is one
   std::string zero_copy_note;  // doctor's reason
+  bool has_zero_copy_column() const noexcept {
+    return !rows.empty() && rows.front().af_xdp_zc.has_value();
+  }
 };
 
 // The copies a verdict table has a row for, in the table's order.
@@ -99,6 +106,16 @@ std::string user_copy_verdict(const VerdictCell& sock, const VerdictCell& xsk,
 // The BPF cross-check's adapter over the two runs' results, then build_verdicts.
 VerdictTable make_verdicts(const PathEvidence& socket, const PathEvidence& af_xdp,
                            const std::string& zero_copy_note);
+
+// Socket vs AF_XDP copy mode (`copy_mode`) and socket vs AF_XDP zero-copy (`zero_copy`, built
+// from the same socket run): the zero-copy table's AF_XDP cells and verdicts become the third
+// column of `copy_mode`, row by row (same ids).
+void add_zero_copy_column(VerdictTable& copy_mode, const VerdictTable& zero_copy);
+
+// COPY #2/#3 (the device's TX/RX DMA) named for the experiment's driver: veth has no DMA (the
+// backends' own rows say so); virtio_net's DMA is the hypervisor reading and writing guest memory,
+// a copy outside the guest kernel that no guest probe counts: neither gone nor counted.
+void name_device_dma(VerdictTable& table, const std::string& driver);
 
 nlohmann::json to_json(const VerdictTable& v);
 std::string format_verdicts(const VerdictTable& v);

@@ -178,10 +178,9 @@ class TraceCopyCounts final : public CopyCounts {
                              sampled_text(x_, "skb_store_bits", "skb_store_bits")))
       m.af_xdp = *k;
     const LedgerLine* kp = kprobe_line(x_, ledger_id::kKpXskTxCopy);
-    const bool copy_mode = !mode.zero_copy;
-    m.verdict = !copy_mode && kp && kp->count == 0        ? "none (zero-copy; exact)"
-                : kp && kp->count > 0                     ? "added (copy mode; counted at the copy)"
-                : !copy_mode                              ? "none (zero-copy)"
+    // Zero-copy: the verdict is the builder's, from the cell (gone only when counted 0).
+    if (mode.zero_copy) return m;
+    m.verdict = kp && kp->count > 0                       ? "added (copy mode; counted at the copy)"
                 : site_samples(x_, "skb_store_bits") > 0  ? "added (copy mode; seen in samples)"
                 : x_.copy_sites.total_samples == 0        ? "added (copy mode; not sampled)"
                                                           : "copy mode, but no sample caught it";
@@ -208,20 +207,29 @@ class TraceCopyCounts final : public CopyCounts {
                 fmt::format("{} x {}", s_.ledger.count(ledger_id::kXdpRedirectXsk),
                             redirect_source(s_))};
     const std::uint64_t redirects = x_.ledger.count(ledger_id::kXdpRedirectXsk);
-    m.af_xdp = {per(mode.zero_copy ? 0 : redirects, af_xdp_.received), redirect_measured(x_),
-                fmt::format("{} x {} (the copy follows it) for {} frames received; {}", redirects,
-                            redirect_source(x_), af_xdp_.received,
-                            sampled_text(x_, "xsk_rcv", "__xsk_rcv"))};
+    if (mode.zero_copy) {
+      // A zero-copy XSK is redirected to without a copy (net/xdp/xsk.c, xsk_rcv: a frame already
+      // in the pool's UMEM goes to __xsk_rcv_zc), so the redirect count is no copy count here:
+      // only a probe at the copy (below) counts this row.
+      m.af_xdp = {std::nullopt, "not counted",
+                  fmt::format("{} x {} for {} frames received (zero-copy: no copy follows it); "
+                              "no probe at __xsk_rcv on this run",
+                              redirects, redirect_source(x_), af_xdp_.received)};
+    } else {
+      m.af_xdp = {per(redirects, af_xdp_.received), redirect_measured(x_),
+                  fmt::format("{} x {} (the copy follows it) for {} frames received; {}", redirects,
+                              redirect_source(x_), af_xdp_.received,
+                              sampled_text(x_, "xsk_rcv", "__xsk_rcv"))};
+    }
     if (auto k = kprobe_cell(s_, ledger_id::kKpXskRxCopy, socket_.received,
                              "no AF_XDP socket on this path"))
       m.socket = *k;
     if (auto k = kprobe_cell(x_, ledger_id::kKpXskRxCopy, af_xdp_.received,
                              fmt::format("{} x {}", redirects, redirect_source(x_))))
       m.af_xdp = *k;
+    if (mode.zero_copy) return m;  // the builder's verdict, from the cell
     const LedgerLine* kp = kprobe_line(x_, ledger_id::kKpXskRxCopy);
-    m.verdict = kp && kp->count > 0 ? "added (copy mode; counted at the copy)"
-                : !mode.zero_copy   ? "added (copy mode)"
-                                    : "none (zero-copy)";
+    m.verdict = kp && kp->count > 0 ? "added (copy mode; counted at the copy)" : "added (copy mode)";
     return m;
   }
 

@@ -18,6 +18,8 @@
 #include "evidence/cross_check.hpp"
 #include "evidence/scope.hpp"
 #include "evidence/verdict.hpp"
+#include "netns/netns_scope.hpp"
+#include "xdp/device.hpp"
 
 namespace copylab {
 namespace {
@@ -39,10 +41,12 @@ class DetachedObserver final : public CompareObserver {
   std::string reason_;
 };
 
-// The socket→socket and af_xdp→af_xdp runs of one phase that carry evidence (null when absent).
+// The socket→socket, af_xdp→af_xdp (copy mode) and af_xdp_zc→af_xdp_zc runs of one phase that
+// carry evidence (null when absent).
 struct PairRuns {
   const RunRecord* sock = nullptr;
   const RunRecord* xsk = nullptr;
+  const RunRecord* xsk_zc = nullptr;
 };
 
 PairRuns find_pair_runs(const std::vector<RunRecord>& runs, const std::string& phase) {
@@ -50,9 +54,28 @@ PairRuns find_pair_runs(const std::vector<RunRecord>& runs, const std::string& p
   for (const RunRecord& r : runs) {
     if (r.phase.name != phase || !has_evidence(r.evidence) || r.pair.tx != r.pair.rx) continue;
     if (r.pair.tx == PathKind::kSocket) p.sock = &r;
-    if (r.pair.tx == PathKind::kAfXdp) p.xsk = &r;
+    if (r.pair.tx == PathKind::kAfXdp) (r.pair.zero_copy ? p.xsk_zc : p.xsk) = &r;
   }
   return p;
+}
+
+// The verdict table of one phase: socket vs AF_XDP copy mode, with zero-copy as a third column
+// when both binds ran (or socket vs zero-copy when only it ran). `table(sock, xsk)` is the
+// backend's builder; nullopt when a run lacks its evidence.
+template <typename MakeTable>
+std::optional<trace::VerdictTable> phase_table(const PairRuns& p, MakeTable&& table) {
+  if (p.sock == nullptr) return std::nullopt;
+  std::optional<trace::VerdictTable> copy_mode, zero_copy;
+  if (p.xsk != nullptr) copy_mode = table(*p.sock, *p.xsk);
+  if (p.xsk_zc != nullptr) zero_copy = table(*p.sock, *p.xsk_zc);
+  if (copy_mode && zero_copy) trace::add_zero_copy_column(*copy_mode, *zero_copy);
+  return copy_mode ? copy_mode : zero_copy;
+}
+
+// The receiving device's driver ("veth", "virtio_net"), for how the table names device DMA.
+std::string driver_of(const TopologyConfig& topo) {
+  const NetnsScope in(topo.ns_b);
+  return query_device(topo.dev_b).driver;
 }
 
 // A count a verdict or check divides by: 0 when the tool did not report it.
@@ -70,7 +93,8 @@ std::string zero_copy_note_for(const TopologyConfig& topo) {
   return trace::zero_copy_note(trace::probe_capabilities(probe));
 }
 
-CopyVerdicts drawn(trace::VerdictTable v, const std::string& phase) {
+CopyVerdicts drawn(trace::VerdictTable v, const std::string& phase, const TopologyConfig& topo) {
+  trace::name_device_dma(v, driver_of(topo));
   CopyVerdicts out;
   out.table = std::move(v);
   out.phase = phase;
@@ -146,18 +170,21 @@ class TraceObserver final : public CompareObserver {
   CopyVerdicts summarize(const std::vector<RunRecord>& runs) override {
     // Verdicts from the socket→socket and af_xdp→af_xdp runs of the same phase (paced first:
     // it carries the copy-site samples).
-    for (const char* phase : {"paced", "unpaced"}) {
-      const PairRuns p = find_pair_runs(runs, phase);
-      if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto* so = std::get_if<TraceRunEvidence>(&p.sock->evidence);
-      const auto* xo = std::get_if<TraceRunEvidence>(&p.xsk->evidence);
-      if (so == nullptr || xo == nullptr) continue;
-      const ToolMode& xmode = p.xsk->counts.receiver.mode;
-      const trace::PathEvidence s{"socket", sent_of(*p.sock), received_of(*p.sock), &so->result,
+    const std::string note = zero_copy_note_for(topo_);
+    const auto table = [&](const RunRecord& sock,
+                           const RunRecord& xsk) -> std::optional<trace::VerdictTable> {
+      const auto* so = std::get_if<TraceRunEvidence>(&sock.evidence);
+      const auto* xo = std::get_if<TraceRunEvidence>(&xsk.evidence);
+      if (so == nullptr || xo == nullptr) return std::nullopt;
+      const ToolMode& xmode = xsk.counts.receiver.mode;
+      const trace::PathEvidence s{"socket", sent_of(sock), received_of(sock), &so->result,
                                   std::nullopt, false};
-      const trace::PathEvidence x{"af_xdp", sent_of(*p.xsk), received_of(*p.xsk), &xo->result,
+      const trace::PathEvidence x{"af_xdp", sent_of(xsk), received_of(xsk), &xo->result,
                                   xmode.xdp_mode(), xmode.zero_copy()};
-      return drawn(trace::make_verdicts(s, x, zero_copy_note_for(topo_)), phase);
+      return trace::make_verdicts(s, x, note);
+    };
+    for (const char* phase : {"paced", "unpaced"}) {
+      if (auto t = phase_table(find_pair_runs(runs, phase), table)) return drawn(*t, phase, topo_);
     }
     return not_drawn();
   }
@@ -239,9 +266,11 @@ class KmodObserver final : public CompareObserver {
                                         (zc ? " (0: zero-copy)" : " (copy mode)"),
                                     zc ? 0 : sent, hits("XSK_TX"),
                                     "UMEM -> skb in __xsk_generic_xmit"));
-      checks.push_back(module_check("XSK_XMIT __dev_direct_xmit skbs of " + F + " = frames sent",
-                                    sent, hits("XSK_XMIT"),
-                                    "AF_XDP hands its skbs to the device past the qdisc"));
+      // Zero-copy TX builds no skb: the driver takes the descriptors from the TX ring itself.
+      checks.push_back(module_check("XSK_XMIT __dev_direct_xmit skbs of " + F + " = frames sent" +
+                                        (zc ? " (0: zero-copy)" : ""),
+                                    zc ? 0 : sent, hits("XSK_XMIT"),
+                                    "AF_XDP copy mode hands its skbs to the device past the qdisc"));
     }
     if (run.pair.rx == PathKind::kSocket) {
       checks.push_back(module_check("COPY4 _copy_to_iter calls of " + L + " = datagrams received",
@@ -296,19 +325,24 @@ class KmodObserver final : public CompareObserver {
       for (const auto& l : ev->lines) text += "    " + l + "\n";
     }
     CopyVerdicts out = not_drawn();
+    const std::string note = zero_copy_note_for(topo_);
+    const auto table = [&](const RunRecord& sock,
+                           const RunRecord& xsk) -> std::optional<trace::VerdictTable> {
+      const auto* sc = std::get_if<ModuleRunEvidence>(&sock.evidence);
+      const auto* xc = std::get_if<ModuleRunEvidence>(&xsk.evidence);
+      if (sc == nullptr || xc == nullptr) return std::nullopt;
+      const ToolMode& xmode = xsk.counts.receiver.mode;
+      const kmod::KmodPathRun s{sent_of(sock), received_of(sock), &sc->counters, std::nullopt,
+                                false};
+      const kmod::KmodPathRun x{sent_of(xsk), received_of(xsk), &xc->counters, xmode.xdp_mode(),
+                                xmode.zero_copy()};
+      return kmod::make_kmod_verdicts(s, x, payload_, note);
+    };
     for (const char* phase : {"paced", "unpaced"}) {
-      const PairRuns p = find_pair_runs(runs, phase);
-      if (p.sock == nullptr || p.xsk == nullptr) continue;
-      const auto* sc = std::get_if<ModuleRunEvidence>(&p.sock->evidence);
-      const auto* xc = std::get_if<ModuleRunEvidence>(&p.xsk->evidence);
-      if (sc == nullptr || xc == nullptr) continue;
-      const ToolMode& xmode = p.xsk->counts.receiver.mode;
-      const kmod::KmodPathRun s{sent_of(*p.sock), received_of(*p.sock), &sc->counters,
-                                std::nullopt, false};
-      const kmod::KmodPathRun x{sent_of(*p.xsk), received_of(*p.xsk), &xc->counters,
-                                xmode.xdp_mode(), xmode.zero_copy()};
-      out = drawn(kmod::make_kmod_verdicts(s, x, payload_, zero_copy_note_for(topo_)), phase);
-      break;
+      if (auto t = phase_table(find_pair_runs(runs, phase), table)) {
+        out = drawn(*t, phase, topo_);
+        break;
+      }
     }
     out.preamble = text;
     return out;

@@ -205,6 +205,7 @@ nlohmann::json to_json(const RunRecord& r) {
   return {{"pair", r.pair.label()},
           {"tx_path", to_string(r.pair.tx)},
           {"rx_path", to_string(r.pair.rx)},
+          {"zero_copy_requested", r.pair.zero_copy},
           {"phase", r.phase.name},
           {"count", r.phase.count},
           {"rate_pps", r.phase.rate_pps},

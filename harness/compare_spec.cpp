@@ -3,28 +3,37 @@
 namespace copylab {
 
 namespace {
-PathSpec path_of(PathKind kind, const CompareOptions& opts, int cpu) {
-  return kind == PathKind::kAfXdp ? af_xdp_path(opts.xdp_mode).on_cpu(cpu) : socket_path().on_cpu(cpu);
+PathSpec path_of(PathKind kind, bool zero_copy, const CompareOptions& opts, int cpu) {
+  return kind == PathKind::kAfXdp ? af_xdp_path(opts.xdp_mode).with_zero_copy(zero_copy).on_cpu(cpu)
+                                  : socket_path().on_cpu(cpu);
+}
+
+std::string side_label(PathKind kind, bool zero_copy) {
+  return std::string(to_string(kind)) + (kind == PathKind::kAfXdp && zero_copy ? "_zc" : "");
 }
 }  // namespace
 
 PathSpec sender_path(const PairSpec& pair, const CompareOptions& opts) {
-  return path_of(pair.tx, opts, opts.cpu_tx);
+  return path_of(pair.tx, pair.zero_copy, opts, opts.cpu_tx);
 }
 PathSpec receiver_path(const PairSpec& pair, const CompareOptions& opts) {
-  return path_of(pair.rx, opts, opts.cpu_rx);
+  return path_of(pair.rx, pair.zero_copy, opts, opts.cpu_rx);
 }
 
 std::string PairSpec::label() const {
-  return std::string(to_string(tx)) + "->" + to_string(rx);
+  return side_label(tx, zero_copy) + "->" + side_label(rx, zero_copy);
 }
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts) {
-  std::vector<PairSpec> pairs{{PathKind::kSocket, PathKind::kSocket},
-                              {PathKind::kAfXdp, PathKind::kAfXdp}};
+  std::vector<PairSpec> pairs{{PathKind::kSocket, PathKind::kSocket}};
+  if (opts.xsk_bind != XskBindChoice::kZeroCopy)
+    pairs.push_back({PathKind::kAfXdp, PathKind::kAfXdp, false});
+  if (opts.xsk_bind != XskBindChoice::kCopy)
+    pairs.push_back({PathKind::kAfXdp, PathKind::kAfXdp, true});
   if (opts.all_pairs) {
-    pairs.push_back({PathKind::kSocket, PathKind::kAfXdp});
-    pairs.push_back({PathKind::kAfXdp, PathKind::kSocket});
+    const bool zc = opts.xsk_bind == XskBindChoice::kZeroCopy;
+    pairs.push_back({PathKind::kSocket, PathKind::kAfXdp, zc});
+    pairs.push_back({PathKind::kAfXdp, PathKind::kSocket, zc});
   }
   return pairs;
 }

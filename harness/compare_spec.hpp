@@ -18,8 +18,18 @@ using PathKind = DatapathKind;
 struct PairSpec {
   PathKind tx;
   PathKind rx;
-  std::string label() const;  // "socket->af_xdp": ASCII, the pair id in the JSON and the report
+  // The AF_XDP side(s) bind with XDP_ZEROCOPY (else XDP_COPY); false on a socket->socket pair.
+  bool zero_copy = false;
+  // "socket->af_xdp", "af_xdp_zc->af_xdp_zc": ASCII, the pair id in the JSON and the report.
+  std::string label() const;
 };
+
+// Which AF_XDP binds `copylab compare --xsk-bind` runs: copy mode, zero-copy, or both (the
+// af_xdp->af_xdp pair once per bind, on the same devices and traffic).
+enum class XskBindChoice { kCopy, kZeroCopy, kBoth };
+constexpr const char* to_string(XskBindChoice b) noexcept {
+  return b == XskBindChoice::kCopy ? "copy" : b == XskBindChoice::kZeroCopy ? "zero-copy" : "both";
+}
 
 struct PhaseSpec {
   std::string name;     // "paced" / "unpaced"
@@ -38,6 +48,7 @@ struct CompareOptions {
   bool calibrate = true;
   bool all_pairs = false;
   XdpMode xdp_mode = XdpMode::kNative;  // native or generic
+  XskBindChoice xsk_bind = XskBindChoice::kCopy;
   // AF_XDP receivers' RX ring (fill ring twice this) and UMEM frames: RX-only, all of them
   // circulate through the fill and RX rings, up to the ring size. 8192 rather than the tools'
   // 2048/4096: unpaced on a loaded 2-CPU machine the receiver lost 48-54% of 300k frames with
@@ -57,8 +68,10 @@ struct CompareOptions {
 };
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts);
+// socket->socket, then af_xdp->af_xdp per --xsk-bind (copy before zero-copy), then with
+// --all-pairs the mixed pairs (their AF_XDP side zero-copy only for --xsk-bind zero-copy).
 // The paths a pair's sender and receiver run: the pair's datapath with the tools' default wait
-// and need_wakeup, --xdp-mode on an AF_XDP side, pinned to --cpu-tx / --cpu-rx.
+// and need_wakeup, --xdp-mode and the pair's bind on an AF_XDP side, pinned to --cpu-tx / --cpu-rx.
 PathSpec sender_path(const PairSpec& pair, const CompareOptions& opts);
 PathSpec receiver_path(const PairSpec& pair, const CompareOptions& opts);
 std::vector<PhaseSpec> phases_for(const CompareOptions& opts);

@@ -41,7 +41,19 @@ PathSpec make_path_spec(DatapathKind datapath, XdpMode xdp_mode, WaitPolicy wait
 }
 
 PathSpec PathSpec::on_cpu(int cpu) const {
-  return make_path_spec(datapath_, xdp_mode_, wait_, need_wakeup_, cpu);
+  PathSpec p = make_path_spec(datapath_, xdp_mode_, wait_, need_wakeup_, cpu);
+  p.zero_copy_ = zero_copy_;
+  return p;
+}
+
+PathSpec PathSpec::with_zero_copy(bool zero_copy) const {
+  if (zero_copy && datapath_ != DatapathKind::kAfXdp) {
+    throw Error("a socket path cannot bind zero-copy (XDP_ZEROCOPY is an AF_XDP bind flag)",
+                "ask for zero-copy on an AF_XDP path only", kExitUsage);
+  }
+  PathSpec p = *this;
+  p.zero_copy_ = zero_copy;
+  return p;
 }
 
 PathSpec socket_path(WaitPolicy wait, int cpu) {
@@ -57,6 +69,7 @@ std::string describe(const PathSpec& p) {
   if (p.af_xdp()) {
     out += "/" + std::string(to_string(p.xdp_mode()));
     if (p.need_wakeup()) out += "/need_wakeup";
+    if (p.zero_copy()) out += "/zero-copy";
   }
   if (p.cpu() >= 0) out += "/cpu" + std::to_string(p.cpu());
   return out;

@@ -1,6 +1,6 @@
 // One traffic path, in one type: which datapath carries the traffic (UDP socket or AF_XDP), the
 // XDP attach mode (AF_XDP only), how the datapath waits for data, whether the AF_XDP socket
-// uses XDP_USE_NEED_WAKEUP, and the CPU its thread is pinned to. compare, hist, latency, the
+// uses XDP_USE_NEED_WAKEUP, whether it binds XDP_ZEROCOPY, and the CPU its thread is pinned to. compare, hist, latency, the
 // bench and the tests describe their paths with it; tool_argv.hpp turns it into a tool's flags.
 #pragma once
 
@@ -35,12 +35,17 @@ class PathSpec {
   WaitPolicy wait() const noexcept { return wait_; }
   // AF_XDP: XDP_USE_NEED_WAKEUP. Socket: always false.
   bool need_wakeup() const noexcept { return need_wakeup_; }
+  // AF_XDP: bind with XDP_ZEROCOPY (else XDP_COPY). Socket: always false.
+  bool zero_copy() const noexcept { return zero_copy_; }
   // The CPU the datapath's thread is pinned to; -1 = not pinned.
   int cpu() const noexcept { return cpu_; }
   bool af_xdp() const noexcept { return datapath_ == DatapathKind::kAfXdp; }
 
   // The same path pinned to `cpu` (-1 = not pinned); Error(kExitUsage) for cpu < -1.
   PathSpec on_cpu(int cpu) const;
+  // The same AF_XDP path bound zero-copy (true) or copy mode (false); Error(kExitUsage) for a
+  // socket path asked for zero-copy.
+  PathSpec with_zero_copy(bool zero_copy) const;
 
   bool operator==(const PathSpec&) const = default;
 
@@ -51,6 +56,7 @@ class PathSpec {
   XdpMode xdp_mode_ = XdpMode::kAuto;
   WaitPolicy wait_ = WaitPolicy::kBlock;
   bool need_wakeup_ = false;
+  bool zero_copy_ = false;
   int cpu_ = -1;
 };
 
@@ -66,7 +72,8 @@ PathSpec socket_path(WaitPolicy wait = WaitPolicy::kBlock, int cpu = -1);
 PathSpec af_xdp_path(XdpMode mode, WaitPolicy wait = WaitPolicy::kSpin, bool need_wakeup = true,
                      int cpu = -1);
 
-// "socket/block", "af_xdp/spin/native/need_wakeup", with "/cpu<N>" when pinned.
+// "socket/block", "af_xdp/spin/native/need_wakeup", with "/zero-copy" when bound zero-copy and
+// "/cpu<N>" when pinned.
 std::string describe(const PathSpec& p);
 
 }  // namespace copylab

@@ -68,6 +68,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   if (xdp && !sender) append(a, {"--mode", to_string(l.path.xdp_mode())});
   append(a, {"--wait", to_string(l.path.wait())});
   if (xdp) a.emplace_back(l.path.need_wakeup() ? "--need-wakeup" : "--no-need-wakeup");
+  if (xdp && l.path.zero_copy()) a.emplace_back("--zero-copy");
   append(a, {"--cpu", std::to_string(l.path.cpu())});
 
   if (l.size) append(a, {"--size", std::to_string(*l.size)});

@@ -40,6 +40,7 @@ constexpr Rename kRenames[] = {
     // The copy verdicts (copies.rows[].socket / .af_xdp).
     {"socket", "per_packet", "copies_per_packet"},
     {"af_xdp", "per_packet", "copies_per_packet"},
+    {"af_xdp_zc", "per_packet", "copies_per_packet"},
 };
 
 void rename_under(nlohmann::json& j, std::string_view parent) {

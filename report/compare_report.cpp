@@ -93,9 +93,13 @@ std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecor
                 "", 2);
   }
   out += "Copy verdicts (" + copies.phase + " runs), copies per packet:\n";
-  // Columns: what (wrapped), socket, af_xdp, verdict (wrapped to what is left of the width).
-  constexpr std::size_t kWhat = 44, kNum = 6;
-  const std::size_t verdict_w = kReportWidth - kWhat - 2 * (kNum + 2) - 2;
+  // Columns: what (wrapped), socket, af_xdp[, af_xdp zero-copy], verdict (wrapped to what is
+  // left of the width; with the zero-copy column, the copy-mode verdict then the zero-copy one).
+  const bool zc = table.has_zero_copy_column();
+  const std::size_t kWhat = zc ? 38 : 44;
+  constexpr std::size_t kNum = 6;
+  const std::size_t columns = zc ? 3 : 2;
+  const std::size_t verdict_w = kReportWidth - kWhat - columns * (kNum + 2) - 2;
   // A cell's lines; a wrapped copy name continues indented, so a new row stands out.
   const auto lines_of = [](const std::string& text, std::size_t w, std::string_view indent) {
     std::vector<std::string> lines;
@@ -106,30 +110,41 @@ std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecor
     }
     return lines;
   };
-  const auto row_line = [&](const std::string& what, const std::string& sock,
-                            const std::string& xsk, const std::string& verdict) {
+  const auto row_line = [&](const std::string& what, const std::vector<std::string>& nums,
+                            const std::string& verdict) {
     std::string l = what + std::string(kWhat - std::min(kWhat, display_width(what)), ' ');
-    l += fmt::format("  {:>{}}  {:>{}}  ", sock, kNum, xsk, kNum) + verdict;
+    for (const std::string& n : nums) l += fmt::format("  {:>{}}", n, kNum);
+    l += "  " + verdict;
     while (!l.empty() && l.back() == ' ') l.pop_back();
     return l + "\n";
   };
-  out += row_line("copy", "socket", "af_xdp", "verdict");
+  const std::vector<std::string> blank(columns, "");
+  out += row_line("copy", zc ? std::vector<std::string>{"socket", "copy", "zc"}
+                             : std::vector<std::string>{"socket", "af_xdp"},
+                  "verdict");
   for (const trace::VerdictRow& r : table.rows) {
     const auto what = lines_of(r.what, kWhat, "  ");
-    const auto verdict = lines_of(r.verdict, verdict_w, "");
+    auto verdict = lines_of(zc ? "copy mode: " + r.verdict : r.verdict, verdict_w, "");
+    if (zc) {
+      for (const auto& l : lines_of("zero-copy: " + r.verdict_zc, verdict_w, "")) verdict.push_back(l);
+    }
+    std::vector<std::string> nums{per_packet_cell(r.socket), per_packet_cell(r.af_xdp)};
+    if (zc) nums.push_back(per_packet_cell(*r.af_xdp_zc));
     for (std::size_t i = 0; i < std::max(what.size(), verdict.size()); ++i) {
-      out += row_line(i < what.size() ? what[i] : "", i == 0 ? per_packet_cell(r.socket) : "",
-                      i == 0 ? per_packet_cell(r.af_xdp) : "",
+      out += row_line(i < what.size() ? what[i] : "", i == 0 ? nums : blank,
                       i < verdict.size() ? verdict[i] : "");
     }
-    for (const auto& [side, cell] : {std::pair<const char*, const trace::VerdictCell&>{"socket", r.socket},
-                                     {"af_xdp", r.af_xdp}}) {
-      out += item(cell.evidence, fmt::format("    {}{}: ", side,
-                                             cell.measured.empty() ? "" : " [" + cell.measured + "]"),
+    std::vector<std::pair<const char*, const trace::VerdictCell*>> cells{{"socket", &r.socket},
+                                                                         {"af_xdp", &r.af_xdp}};
+    if (zc) cells.emplace_back("af_xdp zero-copy", &*r.af_xdp_zc);
+    for (const auto& [side, cell] : cells) {
+      out += item(cell->evidence, fmt::format("    {}{}: ", side,
+                                              cell->measured.empty() ? "" : " [" + cell->measured + "]"),
                   6);
     }
   }
   if (!table.summary.empty()) out += "\n" + item(table.summary, "", 2);
+  if (!table.summary_zc.empty()) out += item(table.summary_zc, "", 2);
   if (!table.zero_copy_note.empty()) out += item("Zero-copy: " + table.zero_copy_note, "", 2);
   return out;
 }

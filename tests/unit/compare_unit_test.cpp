@@ -170,7 +170,7 @@ CheckRow check(const char* name, long long expected, long long observed, const c
 // A paced run of `tx`->`rx` whose sender reached `sender_pps`.
 RunRecord paced_run(PathKind tx, PathKind rx, const RunCounts& counts, double sender_pps) {
   RunRecord r;
-  r.pair = {tx, rx};
+  r.pair = {tx, rx, false};
   r.phase = {"paced", counts.asked, 50'000};
   r.counts = counts;
   r.counts.sender.pps = sender_pps;
@@ -221,7 +221,7 @@ TEST(RunProblems, NothingWrongPrintsNothing) {
 CopyVerdicts paced_verdicts(std::vector<const char*> row_ids) {
   CopyVerdicts v;
   v.table = trace::VerdictTable{};
-  for (const char* id : row_ids) v.table->rows.push_back({id, id, {}, {}, "gone"});
+  for (const char* id : row_ids) v.table->rows.push_back({id, id, {}, {}, "gone", {}, ""});
   v.phase = "paced";
   return v;
 }
@@ -346,11 +346,11 @@ TEST(CompareReport, EveryLineFitsAndVerdictColumnsAlign) {
   outcome.copies.table->rows = {
       {"copy1", "COPY #1 user buffer -> kernel skb (send, _copy_from_iter)",
        cell(1, kLongEvidence), cell(0, "0 x sock_send_length"),
-       "moved to skb_store_bits (kernel: UMEM -> skb)"},
+       "moved to skb_store_bits (kernel: UMEM -> skb)", {}, ""},
       {"xdp_headroom_copy",
        "native veth XDP headroom copy: skb -> page_pool page (skb_pp_cow_data)",
        cell(0, "no XDP program on the socket path"), cell(1, kLongEvidence),
-       "added (XDP on veth)"}};
+       "added (XDP on veth)", {}, ""}};
   outcome.copies.table->summary = kLongEvidence;
   outcome.copies.table->zero_copy_note = kLongEvidence;
   outcome.notes = {kLongEvidence, "short"};
@@ -624,6 +624,139 @@ TEST(UserCopyVerdict, OneRuleForEveryBackend) {
   EXPECT_EQ(user_copy_verdict(cell(0.0), cell(0.0), "x"), "absent on both paths");
   EXPECT_EQ(user_copy_verdict(cell(std::nullopt), cell(0.0), "x"), "not measured");
   EXPECT_EQ(user_copy_verdict(cell(1.0), cell(std::nullopt), "x"), "not measured");
+}
+
+// ---- --xsk-bind: the pairs it runs and the three-column table ----
+
+struct BindRow {
+  XskBindChoice bind;
+  bool all_pairs;
+  std::vector<std::string> labels;
+};
+
+TEST(XskBind, PairsPerBindChoice) {
+  const std::vector<BindRow> rows{
+      {XskBindChoice::kCopy, false, {"socket->socket", "af_xdp->af_xdp"}},
+      {XskBindChoice::kZeroCopy, false, {"socket->socket", "af_xdp_zc->af_xdp_zc"}},
+      {XskBindChoice::kBoth, false, {"socket->socket", "af_xdp->af_xdp", "af_xdp_zc->af_xdp_zc"}},
+      {XskBindChoice::kZeroCopy, true,
+       {"socket->socket", "af_xdp_zc->af_xdp_zc", "socket->af_xdp_zc", "af_xdp_zc->socket"}},
+      {XskBindChoice::kBoth, true,
+       {"socket->socket", "af_xdp->af_xdp", "af_xdp_zc->af_xdp_zc", "socket->af_xdp",
+        "af_xdp->socket"}}};
+  for (const BindRow& row : rows) {
+    CompareOptions o;
+    o.xsk_bind = row.bind;
+    o.all_pairs = row.all_pairs;
+    std::vector<std::string> labels;
+    for (const PairSpec& p : pairs_for(o)) {
+      labels.push_back(p.label());
+      // The bind reaches both tools' paths, and only on an AF_XDP side.
+      for (const auto& [kind, path] : {std::pair{p.tx, sender_path(p, o)}, {p.rx, receiver_path(p, o)}}) {
+        EXPECT_EQ(path.zero_copy(), kind == kXsk && p.zero_copy) << p.label();
+        EXPECT_EQ(path.af_xdp(), kind == kXsk) << p.label();
+      }
+    }
+    EXPECT_EQ(labels, row.labels) << to_string(row.bind) << (row.all_pairs ? " --all-pairs" : "");
+  }
+}
+
+// A backend's counts given as numbers: per packet on the socket and AF_XDP runs, nullopt = not
+// counted.
+class FixedCounts final : public trace::CopyCounts {
+ public:
+  FixedCounts(std::optional<double> xsk_copies, std::optional<double> user_copies)
+      : xsk_(xsk_copies), user_(user_copies) {}
+  trace::RowMeasure measure(trace::CopyRow row, const trace::AfXdpRunMode&) const override {
+    using trace::CopyRow;
+    const bool user = row == CopyRow::kCopy1 || row == CopyRow::kCopy4;
+    const bool xsk = row == CopyRow::kXskTx || row == CopyRow::kXskRx;
+    return {{user ? 1.0 : 0.0, "exact", "socket"},
+            {user ? user_ : xsk ? xsk_ : std::optional<double>(0.0), "exact", "af_xdp"},
+            ""};
+  }
+  std::string native_headroom_function() const override { return "skb_pp_cow_data"; }
+  std::string how_user_copies_counted() const override { return "exact"; }
+  std::string why_user_copies_not_counted() const override { return "no probe"; }
+
+ private:
+  std::optional<double> xsk_, user_;
+};
+
+const trace::VerdictRow& row_of(const trace::VerdictTable& t, const std::string& id) {
+  for (const auto& r : t.rows) {
+    if (r.id == id) return r;
+  }
+  throw std::runtime_error("no row " + id);
+}
+
+TEST(XskBind, ZeroCopyVerdictRestsOnTheCountAtTheCopy) {
+  const trace::AfXdpRunMode copy_mode{XdpMode::kNative, false};
+  const trace::AfXdpRunMode zero_copy{XdpMode::kNative, true};
+  struct Row {
+    std::optional<double> zc_count;
+    std::string verdict;
+  };
+  for (const Row& r : {Row{0.0, "gone (0 at the copy)"},
+                       Row{1.0, "still there (counted at the copy)"},
+                       Row{std::nullopt, "not counted (no count at the copy on this run)"}}) {
+    trace::VerdictTable t = trace::build_verdicts(FixedCounts(1.0, 0.0), copy_mode, "");
+    const trace::VerdictTable z = trace::build_verdicts(FixedCounts(r.zc_count, 0.0), zero_copy, "");
+    EXPECT_FALSE(t.has_zero_copy_column());
+    trace::add_zero_copy_column(t, z);
+    ASSERT_TRUE(t.has_zero_copy_column());
+    for (const char* id : {"xsk_tx_copy", "xsk_rx_copy"}) {
+      const trace::VerdictRow& row = row_of(t, id);
+      EXPECT_EQ(row.verdict, "added (copy mode)") << id;
+      EXPECT_EQ(row.verdict_zc, r.verdict) << id;
+      EXPECT_EQ(row.af_xdp_zc->per_packet, r.zc_count) << id;
+    }
+    EXPECT_EQ(row_of(t, "copy1").verdict_zc, "gone");
+    EXPECT_NE(t.summary_zc.find(r.zc_count == 0.0 ? "gone too" : "not both counted 0"),
+              std::string::npos)
+        << t.summary_zc;
+    const nlohmann::json j = trace::to_json(t);
+    EXPECT_EQ(j["rows"][4]["verdict_zc"], r.verdict);
+    EXPECT_TRUE(j.contains("summary_zc"));
+  }
+}
+
+TEST(XskBind, DeviceDmaIsNamedForTheDriver) {
+  trace::VerdictTable t =
+      trace::build_verdicts(FixedCounts(1.0, 0.0), {XdpMode::kNative, false}, "");
+  const std::string veth = row_of(t, "copy2").verdict;
+  trace::name_device_dma(t, "veth");
+  EXPECT_EQ(row_of(t, "copy2").verdict, veth) << "veth's rows are the backend's own";
+  trace::name_device_dma(t, "virtio_net");
+  for (const char* id : {"copy2", "copy3"}) {
+    EXPECT_NE(row_of(t, id).verdict.find("hypervisor"), std::string::npos) << id;
+    EXPECT_EQ(row_of(t, id).verdict.find("gone"), row_of(t, id).verdict.find("not gone") + 4) << id;
+  }
+}
+
+TEST(XskBind, ReportShowsThreeAlignedColumnsWithinTheWidth) {
+  CompareOutcome outcome;
+  outcome.copies.phase = "paced";
+  trace::VerdictTable t = trace::build_verdicts(FixedCounts(1.0, 0.0), {XdpMode::kNative, false}, "");
+  trace::add_zero_copy_column(
+      t, trace::build_verdicts(FixedCounts(0.0, 0.0), {XdpMode::kNative, true}, ""));
+  outcome.copies.table = t;
+  const std::string text = render_compare_report(outcome);
+  std::size_t header_end = 0;
+  std::size_t rows = 0;
+  for (const auto& l : lines_of(text)) {
+    EXPECT_LE(display_width(l), 100U) << l;
+    if (l.rfind("copy ", 0) == 0 && l.find("zc") != std::string::npos) header_end = l.find("zc") + 2;
+    if (l.rfind("AF_XDP RX: xdp_buff", 0) == 0) {
+      ++rows;
+      // socket 0.00, copy mode 1.00, zero-copy 0.00, the last one ending under "zc".
+      EXPECT_NE(l.find("0.00    1.00    0.00"), std::string::npos) << l;
+      EXPECT_EQ(l.find("0.00    1.00    0.00") + 20, header_end) << text;
+    }
+  }
+  EXPECT_EQ(rows, 1U) << text;
+  EXPECT_NE(text.find("zero-copy: gone (0 at the copy)"), std::string::npos) << text;
+  EXPECT_NE(text.find("af_xdp zero-copy [exact]: af_xdp"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -86,6 +86,22 @@ TEST(PathSpec, SocketPathIgnoresXdpFieldsSoEqualPathsCompareEqual) {
   EXPECT_NE(af_xdp_path(XdpMode::kNative), af_xdp_path(XdpMode::kGeneric));
 }
 
+TEST(PathSpec, ZeroCopyIsAnAfXdpBindOnly) {
+  try {
+    socket_path().with_zero_copy(true);
+    FAIL() << "a socket path bound zero-copy was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_NE(std::string(e.what()).find("XDP_ZEROCOPY"), std::string::npos) << e.one_line();
+  }
+  EXPECT_EQ(socket_path().with_zero_copy(false), socket_path());
+  const PathSpec zc = af_xdp_path(XdpMode::kNative).with_zero_copy(true);
+  EXPECT_TRUE(zc.zero_copy());
+  EXPECT_TRUE(zc.on_cpu(1).zero_copy()) << "on_cpu dropped the bind";
+  EXPECT_NE(zc, af_xdp_path(XdpMode::kNative));
+  EXPECT_EQ(describe(zc.on_cpu(1)), "af_xdp/spin/native/need_wakeup/zero-copy/cpu1");
+}
+
 TEST(PathSpec, NamesRoundTrip) {
   for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp}) {
     EXPECT_EQ(parse_datapath_kind(to_string(d)), d);
@@ -173,7 +189,12 @@ INSTANTIATE_TEST_SUITE_P(
                 ToolRole::kReceiver, "xdp_receiver", {{"--mode", "auto"}, {"--wait", "busy-poll"}},
                 {"--dst-ip"}},
         FlagRow{"AfXdpNativeReceiver", af_xdp_path(XdpMode::kNative), ToolRole::kReceiver,
-                "xdp_receiver", {{"--mode", "native"}, {"--wait", "spin"}}, {}}),
+                "xdp_receiver", {{"--mode", "native"}, {"--wait", "spin"}}, {"--zero-copy"}},
+        FlagRow{"AfXdpZeroCopyReceiver", af_xdp_path(XdpMode::kNative).with_zero_copy(true),
+                ToolRole::kReceiver, "xdp_receiver", {{"--mode", "native"}, {"--zero-copy", ""}},
+                {"--copy"}},
+        FlagRow{"AfXdpZeroCopySender", af_xdp_path(XdpMode::kNative).with_zero_copy(true),
+                ToolRole::kSender, "xdp_sender", {{"--zero-copy", ""}}, {"--copy", "--mode"}}),
     [](const ::testing::TestParamInfo<FlagRow>& i) { return i.param.name; });
 
 // ---- every path × role parsed back by the tools' option set ----
@@ -185,6 +206,7 @@ struct Parsed {
   int cpu = -2;
   XdpMode mode = XdpMode::kAuto;  // AF_XDP
   bool need_wakeup = false;       // AF_XDP
+  bool zero_copy = false;         // AF_XDP
   std::string src_ip, dst_ip, src_mac, dst_mac;
   std::uint16_t src_port = 0, dst_port = 0;
   std::uint32_t ring_size = 0, frame_count = 0;  // AF_XDP
@@ -225,6 +247,7 @@ Parsed parse_as_tool(const PathSpec& path, ToolRole role, Args args) {
     p.wait = xcfg.wait;
     p.mode = xcfg.mode;
     p.need_wakeup = xcfg.need_wakeup;
+    p.zero_copy = xcfg.zero_copy;
     p.src_ip = xcfg.frame.src_ip.str();
     p.dst_ip = xcfg.frame.dst_ip.str();
     p.src_mac = xcfg.frame.src_mac.str();
@@ -378,6 +401,18 @@ TEST(ToolArgv, RefusesFlagsTheToolDoesNotTake) {
   rx_port.role = ToolRole::kReceiver;
   rx_port.src_port = 1;
   EXPECT_THROW(tool_args(t, rx_port), Error);
+}
+
+TEST(ToolArgv, ZeroCopyBindParsesBackOnBothRoles) {
+  for (const ToolRole role : {ToolRole::kSender, ToolRole::kReceiver}) {
+    for (const bool zc : {false, true}) {
+      ToolLaunch l;
+      l.path = af_xdp_path(XdpMode::kNative).with_zero_copy(zc);
+      l.role = role;
+      const Parsed p = parse_as_tool(l.path, role, tool_args(topo(), l));
+      EXPECT_EQ(p.zero_copy, zc) << (role == ToolRole::kSender ? "sender" : "receiver");
+    }
+  }
 }
 
 TEST(ToolArgv, ToolNames) {
