@@ -49,7 +49,7 @@ sock_tx() {
     ip netns exec $NS_TX $SOCK_TX_EXE send --dev $DEV_TX --dst-ip $IP_RX --dst-port $PORT \
       --size "$SIZE" --count "$1" > "$2" 2>&1
   else
-    ip netns exec $NS_TX $SOCK_TX_EXE --dev $DEV_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" \
+    ip netns exec $NS_TX $SOCK_TX_EXE --dev $DEV_TX --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" \
       --count "$1" --json "$2.json" > "$2" 2>&1
   fi
 }
