@@ -8,6 +8,13 @@ add_test(NAME lab_kernel
                  --work-dir "${CMAKE_BINARY_DIR}/kmod-lab" --quiet)
 set_tests_properties(lab_kernel PROPERTIES LABELS "lab;integration" TIMEOUT 900
                      SKIP_RETURN_CODE 77)
+# The same with Debian 13's 6.12 (tracepoint ledger without SKIPs, the virtio-net NIC pair and its
+# zerocopy experiment); about twice as long as 6.1 under TCG. Report: <build>/kmod-lab-6.12/report.txt.
+add_test(NAME lab_kernel_6_12
+         COMMAND "${PROJECT_SOURCE_DIR}/kmod/lab/run.sh" --kernel 6.12 --bin-dir "${COPYLAB_BIN_DIR}"
+                 --work-dir "${CMAKE_BINARY_DIR}/kmod-lab-6.12" --timeout 1500 --quiet)
+set_tests_properties(lab_kernel_6_12 PROPERTIES LABELS "lab;integration" TIMEOUT 1800
+                     SKIP_RETURN_CODE 77)
 
 # `copylab compare --backend kmod` / `copylab doctor` on this host: one-line refusal (exit 3,
 # nothing left behind) where the kernel has no modules/kprobes; the backend listed by doctor.

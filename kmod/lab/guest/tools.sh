@@ -36,7 +36,7 @@ sock_rx_start() {
     ip netns exec $NS_RX $SOCK_RX_EXE recv --dev $DEV_RX --dst-port $PORT --count "$1" \
       --timeout-ms 300000 --idle-ms 3000 --ready-file /tmp/rx.ready > "$2" 2>&1 &
   else
-    ip netns exec $NS_RX $SOCK_RX_EXE --dev $DEV_RX --dst-port $PORT --size "$SIZE" --count "$1" \
+    ip netns exec $NS_RX $SOCK_RX_EXE --dev $DEV_RX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" --count "$1" \
       --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready --json "$2.json" > "$2" 2>&1 &
   fi
   SOCK_RX_PID=$!
@@ -49,7 +49,7 @@ sock_tx() {
     ip netns exec $NS_TX $SOCK_TX_EXE send --dev $DEV_TX --dst-ip $IP_RX --dst-port $PORT \
       --size "$SIZE" --count "$1" > "$2" 2>&1
   else
-    ip netns exec $NS_TX $SOCK_TX_EXE --dev $DEV_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" \
+    ip netns exec $NS_TX $SOCK_TX_EXE --dev $DEV_TX --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" \
       --count "$1" --json "$2.json" > "$2" 2>&1
   fi
 }
@@ -81,6 +81,13 @@ xdp_rx_start() {
     --count "$2" --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready \
     --json "$3.json" > "$3" 2>&1 &
   XDP_RX_PID=$!
+  # XDP_RX_REFUSAL_OK=1: a receiver that exited before it was ready (e.g. a refused bind) returns 2
+  # with no FAIL line: the caller asserts the refusal itself.
+  i=0
+  while [ "${XDP_RX_REFUSAL_OK:-0}" = 1 ] && [ ! -e /tmp/rx.ready ] && [ $i -lt 300 ]; do
+    kill -0 "$XDP_RX_PID" 2>/dev/null || { wait "$XDP_RX_PID"; return 2; }
+    sleep 0.1; i=$((i + 1))
+  done
   wait_file /tmp/rx.ready 30 || { fail "xdp_receiver never became ready: $(tail -n 3 "$3")"; return 1; }
 }
 

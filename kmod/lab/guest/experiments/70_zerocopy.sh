@@ -75,15 +75,151 @@ else
 fi
 zc_hits() { awk '$1 == "xsk_rcv_zc" { print $2 }' $TRACING/kprobe_profile; }
 
+# Why a zero-copy bind succeeds or fails, from the kernel itself: return probes on the bind path
+# (net/xdp/xsk_buff_pool.c xp_assign_dev -> ndo_bpf = virtnet_xdp(XDP_SETUP_XSK_POOL) ->
+# virtnet_xsk_pool_enable, inlined into virtnet_xdp: virtqueue_dma_dev() must name a DMA device,
+# then the rx/tx queues are reset with the pool: virtnet_rq_bind_xsk_pool/virtnet_sq_bind_xsk_pool).
+# A return value is printed as a signed int (e.g. -1 = -EPERM, -95 = -EOPNOTSUPP); virtqueue_dma_dev
+# returns a pointer (0: the device does not use the DMA API, no VIRTIO_F_ACCESS_PLATFORM).
+BIND_PROBES="xp_assign_dev virtnet_xdp virtqueue_dma_dev virtnet_rq_bind_xsk_pool virtnet_sq_bind_xsk_pool xp_dma_map"
+bind_trace_arm() {
+  echo > $TRACING/trace
+  for f in $BIND_PROBES; do
+    grep -qx "$f" /tmp/zc_kallsyms.txt || continue
+    echo "r:klabz/r_$f $f ret=\$retval:s32" >> $TRACING/kprobe_events 2>/dev/null &&
+      echo 1 > $TRACING/events/klabz/r_$f/enable
+  done
+}
+bind_trace_take() {
+  [ -d $TRACING/events/klabz ] || return 0
+  echo 0 > $TRACING/events/klabz/enable
+  grep -o 'r_[a-z_]*: (.*' $TRACING/trace | head -n 40 > "$1"
+  for f in $BIND_PROBES; do echo "-:klabz/r_$f" >> $TRACING/kprobe_events 2>/dev/null; done
+}
+awk '$3 ~ /^(xp_assign_dev|virtnet_xdp|virtqueue_dma_dev|virtnet_rq_bind_xsk_pool|virtnet_sq_bind_xsk_pool|xp_dma_map)$/ { print $3 }' /proc/kallsyms > /tmp/zc_kallsyms.txt
+{
+  echo "virtio_net napi_tx=$(cat /sys/module/virtio_net/parameters/napi_tx 2>/dev/null)"
+  for d in /sys/bus/virtio/devices/*; do
+    f=$(cat $d/features 2>/dev/null) || continue
+    # virtio feature bits: 15 MRG_RXBUF, 22 MQ, 33 ACCESS_PLATFORM (the device uses the DMA API)
+    echo "$(basename $d) net=$(ls $d/net 2>/dev/null) MRG_RXBUF=$(echo $f | cut -c16) MQ=$(echo $f | cut -c23) ACCESS_PLATFORM=$(echo $f | cut -c34)"
+  done
+} > /tmp/zc_features.txt
+section virtio-features < /tmp/zc_features.txt
+
+# What the driver advertises (copylab doctor's NIC survey: netdev netlink xdp-features) and what
+# copylab's own device probe finds on the receiving NIC. net/xdp/xsk_buff_pool.c xp_assign_dev
+# refuses XDP_ZEROCOPY with -EOPNOTSUPP, before calling the driver, unless the device advertises
+# basic + redirect + xsk-zerocopy; so the zero-copy run below is either a run (advertised) or a
+# refusal asserted at that check (not advertised).
+zc_advertised=unknown
+if COPYLAB=$(tool_path copylab) && command -v jq >/dev/null; then
+  $COPYLAB doctor --dev $DEV_RX --netns $NS_RX --json /tmp/zc_doctor.json > /tmp/zc_doctor.txt 2>&1
+  section zc-doctor < /tmp/zc_doctor.txt
+  feats=$(jq -r --arg d $DEV_RX '[.nics.devices[]? | select(.name == $d) | .xdp_features | join(",")] | first // "none"' /tmp/zc_doctor.json 2>/dev/null)
+  zc_advertised=$(jq -r --arg d $DEV_RX '[.nics.devices[]? | select(.name == $d) | .xsk_zero_copy | tostring] | first // "unknown"' /tmp/zc_doctor.json 2>/dev/null)
+  info "copylab doctor: $DEV_RX (virtio_net, $(uname -r)) advertises xdp-features [$feats]; xsk-zerocopy: ${zc_advertised:-unknown}"
+  check "copylab doctor's NIC survey lists $DEV_RX with its xdp-features" "${zc_advertised:-unknown}" != unknown
+fi
+# Scatter-gather on the sender decides whether an AF_XDP copy-mode frame is linearized on transmit:
+# virtio_net offers NETIF_F_SG only with VIRTIO_NET_F_CSUM (virtnet_probe), and qemu offers CSUM
+# only when the netdev behind the NIC carries a virtio-net header (a tap does; a hub port does not).
+sg=$(ip netns exec $NS_TX ethtool -k $DEV_TX 2>/dev/null | awk -F': ' '$1 == "scatter-gather" { print $2 }' | cut -d' ' -f1)
+info "$DEV_TX scatter-gather: ${sg:-unknown} (virtio CSUM feature bit 0: $(cut -c1 /sys/class/net/$DEV_TX/device/features 2>/dev/null || ip netns exec $NS_TX cat /sys/class/net/$DEV_TX/device/features 2>/dev/null | cut -c1))"
+# The stacks of skb_copy_bits of whole frames during the copy-mode run (x86-64: len is the 4th
+# argument, %cx), to name the caller of the transmit copy.
+lin_probe=
+if echo "p:klabl/scb skb_copy_bits len=%cx:s32" >> $TRACING/kprobe_events 2>/dev/null; then
+  lin_probe=klabl/scb
+fi
+
+# The socket column on the same NICs and traffic. Without checksum offload (no VIRTIO_NET_F_CSUM
+# behind a hub port) UDP copies the payload while checksumming it: ip_generic_getfrag ->
+# csum_and_copy_from_iter_full (net/ipv4/ip_output.c), whose user copy on x86 is
+# csum_partial_copy_generic (arch/x86/lib/csum-copy_64.S), not _copy_from_iter. That copy is
+# counted by a tracefs kprobe with the length in its third argument (%dx), payload-sized only.
+# The receive side copies with _copy_to_iter when the checksum was verified before the copy, or
+# through the same checksumming copy otherwise: the check adds both functions over both sides.
+if sock_tools_select >/dev/null && [ "$SOCK_STANDIN" = 0 ]; then
+  TAG="[virtio-net socket]"
+  csum_probe=
+  if echo "p:klabs/csum_copy csum_partial_copy_generic len=%dx:u32" >> $TRACING/kprobe_events 2>/tmp/zc_csum.err &&
+    echo "hist:keys=len:vals=hitcount if len == $SIZE" > $TRACING/events/klabs/csum_copy/trigger 2>>/tmp/zc_csum.err; then
+    csum_probe=klabs/csum_copy
+  else
+    info "csum_partial_copy_generic cannot be probed here: $(head -c 200 /tmp/zc_csum.err)"
+  fi
+  if mod_load comm="$SOCK_COMMS" burst=0; then
+    mod_reset
+    if sock_rx_start "$N" /tmp/zc_sock_rx.out; then
+      sock_tx "$N" /tmp/zc_sock_tx.out; tx_rc=$?
+      wait_pid "$SOCK_RX_PID" 60; rx_rc=$?
+      check "sock_sender exit status" $tx_rc -eq 0
+      check "sock_receiver exit status" $rx_rc -eq 0
+      [ $tx_rc -eq 0 ] || section zc-sock-sender-output < /tmp/zc_sock_tx.out
+      [ $rx_rc -eq 0 ] || section zc-sock-receiver-output < /tmp/zc_sock_rx.out
+      received=$(sock_rx_received /tmp/zc_sock_rx.out)
+      check "datagrams received by sock_receiver" "${received:-0}" -eq "$N"
+      cat /proc/copyprobe > /tmp/zc_counters_socket.txt
+      section zc-counters-socket < /tmp/zc_counters_socket.txt
+      c_copy=0
+      if [ -n "$csum_probe" ]; then
+        cat $TRACING/events/klabs/csum_copy/hist > /tmp/zc_csum_hist.txt
+        c_copy=$(hist_hits /tmp/zc_csum_hist.txt)
+      fi
+      p_from=$(cp_len COPY1 "$SIZE") p_to=$(cp_len COPY4 "$SIZE")
+      info "payload copies of $SIZE B: _copy_from_iter $p_from, _copy_to_iter $p_to, csum_partial_copy_generic ${c_copy:-0} (checksumming copy, any task)"
+      if [ -n "$csum_probe" ]; then
+        check "COPY #1 + COPY #4 (payload copies user<->kernel, plain or checksumming) == sent + received" \
+          "$((p_from + p_to + ${c_copy:-0}))" -eq "$((N + ${received:-0}))"
+      else
+        # COPY #1 then runs where nothing here can count it (the checksumming copy is not
+        # probe-able through tracefs and copyprobe.ko has no site for it): said, not asserted.
+        check "COPY #4 (_copy_to_iter of $SIZE B) == datagrams received" "$p_to" -eq "${received:-0}"
+        info "COPY #1 on virtio-net without checksum offload: not at _copy_from_iter ($p_from calls of $SIZE B): csum_and_copy_from_iter_full copies it; not counted here"
+      fi
+      check "COPY2 (__dev_queue_xmit) frames of $FRAME bytes == datagrams sent" "$(cp_len COPY2 "$FRAME")" -eq "$N"
+      check "XSK_RX (__xsk_rcv) calls on the socket path" "$(cp_field XSK_RX calls)" -eq 0
+    fi
+    mod_unload
+  fi
+  if [ -n "$csum_probe" ]; then
+    echo "!hist:keys=len:vals=hitcount if len == $SIZE" > $TRACING/events/klabs/csum_copy/trigger
+    echo "-:$csum_probe" >> $TRACING/kprobe_events
+  fi
+  TAG=
+fi
+
 for bind in copy zero-copy; do
   TAG="[virtio-net $bind]"
   XDP_BIND=$bind
-  mod_load comm="$XDP_COMMS" burst=5 print_watched=1 || continue
+  if [ $bind = zero-copy ] && [ "$zc_advertised" != true ]; then XDP_RX_REFUSAL_OK=1; else XDP_RX_REFUSAL_OK=0; fi
+  # burst=0: no printk from the probe handlers (a console write inside a handler lets a
+  # receive interrupt's __xsk_rcv land in it, which kprobes count as nmissed, not as a hit).
+  mod_load comm="$XDP_COMMS" burst=0 || continue
   dmesg_take /tmp/dmesg_before.txt
   mod_reset
   zc0=$(zc_hits)
   out=/tmp/zc_rx_$bind.out
-  if ! xdp_rx_start native "$N" $out; then
+  bind_trace_arm
+  xdp_rx_start native "$N" $out; started=$?
+  bind_trace_take /tmp/zc_bind_trace_$bind.txt
+  section zc-bind-trace-$bind < /tmp/zc_bind_trace_$bind.txt
+  if [ $started -eq 2 ]; then
+    # The refusal, proven at the kernel's check: the receiver's bind failed with EOPNOTSUPP,
+    # xp_assign_dev returned -95 and the driver's ndo_bpf (virtnet_xdp, XDP_SETUP_XSK_POOL) was
+    # never called: the xdp-features check refused it, not a virtio_net queue/DMA check.
+    section zc-receiver-output-$bind < $out
+    grep -q 'EOPNOTSUPP' $out && pass "bind(XDP_ZEROCOPY) on $DEV_RX refused: $(grep -m1 -o 'zero-copy not supported.*EOPNOTSUPP)' $out)" ||
+      fail "bind(XDP_ZEROCOPY) failed without EOPNOTSUPP: $(tail -n 1 $out)"
+    check "xp_assign_dev return value (net/xdp/xsk_buff_pool.c; -95 = -EOPNOTSUPP)" \
+      "$(sed -n 's/^r_xp_assign_dev: .* ret=\(-\{0,1\}[0-9]*\)$/\1/p' /tmp/zc_bind_trace_$bind.txt | tail -n 1)" -eq -95
+    check "virtnet_xdp (the driver's ndo_bpf) calls during the zero-copy bind: refused before the driver" \
+      "$(grep -c '^r_virtnet_xdp:' /tmp/zc_bind_trace_$bind.txt)" -eq 0
+    info "BLOCKED: AF_XDP zero-copy cannot bind on virtio_net in $(uname -r): the driver does not advertise NETDEV_XDP_ACT_XSK_ZEROCOPY (xdp-features [$feats]; upstream adds it in 'virtio_net: xdp_features add NETDEV_XDP_ACT_XSK_ZEROCOPY', after 6.12), and xp_assign_dev requires it; no qemu device property changes xdp-features"
+    mod_unload
+    continue
+  elif [ $started -ne 0 ]; then
     section zc-receiver-output-$bind < $out
     dmesg_take /tmp/dmesg_zc_$bind.txt
     section zc-dmesg-$bind < /tmp/dmesg_zc_$bind.txt
@@ -107,14 +243,36 @@ for bind in copy zero-copy; do
   section zc-counters-$bind < /tmp/zc_counters_$bind.txt
   check "COPY1 (_copy_from_iter) calls of $SIZE bytes (payload user->kernel)" "$(cp_len COPY1 "$SIZE")" -eq 0
   check "COPY4 (_copy_to_iter) calls of $SIZE bytes (payload kernel->user)" "$(cp_len COPY4 "$SIZE")" -eq 0
+  # A virtio-net frame arrives by interrupt: when it lands while a transmit-path probe's handler
+  # runs (ftrace-based kprobes run handlers with interrupts on), its softirq's __xsk_rcv hit is
+  # counted by kprobes as nmissed (kernel/kprobes.c: one per hit whose handler could not run).
+  # The transmit sites must have none; for XSK_RX, calls = handled + missed.
+  for s in XSK_TX XSK_XMIT XDP_COW; do
+    check "$s kprobe misses (nmissed: a count with misses is not exact)" "$(cp_field $s nmissed)" -eq 0
+  done
+  rx_missed=$(cp_field XSK_RX nmissed)
+  info "XSK_RX: $(cp_field XSK_RX hits) handled, ${rx_missed:-?} missed by kprobe reentrancy (receive interrupt inside a transmit-path handler)"
   if [ $bind = copy ]; then
-    check "XSK_TX (skb_store_bits, UMEM -> skb) copies of $FRAME bytes" "$(cp_len XSK_TX "$FRAME")" -eq "$N"
-    check "XSK_RX (__xsk_rcv, xdp_buff -> UMEM) copies of $FRAME bytes" "$(cp_len XSK_RX "$FRAME")" -eq "${received:-0}"
+    # virtio_net sets IFF_TX_SKB_NO_LINEAR, so net/xdp/xsk.c xsk_build_skb takes
+    # xsk_build_skb_zerocopy: the skb's fragments are the UMEM pages, no skb_store_bits.
+    check "XSK_TX (skb_store_bits) calls, any length: the copy-mode skb points at UMEM (IFF_TX_SKB_NO_LINEAR)" "$(cp_field XSK_TX hits)" -eq 0
+    check "XSK_XMIT (__dev_direct_xmit) skbs of $FRAME bytes: one per frame in copy mode" "$(cp_len XSK_XMIT "$FRAME")" -eq "$N"
+    check "XSK_RX (__xsk_rcv, xdp_buff -> UMEM) calls, handled + missed (one per received frame)" "$(( $(cp_field XSK_RX calls) + ${rx_missed:-0} ))" -eq "${received:-0}"
+    check "XSK_RX handled calls that copied $FRAME bytes == handled calls (every frame copied whole)" "$(cp_len XSK_RX "$FRAME")" -eq "$(cp_field XSK_RX calls)"
+    # Without NETIF_F_SG the core linearizes that fragment-only skb before the driver
+    # (net/core/dev.c validate_xmit_skb -> __skb_linearize -> __pskb_pull_tail -> skb_copy_bits).
+    lin=$(cp_len XDP_COW "$FRAME")
+    if [ "$sg" = off ]; then
+      check "skb_copy_bits copies of $FRAME bytes (UMEM page -> linear skb: no scatter-gather on $DEV_TX)" "$lin" -eq "$N"
+    else
+      check "skb_copy_bits copies of $FRAME bytes (scatter-gather on: the UMEM page is sent as is)" "$lin" -eq 0
+    fi
   else
     # Every call, any length: in zero-copy no frame passes either copy function.
     check "XSK_TX (skb_store_bits) calls by the AF_XDP tools, any length: gone in zero-copy" "$(cp_field XSK_TX hits)" -eq 0
     check "XSK_XMIT (__dev_direct_xmit) calls by the AF_XDP tools: no skb in zero-copy" "$(cp_field XSK_XMIT hits)" -eq 0
     check "XSK_RX (__xsk_rcv) calls, any task, any length: gone in zero-copy" "$(cp_field XSK_RX calls)" -eq 0
+    check "skb_copy_bits copies of $FRAME bytes: gone in zero-copy" "$(cp_len XDP_COW "$FRAME")" -eq 0
   fi
   if [ -n "$zc_probe" ]; then
     zc=$(( $(zc_hits) - zc0 ))
@@ -128,6 +286,85 @@ for bind in copy zero-copy; do
   grep -vE '\[(COPY[124]|XSK_[A-Z]+|XDP_[A-Z]+)\]' /tmp/dmesg_zc_$bind.txt | tail -n 20 | section zc-dmesg-$bind
   mod_unload
 done
+XDP_RX_REFUSAL_OK=0
+# The linearize copy's stack, in a short copy-mode run of its own: a stack-collecting kprobe on
+# skb_copy_bits during the counted run would widen the window in which a receive interrupt's
+# __xsk_rcv lands inside a probe handler (kprobes count that as nmissed, not as a hit).
+if [ -n "$lin_probe" ] && [ "$sg" = off ]; then
+  TAG="[virtio-net copy, stacks]"
+  XDP_BIND=copy
+  key=common_stacktrace
+  echo "hist:keys=$key:vals=hitcount if len == $FRAME" > $TRACING/events/klabl/scb/trigger 2>/dev/null ||
+    { key=stacktrace; echo "hist:keys=$key:vals=hitcount if len == $FRAME" > $TRACING/events/klabl/scb/trigger; }
+  if xdp_rx_start native 50 /tmp/zc_lin_rx.out; then
+    xdp_tx native 50 /tmp/zc_lin_tx.out
+    wait_pid "$XDP_RX_PID" 60
+  fi
+  cat $TRACING/events/klabl/scb/hist > /tmp/zc_lin_hist.txt
+  echo "!hist:keys=$key:vals=hitcount if len == $FRAME" > $TRACING/events/klabl/scb/trigger
+  section hist-zc-linearize-copy < /tmp/zc_lin_hist.txt
+  check "skb_copy_bits of $FRAME bytes in the 50-frame stack run" "$(hist_hits /tmp/zc_lin_hist.txt)" -eq 50
+  grep -q '__pskb_pull_tail' /tmp/zc_lin_hist.txt && grep -q 'validate_xmit_skb' /tmp/zc_lin_hist.txt &&
+    pass "skb_copy_bits stack: __dev_direct_xmit -> validate_xmit_skb -> __pskb_pull_tail (the linearize copy)" ||
+    fail "skb_copy_bits stack lacks validate_xmit_skb/__pskb_pull_tail (see hist-zc-linearize-copy)"
+  TAG=
+fi
+XDP_BIND=
+[ -n "$lin_probe" ] && echo "-:$lin_probe" >> $TRACING/kprobe_events
+
+# The columns on these NICs through the product: copylab compare (socket vs AF_XDP, the module
+# counting every copy site, a paced run for the counts and an unpaced one for throughput) and
+# copylab latency (ping-pong RTT). TCG makes absolute numbers meaningless: the report's ratios
+# are what counts. With zero-copy not advertised, compare's zero-copy column must be refused
+# before any traffic, naming the device, its driver and the errno.
+if [ -n "$COPYLAB" ]; then
+  TAG="[virtio-net compare]"
+  NC=$((N < 500 ? N : 500))
+  CMP="compare --netns $NS_TX,$NS_RX --dev $DEV_TX,$DEV_RX --size $SIZE --cpu-tx 0 --cpu-rx 0"
+  xb=copy
+  [ "$zc_advertised" = true ] && xb=both
+  $COPYLAB $CMP --backend kmod --kmod-module /lab/copyprobe.ko --xsk-bind $xb --count $NC --rate 2000 \
+    --unpaced-count $((NC * 4)) --no-calibration --json /tmp/zc_cmp.json > /tmp/zc_cmp.txt 2>&1
+  rc=$?
+  section zc-compare-$xb < /tmp/zc_cmp.txt
+  # compare's own kernel-counter checks assume veth (COPY #1 at _copy_from_iter, skb_store_bits on
+  # AF_XDP transmit); here the socket path copies through csum_and_copy_from_iter (no checksum
+  # offload without VIRTIO_NET_F_CSUM) and the AF_XDP skb points at UMEM: exit 4 names them. The
+  # lab asserts the traffic and records the ratios; the copy counts are asserted above.
+  check "copylab compare on $DEV_TX,$DEV_RX (virtio_net) ran every pair (exit status 0 or 4: kernel-counter checks)" $rc -le 4
+  if [ -s /tmp/zc_cmp.json ]; then
+    jq -r '.runs[] | "\(.pair) \(.phase) \(.sender.result.sent) \(.receiver.result.received)"' /tmp/zc_cmp.json > /tmp/zc_cmp.rows
+    while read -r pair phase sent got; do
+      check "compare $pair $phase: frames received == sent" "$got" -eq "$sent"
+    done < /tmp/zc_cmp.rows
+    awk '/^    [a-z_]+->[a-z_]+ (paced|unpaced): / { if (l != "") print l; l = $0; next }
+         /^      / && l != "" { l = l " " $0; next } { if (l != "") print l; l = "" }' /tmp/zc_cmp.txt |
+      sed 's/  */ /g' | head -n 8 | while read -r l; do info "compare check differing on virtio_net: $l"; done
+  else
+    fail "copylab compare wrote no JSON: $(tail -n 1 /tmp/zc_cmp.txt)"
+  fi
+  awk '/^receiver rate \(pps\)/ { printf "unpaced receiver pps: socket %s, AF_XDP copy %s: AF_XDP/socket = %.2f\n", $(NF-1), $NF, $NF / $(NF-1) }' /tmp/zc_cmp.txt |
+    while read -r l; do info "virtio-net throughput (TCG: ratios only): $l"; done
+  if [ "$zc_advertised" != true ]; then
+    $COPYLAB $CMP --xsk-bind zero-copy --count 10 --rate 1000 --no-unpaced > /tmp/zc_cmp_zc.txt 2>&1
+    rc=$?
+    section zc-compare-zero-copy < /tmp/zc_cmp_zc.txt
+    check "copylab compare --xsk-bind zero-copy on virtio_net $(uname -r): refused (exit status)" $rc -ne 0
+    grep -q 'virtio_net' /tmp/zc_cmp_zc.txt && grep -q 'EOPNOTSUPP' /tmp/zc_cmp_zc.txt &&
+      pass "compare's refusal names the driver and errno: $(grep -m1 'EOPNOTSUPP' /tmp/zc_cmp_zc.txt | cut -c1-200)" ||
+      fail "compare's zero-copy refusal lacks virtio_net/EOPNOTSUPP: $(tail -n 1 /tmp/zc_cmp_zc.txt)"
+  fi
+  TAG="[virtio-net latency]"
+  $COPYLAB latency --netns $NS_TX,$NS_RX --dev $DEV_TX,$DEV_RX --modes sock-block,xsk-poll-native \
+    --count 300 --warmup 30 --reps 1 --size $SIZE --cpu-ping 0 --cpu-pong 0 --json /tmp/zc_lat.json > /tmp/zc_lat.txt 2>&1
+  rc=$?
+  section zc-latency < /tmp/zc_lat.txt
+  check "copylab latency sock-block,xsk-poll-native on $DEV_TX,$DEV_RX exit status" $rc -eq 0
+  awk '$1 == "sock-block" && !s { s = $2 } $1 == "xsk-poll-native" && !x { x = $2 }
+       END { if (s && x) printf "RTT p50: socket (sock-block) %s us, AF_XDP copy (xsk-poll-native) %s us: AF_XDP/socket = %.2f\n", s, x, x / s }' /tmp/zc_lat.txt |
+    while read -r l; do info "virtio-net latency (TCG: ratios only): $l"; done
+  TAG=
+fi
 TAG=
 [ -n "$zc_probe" ] && echo "-:$zc_probe" >> $TRACING/kprobe_events
 ip netns del $NS_TX 2>/dev/null
