@@ -159,13 +159,14 @@ nlohmann::json forward_document(const ForwardOutcome& o) {
   }
   const TopologyConfig& t = o.topology;
   nlohmann::json doc{
+      {"tool", "copylab forward"},
       {"topology", {{"ns_a", t.ns_a}, {"ns_m", t.ns_m}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a},
                     {"dev_ma", t.dev_ma}, {"dev_mb", t.dev_mb}, {"dev_b", t.dev_b}}},
       {"payload_bytes", o.payload_bytes},
       {"cross_check", to_json(o.cross_check)},
       {"runs", runs},
       {"forwarded_pps_ratios", ratios},
-      {"failed_checks", failed_forward_checks(o)},
+      {"checks_failed", failed_forward_checks(o)},
       {"notes", o.notes}};
   doc = compare_document(std::move(doc));  // compare's key renames
   doc["schema"] = kForwardSchema;

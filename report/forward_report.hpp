@@ -33,7 +33,8 @@ std::optional<double> pps_ratio_to_relay(const ForwardOutcome& o, ForwarderKind 
                                          const std::string& phase);
 
 std::string render_forward_report(const ForwardOutcome& o);
-// {schema, topology, payload_bytes, cross_check, runs: [...], ratios, notes}, with compare's
+// {schema, tool, topology, payload_bytes, cross_check, runs: [...], forwarded_pps_ratios,
+// checks_failed, notes}, with compare's
 // key renames (a unit in every name that has one).
 nlohmann::json forward_document(const ForwardOutcome& o);
 

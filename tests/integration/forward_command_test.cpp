@@ -44,7 +44,7 @@ TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
   const auto& doc = r.json;
   EXPECT_EQ(doc.at("schema"), "copylab.forward/1");
   EXPECT_EQ(doc.at("cross_check").at("attached"), true) << doc.at("cross_check").dump();
-  EXPECT_EQ(doc.at("failed_checks"), 0);
+  EXPECT_EQ(doc.at("checks_failed"), 0);
   for (const char* fwd : {"relay", "xsk_native", "xsk_generic"}) {
     SCOPED_TRACE(fwd);
     const nlohmann::json* run = run_of(doc, fwd);
