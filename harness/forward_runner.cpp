@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -102,7 +104,46 @@ Count taken_in(const ForwardRecord& r) {
                                         is_xsk(r.kind) ? "/counters/rx_frames" : "/counters/received"));
 }
 
+// compare's loss row puts every lost frame in B's socket buffer; with a middle box they are lost
+// in M or after it, each where its own counter says (loss_checks).
+constexpr std::string_view kCompareLossRow = "lost = Udp RcvbufErrors";
+
+// Where the frames A sent and B did not receive went: dropped in M (the relay's ingress socket
+// buffer: M's Udp RcvbufErrors; the forwarder's first socket: XDP_STATISTICS rx_ring_full +
+// rx_dropped) or after M (B's socket buffer).
+void loss_checks(ForwardRecord& r) {
+  auto& checks = r.run.checks;
+  checks.erase(std::remove_if(checks.begin(), checks.end(),
+                              [](const CheckRow& c) { return c.name.starts_with(kCompareLossRow); }),
+               checks.end());
+  const Count sent = r.run.counts.sender.sent;
+  const Count received = r.run.counts.receiver.received;
+  const auto fwd = static_cast<long long>(r.forwarded);
+  Count m_drops;
+  std::string source;
+  if (is_xsk(r.kind)) {
+    const auto at = [&](const char* key) {
+      return doc_count(r.forwarder_doc,
+                       nlohmann::json::json_pointer(std::string("/counters/xdp_statistics_in/") + key));
+    };
+    const Count full = at("rx_ring_full"), dropped = at("rx_dropped");
+    if (full && dropped) m_drops = *full + *dropped;
+    source = "first socket's XDP_STATISTICS (rx_ring_full + rx_dropped)";
+  } else {
+    m_drops = r.m_in.udp.rcvbuf_errors;
+    source = "Udp RcvbufErrors in M (/proc/net/snmp)";
+  }
+  r.m_checks.push_back({"lost in M (sent by A - forwarded) = M's drops",
+                        sent ? Count(*sent - fwd) : std::nullopt, m_drops, source,
+                        "where the middle box drops when A outruns it"});
+  r.m_checks.push_back({"lost after M (forwarded - received in B) = B's Udp RcvbufErrors",
+                        received ? Count(fwd - *received) : std::nullopt,
+                        r.run.counts.kernel.b.udp.rcvbuf_errors, "/proc/net/snmp in B",
+                        "B's socket buffer overflowing"});
+}
+
 void add_checks(ForwardRecord& r) {
+  loss_checks(r);
   const std::string src_udp = "UDP MIB in M (/proc/net/snmp)";
   const std::string src_link = "link stats of " + std::string("M's egress device");
   auto& c = r.m_checks;
