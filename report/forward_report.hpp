@@ -1,7 +1,7 @@
 // What one `copylab forward` found, and how it is shown: a table per phase (forwarded pps, CPU
 // per packet in M, one-way latency A -> M -> B, the ledger in M), the checks against M's
 // counters, the kernel copies AF_XDP's copy mode does instead, and the versioned JSON document
-// (schema copylab.forward/1, keys listed in report/COMPARE_JSON.md).
+// (schema copylab.forward/1, keys listed in report/FORWARD_JSON.md).
 #pragma once
 
 #include <nlohmann/json.hpp>
