@@ -102,7 +102,10 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
     pin_current_thread(out.cpu);
     const std::unique_ptr<Forwarder> fwd = spec.make();
     signal_ready(out);
+    // From ready to the end: the forwarding loop's CPU time, not the setup's.
+    const CpuTimes cpu_start = CpuTimes::now();
     const ForwardResult r = run_forwarder(*fwd, limits, spec.name);
+    const CpuTimes cpu = CpuTimes::now() - cpu_start;
     spdlog::info("{}: forwarded {} frames in {:.3f} s ({}), stopped by {}", spec.name, r.forwarded,
                  r.active_s, format_rate(r.pps()), r.stopped_by);
     const nlohmann::json doc{{"tool", spec.name},
@@ -113,6 +116,7 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
                                          {"active_s", r.active_s},
                                          {"pps", r.pps()},
                                          {"stopped_by", r.stopped_by}}},
+                             {"cpu", to_json(cpu)},
                              {"counters", fwd->counters()}};
     write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
     return r.stopped_by == "signal" ? 128 + stop_signal() : 0;

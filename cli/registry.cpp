@@ -10,6 +10,7 @@
 #include "cli/latency_command.hpp"
 #include "cli/cleanup_command.hpp"
 #include "cli/compare_command.hpp"
+#include "cli/forward_command.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/hist_command.hpp"
 #include "harness/compare_caveats.hpp"
@@ -27,6 +28,8 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"compare", "Socket path vs AF_XDP under identical UDP traffic, checked against the kernel",
      register_compare_command},
+    {"forward", "Middle box A -> M -> B: socket relay vs shared-UMEM AF_XDP forwarder, copies in M",
+     register_forward_command},
     {"latency", "Ping-pong RTT and one-way latency: sockets, AF_XDP and the XDP_TX floor",
      register_latency_command},
     {"hist", "Kernel stack-trace histograms of a command's or copylab's own traffic",

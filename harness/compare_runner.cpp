@@ -111,12 +111,14 @@ int wait_child(ChildProcess& child, double timeout_s, const std::string& what,
 RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
-                            const std::function<void(const std::string&)>& progress) {
+                            const std::function<void(const std::string&)>& progress,
+                            const MiddleBox* middle) {
   RunRecord rec{pair, phase, {}, {}, {}, {}, {}, std::nullopt, std::nullopt, 0};
   rec.counts.af_xdp_tx = pair.tx == PathKind::kAfXdp;
   rec.counts.af_xdp_rx = pair.rx == PathKind::kAfXdp;
   rec.counts.asked = phase.count;
-  const std::string stem = work_dir + "/" + std::string(to_string(pair.tx)) + "-" +
+  const std::string stem = work_dir + "/" + (middle ? middle->tag + "-" : std::string()) +
+                           std::string(to_string(pair.tx)) + "-" +
                            to_string(pair.rx) + "-" + phase.name;
   const std::string rx_json = stem + ".receiver.json", tx_json = stem + ".sender.json";
   const std::string rx_ready = stem + ".receiver.ready", tx_ready = stem + ".sender.ready";
@@ -133,8 +135,9 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
       receiver_args(topo, pair, phase, opts, rx_json, rx_ready, sender_done),
       stem + ".receiver.log");
   wait_for_ready_file(rx_ready, receiver, std::chrono::seconds(30));
+  if (middle != nullptr) middle->start();
   ChildProcess sender = ChildProcess::start(
-      sender_args(topo, pair, phase, opts, tx_json, tx_ready, go), stem + ".sender.log");
+      sender_args(middle ? middle->sender_topology : topo, pair, phase, opts, tx_json, tx_ready, go), stem + ".sender.log");
   // The sender sets up its datapath, then waits for `go`: the observer scopes to both pids first.
   wait_for_ready_file(tx_ready, sender, std::chrono::seconds(30));
   if (observer != nullptr) observer->before_traffic(receiver.pid(), sender.pid());
@@ -146,6 +149,7 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   std::ofstream(sender_done) << "done\n";
   const int rx_rc = wait_child(receiver, receiver_duration_s(phase) + 30, "receiver", progress);
   rec.wall_s = static_cast<double>(now_ns() - start) * 1e-9;
+  if (middle != nullptr) middle->stop();
   if (observer != nullptr) rec.evidence = observer->after_traffic();
   if (tx_rc != 0) {
     throw Error("sender exited with " + std::to_string(tx_rc) + ": " +

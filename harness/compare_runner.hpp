@@ -50,10 +50,21 @@ struct RunRecord {
   double wall_s = 0;
 };
 
+// A middle box between A and B (copylab forward): the sender's view of the topology (it
+// addresses M), a name for the run's files, and the box started once the receiver is ready and
+// stopped once the receiver has exited (before the observer's evidence is read).
+struct MiddleBox {
+  TopologyConfig sender_topology;
+  std::string tag;
+  std::function<void()> start;
+  std::function<void()> stop;
+};
+
 RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const PhaseSpec& phase, const CompareOptions& opts,
                             const std::string& work_dir, RunObserver* observer,
-                            const std::function<void(const std::string&)>& progress);
+                            const std::function<void(const std::string&)>& progress,
+                            const MiddleBox* middle = nullptr);
 
 // Fills r.overhead from a run of the same pair and phase without any observer (`bare`).
 void calibrate_overhead(RunRecord& r, const RunRecord& bare);

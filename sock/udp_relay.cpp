@@ -13,6 +13,7 @@
 #include "packet/payload_size.hpp"
 #include "sock/socket_config.hpp"
 #include "sock/udp_socket.hpp"
+#include "datapath/forwarder_devices.hpp"
 
 namespace copylab {
 namespace {
@@ -20,34 +21,8 @@ namespace {
 // Room per datagram: the largest a 9000-byte MTU carries; anything longer is counted truncated.
 constexpr std::size_t kSlotBytes = 9216;
 
-void require_device(const std::string& option, const std::string& dev) {
-  if (if_nametoindex(dev.c_str()) == 0) {
-    throw Error("no interface " + dev + " (" + option + ") in " + netns_label(),
-                "check ip link, and run the relay in the middle box's namespace", kExitUsage);
-  }
-}
-
 void validate(const UdpRelayConfig& cfg) {
-  if (cfg.in_dev == cfg.out_dev) {
-    throw Error("--in-dev and --out-dev are both " + cfg.in_dev +
-                    ": a relay takes datagrams in on one device and sends them out of another",
-                "name M's ingress device (A's peer) with --in-dev and its egress device (B's peer) "
-                "with --out-dev",
-                kExitUsage);
-  }
-  require_device("--in-dev", cfg.in_dev);
-  require_device("--out-dev", cfg.out_dev);
-  const unsigned in_mtu = device_mtu(cfg.in_dev);
-  const unsigned out_mtu = device_mtu(cfg.out_dev);
-  if (out_mtu < in_mtu) {
-    throw Error("--out-dev " + cfg.out_dev + " has MTU " + std::to_string(out_mtu) +
-                    ", smaller than --in-dev " + cfg.in_dev + "'s " + std::to_string(in_mtu) +
-                    ": datagrams " + cfg.in_dev + " takes in would leave " + cfg.out_dev +
-                    " fragmented",
-                "raise it (ip link set dev " + cfg.out_dev + " mtu " + std::to_string(in_mtu) +
-                    ") or lower " + cfg.in_dev + "'s",
-                kExitUsage);
-  }
+  check_forwarder_devices(cfg.in_dev, cfg.out_dev);
   if (cfg.batch == 0 || cfg.batch > kMaxSocketBatch) {
     throw Error("--batch " + std::to_string(cfg.batch) + " is outside 1.." +
                     std::to_string(kMaxSocketBatch),

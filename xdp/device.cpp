@@ -63,6 +63,10 @@ DeviceInfo query_device(std::string_view dev) {
   ifreq ifr = make_ifreq(dev);
   if (ioctl(sock.fd(), SIOCGIFMTU, &ifr) != 0) throw_errno("ioctl(SIOCGIFMTU)", info.name, errno);
   info.mtu = static_cast<unsigned>(ifr.ifr_mtu);
+  ifr = make_ifreq(dev);
+  if (ioctl(sock.fd(), SIOCGIFHWADDR, &ifr) != 0)
+    throw_errno("ioctl(SIOCGIFHWADDR)", info.name, errno);
+  std::memcpy(info.mac.bytes.data(), ifr.ifr_hwaddr.sa_data, info.mac.bytes.size());
 
   ethtool_channels ch{};
   ch.cmd = ETHTOOL_GCHANNELS;

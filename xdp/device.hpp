@@ -1,9 +1,11 @@
 // What copylab needs to know about a network device before it touches it, looked up in the
-// calling thread's network namespace: ifindex, MTU, and how many RX queues are really usable.
+// calling thread's network namespace: ifindex, MTU, MAC address, and how many RX queues are really usable.
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "packet/addr.hpp"
 
 namespace copylab {
 
@@ -11,6 +13,7 @@ struct DeviceInfo {
   std::string name;
   int ifindex = 0;
   unsigned mtu = 0;
+  MacAddr mac;             // SIOCGIFHWADDR
   unsigned rx_queues = 0;  // from ETHTOOL_GCHANNELS (rx + combined); 0 when the driver won't say
   std::string driver;      // from ETHTOOL_GDRVINFO ("veth", "virtio_net"...); "" when unknown
 };

@@ -27,20 +27,6 @@ namespace {
 // (TX_BATCH_SIZE in net/xdp/xsk.c) and returns EAGAIN when more remain.
 constexpr std::uint32_t kKernelTxBudget = 32;
 
-MacAddr device_mac(const std::string& dev) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("socket(AF_INET)", dev, errno);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, dev.c_str(), IFNAMSIZ - 1);
-  const int ret = ioctl(fd, SIOCGIFHWADDR, &ifr);
-  const int err = errno;
-  close(fd);
-  if (ret != 0) throw_errno("ioctl(SIOCGIFHWADDR)", dev, err, "pass --src-mac");
-  MacAddr mac;
-  std::memcpy(mac.bytes.data(), ifr.ifr_hwaddr.sa_data, mac.bytes.size());
-  return mac;
-}
-
 struct Stats {
   std::uint64_t rx_frames = 0;
   std::uint64_t forwarded = 0;       // put on socket 2's TX ring
@@ -87,7 +73,7 @@ class XskForwarder final : public Forwarder {
 
 XskForwarder::XskForwarder(const XskForwarderConfig& cfg)
     : cfg_((validate(cfg), cfg)), in_(query_device(cfg.in_dev)), out_(query_device(cfg.out_dev)) {
-  src_mac_ = cfg_.src_mac ? *cfg_.src_mac : device_mac(cfg_.out_dev);
+  src_mac_ = cfg_.src_mac ? *cfg_.src_mac : out_.mac;
   SteerOptions so;
   so.dev = cfg_.in_dev;
   so.ifindex = in_.ifindex;

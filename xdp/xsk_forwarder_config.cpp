@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "datapath/forwarder_devices.hpp"
 #include "xdp/device.hpp"
 
 namespace copylab {
@@ -19,27 +20,11 @@ UmemConfig XskForwarderConfig::umem_config() const {
 }
 
 void validate(const XskForwarderConfig& cfg) {
-  if (cfg.in_dev == cfg.out_dev) {
-    throw Error("--in-dev and --out-dev are both " + cfg.in_dev +
-                    ": a forwarder takes frames in on one device and sends them out of another",
-                "name M's ingress device (A's peer) with --in-dev and its egress device (B's peer) "
-                "with --out-dev",
-                kExitUsage);
-  }
-  const DeviceInfo in = query_device(cfg.in_dev);    // Error naming `ip link` when missing
-  const DeviceInfo out = query_device(cfg.out_dev);
-  if (out.mtu < in.mtu) {
-    throw Error("--out-dev " + cfg.out_dev + " has MTU " + std::to_string(out.mtu) +
-                    ", smaller than --in-dev " + cfg.in_dev + "'s " + std::to_string(in.mtu) +
-                    ": frames " + cfg.in_dev + " takes in could not leave " + cfg.out_dev,
-                "raise it (ip link set dev " + cfg.out_dev + " mtu " + std::to_string(in.mtu) +
-                    ") or lower " + cfg.in_dev + "'s",
-                kExitUsage);
-  }
+  const ForwarderMtus mtu = check_forwarder_devices(cfg.in_dev, cfg.out_dev);
   validate(cfg.umem_config());
-  const std::uint64_t need = std::uint64_t{in.mtu} + ETH_HLEN + kXdpPacketHeadroom;
+  const std::uint64_t need = std::uint64_t{mtu.in} + ETH_HLEN + kXdpPacketHeadroom;
   if (need > cfg.frame_size) {
-    throw Error("a " + std::to_string(in.mtu) + "-byte MTU frame from " + cfg.in_dev +
+    throw Error("a " + std::to_string(mtu.in) + "-byte MTU frame from " + cfg.in_dev +
                     " plus Ethernet header and the kernel's " +
                     std::to_string(kXdpPacketHeadroom) + "-byte headroom needs " +
                     std::to_string(need) + " bytes, more than --frame-size " +

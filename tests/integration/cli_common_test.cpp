@@ -198,7 +198,7 @@ TEST(CopylabCommandLine, TopLevelHelpListsEverySubcommandOnOneLine) {
   const Output r = run_split({"copylab", "--help"});
   ASSERT_EQ(r.exit_code, 0) << r.both();
   expect_help_fits(r.out);
-  for (const char* sub : {"compare", "latency", "hist", "doctor", "lab", "cleanup"}) {
+  for (const char* sub : {"compare", "forward", "latency", "hist", "doctor", "lab", "cleanup"}) {
     // Within the "Subcommands:" block, which ends at the first unindented line (the footer's
     // indented exit-code lines, e.g. "  hist -- CMD ...", are not subcommand entries).
     int lines = 0;
@@ -230,7 +230,7 @@ TEST(CopylabCommandLine, HelpListsExitCodesIndented) {
 }
 
 TEST(CopylabCommandLine, AnErrorNamesTheSubcommandsHelp) {
-  for (const char* sub : {"compare", "latency", "hist", "doctor", "lab", "cleanup"}) {
+  for (const char* sub : {"compare", "forward", "latency", "hist", "doctor", "lab", "cleanup"}) {
     const Output r = run_split({"copylab", sub, "--no-such-option"});
     EXPECT_EQ(r.exit_code, 2) << r.both();
     EXPECT_NE(r.err.find(std::string("run 'copylab ") + sub + " --help'"), std::string::npos)

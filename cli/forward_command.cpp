@@ -1,0 +1,232 @@
+#include "cli/forward_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <iostream>
+#include <memory>
+
+#include "cli/option_checks.hpp"
+#include "cli/work_dir.hpp"
+#include "common/child_process.hpp"
+#include "common/cli_checks.hpp"
+#include "common/error.hpp"
+#include "common/output_file.hpp"
+#include "common/privilege.hpp"
+#include "harness/compare_caveats.hpp"
+#include "harness/forward_runner.hpp"
+#include "netns/topology.hpp"
+#include "netns/topology_defaults.hpp"
+#include "packet/payload_size.hpp"
+#include "report/forward_report.hpp"
+
+namespace copylab {
+namespace {
+
+struct ForwardCli {
+  ForwardOptions opts;
+  std::vector<std::string> forwarders{"relay", "xsk_native", "xsk_generic"};
+};
+
+// Everything refused before a namespace, program or process exists: one line with the fix.
+void validate(ForwardCli& c) {
+  ForwardOptions& o = c.opts;
+  o.forwarders.clear();
+  for (const std::string& s : c.forwarders) {
+    const ForwarderKind k = parse_forwarder_kind(s);
+    if (std::find(o.forwarders.begin(), o.forwarders.end(), k) != o.forwarders.end()) {
+      throw Error("--forwarders names " + s + " twice", "name each forwarder once", kExitUsage);
+    }
+    o.forwarders.push_back(k);
+  }
+  require_usable_cpu("--cpu-tx", o.traffic.cpu_tx);
+  require_usable_cpu("--cpu-m", o.cpu_m);
+  require_usable_cpu("--cpu-rx", o.traffic.cpu_rx);
+  if (static_cast<double>(o.traffic.paced_count) / o.traffic.paced_rate > kMaxSeconds) {
+    throw Error("--count " + std::to_string(o.traffic.paced_count) + " at --rate " +
+                    fmt::format("{:g}", o.traffic.paced_rate) + " would run for more than a week",
+                "lower --count or raise --rate", kExitUsage);
+  }
+  for (const auto& [option, value] :
+       {std::pair{"--ring-size", o.ring_size}, std::pair{"--frame-count", o.frame_count}}) {
+    if (!std::has_single_bit(value)) {
+      throw Error(std::string(option) + " " + std::to_string(value) + " is not a power of two",
+                  std::string("give a power of two, e.g. ") + option + " 8192", kExitUsage);
+    }
+  }
+  if (o.frame_count < 2 * o.ring_size) {
+    throw Error("--frame-count " + std::to_string(o.frame_count) + " is below twice --ring-size " +
+                    std::to_string(o.ring_size) +
+                    ": the forwarder's fill ring and its TX ring each hold up to --ring-size frames",
+                "raise --frame-count to " + std::to_string(2 * o.ring_size) + " or more",
+                kExitUsage);
+  }
+  const std::string& b = o.traffic.backend;
+  if (b != "auto" && b != "bpf" && b != "none") {
+    throw Error("--backend " + b + " is not one of auto, bpf, none",
+                "pick one (the kprobe module is compare's only)", kExitUsage);
+  }
+  // Both veth pairs of the topology get veth's default MTU.
+  check_payload_fits_mtu(o.traffic.payload_size, topology_defaults::kMtu,
+                         "the veth pairs forward makes", "lower --size");
+}
+
+std::vector<std::string> notes_for(const ForwardOutcome& o) {
+  std::vector<std::string> n{
+      "Identical traffic for every forwarder: xdp_sender in A (full checksums, which the AF_XDP "
+      "forwarder leaves as they are), sock_receiver in B, same payload, ports, count and pacing. "
+      "The relay terminates UDP (A addresses M's ingress address); the AF_XDP forwarder rewrites "
+      "the Ethernet addresses only.",
+      "CPU in M is the forwarder process's own CPU time from ready to exit over the frames it "
+      "forwarded. On veth a transmit runs the peer's receive inside the sending call, so it "
+      "includes B's receive of what M sends and excludes M's own receive (run in A's sender).",
+      "One-way latency is A's send timestamp in the payload to B's receiver loop, through M, "
+      "under the run's own load (queueing included).",
+      "Moved, not gone: on veth AF_XDP runs in copy mode, so the kernel copies each frame "
+      "xdp_buff -> UMEM on receive (__xsk_rcv) and UMEM -> skb on transmit (skb_store_bits in "
+      "__xsk_generic_xmit); what disappears is the relay's two user copies (COPY #4 recvmmsg, "
+      "COPY #1 sendmmsg)."};
+  if (o.cross_check.attached) {
+    n.push_back("Cross-check in M: " + o.cross_check.backend + ".");
+  } else {
+    n.push_back("No copy ledger in M: " + o.cross_check.reason +
+                "; the checks against the ledger are listed as n/a.");
+  }
+  return n;
+}
+
+int run_forward(ForwardCli& c, const CommonOptions& common) {
+  validate(c);
+  const ForwardOptions& o = c.opts;
+  require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
+  for (const char* tool : {"xdp_sender", "sock_receiver", "xdp_forwarder", "sock_forwarder"}) {
+    if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
+      throw Error(std::string("copylab forward needs ") + tool + " next to it in " +
+                      self_bin_dir(),
+                  "build the whole project (cmake --build build)");
+    }
+  }
+  ObserverStatus status;
+  const bool bpf = has_capability(Privilege::kBpf) && has_capability(Privilege::kPerfmon);
+  if (o.traffic.backend == "bpf" && !bpf) require_capability(Privilege::kBpf, "load the cross-check");
+  if (o.traffic.backend == "none") {
+    status = {false, "", "--backend none"};
+  } else if (!bpf) {
+    status = {false, "", "no CAP_BPF/CAP_PERFMON to load BPF tracing programs"};
+  } else {
+    status = {true,
+              "BPF tracepoints, exact per-event counts scoped to M's namespace (its sockets, as "
+              "used by the run's processes, and its two devices); XSK redirects from the ingress "
+              "veth's own counter with native XDP and from the skb frees that follow them with "
+              "generic XDP",
+              ""};
+  }
+  WorkDir work(o.traffic, "forward");
+  Topology topo = Topology::create_unique_forward("fwd");
+  const TopologyConfig& t = topo.config();
+  spdlog::info("forward: {} ({}) -> {} ({} -> {}) -> {} ({}), made for this run", t.ns_a, t.dev_a,
+               t.ns_m, t.dev_ma, t.dev_mb, t.ns_b, t.dev_b);
+  ForwardOutcome outcome;
+  outcome.topology = t;
+  outcome.payload_bytes = o.traffic.payload_size;
+  outcome.cross_check = status;
+  const auto phases = phases_for(o.traffic);
+  const std::size_t total = phases.size() * o.forwarders.size();
+  std::size_t index = 0;
+  for (const PhaseSpec& phase : phases) {
+    for (const ForwarderKind k : o.forwarders) {
+      ++index;
+      spdlog::info("[{}/{}] {} {}: {} frames of {} B{}", index, total, to_string(k), phase.name,
+                   phase.count, o.traffic.payload_size,
+                   phase.rate_pps > 0 ? fmt::format(" at {:.0f} frames/s", phase.rate_pps)
+                                      : std::string(", as fast as A sends"));
+      const auto progress = [&](const std::string& msg) {
+        spdlog::info("[{}/{}]   {}", index, total, msg);
+      };
+      try {
+        outcome.runs.push_back(
+            run_forward_phase(t, k, phase, o, work.path(), status.attached, progress));
+      } catch (const Error&) {
+        work.keep();
+        spdlog::info("logs kept in {}", work.path());
+        throw;
+      }
+    }
+  }
+  outcome.notes = notes_for(outcome);
+  const int failed = failed_forward_checks(outcome);
+  std::cout << render_forward_report(outcome) << std::flush;
+  write_json_result(common.json_file, forward_document(outcome).dump(2) + '\n', "forward");
+  if (!common.json_file.empty() && !common.json_to_stdout()) {
+    spdlog::info("forward: JSON written to {}", common.json_file);
+  }
+  if (failed != 0) {
+    spdlog::error("forward: {} check{} failed (see above): exit {}", failed,
+                  failed == 1 ? "" : "s", kExitChecksFailed);
+  }
+  return failed == 0 ? 0 : kExitChecksFailed;
+}
+
+}  // namespace
+
+CLI::App* register_forward_command(CLI::App& app, CommonOptions& common) {
+  auto c = std::make_shared<ForwardCli>();
+  CompareOptions& tr = c->opts.traffic;
+  tr.paced_rate = 50'000;
+  CLI::App* cmd = app.add_subcommand(
+      "forward",
+      "A middle box under identical UDP traffic (A -> M -> B): socket relay vs shared-UMEM AF_XDP "
+      "forwarder, with the copy ledger in M checked against M's own counters");
+  in_range(cmd->add_option("--size", tr.payload_size,
+                           "UDP payload bytes (at most the devices' MTU - 28)"),
+           kMinPayloadSize, kMaxPayloadSize)
+      ->capture_default_str();
+  in_range<std::uint64_t>(cmd->add_option("--count", tr.paced_count, "Frames in the paced run"), 1,
+                          kMaxCount)
+      ->capture_default_str();
+  in_range(cmd->add_option("--rate", tr.paced_rate, "Frames/s of the paced run"), 0.1, 1e8)
+      ->capture_default_str();
+  in_range<std::uint64_t>(
+      cmd->add_option("--unpaced-count", tr.unpaced_count, "Frames in the unpaced run"), 1,
+      kMaxCount)
+      ->capture_default_str();
+  cmd->add_flag("--no-unpaced", tr.skip_unpaced, "Skip the unpaced run");
+  cmd->add_option("--forwarders", c->forwarders,
+                  "Which forwarders run in M, in this order: relay, xsk_native, xsk_generic")
+      ->delimiter(',')
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      cmd->add_option("--ring-size", c->opts.ring_size,
+                      "AF_XDP forwarder's RX and TX ring entries (power of two)"),
+      64, 16384)
+      ->capture_default_str();
+  in_range<std::uint32_t>(
+      cmd->add_option("--frame-count", c->opts.frame_count,
+                      "AF_XDP forwarder's UMEM frames (power of two, at least twice --ring-size)"),
+      128, 1U << 20)
+      ->capture_default_str();
+  in_range<std::uint16_t>(cmd->add_option("--dst-port", tr.dst_port, "UDP destination port"), 1,
+                          65535)
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-tx", tr.cpu_tx, "Pin the sender in A to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-m", c->opts.cpu_m, "Pin the forwarder in M to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-rx", tr.cpu_rx, "Pin the receiver in B to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  output_dir(cmd->add_option("--work-dir", tr.work_dir, "Keep per-run logs and JSON here"));
+  cmd->add_flag("--keep-logs", tr.keep_logs, "Keep the temporary work directory");
+  cmd->add_option("--backend", tr.backend,
+                  "Cross-check in M: auto (BPF when allowed), bpf, none")
+      ->capture_default_str();
+  cmd->footer(kExitCodesFooter);
+  cmd->callback([c, &common] { finish_command(run_forward(*c, common)); });
+  return cmd;
+}
+
+}  // namespace copylab

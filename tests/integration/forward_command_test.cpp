@@ -1,0 +1,119 @@
+// `copylab forward` run as a user runs it: the relay and the shared-UMEM forwarder (native and
+// generic) in a middle box it makes for the run. The copy ledger in M must show COPY #4 and
+// COPY #1 once per datagram for the relay and never for the forwarder, each equal to M's own
+// counters (UDP MIB, egress link stats, the forwarder's XSK counters). Bad input is one line with
+// a fix, before any namespace exists.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "netns/command.hpp"
+#include "tests/integration/tool_harness.hpp"
+
+namespace copylab::test {
+namespace {
+
+// Whether a namespace copylab process `pid` made for a forward run still exists (its names are
+// cl-fwd-<pid>-<n>{a,m,b}: other processes' namespaces never match).
+bool left_namespaces(pid_t pid) {
+  return run_command({"ip", "netns", "list"}).out.find("cl-fwd-" + std::to_string(pid) + "-") !=
+         std::string::npos;
+}
+
+const nlohmann::json* run_of(const nlohmann::json& doc, const std::string& fwd,
+                            const std::string& phase) {
+  for (const auto& r : doc.at("runs")) {
+    if (r.at("forwarder") == fwd && r.at("run").at("phase") == phase) return &r;
+  }
+  return nullptr;
+}
+
+long long udp(const nlohmann::json& run, const char* name) {
+  return run.at("kernel_counters_m").at("ingress").at("udp").at(name).get<long long>();
+}
+
+TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
+  constexpr long long kCount = 20'000;
+  const ToolRun r = run_tool("", "copylab",
+                             {"forward", "--count", std::to_string(kCount), "--rate", "20000",
+                              "--unpaced-count", "50000", "--backend", "bpf"},
+                             std::chrono::seconds(300));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(r.json.is_object()) << r.output;
+  const auto& doc = r.json;
+  EXPECT_EQ(doc.at("schema"), "copylab.forward/1");
+  EXPECT_EQ(doc.at("cross_check").at("attached"), true) << doc.at("cross_check").dump();
+  EXPECT_EQ(doc.at("checks_failed"), 0);
+  for (const auto& [fwd, phase] :
+       {std::pair{"relay", "paced"}, std::pair{"xsk_native", "paced"},
+        std::pair{"xsk_generic", "paced"}, std::pair{"relay", "unpaced"},
+        std::pair{"xsk_native", "unpaced"}, std::pair{"xsk_generic", "unpaced"}}) {
+    SCOPED_TRACE(std::string(fwd) + " " + phase);
+    const nlohmann::json* run = run_of(doc, fwd, phase);
+    const bool paced = std::string(phase) == "paced";
+    ASSERT_NE(run, nullptr) << doc.dump(2);
+    const long long forwarded = run->at("forwarded").get<long long>();
+    const auto& ledger = run->at("ledger_m");
+    const auto& egress = run->at("kernel_counters_m").at("egress").at("link");
+    const long long sent = run->at("run").at("sender").at("result").at("sent").get<long long>();
+    EXPECT_EQ(sent, paced ? kCount : 50'000);
+    // Paced well below every forwarder's rate: everything A sent crossed M. Unpaced, A may
+    // outrun M: what M dropped is checked against M's own drop counters (checks_m).
+    if (paced) {
+      EXPECT_EQ(forwarded, kCount) << run->at("forwarder_tool").dump(2);
+    }
+    EXPECT_GT(forwarded, 0);
+    EXPECT_EQ(egress.at("tx_packets").get<long long>(), forwarded);
+    if (std::string(fwd) == "relay") {
+      EXPECT_EQ(ledger.at("copy4_kernel_to_user"), forwarded);
+      EXPECT_EQ(ledger.at("copy1_user_to_kernel"), forwarded);
+      EXPECT_EQ(udp(*run, "InDatagrams"), forwarded);
+      EXPECT_EQ(udp(*run, "OutDatagrams"), forwarded);
+      EXPECT_TRUE(run->at("moved_kernel_copies").empty());
+    } else {
+      EXPECT_EQ(ledger.at("copy4_kernel_to_user"), 0);
+      EXPECT_EQ(ledger.at("copy1_user_to_kernel"), 0);
+      EXPECT_EQ(udp(*run, "InDatagrams"), 0);
+      EXPECT_EQ(udp(*run, "OutDatagrams"), 0);
+      EXPECT_EQ(ledger.at("xdp_redirect_xskmap"), forwarded);
+      const auto& tool = run->at("forwarder_tool");
+      EXPECT_EQ(tool.at("counters").at("tx_completions"), forwarded);
+      EXPECT_EQ(tool.at("mode").at("xdp_attach"), fwd == std::string("xsk_native") ? "native" : "generic");
+      // Copy mode on veth: both kernel copies named, one per frame.
+      ASSERT_EQ(run->at("moved_kernel_copies").size(), 2U) << run->at("moved_kernel_copies").dump();
+      for (const auto& m : run->at("moved_kernel_copies")) EXPECT_EQ(m.at("count"), forwarded);
+    }
+    for (const auto& c : run->at("checks_m")) {
+      EXPECT_EQ(c.at("ok"), true) << c.dump();
+    }
+    EXPECT_GE(run->at("checks_m").size(), 7U);
+    EXPECT_GT(run->at("forwarded_pps").get<double>(), 0);
+    EXPECT_FALSE(run->at("cpu_ns_per_packet").is_null());
+    EXPECT_FALSE(run->at("one_way_p50_us").is_null());
+  }
+  EXPECT_FALSE(left_namespaces(r.pid));  // the run's three namespaces are gone
+}
+
+TEST(ForwardCommandTest, BadInputIsOneLineWithAFixBeforeAnyNamespace) {
+  const std::vector<std::vector<std::string>> cases{
+      {"--forwarders", "relay,relay"},
+      {"--forwarders", "relay,bogus"},
+      {"--size", "1473"},
+      {"--ring-size", "4096", "--frame-count", "4096"},
+      {"--backend", "kmod"},
+  };
+  for (const auto& args : cases) {
+    std::vector<std::string> a{"forward"};
+    a.insert(a.end(), args.begin(), args.end());
+    const ToolRun r = run_tool("", "copylab", a, std::chrono::seconds(30), false);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.output;
+    EXPECT_NE(r.last_line().find("Fix:"), std::string::npos) << r.output;
+    EXPECT_EQ(r.lines_containing("error:"), 1) << r.output;
+    EXPECT_FALSE(left_namespaces(r.pid));
+  }
+}
+
+}  // namespace
+}  // namespace copylab::test
