@@ -18,6 +18,7 @@
 #include "common/child_process.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/options_xdp_mode.hpp"
+#include "cli/work_dir.hpp"
 #include "common/error.hpp"
 #include "common/link_state.hpp"
 #include "common/output_file.hpp"
@@ -148,40 +149,6 @@ void check_zero_copy_devices(const CompareOptions& o) {
                 kExitUsage);
   }
 }
-
-class WorkDir {
- public:
-  explicit WorkDir(const CompareOptions& o) : keep_(o.keep_logs || !o.work_dir.empty()) {
-    if (!o.work_dir.empty()) {
-      path_ = o.work_dir;
-      std::filesystem::create_directories(path_);
-    } else {
-      std::string tmpl = temp_dir() + "/copylab-compare-XXXXXX";
-      if (mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp", tmpl, errno);
-      path_ = tmpl;
-    }
-    // A temporary one is in the run's record: a killed run's is removed by the next run.
-    if (!keep_) record_ = record_owned({{"kind", "work_dir"}, {"path", path_}});
-  }
-  ~WorkDir() {
-    if (!keep_) {
-      std::error_code ec;
-      std::filesystem::remove_all(path_, ec);
-    }
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
-  const std::string& path() const { return path_; }
-  void keep() {
-    keep_ = true;
-    record_.forget();  // kept for the user to read: not stale state
-  }
-
- private:
-  std::string path_;
-  bool keep_;
-  OwnedState record_;
-};
 
 std::vector<std::string> notes_for(const std::vector<RunRecord>& runs,
                                    const ObserverStatus& evidence_status) {

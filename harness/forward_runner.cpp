@@ -58,12 +58,7 @@ class MiddleObserver final : public RunObserver {
 
   RunEvidence after_traffic() override {
     if (!check_) return {};
-    TraceRunEvidence ev;
-    ev.result = check_->stop();
-    check_.reset();
-    ev.sender = syscall_tally(ev.result.ledger, sender_);
-    ev.receiver = syscall_tally(ev.result.ledger, receiver_);
-    return ev;
+    return stop_trace_run(check_, sender_, receiver_);
   }
 
  private:

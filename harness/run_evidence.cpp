@@ -19,6 +19,16 @@ SyscallTally syscall_tally(const trace::CopyLedger& ledger, pid_t tgid) {
   return t;
 }
 
+TraceRunEvidence stop_trace_run(std::unique_ptr<trace::CrossCheck>& check, pid_t sender,
+                                pid_t receiver) {
+  TraceRunEvidence ev;
+  ev.result = check->stop();
+  check.reset();
+  ev.sender = syscall_tally(ev.result.ledger, sender);
+  ev.receiver = syscall_tally(ev.result.ledger, receiver);
+  return ev;
+}
+
 const SyscallTally* syscalls_of(const RunEvidence& e, bool sender) {
   const auto* t = std::get_if<TraceRunEvidence>(&e);
   if (t == nullptr) return nullptr;

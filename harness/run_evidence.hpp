@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -37,6 +38,10 @@ struct TraceRunEvidence {
   SyscallTally sender;
   SyscallTally receiver;
 };
+
+// Stops a run's cross-check (and releases it): its result with the two tools' system calls.
+TraceRunEvidence stop_trace_run(std::unique_ptr<trace::CrossCheck>& check, pid_t sender,
+                                pid_t receiver);
 
 // The kprobe module copyprobe (kmod/backend).
 struct ModuleRunEvidence {
