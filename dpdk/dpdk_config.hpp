@@ -17,8 +17,9 @@ namespace copylab {
 
 struct DpdkConfig {
   // The EAL arguments copylab passes unless --eal-args replaces them: no huge pages (anonymous
-  // memory, 512 MiB), no PCI scan, and no shared runtime files (--in-memory).
-  static constexpr const char* kDefaultEalArgs = "--no-huge -m 512 --no-pci --in-memory";
+  // memory, 512 MiB) and no PCI scan. Not --in-memory: the EAL refuses it with --no-huge, which
+  // implies --legacy-mem (lib/eal/common/eal_common_options.c eal_check_common_options).
+  static constexpr const char* kDefaultEalArgs = "--no-huge -m 512 --no-pci";
 
   std::string dev;
   std::uint32_t queue = 0;

@@ -54,36 +54,53 @@ std::string read_all(std::FILE* f) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The last line of the EAL's log that says something: not its usage text (indented, or
+// "Usage: ...") nor the generic "Invalid 'command line' arguments." that follows the real reason.
 std::string last_line_of(const std::string& text) {
+  auto says_something = [](const std::string& line) {
+    return !line.empty() && line.find_first_not_of(" \t\r") == 0 && line.rfind("Usage:", 0) != 0 &&
+           line.find("Invalid 'command line' arguments") == std::string::npos;
+  };
   std::string last;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = std::move(line);
+    if (says_something(line)) last = std::move(line);
     start = end + 1;
   }
   return last;
 }
 
-// Points fd 2 at `fd` for the scope (the EAL writes "EAL: FATAL: ..." straight to stderr).
-class StderrTo {
+// Points fds 1 and 2 at `fd` for the scope: the EAL writes "EAL: FATAL: ..." straight to
+// stderr and its usage text to stdout (lib/eal/linux/eal.c eal_usage), where a tool's JSON may go.
+class OutputTo {
  public:
-  explicit StderrTo(int fd) : saved_(fd >= 0 ? ::dup(STDERR_FILENO) : -1) {
-    if (saved_ >= 0) ::dup2(fd, STDERR_FILENO);
+  explicit OutputTo(int fd)
+      : out_(fd >= 0 ? ::dup(STDOUT_FILENO) : -1), err_(fd >= 0 ? ::dup(STDERR_FILENO) : -1) {
+    std::fflush(stdout);
+    if (out_ >= 0) ::dup2(fd, STDOUT_FILENO);
+    if (err_ >= 0) ::dup2(fd, STDERR_FILENO);
   }
-  ~StderrTo() {
-    if (saved_ < 0) return;
+  ~OutputTo() {
+    std::fflush(stdout);
     std::fflush(stderr);
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
+    if (out_ >= 0) {
+      ::dup2(out_, STDOUT_FILENO);
+      ::close(out_);
+    }
+    if (err_ >= 0) {
+      ::dup2(err_, STDERR_FILENO);
+      ::close(err_);
+    }
   }
-  StderrTo(const StderrTo&) = delete;
-  StderrTo& operator=(const StderrTo&) = delete;
+  OutputTo(const OutputTo&) = delete;
+  OutputTo& operator=(const OutputTo&) = delete;
 
  private:
-  int saved_;
+  int out_;
+  int err_;
 };
 
 }  // namespace
@@ -107,7 +124,7 @@ EalSession::EalSession(const std::vector<std::string>& args) {
   int ret = 0;
   int err = 0;
   {
-    const StderrTo quiet(log_ != nullptr ? fileno(log_) : -1);
+    const OutputTo quiet(log_ != nullptr ? fileno(log_) : -1);
     ret = rte_eal_init(static_cast<int>(cargv.size() - 1), cargv.data());
     err = rte_errno;
   }
@@ -117,7 +134,7 @@ EalSession::EalSession(const std::vector<std::string>& args) {
     throw Error(fmt::format("rte_eal_init ({}): {}", fmt::join(args, " "),
                             said.empty() ? std::string(rte_strerror(err)) : said),
                 memory ? "give the EAL memory it can get, e.g. --eal-args '--no-huge -m 256 "
-                         "--no-pci --in-memory', or free memory"
+                         "--no-pci', or free memory"
                        : "check the device and queue exist in this namespace (ip link show) and "
                          "run with -vv for the EAL's log");
   }
@@ -126,8 +143,7 @@ EalSession::EalSession(const std::vector<std::string>& args) {
 
 EalSession::~EalSession() {
   rte_eal_cleanup();
-  // The EAL creates <runtime dir>/<prefix> even with --in-memory and leaves it; empty when
-  // no shared config was written.
+  // rte_eal_cleanup leaves <runtime dir>/<prefix> (its config and hugepage-info files).
   std::error_code ec;
   if (!runtime_dir_.empty() && fs::path(runtime_dir_).filename().string() == prefix_) {
     fs::remove_all(runtime_dir_, ec);
