@@ -127,8 +127,7 @@ void check_zero_copy_devices(const CompareOptions& o) {
     throw Error(option + ": the veth pair compare makes has no AF_XDP zero-copy (the veth driver "
                          "offers none)",
                 "use --xsk-bind copy, or run on devices whose driver binds XDP_ZEROCOPY with "
-                "--netns A,B --dev X,Y (copylab doctor lists this machine's; copylab lab --kernel "
-                "6.12 has virtio_net)",
+                "--netns A,B --dev X,Y (copylab doctor lists which of this machine's do)",
                 kExitUsage);
   }
   for (std::size_t i = 0; i < 2; ++i) {
@@ -145,7 +144,7 @@ void check_zero_copy_devices(const CompareOptions& o) {
                             option, dev, ns, driver.empty() ? "unknown" : driver,
                             zc != nullptr ? zc->evidence : "not probed"),
                 "use --xsk-bind copy here; zero-copy needs a driver with XDP_ZEROCOPY (copylab "
-                "doctor lists this machine's; copylab lab --kernel 6.12 has virtio_net)",
+                "doctor lists which of this machine's devices offer it)",
                 kExitUsage);
   }
 }
@@ -167,7 +166,7 @@ std::vector<std::string> notes_for(const std::vector<RunRecord>& runs,
           "AF_XDP ran in copy mode (read back from XDP_OPTIONS). "
           "The user↔kernel copies of the socket path (COPY #1 _copy_from_iter, COPY #4 "
           "_copy_to_iter) are gone, but the kernel copies instead: UMEM→skb on transmit "
-          "(skb_store_bits in __xsk_generic_xmit) and into UMEM on receive (__xsk_rcv). True "
+          "(skb_store_bits in __xsk_generic_xmit on veth) and into UMEM on receive (__xsk_rcv). True "
           "zero-copy needs a ZC-capable driver (see copylab doctor).");
       break;
     }
