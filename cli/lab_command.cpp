@@ -112,8 +112,9 @@ CLI::App* register_lab_command(CLI::App& app, CommonOptions& common) {
                   "Package cache (default: $COPYLAB_LAB_CACHE or ~/.cache/copylab-lab)");
   sub->add_option("--report", o->report, "Report file (default: <work-dir>/report.txt)");
   sub->add_option("--kernel", o->kernel,
-                  "Guest kernel: 6.1 (Debian 12) or 6.12 (Debian 13, with two virtio-net NICs)")
-      ->check(CLI::IsMember({"6.1", "6.12"}))
+                  "Guest kernel: 6.1 (Debian 12), 6.12 (Debian 13, with two virtio-net NICs) or "
+                  "7.3 (Debian 13 backports, the same NICs; its virtio_net binds AF_XDP zero-copy)")
+      ->check(CLI::IsMember({"6.1", "6.12", "7.3"}))
       ->capture_default_str();
   sub->add_option("--only", o->only, "Comma-separated experiments: env,socket,xdp,flood,bpf");
   in_range(sub->add_option("--count", o->count, "Datagrams per experiment"), 1u, 1000000u)

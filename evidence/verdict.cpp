@@ -159,9 +159,24 @@ void name_device_dma(VerdictTable& table, const std::string& driver) {
           : "not counted: " + driver + "'s DMA is done by the device, outside the kernel's copy "
                                        "functions; not gone";
   for (VerdictRow& r : table.rows) {
+    if (r.id == "xdp_headroom_copy") {
+      // The site counted here is veth's native-XDP headroom copy on veth; on another driver the
+      // same function copies for another reason (virtio_net without scatter-gather: the linearize
+      // before the driver, validate_xmit_skb -> __pskb_pull_tail -> skb_copy_bits).
+      r.what = "skb copy at the headroom-copy site (on " + driver +
+               ": not veth's XDP headroom copy; without scatter-gather, the linearize before the "
+               "driver)";
+      r.verdict = kernel_copy_verdict(r.af_xdp, "copy mode");
+      if (r.af_xdp_zc) r.verdict_zc = zero_copy_verdict(*r.af_xdp_zc);
+      continue;
+    }
     if (r.id != "copy2" && r.id != "copy3") continue;
     r.verdict = verdict;
     if (r.af_xdp_zc) r.verdict_zc = verdict;
+    if (r.id == "copy3") {
+      for (VerdictCell* c : {&r.socket, &r.af_xdp}) c->evidence = "the device's DMA, outside the guest kernel";
+      if (r.af_xdp_zc) r.af_xdp_zc->evidence = "the device's DMA, outside the guest kernel";
+    }
   }
 }
 

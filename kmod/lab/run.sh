@@ -18,8 +18,9 @@ KMOD_DIR=$(cd "$LAB_DIR/../module" && pwd)  # the module sources (Kbuild, copypr
 usage() {
   cat <<EOF
 usage: $0 [options]
-  --kernel K        guest kernel: 6.1 (Debian 12, default) or 6.12 (Debian 13; the guest also gets two
-                    virtio-net NICs joined by a qemu hub)
+  --kernel K        guest kernel: 6.1 (Debian 12, default), 6.12 (Debian 13; the guest also gets two
+                    virtio-net NICs joined by a qemu hub) or 7.3 (Debian 13 backports, the same NICs
+                    with VIRTIO_F_ACCESS_PLATFORM: its virtio_net binds AF_XDP zero-copy)
   --bin-dir DIR     copylab binaries (sock_sender, sock_receiver, xdp_sender, xdp_receiver, copylab).
                     Experiments whose binary is missing report SKIP. Default: none (stand-ins only)
   --work-dir DIR    build output: module, initramfs, console log, report (default: ./copylab-lab)
@@ -83,7 +84,9 @@ die() { echo "copylab lab: $1.${2:+ Fix: $2}" >&2; exit "${3:-3}"; }
 case $KERNEL in
   6.1) LAB_PACKAGE_LISTS=("$LAB_DIR/packages.txt") LAB_NICS=0 ;;
   6.12) LAB_PACKAGE_LISTS=("$LAB_DIR/packages-6.12.txt" "$LAB_DIR/packages.txt") LAB_NICS=2 ;;
-  *) echo "copylab lab: --kernel '$KERNEL' is not a lab kernel. Fix: use 6.1 or 6.12" >&2; exit 2 ;;
+  7.3) LAB_PACKAGE_LISTS=("$LAB_DIR/packages-7.3.txt" "$LAB_DIR/packages.txt") LAB_NICS=2
+    COPYLAB_LAB_NIC_PROPS=${COPYLAB_LAB_NIC_PROPS:-disable-legacy=on,iommu_platform=on} ;;
+  *) echo "copylab lab: --kernel '$KERNEL' is not a lab kernel. Fix: use 6.1, 6.12 or 7.3" >&2; exit 2 ;;
 esac
 LAB_KVER=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "${LAB_PACKAGE_LISTS[0]}")
 LAB_ROOT="$LAB_CACHE/root-$LAB_KVER"

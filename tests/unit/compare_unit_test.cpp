@@ -728,6 +728,9 @@ TEST(XskBind, DeviceDmaIsNamedForTheDriver) {
   trace::name_device_dma(t, "veth");
   EXPECT_EQ(row_of(t, "copy2").verdict, veth) << "veth's rows are the backend's own";
   trace::name_device_dma(t, "virtio_net");
+  EXPECT_NE(row_of(t, "xdp_headroom_copy").what.find("virtio_net: not veth's"), std::string::npos);
+  EXPECT_EQ(row_of(t, "xdp_headroom_copy").verdict, "none on this run") << "counted 0 by FixedCounts";
+  EXPECT_EQ(row_of(t, "copy3").socket.evidence.find("veth"), std::string::npos);
   for (const char* id : {"copy2", "copy3"}) {
     EXPECT_NE(row_of(t, id).verdict.find("hypervisor"), std::string::npos) << id;
     EXPECT_EQ(row_of(t, id).verdict.find("gone"), row_of(t, id).verdict.find("not gone") + 4) << id;

@@ -34,7 +34,8 @@ lab_kbuild_overrides() {
     LAB_KBUILD_OVERRIDES+=("CC=$LAB_DIR/lib/gcc-compat.sh")
   fi
   if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$config" && ! command -v pahole >/dev/null; then
-    LAB_KBUILD_OVERRIDES+=(PAHOLE=true)
+    # From 7.x modfinal also post-processes the module's BTF (resolve_btfids): no BTF at all then.
+    LAB_KBUILD_OVERRIDES+=(PAHOLE=true CONFIG_DEBUG_INFO_BTF_MODULES=)
   fi
 }
 

@@ -126,19 +126,34 @@ lab_extract() {
     lab_verify_deb "$spec" "$deb"
     dest=$LAB_ROOT
     [[ $spec =~ \ @([A-Za-z0-9_.-]+)$ ]] && dest="$LAB_ROOT/${BASH_REMATCH[1]}" && mkdir -p "$dest"
-    if [[ ${spec%%=*} == linux-image-* ]]; then
-      dpkg-deb --fsys-tarfile "$deb" |
-        tar -x -C "$dest" --wildcards './boot/*' '*/kernel/drivers/net/veth.ko*' \
-          '*/kernel/drivers/net/virtio_net.ko*' '*/kernel/drivers/net/net_failover.ko*' \
-          '*/kernel/net/core/failover.ko*'
-    else
-      dpkg-deb -x "$deb" "$dest"
-    fi
+    case ${spec%%=*} in
+      # Up to 6.x the image package holds boot/ and the modules; from 7.x linux-image is a
+      # meta package over linux-binary (boot/) and linux-modules (the modules).
+      linux-image-* | linux-binary-* | linux-modules-*)
+        local members
+        members=$(dpkg-deb --fsys-tarfile "$deb" | tar -t --wildcards './boot/*' '*/modules/*/vmlinuz' \
+          '*/kernel/drivers/net/veth.ko*' '*/kernel/drivers/net/virtio_net.ko*' \
+          '*/kernel/drivers/net/net_failover.ko*' '*/kernel/net/core/failover.ko*' 2>/dev/null) || true
+        [[ -z $members ]] || dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dest" -T <(printf '%s\n' "$members")
+        ;;
+      *) dpkg-deb -x "$deb" "$dest" ;;
+    esac
   done < <(lab_package_specs)
+  # 7.x packages keep vmlinuz, config and System.map in usr/lib/modules/<version>/: the lab reads boot/.
+  local kdir="$LAB_ROOT/usr/lib/modules/$LAB_KVER" f
+  if [[ ! -e $LAB_ROOT/boot/vmlinuz-$LAB_KVER && -f $kdir/vmlinuz ]]; then
+    mkdir -p "$LAB_ROOT/boot"
+    for f in vmlinuz config System.map; do
+      [[ -f $kdir/$f ]] && ln -sf "$kdir/$f" "$LAB_ROOT/boot/$f-$LAB_KVER"
+    done
+  fi
   find "$LAB_ROOT" -path '*/modules/*' -name '*.ko.xz' -exec xz -d {} +
   lab_wrap_kbuild_tools
   # The headers' Makefile includes the -common tree by absolute path; point it into our root.
-  sed -i "s#^include /usr/src/#include $LAB_ROOT/usr/src/#" "$LAB_ROOT/usr/src/linux-headers-$LAB_KVER/Makefile"
+  # (From 7.x it also names itself as KBUILD_OUTPUT, by absolute path.)
+  sed -i -e "s#^include /usr/src/#include $LAB_ROOT/usr/src/#" \
+    -e "s#^KBUILD_OUTPUT=/usr/src/#KBUILD_OUTPUT=$LAB_ROOT/usr/src/#" \
+    "$LAB_ROOT/usr/src/linux-headers-$LAB_KVER/Makefile"
   echo "$sum" >"$stamp"
 }
 
