@@ -15,6 +15,15 @@ add_test(NAME lab_kernel_6_12
                  --work-dir "${CMAKE_BINARY_DIR}/kmod-lab-6.12" --timeout 1500 --quiet)
 set_tests_properties(lab_kernel_6_12 PROPERTIES LABELS "lab;integration" TIMEOUT 1800
                      SKIP_RETURN_CODE 77)
+# Zero-copy proven on a driver that binds it: the 7.3 guest (Debian 13 backports), its zerocopy
+# experiment only (socket, AF_XDP copy mode and AF_XDP zero-copy on the same virtio-net NICs, every
+# AF_XDP copy site 0 when bound zero-copy, N when copy mode).
+add_test(NAME lab_kernel_7_3_zerocopy
+         COMMAND "${PROJECT_SOURCE_DIR}/kmod/lab/run.sh" --kernel 7.3 --only zerocopy
+                 --bin-dir "${COPYLAB_BIN_DIR}" --work-dir "${CMAKE_BINARY_DIR}/kmod-lab-7.3"
+                 --timeout 1200 --quiet)
+set_tests_properties(lab_kernel_7_3_zerocopy PROPERTIES LABELS "lab;integration" TIMEOUT 1500
+                     SKIP_RETURN_CODE 77)
 
 # `copylab compare --backend kmod` / `copylab doctor` on this host: one-line refusal (exit 3,
 # nothing left behind) where the kernel has no modules/kprobes; the backend listed by doctor.
