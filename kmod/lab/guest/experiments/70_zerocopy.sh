@@ -343,7 +343,11 @@ if [ -n "$COPYLAB" ]; then
   else
     fail "copylab compare wrote no JSON: $(tail -n 1 /tmp/zc_cmp.txt)"
   fi
-  awk '/^receiver rate \(pps\)/ { printf "unpaced receiver pps: socket %s, AF_XDP copy %s: AF_XDP/socket = %.2f\n", $(NF-1), $NF, $NF / $(NF-1) }' /tmp/zc_cmp.txt |
+  # The unpaced receivers' pps per pair from compare's JSON (its pair ids name the binds).
+  [ -s /tmp/zc_cmp.json ] && jq -r '[.runs[] | select(.phase == "unpaced") | {(.pair): .receiver.result.pps}] | add // {} |
+      [.["socket->socket"], .["af_xdp->af_xdp"], .["af_xdp_zc->af_xdp_zc"]] | map(. // 0) | @tsv' /tmp/zc_cmp.json |
+    awk -F'\t' 'function col(name, v) { return v > 0 ? sprintf(", %s %.0f (x%.2f)", name, v, v / $1) : ", " name " not run" }
+                 $1 > 0 { print "unpaced receiver pps: socket " sprintf("%.0f", $1) col("AF_XDP copy", $2) col("AF_XDP zero-copy", $3) }' |
     while read -r l; do info "virtio-net throughput (TCG: ratios only): $l"; done
   if [ "$zc_advertised" != true ]; then
     $COPYLAB $CMP --xsk-bind zero-copy --count 10 --rate 1000 --no-unpaced > /tmp/zc_cmp_zc.txt 2>&1
