@@ -731,6 +731,11 @@ TEST(XskBind, DeviceDmaIsNamedForTheDriver) {
   EXPECT_NE(row_of(t, "xdp_headroom_copy").what.find("virtio_net: not veth's"), std::string::npos);
   EXPECT_EQ(row_of(t, "xdp_headroom_copy").verdict, "none on this run") << "counted 0 by FixedCounts";
   EXPECT_EQ(row_of(t, "copy3").socket.evidence.find("veth"), std::string::npos);
+  trace::VerdictTable generic =
+      trace::build_verdicts(FixedCounts(1.0, 0.0), {XdpMode::kGeneric, false}, "");
+  const std::string generic_what = row_of(generic, "xdp_headroom_copy").what;
+  trace::name_device_dma(generic, "virtio_net");
+  EXPECT_EQ(row_of(generic, "xdp_headroom_copy").what, generic_what) << "pskb_expand_head on any driver";
   for (const char* id : {"copy2", "copy3"}) {
     EXPECT_NE(row_of(t, id).verdict.find("hypervisor"), std::string::npos) << id;
     EXPECT_EQ(row_of(t, id).verdict.find("gone"), row_of(t, id).verdict.find("not gone") + 4) << id;

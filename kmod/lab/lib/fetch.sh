@@ -144,9 +144,12 @@ lab_extract() {
   if [[ ! -e $LAB_ROOT/boot/vmlinuz-$LAB_KVER && -f $kdir/vmlinuz ]]; then
     mkdir -p "$LAB_ROOT/boot"
     for f in vmlinuz config System.map; do
-      [[ -f $kdir/$f ]] && ln -sf "$kdir/$f" "$LAB_ROOT/boot/$f-$LAB_KVER"
+      if [[ -f $kdir/$f ]]; then ln -sf "$kdir/$f" "$LAB_ROOT/boot/$f-$LAB_KVER"; fi
     done
   fi
+  [[ -e $LAB_ROOT/boot/vmlinuz-$LAB_KVER ]] ||
+    die "no kernel image (boot/vmlinuz-$LAB_KVER) in the packages of ${LAB_PACKAGE_LISTS[0]##*/}" \
+      "pin the packages that hold the kernel (from 7.x: linux-binary, linux-modules, linux-base)"
   find "$LAB_ROOT" -path '*/modules/*' -name '*.ko.xz' -exec xz -d {} +
   lab_wrap_kbuild_tools
   # The headers' Makefile includes the -common tree by absolute path; point it into our root.
