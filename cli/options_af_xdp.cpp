@@ -35,6 +35,34 @@ CLI::Validator parsed_by(Parse parse, std::string name) {
 
 }  // namespace
 
+void add_frame_options(CLI::App& app, FrameSpec& f, bool sender, const std::string& datapath,
+                       const std::string& receiver_port_help) {
+  auto mac_option = [&app](const char* name, MacAddr& target, const std::string& help) {
+    app.add_option_function<std::string>(
+           name, [&target, name](const std::string& s) { target = parse_mac(s, name); }, help)
+        ->check(parsed_by([name](const std::string& s) { parse_mac(s, name); }, "MAC"))
+        ->default_str(target.str());
+  };
+  auto ip_option = [&app](const char* name, Ipv4Addr& target, const char* help) {
+    app.add_option_function<std::string>(
+           name, [&target, name](const std::string& s) { target = parse_ipv4(s, name); }, help)
+        ->check(parsed_by([name](const std::string& s) { parse_ipv4(s, name); }, "IPv4"))
+        ->default_str(target.str());
+  };
+  if (sender) {
+    mac_option("--src-mac", f.src_mac, "Source MAC (the sending veth's)");
+    mac_option("--dst-mac", f.dst_mac, "Destination MAC (the peer veth's; no ARP on " + datapath + ")");
+    ip_option("--src-ip", f.src_ip, "Source IPv4 address");
+    ip_option("--dst-ip", f.dst_ip, "Destination IPv4 address");
+    in_range<std::uint16_t>(app.add_option("--src-port", f.src_port, "UDP source port"), 1, 65535)
+        ->capture_default_str();
+  }
+  in_range<std::uint16_t>(
+      app.add_option("--dst-port", f.dst_port, sender ? std::string("UDP destination port") : receiver_port_help),
+      1, 65535)
+      ->capture_default_str();
+}
+
 void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
   app.add_option("--dev", cfg.dev, "Network device (a veth) to bind; looked up in this namespace")
       ->required();
@@ -102,36 +130,9 @@ void add_af_xdp_options(CLI::App& app, AfXdpConfig& cfg, bool sender) {
   // Started by `copylab compare` (ChildProcess sets COPYLAB_PARENT): its user has no such flag.
   cfg.offer_force_replace = std::getenv("COPYLAB_PARENT") == nullptr;
 
-  FrameSpec& f = cfg.frame;
-  auto mac_option = [&app](const char* name, MacAddr& target, const char* help) {
-    app.add_option_function<std::string>(
-           name, [&target, name](const std::string& s) { target = parse_mac(s, name); }, help)
-        ->check(parsed_by([name](const std::string& s) { parse_mac(s, name); }, "MAC"))
-        ->default_str(target.str());
-  };
-  auto ip_option = [&app](const char* name, Ipv4Addr& target, const char* help) {
-    app.add_option_function<std::string>(
-           name, [&target, name](const std::string& s) { target = parse_ipv4(s, name); }, help)
-        ->check(parsed_by([name](const std::string& s) { parse_ipv4(s, name); }, "IPv4"))
-        ->default_str(target.str());
-  };
-  if (sender) {
-    mac_option("--src-mac", f.src_mac, "Source MAC (the sending veth's)");
-    mac_option("--dst-mac", f.dst_mac, "Destination MAC (the peer veth's; no ARP on AF_XDP)");
-    ip_option("--src-ip", f.src_ip, "Source IPv4 address");
-    ip_option("--dst-ip", f.dst_ip, "Destination IPv4 address");
-    in_range<std::uint16_t>(app.add_option("--src-port", f.src_port, "UDP source port"), 1, 65535)
-        ->capture_default_str();
-    in_range<std::uint16_t>(app.add_option("--dst-port", f.dst_port, "UDP destination port"), 1, 65535)
-        ->capture_default_str();
-  } else {
-    in_range<std::uint16_t>(
-        app.add_option("--dst-port", f.dst_port,
-                       "UDP destination port the steering program redirects to this socket (all "
-                       "other traffic goes to the kernel stack)"),
-        1, 65535)
-        ->capture_default_str();
-  }
+  add_frame_options(app, cfg.frame, sender, "AF_XDP",
+                    "UDP destination port the steering program redirects to this socket (all "
+                    "other traffic goes to the kernel stack)");
 }
 
 }  // namespace copylab

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/option_checks.hpp"
+#include "cli/options_af_xdp.hpp"
 
 namespace copylab {
 
@@ -40,32 +41,9 @@ void add_dpdk_options(CLI::App& app, DpdkConfig& cfg, bool sender) {
   if (CLI::Option* existing = app.get_option_no_throw("--batch")) {
     existing->each([&cfg](const std::string& v) { cfg.batch = std::stoul(v); });
   }
-  FrameSpec& f = cfg.frame;
-  auto mac_option = [&app](const char* name, MacAddr& target, const char* help) {
-    app.add_option_function<std::string>(
-           name, [&target, name](const std::string& s) { target = parse_mac(s, name); }, help)
-        ->default_str(target.str());
-  };
-  auto ip_option = [&app](const char* name, Ipv4Addr& target, const char* help) {
-    app.add_option_function<std::string>(
-           name, [&target, name](const std::string& s) { target = parse_ipv4(s, name); }, help)
-        ->default_str(target.str());
-  };
-  if (sender) {
-    mac_option("--src-mac", f.src_mac, "Source MAC (the sending veth's)");
-    mac_option("--dst-mac", f.dst_mac, "Destination MAC (the peer veth's; no ARP on the PMD)");
-    ip_option("--src-ip", f.src_ip, "Source IPv4 address");
-    ip_option("--dst-ip", f.dst_ip, "Destination IPv4 address");
-    in_range<std::uint16_t>(app.add_option("--src-port", f.src_port, "UDP source port"), 1, 65535)
-        ->capture_default_str();
-  }
-  in_range<std::uint16_t>(
-      app.add_option("--dst-port", f.dst_port,
-                     sender ? "UDP destination port"
-                            : "UDP destination port of the experiment's flow (the PMD's program "
-                              "redirects the whole queue; other frames are counted and dropped)"),
-      1, 65535)
-      ->capture_default_str();
+  add_frame_options(app, cfg.frame, sender, "the PMD",
+                    "UDP destination port of the experiment's flow (the PMD's program redirects "
+                    "the whole queue; other frames are counted and dropped)");
 }
 
 }  // namespace copylab
