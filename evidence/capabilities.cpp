@@ -453,7 +453,7 @@ std::vector<BackendPlan> plan_backends(const Capabilities& caps) {
                        "netif_receive_skb, xdp_redirect, consume/kfree_skb"
                      : "needs BPF + BTF + tp_btf"});
   plan.push_back({"stack-trace histograms (BPF)", tp,
-                  tp ? "bpf_get_stackid at the path markers, printed in ftrace hist format"
+                  tp ? "bpf_get_stack at the path markers, printed in ftrace hist format"
                      : "needs tp_btf"});
   const Capability* hist = caps.find("hist_triggers");
   plan.push_back({"stack-trace histograms (tracefs hist trigger)", caps.has("hist_triggers"),

@@ -93,13 +93,18 @@ struct {
   __type(value, __u64);
 } skb_locations SEC(".maps");
 
+/* Where a stack is written before it is looked up as a key: per CPU, one slot per histogram event
+ * and one for the cpu-clock samples, so a program interrupted on its CPU by another (a softirq's
+ * tracepoint, a cpu-clock sample) never has its half-built key overwritten. */
 struct {
-  __uint(type, BPF_MAP_TYPE_STACK_TRACE);
-  __uint(max_entries, 8192);
-  __uint(key_size, sizeof(__u32));
-  __uint(value_size, 127 * sizeof(__u64));
-} stacks SEC(".maps");
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CL_HIST_COUNT + 1);
+  __type(key, __u32);
+  __type(value, struct cl_hist_key);
+} stack_scratch SEC(".maps");
 
+/* Preallocated (the default): these are updated from tracepoints and perf events. A full map
+ * loses the event's stack, never its count (CL_EV_STACK_ERR, reported with the histogram). */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 4096);
@@ -110,7 +115,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 8192);
-  __type(key, __s32); /* stack id */
+  __type(key, struct cl_stack);
   __type(value, struct cl_sample_val);
 } sample_counts SEC(".maps");
 
@@ -285,19 +290,24 @@ static __always_inline void record_stack(void *ctx, __u32 event, __u64 len)
 {
   if (!hist_enabled || !sampled(event, stack_mask))
     return;
-  long id = bpf_get_stackid(ctx, &stacks, 0);
-  if (id < 0) {
+  struct cl_hist_key *key = bpf_map_lookup_elem(&stack_scratch, &event);
+  if (!key)
+    return;
+  key->event = event;
+  key->pad = 0;
+  if (bpf_get_stack(ctx, key->stack.ips, sizeof(key->stack.ips), 0) <= 0) {
     count_event(CL_EV_STACK_ERR, 0);
     return;
   }
-  struct cl_hist_key key = {.event = event, .stack_id = (__s32)id};
-  struct cl_hist_val *val = bpf_map_lookup_elem(&stack_hist, &key);
+  struct cl_hist_val *val = bpf_map_lookup_elem(&stack_hist, key);
   if (!val) {
     struct cl_hist_val zero = {};
-    bpf_map_update_elem(&stack_hist, &key, &zero, BPF_NOEXIST);
-    val = bpf_map_lookup_elem(&stack_hist, &key);
-    if (!val)
+    bpf_map_update_elem(&stack_hist, key, &zero, BPF_NOEXIST);
+    val = bpf_map_lookup_elem(&stack_hist, key);
+    if (!val) {
+      count_event(CL_EV_STACK_ERR, 0); /* stack_hist full */
       return;
+    }
   }
   __sync_fetch_and_add(&val->hitcount, 1);
   __sync_fetch_and_add(&val->len, len);
@@ -575,23 +585,28 @@ SEC("perf_event")
 int cl_sample(struct bpf_perf_event_data *ctx)
 {
   count_event(CL_EV_SAMPLES, 0);
-  long id = bpf_get_stackid(ctx, &stacks, 0);
-  if (id == -14 /* EFAULT: interrupted user mode, no kernel stack */) {
+  __u32 slot = CL_HIST_COUNT;
+  struct cl_hist_key *scratch = bpf_map_lookup_elem(&stack_scratch, &slot);
+  if (!scratch)
+    return 0;
+  long n = bpf_get_stack(ctx, scratch->stack.ips, sizeof(scratch->stack.ips), 0);
+  if (n == 0 || n == -14 /* EFAULT */) { /* interrupted user mode: no kernel stack */
     count_event(CL_EV_SAMPLES_USER, 0);
     return 0;
   }
-  if (id < 0) {
+  if (n < 0) {
     count_event(CL_EV_STACK_ERR, 0);
     return 0;
   }
-  __s32 key = (__s32)id;
-  struct cl_sample_val *v = bpf_map_lookup_elem(&sample_counts, &key);
+  struct cl_sample_val *v = bpf_map_lookup_elem(&sample_counts, &scratch->stack);
   if (!v) {
     struct cl_sample_val zero = {};
-    bpf_map_update_elem(&sample_counts, &key, &zero, BPF_NOEXIST);
-    v = bpf_map_lookup_elem(&sample_counts, &key);
-    if (!v)
+    bpf_map_update_elem(&sample_counts, &scratch->stack, &zero, BPF_NOEXIST);
+    v = bpf_map_lookup_elem(&sample_counts, &scratch->stack);
+    if (!v) {
+      count_event(CL_EV_STACK_ERR, 0); /* sample_counts full */
       return 0;
+    }
   }
   __sync_fetch_and_add(&v->all, 1);
   if (task_in_scope())

@@ -38,7 +38,6 @@ struct BtfDeleter {
   void operator()(btf* b) const noexcept { btf__free(b); }
 };
 
-constexpr int kMaxStackDepth = 127;
 
 // Each tp_btf program, the kernel tracepoint it needs and how many of the tracepoint's
 // arguments it reads (the verifier rejects a read past the kernel's prototype). Variants of one
@@ -470,7 +469,7 @@ void CrossCheck::Impl::describe_backends(const CrossCheckOptions& opts) {
            ? std::string("scope checked first: the experiment's processes by register compares, "
                          "then a per-CPU counter; other tasks return at once")
            : syscalls_reason});
-  backends.push_back({"stack histograms (BPF bpf_get_stackid)", opts.histograms,
+  backends.push_back({"stack histograms (BPF bpf_get_stack)", opts.histograms,
                       opts.histograms ? fmt::format("kernel stacks at net:netif_receive_skb, "
                                                     "net:net_dev_start_xmit, xdp:xdp_redirect; {}",
                                                     opts.stack_every == 1
@@ -570,17 +569,14 @@ void CrossCheck::add_pid(pid_t pid) {
 
 namespace {
 
-std::vector<std::uint64_t> read_stack(int fd, std::int32_t id) {
-  std::array<std::uint64_t, kMaxStackDepth> ips{};
+std::vector<std::uint64_t> stack_ips(const cl_stack& st) {
   std::vector<std::uint64_t> out;
-  if (bpf_map_lookup_elem(fd, &id, ips.data()) != 0) return out;
-  for (std::uint64_t ip : ips) {
+  for (std::uint64_t ip : st.ips) {
     if (ip == 0) break;
     out.push_back(ip);
   }
   return out;
 }
-
 }  // namespace
 
 CopyLedger CrossCheck::Impl::read_ledger(const CrossCheckOptions& opts) {
@@ -735,12 +731,11 @@ std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& sco
     hists[static_cast<std::size_t>(i)].event = kEvents[i];
     hists[static_cast<std::size_t>(i)].key_name = key_name;
     hists[static_cast<std::size_t>(i)].has_len = i != CL_HIST_XDP_REDIRECT;
-    hists[static_cast<std::size_t>(i)].source = "BPF tp_btf + bpf_get_stackid";
+    hists[static_cast<std::size_t>(i)].source = "BPF tp_btf + bpf_get_stack";
     hists[static_cast<std::size_t>(i)].scope = scope.describe();
     hists[static_cast<std::size_t>(i)].dropped = dropped;
     hists[static_cast<std::size_t>(i)].sample_every = every;
   }
-  const int stack_fd = bpf_map__fd(s.maps.stacks);
   for (const auto& [key, val] :
        read_hash<cl_hist_key, cl_hist_val>(bpf_map__fd(s.maps.stack_hist))) {
     if (key.event >= CL_HIST_COUNT) continue;
@@ -748,7 +743,7 @@ std::vector<StackHistogram> read_histograms(cross_check& s, const ScopeSpec& sco
     e.hitcount = val.hitcount;
     e.len = val.len;
     bool leading = true;
-    for (std::uint64_t ip : read_stack(stack_fd, key.stack_id)) {
+    for (std::uint64_t ip : stack_ips(key.stack)) {
       std::string frame = syms ? syms->format(ip) : fmt::format("{:#x}", ip);
       if (leading && is_tracing_frame(frame_function(frame))) continue;
       leading = false;
@@ -773,11 +768,10 @@ CopySiteReport read_copy_sites(cross_check& s, const KernelSymbols* syms, int hz
                          "; on veth the datapath's softirqs run in those tasks)"
                    : "every sample (unscoped run)";
   std::vector<SampledStack> all, in_scope;
-  const int stack_fd = bpf_map__fd(s.maps.stacks);
-  for (const auto& [id, val] :
-       read_hash<std::int32_t, cl_sample_val>(bpf_map__fd(s.maps.sample_counts))) {
+  for (const auto& [stack, val] :
+       read_hash<cl_stack, cl_sample_val>(bpf_map__fd(s.maps.sample_counts))) {
     SampledStack st;
-    for (std::uint64_t ip : read_stack(stack_fd, id)) {
+    for (std::uint64_t ip : stack_ips(stack)) {
       auto sym = syms ? syms->resolve(ip) : std::nullopt;
       st.functions.push_back(sym ? sym->name : fmt::format("{:#x}", ip));
     }

@@ -69,7 +69,16 @@ struct cl_syscall_key {
   cl_u32 id;
 };
 
-/* Stack histogram key: which event, which stack (id in `stacks`). */
+/* A kernel stack as bpf_get_stack() writes it: return addresses, innermost first, the unused
+ * tail zeroed (kernel/bpf/stackmap.c, __bpf_get_stack). 127 is perf_event_max_stack's default. */
+#define CL_STACK_DEPTH 127
+struct cl_stack {
+  cl_u64 ips[CL_STACK_DEPTH];
+};
+
+/* Stack histogram key: which event, which stack. The whole stack is the key, so two stacks never
+ * share an entry (a BPF_MAP_TYPE_STACK_TRACE map keys by a hash bucket: a second stack that lands
+ * in an occupied bucket gets -EEXIST on every event, and its hits are lost). */
 enum cl_hist_event {
   CL_HIST_NETIF_RECEIVE_SKB = 0,
   CL_HIST_NET_DEV_START_XMIT = 1,
@@ -79,7 +88,8 @@ enum cl_hist_event {
 
 struct cl_hist_key {
   cl_u32 event;
-  cl_s32 stack_id;
+  cl_u32 pad; /* zero: part of the hashed key */
+  struct cl_stack stack;
 };
 
 struct cl_hist_val {
