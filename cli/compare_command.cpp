@@ -19,6 +19,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/options_xdp_mode.hpp"
 #include "cli/work_dir.hpp"
+#include "cli/xsk_bind_option.hpp"
 #include "common/error.hpp"
 #include "common/link_state.hpp"
 #include "common/output_file.hpp"
@@ -115,40 +116,6 @@ void validate(const CompareOptions& o) {
   }
 }
 
-// --xsk-bind zero-copy|both: both ends of the experiment's pair must bind XDP_ZEROCOPY on queue 0.
-// The pair compare makes is veth, whose driver offers no zero-copy (drivers/net/veth.c advertises
-// no NETDEV_XDP_ACT_XSK_ZEROCOPY): refused before anything is made. Reused devices are probed for
-// real (a bind, XDP_OPTIONS read back) before any traffic, so a driver without zero-copy gives one
-// line naming the device, its driver and the errno.
-void check_zero_copy_devices(const CompareOptions& o) {
-  if (o.xsk_bind == XskBindChoice::kCopy) return;
-  const std::string option = std::string("--xsk-bind ") + to_string(o.xsk_bind);
-  if (o.netns.empty()) {
-    throw Error(option + ": the veth pair compare makes has no AF_XDP zero-copy (the veth driver "
-                         "offers none)",
-                "use --xsk-bind copy, or run on devices whose driver binds XDP_ZEROCOPY with "
-                "--netns A,B --dev X,Y (copylab doctor lists which of this machine's do)",
-                kExitUsage);
-  }
-  for (std::size_t i = 0; i < 2; ++i) {
-    const std::string& ns = o.netns[i];
-    const std::string& dev = o.devs[i];
-    const trace::DeviceCapabilities d = trace::probe_device(dev, ns);
-    const trace::Capability* zc = d.find("xsk_zerocopy");
-    if (zc != nullptr && zc->ok) continue;
-    const std::string driver = [&] {
-      const NetnsScope in(ns);
-      return query_device(dev).driver;
-    }();
-    throw Error(fmt::format("{}: {} in {} (driver {}) cannot bind AF_XDP zero-copy on queue 0 ({})",
-                            option, dev, ns, driver.empty() ? "unknown" : driver,
-                            zc != nullptr ? zc->evidence : "not probed"),
-                "use --xsk-bind copy here; zero-copy needs a driver with XDP_ZEROCOPY (copylab "
-                "doctor lists which of this machine's devices offer it)",
-                kExitUsage);
-  }
-}
-
 std::vector<std::string> notes_for(const std::vector<RunRecord>& runs,
                                    const ObserverStatus& evidence_status) {
   std::vector<std::string> notes;
@@ -210,7 +177,7 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
   }
   check_compare_backend(o);  // an unavailable --backend: one line, before anything is set up
   check_reused_topology(o);
-  check_zero_copy_devices(o);
+  check_zero_copy_devices(o.xsk_bind, o.netns, o.devs, "compare");
   // The pair made for this run gets veth's default MTU; reused devices were checked above.
   if (o.netns.empty()) {
     check_payload_fits_mtu(o.payload_size, topology_defaults::kMtu, "the veth pair compare makes",
@@ -315,23 +282,7 @@ CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
                 "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
   add_xdp_mode_option(*cmd, "--mode", opts->xdp_mode,
                       "XDP attach mode of the AF_XDP receivers: native (drv) or generic (skb)");
-  cmd->add_option_function<std::string>(
-         "--xsk-bind",
-         [opts](const std::string& s) {
-           for (const XskBindChoice b :
-                {XskBindChoice::kCopy, XskBindChoice::kZeroCopy, XskBindChoice::kBoth}) {
-             if (s == to_string(b)) {
-               opts->xsk_bind = b;
-               return;
-             }
-           }
-           throw OptionError(Error("--xsk-bind " + s + ": not a bind mode",
-                                   "give copy, zero-copy or both", kExitUsage));
-         },
-         "AF_XDP bind of the af_xdp->af_xdp pair: copy (XDP_COPY), zero-copy (XDP_ZEROCOPY; the "
-         "devices' driver must offer it) or both (the pair once per bind, same traffic)")
-      ->type_name("BIND")
-      ->default_str("copy");
+  add_xsk_bind_option(*cmd, opts->xsk_bind, "the af_xdp->af_xdp pair");
   // The name this option had before --mode (the tools' name); hidden, kept for existing scripts.
   add_xdp_mode_option(*cmd, "--xdp-mode", opts->xdp_mode, "Deprecated: use --mode")->group("");
   in_range<std::uint32_t>(

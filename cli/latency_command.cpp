@@ -31,6 +31,7 @@
 #include "cli/log_once.hpp"
 #include "latency/sides.hpp"
 #include "latency/sockperf.hpp"
+#include "cli/xsk_bind_option.hpp"
 #include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
 #include "netns/topology.hpp"
@@ -65,7 +66,7 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
           {"duration_bound_s", o.duration_s}, {"reply_timeout_ms", o.reply_timeout_ms},
           {"cpu_ping", o.cpu_ping},  {"cpu_pong", o.cpu_pong},
           {"significant_digits", o.digits}, {"vs_sockperf", o.vs_sockperf},
-          {"rx_timestamps", o.rx_timestamps}};
+          {"rx_timestamps", o.rx_timestamps}, {"xsk_bind", to_string(o.xsk_bind)}};
 }
 
 }  // namespace
@@ -96,6 +97,7 @@ int run_latency(const LatencyOptions& opts) {
     if (!opts.dev.empty()) std::tie(cfg.dev_a, cfg.dev_b) = parse_pair(opts.dev, "--dev");
     require_netns(cfg.ns_a);
     require_netns(cfg.ns_b);
+    check_zero_copy_devices(opts.xsk_bind, {cfg.ns_a, cfg.ns_b}, {cfg.dev_a, cfg.dev_b}, "latency");
     // Someone else's topology: its real MACs and IPv4 addresses, not setup.sh's defaults.
     discover_topology_addresses(cfg);
     topo.emplace(Topology::adopt(cfg));
@@ -115,6 +117,7 @@ int run_latency(const LatencyOptions& opts) {
       if (sock) require_udp_port_free(ns, port);
     }
   } else {
+    check_zero_copy_devices(opts.xsk_bind, {}, {}, "latency");
     // The pair made for this run gets veth's default MTU: every size of the sweep fits it or
     // nothing is made.
     for (const std::size_t size : plan.sizes) {
@@ -252,6 +255,8 @@ CLI::App* register_latency_command(CLI::App& app, CommonOptions& common) {
   in_range(sub->add_option("--digits", opts->digits, "histogram significant digits (1..5)"), 1, 5)
       ->capture_default_str();
   output_dir(sub->add_option("--html", opts->html_dir, "write plots (gnuplot SVG/PNG) and index.html here"));
+  add_xsk_bind_option(*sub, opts->xsk_bind,
+                      "the AF_XDP sockets of the native-XDP modes (zero-copy: named <mode>-zc)");
   sub->add_option("--netns", opts->netns, "use existing namespaces A,B (e.g. ns1,ns2)");
   sub->add_option("--dev", opts->dev, "devices X,Y in those namespaces (default veth1,veth2)");
   sub->add_flag("--vs-sockperf", opts->vs_sockperf,

@@ -57,9 +57,19 @@ std::vector<CheckRow> cross_checks(const RunCounts& run) {
       v ? Count(v->corrupt + v->duplicates + v->reordered) : std::nullopt, "receiver",
       "payload header check and per-byte fill verified on every frame");
 
-  // Link counters: veth counts every frame that crossed the pair, whichever path sent it.
-  add("device A link tx_packets = sent", sent, a.link.tx_packets, "ip -s link",
-      "kernel's count of frames leaving the sender's veth");
+  // Link counters: veth counts every frame that crossed the pair, whichever path sent it. An
+  // AF_XDP zero-copy send is counted where its driver counts it: virtio_net's XSK transmit
+  // (drivers/net/virtio_net.c) adds it to the send queue's xdp_tx statistic (ethtool -S
+  // tx_xdp_tx), not to tx_packets, which stays 0 for it.
+  const bool zero_copy_tx = run.af_xdp_tx && run.sender.mode.zero_copy();
+  const auto xdp_tx = a.ethtool.find("tx_xdp_tx");
+  if (zero_copy_tx && xdp_tx != a.ethtool.end()) {
+    add("device A tx_xdp_tx = sent (zero-copy sends)", sent, Count(xdp_tx->second), "ethtool -S",
+        "the driver's count of AF_XDP zero-copy frames it transmitted (not in tx_packets)");
+  } else {
+    add("device A link tx_packets = sent", sent, a.link.tx_packets, "ip -s link",
+        "kernel's count of frames leaving the sender's device");
+  }
 
   if (!run.af_xdp_tx) {
     add("namespace A Udp OutDatagrams = sent (COPY #1 per datagram)", sent, a.udp.out_datagrams,

@@ -236,7 +236,7 @@ class KmodObserver final : public CompareObserver {
       : topo_(topo),
         veth_(driver_of(topo) == "veth"),
         payload_(opts.payload_size),
-        session_(session_options(opts), availability) {}
+        session_(session_options(opts, veth_), availability) {}
 
   void before_traffic(pid_t, pid_t) override { session_.reset(); }
 
@@ -316,16 +316,34 @@ class KmodObserver final : public CompareObserver {
       checks.push_back(
           module_check("COPY4 _copy_to_iter calls of " + L + " = 0 (AF_XDP reads UMEM)", 0,
                        hits("COPY4"), "no kernel->user copy of the payload"));
+      // A NIC that receives by interrupt can run __xsk_rcv inside another site's handler (the
+      // sender's, on the same CPU); kprobes then skip the nested hit and count it in the site's
+      // nmissed (kernel/kprobes.c, kprobes_inc_nmissed_count), one per skipped call, before any
+      // length is seen. So the check adds the misses: calls = handled of the frame's length +
+      // missed. veth has no receive interrupt, so there nmissed must be 0 like every site's.
+      const kmod::SiteCounters* rx_site = c.site("XSK_RX");
+      const std::uint64_t rx_missed = !veth_ && rx_site != nullptr ? rx_site->nmissed : 0;
+      const auto rx_calls = hits("XSK_RX");
       checks.push_back(module_check(
-          "XSK_RX __xsk_rcv calls of " + F + " = received + XSK rx_dropped + rx_ring_full" +
+          "XSK_RX __xsk_rcv calls of " + F + (veth_ ? "" : " (+ kprobe misses)") +
+              " = received + XSK rx_dropped + rx_ring_full" +
               (zc ? " (0: zero-copy)" : " (copy mode)"),
-          zc ? 0 : received + dropped + ring_full, hits("XSK_RX"),
+          zc ? 0 : received + dropped + ring_full,
+          rx_calls ? std::optional<std::uint64_t>(*rx_calls + rx_missed) : std::nullopt,
           "every frame redirected to the XSK; xdp_buff -> UMEM copied for received + rx_ring_full "
-          "(a full RX ring is found after the copy), not for rx_dropped (no UMEM frame)"));
+          "(a full RX ring is found after the copy), not for rx_dropped (no UMEM frame)" +
+              (rx_missed != 0 ? ", " + std::to_string(rx_missed) +
+                                    " of them missed by kprobes (nested in another site's handler)"
+                              : std::string())));
     }
     std::uint64_t missed = 0;
-    for (const auto& s : c.sites) missed += s.nmissed;
-    checks.push_back(module_check("kprobe nmissed = 0 at every site", 0, missed,
+    for (const auto& s : c.sites) {
+      if (!veth_ && s.site == "XSK_RX") continue;  // added to the XSK_RX check above
+      missed += s.nmissed;
+    }
+    checks.push_back(module_check(veth_ ? "kprobe nmissed = 0 at every site"
+                                        : "kprobe nmissed = 0 at every site but XSK_RX",
+                                  0, missed,
                                   "a missed kprobe hit would make the counts above inexact"));
   }
 
@@ -374,14 +392,19 @@ class KmodObserver final : public CompareObserver {
   }
 
  private:
-  static kmod::SessionOptions session_options(const CompareOptions& o) {
+  static kmod::SessionOptions session_options(const CompareOptions& o, bool veth) {
     kmod::SessionOptions s;
     s.prebuilt_module = o.kmod_module;
     s.comms = kToolComms;
-    // The experiment's lengths at every site: always counted exactly, printed to dmesg.
+    // The experiment's lengths at every site: always counted exactly; printed to dmesg on veth
+    // only. On a NIC that receives by interrupt, a receive landing while a transmit-site handler
+    // prints runs __xsk_rcv's probe nested in it, and kprobes count that hit as nmissed
+    // (kernel/kprobes.c, kprobes_inc_nmissed_count): the counts would stop being exact. veth has
+    // no receive interrupt: its receive is raised by the sender's transmit and runs when that
+    // path re-enables softirqs, after the handlers have returned.
     s.watch = {o.payload_size, o.payload_size + 28, o.payload_size + 42};
-    s.burst = 10;
-    s.print_watched = true;
+    s.burst = veth ? 10 : 0;
+    s.print_watched = veth;
     return s;
   }
 

@@ -24,13 +24,6 @@ struct PairSpec {
   std::string label() const;
 };
 
-// Which AF_XDP binds `copylab compare --xsk-bind` runs: copy mode, zero-copy, or both (the
-// af_xdp->af_xdp pair once per bind, on the same devices and traffic).
-enum class XskBindChoice { kCopy, kZeroCopy, kBoth };
-constexpr const char* to_string(XskBindChoice b) noexcept {
-  return b == XskBindChoice::kCopy ? "copy" : b == XskBindChoice::kZeroCopy ? "zero-copy" : "both";
-}
-
 struct PhaseSpec {
   std::string name;     // "paced" / "unpaced"
   std::uint64_t count;  // frames the sender sends

@@ -100,6 +100,52 @@ std::vector<ModeSpec> parse_modes(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The side bound zero-copy where it is an AF_XDP socket on native XDP; anything else as it was.
+SideSpec zero_copy_side(const SideSpec& s) {
+  if (s.kind() != SideKind::kAfXdp || s.path.xdp_mode() != XdpMode::kNative) return s;
+  SideSpec z = s;
+  z.path = s.path.with_zero_copy(true);
+  return z;
+}
+
+}  // namespace
+
+bool zero_copy_applies(const ModeSpec& m) noexcept {
+  for (const SideSpec* s : {&m.ping, &m.pong}) {
+    if (s->kind() == SideKind::kAfXdp && s->path.xdp_mode() == XdpMode::kNative) return true;
+  }
+  return false;
+}
+
+std::vector<ModeSpec> apply_xsk_bind(const std::vector<ModeSpec>& modes, XskBindChoice bind) {
+  if (bind == XskBindChoice::kCopy) return modes;
+  std::vector<ModeSpec> out;
+  for (const ModeSpec& m : modes) {
+    if (!zero_copy_applies(m)) {
+      out.push_back(m);
+      continue;
+    }
+    if (bind == XskBindChoice::kBoth) out.push_back(m);
+    ModeSpec z = m;
+    z.name += std::string(kZeroCopySuffix);
+    z.description += ", bound zero-copy (XDP_ZEROCOPY)";
+    z.ping = zero_copy_side(m.ping);
+    z.pong = zero_copy_side(m.pong);
+    out.push_back(std::move(z));
+  }
+  if (std::none_of(out.begin(), out.end(), [](const ModeSpec& m) {
+        return m.ping.path.zero_copy() || m.pong.path.zero_copy();
+      })) {
+    throw Error(std::string("--xsk-bind ") + to_string(bind) +
+                    ": none of the --modes binds an AF_XDP socket on native XDP (zero-copy needs "
+                    "a driver's own XDP support, not generic XDP)",
+                "add a native AF_XDP mode, e.g. --modes sock-block,xsk-poll-native", kExitUsage);
+  }
+  return out;
+}
+
 const char* to_string(SideKind k) noexcept {
   switch (k) {
     case SideKind::kSocket: return "socket";
@@ -119,7 +165,10 @@ nlohmann::json to_json(const SideSpec& s) {
   nlohmann::json j{{"kind", to_string(kind)}};
   if (kind != SideKind::kXdpTxReflector) j["wait"] = to_string(s.path.wait());
   if (kind != SideKind::kSocket) j["xdp_mode"] = to_string(s.path.xdp_mode());
-  if (kind == SideKind::kAfXdp) j["need_wakeup"] = s.path.need_wakeup();
+  if (kind == SideKind::kAfXdp) {
+    j["need_wakeup"] = s.path.need_wakeup();
+    j["zero_copy_requested"] = s.path.zero_copy();
+  }
   return j;
 }
 

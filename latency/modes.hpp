@@ -48,6 +48,17 @@ inline constexpr std::string_view kFloorMode = "xsk-xdptx-native";
 // "all", "default", or a comma list of names; unknown names → Error(kExitUsage) listing them.
 std::vector<ModeSpec> parse_modes(std::string_view text);
 
+// The name suffix of a mode bound zero-copy: "xsk-poll-native-zc".
+inline constexpr std::string_view kZeroCopySuffix = "-zc";
+// True when the mode has an AF_XDP side on native XDP: the only kind zero-copy can bind (generic
+// XDP hands the XSK an skb, which net/xdp/xsk.c xsk_generic_rcv always copies).
+bool zero_copy_applies(const ModeSpec& m) noexcept;
+// The modes as --xsk-bind asks: copy, as given; zero-copy, every mode zero_copy_applies to is
+// bound XDP_ZEROCOPY on its native AF_XDP sides and named "<mode>-zc" (the others unchanged);
+// both, each such mode followed by its "-zc" twin. Error(kExitUsage) when zero-copy applies to
+// none of them.
+std::vector<ModeSpec> apply_xsk_bind(const std::vector<ModeSpec>& modes, XskBindChoice bind);
+
 const char* to_string(SideKind k) noexcept;
 // "socket/block", "af_xdp/spin/native/need_wakeup", "xdp_tx/native"
 std::string describe(const SideSpec& s);

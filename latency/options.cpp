@@ -87,7 +87,7 @@ std::pair<std::string, std::string> parse_pair(const std::string& text, const ch
 
 LatencyPlan validate(const LatencyOptions& o, int cpus) {
   LatencyPlan plan;
-  plan.modes = parse_modes(o.modes);
+  plan.modes = apply_xsk_bind(parse_modes(o.modes), o.xsk_bind);
   if (o.count == 0) {
     throw Error("--count 0: nothing to measure", "give --count of at least 1 (e.g. 20000)",
                 kExitUsage);

@@ -15,6 +15,7 @@ inline constexpr double kMaxRatePps = 1'000'000.0;  // pacing finer than 1 µs i
 
 struct LatencyOptions {
   std::string modes = "default";
+  XskBindChoice xsk_bind = XskBindChoice::kCopy;  // applied to the modes (apply_xsk_bind)
   std::uint64_t count = 20000;
   std::uint64_t warmup = 2000;
   int reps = 3;

@@ -44,6 +44,7 @@ std::unique_ptr<Datapath> make_af_xdp_side(const SideSpec& spec, const SideConte
   cfg.dev = ping ? t.dev_a : t.dev_b;
   cfg.mode = spec.path.xdp_mode();
   cfg.need_wakeup = spec.path.need_wakeup();
+  cfg.zero_copy = spec.path.zero_copy();
   cfg.wait = spec.path.wait();
   cfg.payload_size = ctx.payload_len;
   cfg.batch = 16;

@@ -11,6 +11,13 @@ std::optional<DatapathKind> parse_datapath_kind(std::string_view text) noexcept 
   return std::nullopt;
 }
 
+std::optional<XskBindChoice> parse_xsk_bind(std::string_view text) noexcept {
+  for (const XskBindChoice b : {XskBindChoice::kCopy, XskBindChoice::kZeroCopy, XskBindChoice::kBoth}) {
+    if (text == to_string(b)) return b;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 void check_cpu(int cpu) {

@@ -22,6 +22,16 @@ constexpr const char* to_string(DatapathKind d) noexcept {
 // The exact names to_string prints; nullopt for anything else.
 std::optional<DatapathKind> parse_datapath_kind(std::string_view text) noexcept;
 
+// Which AF_XDP binds a command runs (`--xsk-bind`, compare and latency alike): copy mode
+// (XDP_COPY), zero-copy (XDP_ZEROCOPY), or both (each AF_XDP path once per bind, on the same
+// devices and traffic).
+enum class XskBindChoice { kCopy, kZeroCopy, kBoth };
+constexpr const char* to_string(XskBindChoice b) noexcept {
+  return b == XskBindChoice::kCopy ? "copy" : b == XskBindChoice::kZeroCopy ? "zero-copy" : "both";
+}
+// The exact names to_string prints; nullopt for anything else.
+std::optional<XskBindChoice> parse_xsk_bind(std::string_view text) noexcept;
+
 // A checked path: made only by socket_path / af_xdp_path / make_path_spec, which reject what a
 // datapath cannot do and normalise what it ignores, so two specs for the same path compare equal.
 class PathSpec {

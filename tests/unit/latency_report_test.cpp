@@ -181,6 +181,49 @@ TEST(LatencyModes, ModesArePathSpecs) {
   }
 }
 
+// --xsk-bind on latency's modes: which modes run, under which names, bound how (rows).
+struct XskBindRow {
+  const char* modes;
+  XskBindChoice bind;
+  std::vector<std::string> names;  // in order
+};
+
+TEST(LatencyModes, XskBindNamesAndBindsTheNativeAfXdpSides) {
+  const std::vector<XskBindRow> rows{
+      {"sock-block,xsk-poll-native", XskBindChoice::kCopy, {"sock-block", "xsk-poll-native"}},
+      {"sock-block,xsk-poll-native", XskBindChoice::kZeroCopy, {"sock-block", "xsk-poll-native-zc"}},
+      {"sock-block,xsk-poll-native", XskBindChoice::kBoth,
+       {"sock-block", "xsk-poll-native", "xsk-poll-native-zc"}},
+      // Generic XDP cannot bind zero-copy: such a mode runs as it is.
+      {"xsk-spin-generic,xsk-spin-native", XskBindChoice::kZeroCopy,
+       {"xsk-spin-generic", "xsk-spin-native-zc"}},
+      // The reflector pong has no socket: only the pinger binds zero-copy.
+      {"xsk-xdptx-native", XskBindChoice::kBoth, {"xsk-xdptx-native", "xsk-xdptx-native-zc"}},
+  };
+  for (const XskBindRow& r : rows) {
+    const auto modes = apply_xsk_bind(parse_modes(r.modes), r.bind);
+    std::vector<std::string> names;
+    for (const ModeSpec& m : modes) {
+      names.push_back(m.name);
+      const bool zc = m.name.ends_with(kZeroCopySuffix);
+      for (const SideSpec* side : {&m.ping, &m.pong}) {
+        const bool native_xsk = side->kind() == SideKind::kAfXdp && side->path.xdp_mode() == XdpMode::kNative;
+        EXPECT_EQ(side->path.zero_copy(), zc && native_xsk) << m.name << ": " << describe(*side);
+      }
+    }
+    EXPECT_EQ(names, r.names) << r.modes << " --xsk-bind " << to_string(r.bind);
+  }
+}
+
+TEST(LatencyModes, ZeroCopyWithNoNativeAfXdpModeIsABadInput) {
+  for (const char* modes : {"sock-block", "xsk-spin-generic,sock-spin"}) {
+    for (const XskBindChoice b : {XskBindChoice::kZeroCopy, XskBindChoice::kBoth}) {
+      EXPECT_THROW(apply_xsk_bind(parse_modes(modes), b), Error) << modes;
+    }
+    EXPECT_NO_THROW(apply_xsk_bind(parse_modes(modes), XskBindChoice::kCopy)) << modes;
+  }
+}
+
 TEST(LatencyStats, SpreadIsMedianAndExtremes) {
   const Spread s = spread_of({3, 1, 2});
   EXPECT_EQ(s.median, 2);

@@ -77,7 +77,7 @@ xdp_tools_select() {
 xdp_rx_start() {
   rm -f /tmp/rx.ready
   # --wait poll: with one vCPU a spinning receiver would starve the sender.
-  ip netns exec $NS_RX $XDP_RX_EXE --dev $DEV_RX --mode "$1" ${XDP_BIND:+--$XDP_BIND} --wait poll --dst-port $PORT --size "$SIZE" \
+  ip netns exec $NS_RX $XDP_RX_EXE --dev $DEV_RX --mode "$1" ${XDP_RX_BIND:-${XDP_BIND:+--$XDP_BIND}} --wait poll --dst-port $PORT --size "$SIZE" \
     --count "$2" --idle-timeout 3 --no-per-second --ready-file /tmp/rx.ready \
     --json "$3.json" > "$3" 2>&1 &
   XDP_RX_PID=$!
@@ -93,7 +93,7 @@ xdp_rx_start() {
 
 # xdp_tx MODE COUNT OUT
 xdp_tx() {
-  ip netns exec $NS_TX $XDP_TX_EXE --dev $DEV_TX --mode "$1" ${XDP_BIND:+--$XDP_BIND} --wait poll --src-mac $MAC_TX --dst-mac $MAC_RX \
+  ip netns exec $NS_TX $XDP_TX_EXE --dev $DEV_TX --mode "$1" ${XDP_TX_BIND:-${XDP_BIND:+--$XDP_BIND}} --wait poll --src-mac $MAC_TX --dst-mac $MAC_RX \
     --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" --count "$2" \
     --json "$3.json" > "$3" 2>&1
 }

@@ -227,14 +227,20 @@ for bind in copy zero-copy; do
     mod_unload
     continue
   fi
+  ip netns exec $NS_TX ethtool -S $DEV_TX > /tmp/zc_ethtool0_$bind.txt 2>&1
   xdp_tx native "$N" /tmp/zc_tx_$bind.out; tx_rc=$?
   wait_pid "$XDP_RX_PID" 60; rx_rc=$?
+  ip netns exec $NS_TX ethtool -S $DEV_TX > /tmp/zc_ethtool1_$bind.txt 2>&1
+  paste /tmp/zc_ethtool0_$bind.txt /tmp/zc_ethtool1_$bind.txt | section zc-ethtool-tx-$bind
   check "xdp_sender exit status" $tx_rc -eq 0
   check "xdp_receiver exit status" $rx_rc -eq 0
   [ $tx_rc -eq 0 ] || section zc-sender-output-$bind < /tmp/zc_tx_$bind.out
   [ $rx_rc -eq 0 ] || section zc-receiver-output-$bind < $out
   received=$(json_received $out.json)
   check "frames received by xdp_receiver" "${received:-0}" -eq "$N"
+  check "frames corrupt or duplicated (payload header and fill checked per frame)" \
+    "$(jq -r '.result.validator | .corrupt + .duplicates' $out.json 2>/dev/null)" -eq 0
+  info "frames out of order (older than the highest seen): $(jq -r '.result.validator.reordered' $out.json 2>/dev/null)"
   for side in tx rx; do
     got=$(jq -r '.mode.bind // empty' /tmp/zc_${side}_$bind.out.json 2>/dev/null)
     check "xdp_$( [ $side = tx ] && echo sender || echo receiver ) bind mode read back (XDP_OPTIONS)" "${got:-none}" = "$bind"
@@ -287,6 +293,21 @@ for bind in copy zero-copy; do
   mod_unload
 done
 XDP_RX_REFUSAL_OK=0
+# Where frames get out of order, if they do: one side zero-copy, the other copy mode, unpaced.
+if [ "$zc_advertised" = true ]; then
+  TAG="[virtio-net order]"
+  for binds in "--zero-copy --copy" "--copy --zero-copy" "--zero-copy --zero-copy"; do
+    set -- $binds
+    XDP_TX_BIND=$1 XDP_RX_BIND=$2
+    if xdp_rx_start native 4000 /tmp/zc_order_rx.out; then
+      xdp_tx native 4000 /tmp/zc_order_tx.out
+      wait_pid "$XDP_RX_PID" 60
+      info "sender $1, receiver $2: $(jq -c '.result.validator | {unique, reordered, corrupt, duplicates}' /tmp/zc_order_rx.out.json 2>/dev/null)"
+    fi
+  done
+  XDP_TX_BIND= XDP_RX_BIND=
+  TAG=
+fi
 # The linearize copy's stack, in a short copy-mode run of its own: a stack-collecting kprobe on
 # skb_copy_bits during the counted run would widen the window in which a receive interrupt's
 # __xsk_rcv lands inside a probe handler (kprobes count that as nmissed, not as a hit).
@@ -327,16 +348,41 @@ if [ -n "$COPYLAB" ]; then
     --unpaced-count $((NC * 4)) --no-calibration --json /tmp/zc_cmp.json > /tmp/zc_cmp.txt 2>&1
   rc=$?
   section zc-compare-$xb < /tmp/zc_cmp.txt
-  # compare's own kernel-counter checks assume veth (COPY #1 at _copy_from_iter, skb_store_bits on
-  # AF_XDP transmit); here the socket path copies through csum_and_copy_from_iter (no checksum
-  # offload without VIRTIO_NET_F_CSUM) and the AF_XDP skb points at UMEM: exit 4 names them. The
-  # lab asserts the traffic and records the ratios; the copy counts are asserted above.
-  check "copylab compare on $DEV_TX,$DEV_RX (virtio_net) ran every pair (exit status 0 or 4: kernel-counter checks)" $rc -le 4
+  # Every check against the kernel's own counters agrees on this driver too: compare shows, rather
+  # than checks, the counts whose expected value is veth's (COPY #1 at _copy_from_iter: here the
+  # socket path copies in csum_and_copy_from_iter, no checksum offload behind a hub port), reads a
+  # zero-copy send from the counter virtio_net keeps it in (tx_xdp_tx), and loads the module
+  # without printing (a receive interrupt inside a printing handler is a kprobe miss).
+  # One thing differs at times, and only bound zero-copy unpaced: a few frames arrive out of order
+  # (all of them, none corrupt or duplicated). compare reports that as a failed check (exit 4);
+  # the lab accepts exit 4 only when every failed check is that one with reordered frames only.
+  other_failed=$(jq -r '[.runs[] | .checks[] | select(.ok == false) |
+      select(.name != "no corrupt, duplicate or reordered frames")] | length' /tmp/zc_cmp.json 2>/dev/null)
+  not_order=$(jq -r '[.runs[] | .receiver.result.validator // empty | .corrupt + .duplicates] | add // 0' /tmp/zc_cmp.json 2>/dev/null)
+  if [ $rc -eq 4 ] && [ "${other_failed:-1}" = 0 ] && [ "${not_order:-1}" = 0 ]; then
+    pass "copylab compare --xsk-bind $xb on $DEV_TX,$DEV_RX (virtio_net): every check agrees but frame order (exit 4)"
+  else
+    check "copylab compare --xsk-bind $xb on $DEV_TX,$DEV_RX (virtio_net) exit status (every check agrees)" $rc -eq 0
+  fi
+  if [ -s /tmp/zc_cmp.json ] && [ $xb = both ]; then
+    # The verdicts compare prints for the kernel's AF_XDP copies: gone in zero-copy, each from
+    # the module's count of 0 at the copy function.
+    for id in xsk_tx_copy xsk_rx_copy; do
+      v=$(jq -r --arg id $id '[.copies.rows[]? | select(.id == $id) | .verdict_zc] | first // "none"' /tmp/zc_cmp.json 2>/dev/null)
+      check "compare's zero-copy verdict for $id" "$v" = "gone (0 at the copy)"
+    done
+    jq -r '[.copies.rows[]? | "\(.id): socket \(.socket.copies_per_packet) | copy \(.af_xdp.copies_per_packet) (\(.verdict)) | zero-copy \(.af_xdp_zc.copies_per_packet) (\(.verdict_zc))"] | .[]' /tmp/zc_cmp.json 2>/dev/null |
+      head -n 8 | while read -r l; do info "compare copies per packet: $l"; done
+  fi
   if [ -s /tmp/zc_cmp.json ]; then
     jq -r '.runs[] | "\(.pair) \(.phase) \(.sender.result.sent) \(.receiver.result.received)"' /tmp/zc_cmp.json > /tmp/zc_cmp.rows
     while read -r pair phase sent got; do
       check "compare $pair $phase: frames received == sent" "$got" -eq "$sent"
     done < /tmp/zc_cmp.rows
+    jq -r '.runs[] | select(.receiver.result.validator != null) | .receiver.result.validator as $v |
+           select(($v.corrupt + $v.duplicates + $v.reordered) > 0) |
+           "\(.pair) \(.phase): receiver validator \($v | tostring)"' /tmp/zc_cmp.json |
+      while read -r l; do info "compare frames not intact: $l"; done
     awk '/^    [a-z_]+->[a-z_]+ (paced|unpaced): / { if (l != "") print l; l = $0; next }
          /^      / && l != "" { l = l " " $0; next } { if (l != "") print l; l = "" }' /tmp/zc_cmp.txt |
       sed 's/  */ /g' | head -n 8 | while read -r l; do info "compare check differing on virtio_net: $l"; done
@@ -360,12 +406,22 @@ if [ -n "$COPYLAB" ]; then
   fi
   TAG="[virtio-net latency]"
   $COPYLAB latency --netns $NS_TX,$NS_RX --dev $DEV_TX,$DEV_RX --modes sock-block,xsk-poll-native \
-    --count 300 --warmup 30 --reps 1 --size $SIZE --cpu-ping 0 --cpu-pong 0 --json /tmp/zc_lat.json > /tmp/zc_lat.txt 2>&1
+    --xsk-bind $xb --count 300 --warmup 30 --reps 1 --size $SIZE --cpu-ping 0 --cpu-pong 0 \
+    --json /tmp/zc_lat.json > /tmp/zc_lat.txt 2>&1
   rc=$?
   section zc-latency < /tmp/zc_lat.txt
-  check "copylab latency sock-block,xsk-poll-native on $DEV_TX,$DEV_RX exit status" $rc -eq 0
-  awk '$1 == "sock-block" && !s { s = $2 } $1 == "xsk-poll-native" && !x { x = $2 }
-       END { if (s && x) printf "RTT p50: socket (sock-block) %s us, AF_XDP copy (xsk-poll-native) %s us: AF_XDP/socket = %.2f\n", s, x, x / s }' /tmp/zc_lat.txt |
+  check "copylab latency sock-block,xsk-poll-native --xsk-bind $xb on $DEV_TX,$DEV_RX exit status" $rc -eq 0
+  if [ $xb = both ] && [ -s /tmp/zc_lat.json ]; then
+    # The zero-copy mode's sockets, read back from the kernel (XDP_OPTIONS) on both sides.
+    for side in ping pong; do
+      got=$(jq -r --arg s ${side}_mode '[.results[] | select(.mode == "xsk-poll-native-zc") | .runs[][$s].bind] | first // "none"' /tmp/zc_lat.json 2>/dev/null)
+      check "latency xsk-poll-native-zc: $side socket bind read back (XDP_OPTIONS)" "$got" = zero-copy
+    done
+  fi
+  awk '$1 == "sock-block" && !s { s = $2 } $1 == "xsk-poll-native" && !x { x = $2 } $1 == "xsk-poll-native-zc" && !z { z = $2 }
+       END { if (s && x) printf "RTT p50: socket (sock-block) %s us, AF_XDP copy (xsk-poll-native) %s us (x%.2f)", s, x, x / s
+             if (s && z) printf ", AF_XDP zero-copy (xsk-poll-native-zc) %s us (x%.2f)", z, z / s
+             if (s && x) printf "\n" }' /tmp/zc_lat.txt |
     while read -r l; do info "virtio-net latency (TCG: ratios only): $l"; done
   TAG=
 fi
