@@ -308,6 +308,65 @@ if [ "$zc_advertised" = true ]; then
   XDP_TX_BIND= XDP_RX_BIND=
   TAG=
 fi
+# The three paths' kernel stacks side by side: copylab hist (BPF stack histograms at
+# net:netif_receive_skb, net:net_dev_start_xmit and xdp:xdp_redirect, every event in the sender's
+# window) around a short run of each path of its own. The guest runs nothing else (IPv6 off,
+# static neighbours), so the window holds this traffic only. The command's own shell gets lib.sh's
+# `ip` (iproute2 by full path: busybox sh prefers its own applet).
+if [ -n "$COPYLAB" ]; then
+  HN=200
+  for path in socket copy zero-copy; do
+    [ $path = zero-copy ] && [ "$zc_advertised" != true ] && continue
+    TAG="[virtio-net stacks $path]"
+    export NS_TX NS_RX DEV_TX DEV_RX MAC_TX MAC_RX IP_TX IP_RX PORT SIZE SOCK_TX_EXE SOCK_RX_EXE XDP_TX_EXE XDP_RX_EXE SOCK_STANDIN
+    if [ $path = socket ]; then
+      [ "$SOCK_STANDIN" = 0 ] || continue
+      sock_rx_start $HN /tmp/zc_hist_rx.out || continue
+      tx_cmd="sock_tx $HN /tmp/zc_hist_tx.out"
+      rx_pid=$SOCK_RX_PID
+    else
+      XDP_BIND=$path
+      xdp_rx_start native $HN /tmp/zc_hist_rx.out || continue
+      tx_cmd="XDP_BIND=$path xdp_tx native $HN /tmp/zc_hist_tx.out"
+      rx_pid=$XDP_RX_PID
+    fi
+    $COPYLAB hist --event all --scope window --hist-trigger off --json /tmp/zc_hist_$path.json \
+      -- sh -c 'ip() { /usr/sbin/ip "$@"; }; . /lab/tools.sh; '"$tx_cmd" > /tmp/zc_hist_$path.txt 2>&1
+    rc=$?
+    [ $rc -eq 0 ] || kill "$rx_pid" 2>/dev/null
+    wait_pid "$rx_pid" 60
+    XDP_BIND=
+    cat /tmp/zc_hist_tx.out >> /tmp/zc_hist_$path.txt 2>/dev/null
+    section zc-stacks-$path < /tmp/zc_hist_$path.txt
+    check "copylab hist around the $path sender: exit status" $rc -eq 0
+    hits() { jq -r --arg e "$1" '[.[0].cross_check.histograms[] | select(.event == $e) | .hits] | first // "none"' /tmp/zc_hist_$path.json 2>/dev/null; }
+    drv() { jq -r --arg e "$1" '[.[0].cross_check.histograms[] | select(.event == $e) | .entries[].frames[] |
+              select(test("^(virtnet|xsk_|__xsk|receive_|xp_)")) | sub("\\+.*"; "")] | unique | join(" ")' /tmp/zc_hist_$path.json 2>/dev/null; }
+    rx=$(hits net:netif_receive_skb) tx=$(hits net:net_dev_start_xmit) rd=$(hits xdp:xdp_redirect)
+    info "$path: netif_receive_skb $rx, net_dev_start_xmit $tx, xdp_redirect $rd; driver/xsk frames at xdp_redirect: [$(drv xdp:xdp_redirect)]; at net_dev_start_xmit: [$(drv net:net_dev_start_xmit)]"
+    if [ $path = socket ]; then
+      check "socket: netif_receive_skb hits (every datagram through the stack)" "$rx" -ge $HN
+      check "socket: net_dev_start_xmit hits (an skb per datagram)" "$tx" -ge $HN
+    else
+      check "AF_XDP $path: netif_receive_skb hits (redirected before the stack)" "$rx" -eq 0
+      check "AF_XDP $path: xdp_redirect hits (one per frame into the XSK)" "$rd" -ge $HN
+      # AF_XDP never passes xmit_one's tracepoint: copy mode hands its skb to __dev_direct_xmit
+      # (net/core/dev.c), zero-copy builds none.
+      check "AF_XDP $path: net_dev_start_xmit hits (no trip through the qdisc/xmit_one)" "$tx" -eq 0
+      # The receive side in the driver: copy mode's frames come through virtio_net's buffer path
+      # (virtnet_receive -> receive_buf -> virtnet_xdp_handler); bound zero-copy through its xsk
+      # path (virtnet_receive_xsk_buf, inlined here), which never calls receive_buf.
+      rb=$(jq -r '[.[0].cross_check.histograms[] | select(.event == "xdp:xdp_redirect") | .entries[] |
+                   select(any(.frames[]; startswith("receive_buf+"))) | .hitcount] | add // 0' /tmp/zc_hist_$path.json 2>/dev/null)
+      if [ $path = copy ]; then
+        check "AF_XDP copy mode: xdp_redirect hits under receive_buf (virtio_net's buffer path)" "$rb" -eq "$rd"
+      else
+        check "AF_XDP zero-copy: xdp_redirect hits under receive_buf (the xsk path skips it)" "$rb" -eq 0
+      fi
+    fi
+  done
+  TAG=
+fi
 # The linearize copy's stack, in a short copy-mode run of its own: a stack-collecting kprobe on
 # skb_copy_bits during the counted run would widen the window in which a receive interrupt's
 # __xsk_rcv lands inside a probe handler (kprobes count that as nmissed, not as a hit).
