@@ -53,9 +53,10 @@ std::string render_ends(const ForwardLatencyOutcome& o, const std::string& ends)
     return v ? fmt::format("{:.2f}", *v) : std::string("-");
   });
   const std::size_t reps = rs.empty() ? 0 : rs.front()->result.runs.size();
-  return fmt::format("Ends {} ({} B, {} repetition{}; µs: median [min-max across repetitions], "
-                     "\"-\": not resolvable from the samples):\n",
-                     ends, o.payload_bytes, reps, reps == 1 ? "" : "s") +
+  return wrap_text(fmt::format("Ends {} ({} B, {} repetition{}; µs: median [min-max across "
+                               "repetitions], \"-\": not resolvable from the samples):",
+                               ends, o.payload_bytes, reps, reps == 1 ? "" : "s"),
+                   kReportWidth, "", "  ") +
          render_table(t, kReportWidth);
 }
 
@@ -80,9 +81,11 @@ std::optional<double> rtt_p50_ratio_to_relay(const ForwardLatencyOutcome& o,
 std::string render_forward_latency_report(const ForwardLatencyOutcome& o) {
   const TopologyConfig& t = o.topology;
   std::string out =
-      fmt::format("copylab forward --latency: ping in A {} ({}) <-> M {} ({} <-> {}) <-> pong "
-                  "in B {} ({})\n\n",
-                  t.ns_a, t.dev_a, t.ns_m, t.dev_ma, t.dev_mb, t.ns_b, t.dev_b);
+      wrap_text(fmt::format("copylab forward --latency: ping in A {} ({}) <-> M {} ({} <-> {}) "
+                            "<-> pong in B {} ({})",
+                            t.ns_a, t.dev_a, t.ns_m, t.dev_ma, t.dev_mb, t.ns_b, t.dev_b),
+                kReportWidth, "", "  ") +
+      "\n";
   std::vector<std::string> ends;
   for (const ForwardLatencyRecord& r : o.records) {
     if (std::find(ends.begin(), ends.end(), r.ends) == ends.end()) ends.push_back(r.ends);
