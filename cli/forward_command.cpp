@@ -63,8 +63,9 @@ void validate_latency(ForwardCli& c) {
   c.ends = validate(lo, online_cpu_count()).modes;
   for (const ModeSpec& m : c.ends) {
     if (uses_reflector(m)) {
-      throw Error("--modes " + m.name + ": the XDP_TX reflector answers in B's driver, so M "
-                  "would see the echo of a frame it never forwarded as B's",
+      throw Error("--modes " + m.name + ": the XDP_TX reflector's echoes leave B's veth only "
+                  "when its peer, M's egress device, has a native XDP program, which the relay "
+                  "and the generic forwarder do not attach",
                   "pick ends with user space on both sides, e.g. --modes sock-block,sock-spin",
                   kExitUsage);
     }
