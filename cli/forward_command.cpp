@@ -12,14 +12,19 @@
 #include "cli/work_dir.hpp"
 #include "common/child_process.hpp"
 #include "common/cli_checks.hpp"
+#include "common/cpu.hpp"
 #include "common/error.hpp"
 #include "common/output_file.hpp"
 #include "common/privilege.hpp"
 #include "harness/compare_caveats.hpp"
+#include "harness/forward_latency.hpp"
 #include "harness/forward_runner.hpp"
+#include "latency/options.hpp"
+#include "latency/sides.hpp"
 #include "netns/topology.hpp"
 #include "netns/topology_defaults.hpp"
 #include "packet/payload_size.hpp"
+#include "report/forward_latency_report.hpp"
 #include "report/forward_report.hpp"
 
 namespace copylab {
@@ -28,11 +33,63 @@ namespace {
 struct ForwardCli {
   ForwardOptions opts;
   std::vector<std::string> forwarders{"relay", "xsk_native", "xsk_generic"};
+  CLI::App* cmd = nullptr;
+  std::vector<ModeSpec> ends;  // --latency: the ends' modes, validated
 };
+
+// The options of the throughput phases and of --latency: each refused when given with the other.
+constexpr const char* kThroughputOnly[] = {"--rate", "--unpaced-count", "--no-unpaced",
+                                           "--backend", "--cpu-tx", "--cpu-rx"};
+constexpr const char* kLatencyOnly[] = {"--modes", "--warmup", "--reps", "--duration",
+                                        "--reply-timeout", "--cpu-ping", "--cpu-pong"};
+
+// --latency: the ends' modes and counts as `copylab latency` checks them, and what a ping-pong
+// through M cannot do.
+void validate_latency(ForwardCli& c) {
+  ForwardOptions& o = c.opts;
+  for (const char* opt : kThroughputOnly) {
+    if (c.cmd->count(opt) != 0) {
+      throw Error(std::string(opt) + " makes no sense with --latency (one ping in flight, no "
+                                     "throughput phases, no cross-check)",
+                  std::string("drop ") + opt +
+                      "; --latency takes --count, --warmup, --reps, --cpu-ping, --cpu-pong",
+                  kExitUsage);
+    }
+  }
+  LatencyOptions& lo = o.latency;
+  if (c.cmd->count("--count") != 0) lo.count = o.traffic.paced_count;
+  lo.size = o.traffic.payload_size;
+  lo.rx_timestamps = true;
+  c.ends = validate(lo, online_cpu_count()).modes;
+  for (const ModeSpec& m : c.ends) {
+    if (uses_reflector(m)) {
+      throw Error("--modes " + m.name + ": the XDP_TX reflector's echoes leave B's veth only "
+                  "when its peer, M's egress device, has a native XDP program, which the relay "
+                  "and the generic forwarder do not attach",
+                  "pick ends with user space on both sides, e.g. --modes sock-block,sock-spin",
+                  kExitUsage);
+    }
+  }
+  if (o.traffic.dst_port == kPingPort) {
+    throw Error("--dst-port " + std::to_string(kPingPort) +
+                    " is the ping's own port, where M sends the echoes back",
+                "pick another --dst-port (default " +
+                    std::to_string(topology_defaults::kDstPort) + ")",
+                kExitUsage);
+  }
+}
 
 // Everything refused before a namespace, program or process exists: one line with the fix.
 void validate(ForwardCli& c) {
   ForwardOptions& o = c.opts;
+  if (!o.latency_mode) {
+    for (const char* opt : kLatencyOnly) {
+      if (c.cmd->count(opt) != 0) {
+        throw Error(std::string(opt) + " is an option of --latency",
+                    "add --latency, or drop " + std::string(opt), kExitUsage);
+      }
+    }
+  }
   o.forwarders.clear();
   for (const std::string& s : c.forwarders) {
     const ForwarderKind k = parse_forwarder_kind(s);
@@ -41,6 +98,7 @@ void validate(ForwardCli& c) {
     }
     o.forwarders.push_back(k);
   }
+  if (o.latency_mode) validate_latency(c);
   require_usable_cpu("--cpu-tx", o.traffic.cpu_tx);
   require_usable_cpu("--cpu-m", o.cpu_m);
   require_usable_cpu("--cpu-rx", o.traffic.cpu_rx);
@@ -97,13 +155,69 @@ std::vector<std::string> notes_for(const ForwardOutcome& o) {
   return n;
 }
 
+std::vector<std::string> latency_notes() {
+  return {
+      "Ping in A, pong in B, with the ends' latency mode; M's forwarder runs two-way: pings go "
+      "A -> B on --dst-port, echoes B -> A on the ping's port. The relay terminates UDP both "
+      "ways (A pings M's ingress address, B answers M's egress address); the AF_XDP forwarder "
+      "steers both ports on its two devices and rewrites the Ethernet addresses only.",
+      "All veth ends send full UDP checksums (TX checksum offload off): the AF_XDP forwarder "
+      "passes frames on as they are, so a partial checksum from a socket end would arrive "
+      "unfinished.",
+      "Each repetition starts its own forwarder in M (poll(2), pinned to --cpu-m); the checks "
+      "compare what it forwarded with the pings A sent and, for AF_XDP, its UMEM accounting at "
+      "exit.",
+      "No cross-check in M: with one ping in flight the ledger is the throughput mode's."};
+}
+
+int run_latency(ForwardCli& c, const CommonOptions& common) {
+  const ForwardOptions& o = c.opts;
+  WorkDir work(o.traffic, "forward-latency");
+  TopologyConfig cfg = unique_forward_topology_config("fwd");
+  cfg.tx_csum = "off";
+  Topology topo = Topology::create(cfg);
+  const TopologyConfig& t = topo.config();
+  spdlog::info("forward --latency: {} ({}) <-> {} ({} <-> {}) <-> {} ({}), made for this run",
+               t.ns_a, t.dev_a, t.ns_m, t.dev_ma, t.dev_mb, t.ns_b, t.dev_b);
+  ForwardLatencyOutcome out;
+  out.topology = t;
+  out.payload_bytes = o.traffic.payload_size;
+  out.options = o.latency;
+  out.cpu_m = o.cpu_m;
+  try {
+    out.records = run_forward_latency(t, c.ends, o, work.path(),
+                                      [](const std::string& msg) { spdlog::info("{}", msg); });
+  } catch (const Error&) {
+    work.keep();
+    spdlog::info("logs kept in {}", work.path());
+    throw;
+  }
+  out.notes = latency_notes();
+  const int failed = failed_latency_checks(out.records);
+  std::cout << render_forward_latency_report(out) << std::flush;
+  write_json_result(common.json_file, forward_latency_document(out).dump(2) + '\n', "forward");
+  if (!common.json_file.empty() && !common.json_to_stdout()) {
+    spdlog::info("forward --latency: JSON written to {}", common.json_file);
+  }
+  if (failed != 0) {
+    spdlog::error("forward --latency: {} check{} failed (see above): exit {}", failed,
+                  failed == 1 ? "" : "s", kExitChecksFailed);
+  }
+  return failed == 0 ? 0 : kExitChecksFailed;
+}
+
 int run_forward(ForwardCli& c, const CommonOptions& common) {
   validate(c);
   const ForwardOptions& o = c.opts;
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
-  for (const char* tool : {"xdp_sender", "sock_receiver", "xdp_forwarder", "sock_forwarder"}) {
+  // --latency pings from copylab's own threads: only the forwarders run as tools.
+  const std::vector<std::string> tools =
+      o.latency_mode ? std::vector<std::string>{"xdp_forwarder", "sock_forwarder"}
+                     : std::vector<std::string>{"xdp_sender", "sock_receiver", "xdp_forwarder",
+                                                "sock_forwarder"};
+  for (const std::string& tool : tools) {
     if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
-      throw Error(std::string("copylab forward needs ") + tool + " next to it in " +
+      throw Error("copylab forward needs " + tool + " next to it in " +
                       self_bin_dir(),
                   "build the whole project (cmake --build build)");
     }
@@ -123,6 +237,7 @@ int run_forward(ForwardCli& c, const CommonOptions& common) {
               "generic XDP",
               ""};
   }
+  if (o.latency_mode) return run_latency(c, common);
   WorkDir work(o.traffic, "forward");
   Topology topo = Topology::create_unique_forward("fwd");
   const TopologyConfig& t = topo.config();
@@ -219,11 +334,39 @@ CLI::App* register_forward_command(CLI::App& app, CommonOptions& common) {
   online_cpu(cmd->add_option("--cpu-rx", tr.cpu_rx, "Pin the receiver in B to this CPU"))
       ->type_name("CPU")
       ->capture_default_str();
+  LatencyOptions& lo = c->opts.latency;
+  lo.modes = "sock-block";
+  cmd->add_flag("--latency", c->opts.latency_mode,
+                "Ping from A, pong in B, forwarded both ways by M: RTT through the middle box per "
+                "forwarder (the throughput phases do not run; --count counts pings, default " +
+                    std::to_string(lo.count) + ")");
+  cmd->add_option("--modes", lo.modes,
+                  "--latency: the ends' `copylab latency` modes (sockets or AF_XDP on both ends)")
+      ->capture_default_str();
+  in_range<std::uint64_t>(cmd->add_option("--warmup", lo.warmup, "--latency: warm-up pings per run"),
+                          0, kMaxCount)
+      ->capture_default_str();
+  in_range(cmd->add_option("--reps", lo.reps, "--latency: repetitions of every forwarder"), 1, 1000)
+      ->capture_default_str();
+  in_range(cmd->add_option("--duration", lo.duration_s, "--latency: bound on one run in seconds"),
+           0.001, kMaxSeconds)
+      ->capture_default_str();
+  in_range(cmd->add_option("--reply-timeout", lo.reply_timeout_ms,
+                           "--latency: ms after which an echo counts as lost"),
+           1, 10000)
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-ping", lo.cpu_ping, "--latency: pin the ping in A to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
+  online_cpu(cmd->add_option("--cpu-pong", lo.cpu_pong, "--latency: pin the pong in B to this CPU"))
+      ->type_name("CPU")
+      ->capture_default_str();
   output_dir(cmd->add_option("--work-dir", tr.work_dir, "Keep per-run logs and JSON here"));
   cmd->add_flag("--keep-logs", tr.keep_logs, "Keep the temporary work directory");
   cmd->add_option("--backend", tr.backend,
                   "Cross-check in M: auto (BPF when allowed), bpf, none")
       ->capture_default_str();
+  c->cmd = cmd;
   cmd->footer(kExitCodesFooter);
   cmd->callback([c, &common] { finish_command(run_forward(*c, common)); });
   return cmd;

@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
              ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
              ->type_name("WAIT")
              ->default_str("poll");
+         app.add_flag("--two-way", cfg.two_way,
+                      "Relay both ways: datagrams to the egress socket (--src-port) go back out of "
+                      "the ingress socket to --back-dst-ip:--back-dst-port");
+         app.add_option("--back-dst-ip", cfg.back_dst_ip,
+                        "With --two-way: where answers go (A's address, routed via --in-dev)");
+         in_range<std::uint16_t>(app.add_option("--back-dst-port", cfg.back_dst_port,
+                                                "With --two-way: their UDP destination port"),
+                                 1, 65535)
+             ->capture_default_str();
          in_range<int>(app.add_option("--rcvbuf", cfg.rcvbuf,
                                       "Receive buffer bytes of the ingress socket (SO_RCVBUFFORCE; 0 = default)"),
                        0, kMaxSockBuf)

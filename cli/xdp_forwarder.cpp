@@ -1,6 +1,6 @@
 // xdp_forwarder: the middle box's AF_XDP forwarder. Frames steered into a socket on --in-dev
 // leave through a second socket on --out-dev that shares its UMEM (XDP_SHARED_UMEM); only their
-// Ethernet addresses are rewritten, in place.
+// Ethernet addresses are rewritten, in place. With --two-way frames also go back, out-dev -> in-dev.
 #include <cstdlib>
 #include <map>
 
@@ -61,6 +61,23 @@ int main(int argc, char** argv) {
              ->transform(CLI::CheckedTransformer(waits, CLI::ignore_case))
              ->type_name("WAIT")
              ->default_str("spin");
+         app.add_flag("--two-way", cfg.two_way,
+                      "Forward both ways: frames to --back-dst-port arriving on --out-dev leave "
+                      "through --in-dev too (a second steering program on --out-dev)");
+         in_range<std::uint16_t>(app.add_option("--back-dst-port", cfg.back_steer_port,
+                                                "UDP destination port steered on --out-dev with "
+                                                "--two-way (0 = --dst-port)"),
+                                 0, 65535)
+             ->capture_default_str();
+         app.add_option_function<std::string>(
+             "--back-dst-mac",
+             [&cfg](const std::string& s) { cfg.back_dst_mac = parse_mac(s, "--back-dst-mac"); },
+             "With --two-way: destination MAC of frames going back (the next hop behind --in-dev: "
+             "A's MAC)");
+         app.add_option_function<std::string>(
+             "--back-src-mac",
+             [&cfg](const std::string& s) { cfg.back_src_mac = parse_mac(s, "--back-src-mac"); },
+             "With --two-way: source MAC of frames going back (default: --in-dev's own)");
          app.add_flag("--force-replace", cfg.force_replace,
                       "Replace an XDP program someone else attached to --in-dev (it is not restored)");
          cfg.offer_force_replace = std::getenv("COPYLAB_PARENT") == nullptr;

@@ -69,29 +69,6 @@ class MiddleObserver final : public RunObserver {
   std::unique_ptr<trace::CrossCheck> check_;
 };
 
-std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind kind,
-                                        const ForwardOptions& o, const std::string& json,
-                                        const std::string& ready) {
-  std::vector<std::string> a{"ip", "netns", "exec", t.ns_m,
-                             self_bin_dir() + "/" + forwarder_tool(kind), "--in-dev", t.dev_ma,
-                             "--out-dev", t.dev_mb, "--dst-port",
-                             std::to_string(o.traffic.dst_port)};
-  if (kind == ForwarderKind::kRelay) {
-    a.insert(a.end(), {"--listen-ip", t.ip_ma.str(), "--listen-port",
-                       std::to_string(o.traffic.dst_port), "--dst-ip", t.ip_b.str(), "--rcvbuf",
-                       std::to_string(o.relay_rcvbuf)});
-  } else {
-    a.insert(a.end(), {"--dst-mac", t.mac_b.str(), "--mode",
-                       kind == ForwarderKind::kXskNative ? "native" : "generic", "--ring-size",
-                       std::to_string(o.ring_size), "--frame-count",
-                       std::to_string(o.frame_count)});
-  }
-  // poll(2) rather than spinning: M shares its CPU with B's receiver on a small machine.
-  a.insert(a.end(), {"--wait", "poll", "--cpu", std::to_string(o.cpu_m), "--no-per-second",
-                     "--json", json, "--ready-file", ready});
-  return a;
-}
-
 // The frames the forwarder's own counters say it took in: the relay's datagrams received, the
 // AF_XDP forwarder's descriptors read from its RX ring.
 Count taken_in(const ForwardRecord& r) {
@@ -192,6 +169,37 @@ void add_moved(ForwardRecord& r) {
 }
 
 }  // namespace
+
+std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind kind,
+                                        const ForwardOptions& o, const std::string& json,
+                                        const std::string& ready,
+                                        std::optional<std::uint16_t> back_port) {
+  std::vector<std::string> a{"ip", "netns", "exec", t.ns_m,
+                             self_bin_dir() + "/" + forwarder_tool(kind), "--in-dev", t.dev_ma,
+                             "--out-dev", t.dev_mb, "--dst-port",
+                             std::to_string(o.traffic.dst_port)};
+  if (kind == ForwarderKind::kRelay) {
+    a.insert(a.end(), {"--listen-ip", t.ip_ma.str(), "--listen-port",
+                       std::to_string(o.traffic.dst_port), "--dst-ip", t.ip_b.str(), "--rcvbuf",
+                       std::to_string(o.relay_rcvbuf)});
+  } else {
+    a.insert(a.end(), {"--dst-mac", t.mac_b.str(), "--mode",
+                       kind == ForwarderKind::kXskNative ? "native" : "generic", "--ring-size",
+                       std::to_string(o.ring_size), "--frame-count",
+                       std::to_string(o.frame_count)});
+  }
+  if (back_port && kind == ForwarderKind::kRelay) {
+    a.insert(a.end(), {"--two-way", "--src-port", std::to_string(*back_port), "--back-dst-ip",
+                       t.ip_a.str(), "--back-dst-port", std::to_string(*back_port)});
+  } else if (back_port) {
+    a.insert(a.end(), {"--two-way", "--back-dst-mac", t.mac_a.str(), "--back-dst-port",
+                       std::to_string(*back_port)});
+  }
+  // poll(2) rather than spinning: M shares its CPU with B's receiver on a small machine.
+  a.insert(a.end(), {"--wait", "poll", "--cpu", std::to_string(o.cpu_m), "--no-per-second",
+                     "--json", json, "--ready-file", ready});
+  return a;
+}
 
 ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
                                 const PhaseSpec& phase, const ForwardOptions& opts,

@@ -43,6 +43,15 @@ struct ForwardRecord {
   std::optional<double> cpu_ns_per_packet;  // the forwarder's CPU time (user + system) / forwarded
 };
 
+// The forwarder tool's command line in M (ip netns exec ...). With `back_port` it forwards both
+// ways: datagrams to that UDP port go back from B to A (the relay sends them from its egress
+// socket's port `back_port` and its ingress address; the AF_XDP forwarder steers them on M's
+// egress device and rewrites them to A's MAC).
+std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind kind,
+                                        const ForwardOptions& o, const std::string& json,
+                                        const std::string& ready,
+                                        std::optional<std::uint16_t> back_port = std::nullopt);
+
 // With `cross_check` false no BPF program is loaded (the run's evidence stays empty).
 ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
                                 const PhaseSpec& phase, const ForwardOptions& opts,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/compare_spec.hpp"
+#include "latency/options.hpp"
 
 namespace copylab {
 
@@ -35,6 +36,10 @@ struct ForwardOptions {
   std::uint32_t frame_count = 16384;
   // The relay's ingress receive buffer (SO_RCVBUFFORCE).
   int relay_rcvbuf = 64 << 20;
+  // --latency: ping from A, pong in B, forwarded both ways by M, with `latency`'s modes for the
+  // two ends, its counts, repetitions, CPUs and histogram (the throughput phases do not run).
+  bool latency_mode = false;
+  LatencyOptions latency;
 };
 
 // The run's pair: the AF_XDP sender (it writes full checksums, which the forwarder leaves as

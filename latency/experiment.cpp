@@ -38,8 +38,24 @@ std::string fmt_us(double ns) {
 
 }  // namespace
 
+RunParams run_params_for(const LatencyOptions& opts, std::size_t payload_bytes, double rate_pps) {
+  RunParams p;
+  p.cpu_ping = opts.cpu_ping;
+  p.cpu_pong = opts.cpu_pong;
+  p.ping.count = opts.count;
+  p.ping.warmup = opts.warmup;
+  p.ping.payload_len = payload_bytes;
+  p.ping.rate_pps = rate_pps;
+  p.ping.reply_timeout = std::chrono::milliseconds(opts.reply_timeout_ms);
+  p.ping.max_duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
+  p.ping.significant_digits = opts.digits;
+  p.ping.kernel_rx_split = opts.rx_timestamps;
+  return p;
+}
+
 OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
                               const RunParams& params) {
+  const TopologyConfig& pong_topo = params.pong_topo != nullptr ? *params.pong_topo : topo;
   const int digits = params.ping.significant_digits;
   OnceOutcome out(digits);
   std::atomic<bool> done{false};
@@ -57,11 +73,11 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   std::thread pong([&] {
     bool signalled = false;
     try {
-      NetnsScope ns(topo.ns_b);
+      NetnsScope ns(pong_topo.ns_b);
       pin_current_thread(pong_side.path.cpu());
       if (uses_reflector(mode)) {
-        XdpReflector reflector(topo.dev_b, pong_side.path.xdp_mode(), XdpReflector::Role::kReflect,
-                               params.port);
+        XdpReflector reflector(pong_topo.dev_b, pong_side.path.xdp_mode(),
+                               XdpReflector::Role::kReflect, params.port);
         out.pong.one_way_split.not_measured =
             "XDP_TX reflector: no user space on the far side to receive";
         pong_stamped.store(true, std::memory_order_release);
@@ -71,7 +87,7 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
         while (!done.load() && !stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         pong_counters = reflector.counters();
       } else {
-        SideContext ctx{&topo, PingPongRole::kPong, params.ping.payload_len, params.port,
+        SideContext ctx{&pong_topo, PingPongRole::kPong, params.ping.payload_len, params.port,
                         params.ping.kernel_rx_split};
         auto dp = make_side_datapath(pong_side, ctx);
         pong_mode = dp->mode();
@@ -260,17 +276,7 @@ LatencyResults run_experiment(const LatencyPlan& plan, const LatencyOptions& opt
       if (stop_requested()) break;
       ++k;
       if (!c.error.empty()) continue;
-      RunParams p;
-      p.cpu_ping = opts.cpu_ping;
-      p.cpu_pong = opts.cpu_pong;
-      p.ping.count = opts.count;
-      p.ping.warmup = opts.warmup;
-      p.ping.payload_len = c.payload_bytes;
-      p.ping.rate_pps = c.rate_pps;
-      p.ping.reply_timeout = std::chrono::milliseconds(opts.reply_timeout_ms);
-      p.ping.max_duration = std::chrono::milliseconds(static_cast<long>(opts.duration_s * 1000));
-      p.ping.significant_digits = opts.digits;
-      p.ping.kernel_rx_split = opts.rx_timestamps;
+      const RunParams p = run_params_for(opts, c.payload_bytes, c.rate_pps);
       std::string label = c.mode + " " + std::to_string(c.payload_bytes) + " B " +
                           (c.rate_pps > 0 ? std::to_string(static_cast<long>(c.rate_pps)) + " pps"
                                           : std::string("back-to-back")) +

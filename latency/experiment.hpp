@@ -21,7 +21,13 @@ struct RunParams {
   PingConfig ping;
   std::uint16_t port = topology_defaults::kDstPort;
   std::chrono::seconds setup_timeout{20};
+  // The pong side's view of the topology (ns_b, dev_b, its own and its peer's addresses); null:
+  // the same as the ping's. Through a middle box the two ends address different next hops.
+  const TopologyConfig* pong_topo = nullptr;
 };
+
+// The run parameters `opts` gives one repetition of one (payload size, rate).
+RunParams run_params_for(const LatencyOptions& opts, std::size_t payload_bytes, double rate_pps);
 
 struct OnceOutcome {
   explicit OnceOutcome(int digits) : ping(digits), pong(digits) {}
@@ -30,7 +36,7 @@ struct OnceOutcome {
   LatencyRun record;
 };
 
-// One ping-pong: the pong thread enters ns_b, pins to cpu_pong and builds its side (or attaches
+// One ping-pong: the pong thread enters ns_b (of params.pong_topo when set), pins to cpu_pong and builds its side (or attaches
 // the XDP_TX reflector); the ping thread enters ns_a, pins to cpu_ping, builds its side (plus the
 // peer pass-through for the reflector), waits for the pong, and pings. Every kernel object is
 // released on its own thread, inside its namespace, before this returns or throws.

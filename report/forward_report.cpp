@@ -160,6 +160,7 @@ nlohmann::json forward_document(const ForwardOutcome& o) {
   const TopologyConfig& t = o.topology;
   nlohmann::json doc{
       {"tool", "copylab forward"},
+      {"mode", "throughput"},
       {"topology", {{"ns_a", t.ns_a}, {"ns_m", t.ns_m}, {"ns_b", t.ns_b}, {"dev_a", t.dev_a},
                     {"dev_ma", t.dev_ma}, {"dev_mb", t.dev_mb}, {"dev_b", t.dev_b}}},
       {"payload_bytes", o.payload_bytes},

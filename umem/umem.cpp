@@ -76,15 +76,15 @@ Umem::~Umem() {
   if (umem_ != nullptr) xsk_umem__delete(umem_);
 }
 
-std::uint32_t Umem::refill(std::uint32_t n) {
+std::uint32_t Umem::refill(xsk_ring_prod& fill, std::uint32_t n) {
   n = std::min<std::uint32_t>(n, static_cast<std::uint32_t>(frames_.count(FramePlace::kFree)));
   if (n == 0) return 0;
   std::uint32_t idx = 0;
-  const std::uint32_t got = xsk_ring_prod__reserve(&fill_, n, &idx);
+  const std::uint32_t got = xsk_ring_prod__reserve(&fill, n, &idx);
   for (std::uint32_t i = 0; i < got; ++i) {
-    *xsk_ring_prod__fill_addr(&fill_, idx + i) = *frames_.take_free(FramePlace::kFill);
+    *xsk_ring_prod__fill_addr(&fill, idx + i) = *frames_.take_free(FramePlace::kFill);
   }
-  if (got != 0) xsk_ring_prod__submit(&fill_, got);
+  if (got != 0) xsk_ring_prod__submit(&fill, got);
   return got;
 }
 

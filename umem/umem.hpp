@@ -37,7 +37,10 @@ class Umem {
   }
 
   // Puts up to `n` free frames on the fill ring; returns how many.
-  std::uint32_t refill(std::uint32_t n);
+  std::uint32_t refill(std::uint32_t n) { return refill(fill_, n); }
+  // The same onto another fill ring of this UMEM (a socket bound with XDP_SHARED_UMEM on another
+  // device or queue has its own).
+  std::uint32_t refill(xsk_ring_prod& fill, std::uint32_t n);
   // Reads up to `max` completed TX frames back to free; returns how many.
   std::uint32_t reap_completions(std::uint32_t max) { return reap_completions(comp_, max); }
   // The same from another completion ring of this UMEM (a socket bound with XDP_SHARED_UMEM on

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -29,12 +30,44 @@ constexpr std::uint32_t kKernelTxBudget = 32;
 
 struct Stats {
   std::uint64_t rx_frames = 0;
-  std::uint64_t forwarded = 0;       // put on socket 2's TX ring
-  std::uint64_t short_frames = 0;    // shorter than an Ethernet header: back to the fill ring
+  std::uint64_t forwarded = 0;       // put on the other socket's TX ring
+  std::uint64_t short_frames = 0;    // shorter than an Ethernet header: back to free
   std::uint64_t completions = 0;
   std::uint64_t rx_wakeups = 0;
   std::uint64_t tx_kicks = 0;
   std::uint64_t tx_kicks_again = 0;  // EAGAIN/EBUSY/ENOBUFS: the kernel wants another kick
+
+  Stats& operator+=(const Stats& o) {
+    rx_frames += o.rx_frames;
+    forwarded += o.forwarded;
+    short_frames += o.short_frames;
+    completions += o.completions;
+    rx_wakeups += o.rx_wakeups;
+    tx_kicks += o.tx_kicks;
+    tx_kicks_again += o.tx_kicks_again;
+    return *this;
+  }
+};
+
+nlohmann::json to_json(const Stats& s) {
+  return {{"rx_frames", s.rx_frames},   {"forwarded", s.forwarded},
+          {"short_frames", s.short_frames}, {"tx_completions", s.completions},
+          {"rx_wakeups", s.rx_wakeups}, {"tx_kicks", s.tx_kicks},
+          {"tx_kicks_again", s.tx_kicks_again}};
+}
+
+// One way through the forwarder: descriptors read from `rx`'s RX ring (its device's fill ring
+// `fill`) go onto `tx`'s TX ring, whose completions come back on `comp`.
+struct Direction {
+  const char* name = "";  // "in_to_out", "out_to_in"
+  XskSocket* rx = nullptr;
+  XskSocket* tx = nullptr;
+  xsk_ring_prod* fill = nullptr;
+  xsk_ring_cons* comp = nullptr;
+  std::string rx_dev, tx_dev;
+  MacAddr dst_mac, src_mac;
+  std::uint64_t on_fill = 0;  // frames given to `fill` and not yet read from `rx`
+  Stats stats;
 };
 
 class XskForwarder final : public Forwarder {
@@ -47,58 +80,71 @@ class XskForwarder final : public Forwarder {
   void finish(std::chrono::milliseconds timeout) override;
   nlohmann::json mode() const override;
   nlohmann::json counters() const override;
-  std::uint64_t forwarded() const override { return stats_.forwarded; }
+  std::uint64_t forwarded() const override { return forwarded_; }
 
  private:
-  void reap();
+  std::size_t forward(Direction& d, std::size_t max);
+  void reap(Direction& d);
   void refill();
-  void kick_tx();
-  std::uint32_t tx_pending();
+  void refill(Direction& d, std::uint32_t n);
+  void kick_tx(Direction& d);
+  std::uint32_t tx_pending(Direction& d);
+  Stats totals() const;
 
   XskForwarderConfig cfg_;
   DeviceInfo in_;
   DeviceInfo out_;
-  MacAddr src_mac_;
-  // Destroyed in reverse: the steering program first (nothing is redirected any more), then
+  // Destroyed in reverse: the steering programs first (nothing is redirected any more), then
   // socket 2 (which still needs its rings), its rings, socket 1, the UMEM.
   std::unique_ptr<Umem> umem_;
   std::unique_ptr<XskSocket> rx_sock_;
   std::unique_ptr<XskUmemRings> out_rings_;
   std::unique_ptr<XskSocket> tx_sock_;
   std::unique_ptr<SteerProgram> steer_;
+  std::unique_ptr<SteerProgram> steer_back_;  // two-way only: on out_dev
+  std::vector<Direction> dirs_;  // in_to_out, then out_to_in when two-way
   std::vector<std::uint64_t> addrs_;
   std::vector<std::uint32_t> lens_;
-  Stats stats_;
+  std::uint64_t forwarded_ = 0;
 };
+
+SteerOptions steer_options(const XskForwarderConfig& cfg, const std::string& dev, int ifindex,
+                           std::uint16_t port) {
+  SteerOptions so;
+  so.dev = dev;
+  so.ifindex = ifindex;
+  so.mode = cfg.mode;
+  so.dst_port = port;
+  so.force_replace = cfg.force_replace;
+  so.offer_force_replace = cfg.offer_force_replace;
+  return so;
+}
 
 XskForwarder::XskForwarder(const XskForwarderConfig& cfg)
     : cfg_((validate(cfg), cfg)), in_(query_device(cfg.in_dev)), out_(query_device(cfg.out_dev)) {
-  src_mac_ = cfg_.src_mac ? *cfg_.src_mac : out_.mac;
-  SteerOptions so;
-  so.dev = cfg_.in_dev;
-  so.ifindex = in_.ifindex;
-  so.mode = cfg_.mode;
-  so.dst_port = cfg_.steer_port;
-  so.force_replace = cfg_.force_replace;
-  so.offer_force_replace = cfg_.offer_force_replace;
+  const SteerOptions so = steer_options(cfg_, cfg_.in_dev, in_.ifindex, cfg_.steer_port);
+  const SteerOptions so_back = steer_options(cfg_, cfg_.out_dev, out_.ifindex, cfg_.back_port());
   // Refuse before binding anything: a foreign program means nothing of ours gets created.
   SteerProgram::check_device_free(so);
+  if (cfg_.two_way) SteerProgram::check_device_free(so_back);
 
   umem_ = std::make_unique<Umem>(cfg_.umem_config());
   XskOptions in_opts;
   in_opts.dev = cfg_.in_dev;
   in_opts.queue = cfg_.queue;
   in_opts.rx = true;
-  in_opts.tx = false;
+  in_opts.tx = cfg_.two_way;
   in_opts.rx_size = cfg_.ring_size;
+  in_opts.tx_size = cfg_.ring_size;
   in_opts.need_wakeup = cfg_.need_wakeup;
   rx_sock_ = std::make_unique<XskSocket>(*umem_, in_opts);
 
   XskOptions out_opts;
   out_opts.dev = cfg_.out_dev;
   out_opts.queue = cfg_.queue;
-  out_opts.rx = false;
+  out_opts.rx = cfg_.two_way;
   out_opts.tx = true;
+  out_opts.rx_size = cfg_.ring_size;
   out_opts.tx_size = cfg_.ring_size;
   out_rings_ = std::make_unique<XskUmemRings>();
   tx_sock_ = std::make_unique<XskSocket>(*umem_, out_opts, *out_rings_);
@@ -106,134 +152,198 @@ XskForwarder::XskForwarder(const XskForwarderConfig& cfg)
     throw Error("the socket on " + cfg_.out_dev + " was not bound to the first socket's UMEM",
                 "report this: libxdp's xsk_socket__create_shared did not share the UMEM");
   }
+  Direction there;
+  there.name = "in_to_out";
+  there.rx = rx_sock_.get();
+  there.tx = tx_sock_.get();
+  there.fill = &umem_->fill_ring();
+  there.comp = &out_rings_->comp;
+  there.rx_dev = cfg_.in_dev;
+  there.tx_dev = cfg_.out_dev;
+  there.dst_mac = cfg_.dst_mac;
+  there.src_mac = cfg_.src_mac ? *cfg_.src_mac : out_.mac;
+  dirs_.push_back(there);
+  if (cfg_.two_way) {
+    Direction back;
+    back.name = "out_to_in";
+    back.rx = tx_sock_.get();
+    back.tx = rx_sock_.get();
+    back.fill = &out_rings_->fill;
+    back.comp = &umem_->completion_ring();
+    back.rx_dev = cfg_.out_dev;
+    back.tx_dev = cfg_.in_dev;
+    back.dst_mac = cfg_.back_dst_mac;
+    back.src_mac = cfg_.back_src_mac ? *cfg_.back_src_mac : in_.mac;
+    dirs_.push_back(back);
+  }
   addrs_.resize(cfg_.ring_size);
   lens_.resize(cfg_.ring_size);
 
-  refill();  // frames on the fill ring before anything is redirected here
+  refill();  // frames on the fill rings before anything is redirected here
   steer_ = std::make_unique<SteerProgram>(so);
   rx_sock_->register_in(steer_->xsks_map_fd());
-  spdlog::info("AF_XDP forwarder: {} queue {} (fd {}) -> {} queue {} (fd {}, XDP_SHARED_UMEM "
+  if (cfg_.two_way) {
+    steer_back_ = std::make_unique<SteerProgram>(so_back);
+    tx_sock_->register_in(steer_back_->xsks_map_fd());
+  }
+  spdlog::info("AF_XDP forwarder: {} queue {} (fd {}) {} {} queue {} (fd {}, XDP_SHARED_UMEM "
                "with fd {}), one UMEM of {} frames, {} mode, rewriting to {} -> {}",
-               cfg_.in_dev, cfg_.queue, rx_sock_->fd(), cfg_.out_dev, cfg_.queue, tx_sock_->fd(),
-               tx_sock_->shared_umem_fd(), cfg_.frame_count,
-               rx_sock_->zero_copy() ? "zero-copy" : "copy", src_mac_.str(), cfg_.dst_mac.str());
+               cfg_.in_dev, cfg_.queue, rx_sock_->fd(), cfg_.two_way ? "<->" : "->",
+               cfg_.out_dev, cfg_.queue, tx_sock_->fd(), tx_sock_->shared_umem_fd(),
+               cfg_.frame_count, rx_sock_->zero_copy() ? "zero-copy" : "copy",
+               dirs_[0].src_mac.str(), dirs_[0].dst_mac.str());
 }
 
-void XskForwarder::reap() {
+void XskForwarder::reap(Direction& d) {
   std::uint32_t got = 0;
   do {
-    got = umem_->reap_completions(out_rings_->comp, cfg_.ring_size);
-    stats_.completions += got;
+    got = umem_->reap_completions(*d.comp, cfg_.ring_size);
+    d.stats.completions += got;
   } while (got != 0);
+}
+
+void XskForwarder::refill(Direction& d, std::uint32_t n) {
+  if (n != 0) d.on_fill += umem_->refill(*d.fill, n);
+  if (cfg_.need_wakeup && xsk_ring_prod__needs_wakeup(d.fill)) {
+    recvfrom(d.rx->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
+    ++d.stats.rx_wakeups;
+  }
 }
 
 void XskForwarder::refill() {
   const auto free = static_cast<std::uint32_t>(umem_->frames().count(FramePlace::kFree));
-  if (free != 0) umem_->refill(free);
-  if (cfg_.need_wakeup && xsk_ring_prod__needs_wakeup(&umem_->fill_ring())) {
-    recvfrom(rx_sock_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
-    ++stats_.rx_wakeups;
+  if (dirs_.size() == 1) {
+    refill(dirs_[0], free);
+    return;
+  }
+  // Two ways: each fill ring holds at most half the UMEM, so frames parked on one device's fill
+  // ring never starve the other direction.
+  const std::uint64_t half = cfg_.frame_count / 2;
+  for (Direction& d : dirs_) {
+    const std::uint64_t room = d.on_fill < half ? half - d.on_fill : 0;
+    const auto avail = static_cast<std::uint32_t>(umem_->frames().count(FramePlace::kFree));
+    refill(d, static_cast<std::uint32_t>(std::min<std::uint64_t>(room, avail)));
   }
 }
 
-std::uint32_t XskForwarder::tx_pending() {
-  return cfg_.ring_size - xsk_prod_nb_free(tx_sock_->tx(), cfg_.ring_size);
+std::uint32_t XskForwarder::tx_pending(Direction& d) {
+  return cfg_.ring_size - xsk_prod_nb_free(d.tx->tx(), cfg_.ring_size);
 }
 
-void XskForwarder::kick_tx() {
-  xsk_ring_prod* tx = tx_sock_->tx();
-  std::uint32_t pending = tx_pending();
+void XskForwarder::kick_tx(Direction& d) {
+  xsk_ring_prod* tx = d.tx->tx();
+  std::uint32_t pending = tx_pending(d);
   std::uint32_t tries = pending / kKernelTxBudget + 2;
   while (pending != 0 && tries-- != 0) {
     if (cfg_.need_wakeup && !xsk_ring_prod__needs_wakeup(tx)) break;
-    ++stats_.tx_kicks;
-    if (sendto(tx_sock_->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
+    ++d.stats.tx_kicks;
+    if (sendto(d.tx->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
       const int err = errno;
       if (err != EAGAIN && err != EBUSY && err != ENOBUFS && err != EINTR) {
-        throw_errno("sendto (AF_XDP TX kick)", cfg_.out_dev, err,
+        throw_errno("sendto (AF_XDP TX kick)", d.tx_dev, err,
                     err == ENETDOWN || err == ENXIO
-                        ? "bring the device up (ip link set dev " + cfg_.out_dev + " up)"
+                        ? "bring the device up (ip link set dev " + d.tx_dev + " up)"
                         : "");
       }
-      ++stats_.tx_kicks_again;
-      reap();  // a full completion ring stops the kernel's transmit
+      ++d.stats.tx_kicks_again;
+      reap(d);  // a full completion ring stops the kernel's transmit
     }
-    pending = tx_pending();
+    pending = tx_pending(d);
   }
 }
 
 std::size_t XskForwarder::forward(std::size_t max) {
-  reap();
+  std::size_t done = forward(dirs_[0], max);
+  for (std::size_t i = 1; i < dirs_.size() && done < max; ++i) done += forward(dirs_[i], max - done);
+  return done;
+}
+
+std::size_t XskForwarder::forward(Direction& d, std::size_t max) {
+  reap(d);
   refill();
-  xsk_ring_prod* tx = tx_sock_->tx();
+  xsk_ring_prod* tx = d.tx->tx();
   const std::uint32_t room = xsk_prod_nb_free(tx, cfg_.ring_size);
   const auto want = static_cast<std::uint32_t>(std::min<std::size_t>({max, cfg_.batch, room}));
   if (want == 0) {
-    kick_tx();
+    kick_tx(d);
     return 0;
   }
-  xsk_ring_cons* rx = rx_sock_->rx();
+  xsk_ring_cons* rx = d.rx->rx();
   std::uint32_t idx = 0;
   const std::uint32_t got = xsk_ring_cons__peek(rx, want, &idx);
   if (got == 0) {
-    if (tx_pending() != 0) kick_tx();
+    if (tx_pending(d) != 0) kick_tx(d);
     return 0;
   }
   FrameAllocator& frames = umem_->frames();
   std::uint32_t n = 0;
   for (std::uint32_t i = 0; i < got; ++i) {
-    const xdp_desc* d = xsk_ring_cons__rx_desc(rx, idx + i);
-    frames.move(d->addr, FramePlace::kFill, FramePlace::kRx);
-    if (d->len < ETH_HLEN) {
-      frames.move(d->addr, FramePlace::kRx, FramePlace::kFree);
-      ++stats_.short_frames;
+    const xdp_desc* desc = xsk_ring_cons__rx_desc(rx, idx + i);
+    frames.move(desc->addr, FramePlace::kFill, FramePlace::kRx);
+    if (desc->len < ETH_HLEN) {
+      frames.move(desc->addr, FramePlace::kRx, FramePlace::kFree);
+      ++d.stats.short_frames;
       continue;
     }
     // The only bytes the forwarder writes: destination and source MAC, in place in the UMEM.
-    std::uint8_t* eth = umem_->at(d->addr);
-    std::memcpy(eth, cfg_.dst_mac.bytes.data(), ETH_ALEN);
-    std::memcpy(eth + ETH_ALEN, src_mac_.bytes.data(), ETH_ALEN);
-    addrs_[n] = d->addr;
-    lens_[n] = d->len;
+    std::uint8_t* eth = umem_->at(desc->addr);
+    std::memcpy(eth, d.dst_mac.bytes.data(), ETH_ALEN);
+    std::memcpy(eth + ETH_ALEN, d.src_mac.bytes.data(), ETH_ALEN);
+    addrs_[n] = desc->addr;
+    lens_[n] = desc->len;
     ++n;
   }
   xsk_ring_cons__release(rx, got);
-  stats_.rx_frames += got;
+  d.on_fill -= got;
+  d.stats.rx_frames += got;
 
   std::uint32_t tidx = 0;
   const std::uint32_t reserved = xsk_ring_prod__reserve(tx, n, &tidx);  // == n: room checked
   for (std::uint32_t i = 0; i < reserved; ++i) {
     frames.move(addrs_[i], FramePlace::kRx, FramePlace::kTx);
-    xdp_desc* d = xsk_ring_prod__tx_desc(tx, tidx + i);
-    d->addr = addrs_[i];  // same UMEM frame, same offset: the RX descriptor is the TX descriptor
-    d->len = lens_[i];
-    d->options = 0;
+    xdp_desc* desc = xsk_ring_prod__tx_desc(tx, tidx + i);
+    desc->addr = addrs_[i];  // same UMEM frame, same offset: the RX descriptor is the TX one
+    desc->len = lens_[i];
+    desc->options = 0;
   }
   if (reserved != 0) xsk_ring_prod__submit(tx, reserved);
   for (std::uint32_t i = reserved; i < n; ++i) frames.move(addrs_[i], FramePlace::kRx, FramePlace::kFree);
-  stats_.forwarded += reserved;
-  kick_tx();
+  d.stats.forwarded += reserved;
+  forwarded_ += reserved;
+  kick_tx(d);
   return reserved;
 }
 
 void XskForwarder::wait(std::chrono::milliseconds timeout) {
-  if (tx_pending() != 0 || xsk_cons_nb_avail(rx_sock_->rx(), 1) != 0) return;
+  for (Direction& d : dirs_) {
+    if (tx_pending(d) != 0 || xsk_cons_nb_avail(d.rx->rx(), 1) != 0) return;
+  }
   if (cfg_.wait == WaitPolicy::kPoll) {
-    pollfd pfd{rx_sock_->fd(), POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(timeout.count())) < 0 && errno != EINTR) {
+    std::array<pollfd, 2> pfd{};
+    for (std::size_t i = 0; i < dirs_.size(); ++i) pfd[i] = {dirs_[i].rx->fd(), POLLIN, 0};
+    if (poll(pfd.data(), static_cast<nfds_t>(dirs_.size()), static_cast<int>(timeout.count())) < 0 &&
+        errno != EINTR) {
       throw_errno("poll", cfg_.in_dev, errno);
     }
   }
-  // Spin: the caller polls the ring again at once.
+  // Spin: the caller polls the rings again at once.
 }
 
 void XskForwarder::finish(std::chrono::milliseconds timeout) {
   const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000ULL;
   while (umem_->frames().count(FramePlace::kTx) != 0 && now_ns() < deadline) {
-    kick_tx();
-    reap();
+    for (Direction& d : dirs_) {
+      kick_tx(d);
+      reap(d);
+    }
   }
   refill();
+}
+
+Stats XskForwarder::totals() const {
+  Stats t;
+  for (const Direction& d : dirs_) t += d.stats;
+  return t;
 }
 
 nlohmann::json XskForwarder::mode() const {
@@ -245,16 +355,25 @@ nlohmann::json XskForwarder::mode() const {
   j["xdp_prog_id"] = steer_->prog_id();
   j["dispatcher"] = steer_->dispatcher();
   j["bind"] = rx_sock_->zero_copy() ? "zero-copy" : "copy";
-  j["rewrite"] = {{"dst_mac", cfg_.dst_mac.str()}, {"src_mac", src_mac_.str()}};
+  j["rewrite"] = {{"dst_mac", dirs_[0].dst_mac.str()}, {"src_mac", dirs_[0].src_mac.str()}};
+  if (cfg_.two_way) {
+    j["rewrite_back"] = {{"dst_mac", dirs_[1].dst_mac.str()}, {"src_mac", dirs_[1].src_mac.str()}};
+    j["back_steered_udp_port"] = cfg_.back_port();
+    j["xdp_prog_id_back"] = steer_back_->prog_id();
+  }
   // How the two sockets share the UMEM: socket 2's bind named socket 1's fd (the UMEM's) with
   // XDP_SHARED_UMEM, and the kernel accepted it although socket 2 never registered a UMEM of its
   // own (net/xdp/xsk.c xsk_bind refuses a socket without a UMEM unless it shares one).
   j["shared_umem"] = {{"first_socket", {{"dev", cfg_.in_dev}, {"fd", rx_sock_->fd()},
-                                        {"rings", {"rx", "fill", "completion"}}}},
+                                        {"rings", cfg_.two_way
+                                                      ? nlohmann::json{"rx", "tx", "fill", "completion"}
+                                                      : nlohmann::json{"rx", "fill", "completion"}}}},
                       {"second_socket", {{"dev", cfg_.out_dev}, {"fd", tx_sock_->fd()},
                                          {"bind_flags", "XDP_SHARED_UMEM"},
                                          {"shared_umem_fd", tx_sock_->shared_umem_fd()},
-                                         {"rings", {"tx", "fill", "completion"}}}},
+                                         {"rings", cfg_.two_way
+                                                       ? nlohmann::json{"rx", "tx", "fill", "completion"}
+                                                       : nlohmann::json{"tx", "fill", "completion"}}}},
                       {"umem_registrations", 1}};
   return j;
 }
@@ -266,14 +385,14 @@ nlohmann::json XskForwarder::counters() const {
   const std::size_t total = f.count(FramePlace::kFree) + f.count(FramePlace::kFill) +
                             f.count(FramePlace::kRx) + f.count(FramePlace::kTx) +
                             f.count(FramePlace::kCompletion);
-  return {{"rx_frames", stats_.rx_frames},
-          {"forwarded", stats_.forwarded},
-          {"short_frames", stats_.short_frames},
-          {"tx_completions", stats_.completions},
-          {"rx_wakeups", stats_.rx_wakeups},
-          {"tx_kicks", stats_.tx_kicks},
-          {"tx_kicks_again", stats_.tx_kicks_again},
-          {"xdp_statistics_in", rx_sock_->statistics_json()},
+  // Both ways together; per direction under "directions" when two-way.
+  nlohmann::json j = to_json(totals());
+  if (cfg_.two_way) {
+    j["directions"] = nlohmann::json::object();
+    for (const Direction& d : dirs_) j["directions"][d.name] = to_json(d.stats);
+    j["steer_back"] = steer_back_->counters_json();
+  }
+  j.update(nlohmann::json{{"xdp_statistics_in", rx_sock_->statistics_json()},
           {"xdp_statistics_out", tx_sock_->statistics_json()},
           {"steer", steer_->counters_json()},
           // Where every UMEM frame is: free, on the fill ring (or in the RX ring, unread), read
@@ -285,7 +404,8 @@ nlohmann::json XskForwarder::counters() const {
                       {"completion", f.count(FramePlace::kCompletion)},
                       {"total", f.frame_count()},
                       {"accounted", total},
-                      {"invariant", ok ? "holds" : why}}}};
+                      {"invariant", ok ? "holds" : why}}}});
+  return j;
 }
 
 }  // namespace

@@ -31,6 +31,18 @@ void validate(const XskForwarderConfig& cfg) {
                     std::to_string(cfg.frame_size),
                 "use --frame-size 4096, or lower " + cfg.in_dev + "'s MTU", kExitUsage);
   }
+  if (cfg.two_way && mtu.in != mtu.out) {
+    throw Error("--two-way: " + cfg.in_dev + " has MTU " + std::to_string(mtu.in) + " and " +
+                    cfg.out_dev + " " + std::to_string(mtu.out) +
+                    ": frames going back could not leave " + cfg.in_dev + " whole",
+                "give both devices the same MTU (ip link set dev " + cfg.in_dev + " mtu " +
+                    std::to_string(mtu.out) + ")",
+                kExitUsage);
+  }
+  if (cfg.two_way && cfg.back_dst_mac == MacAddr{}) {
+    throw Error("--two-way needs --back-dst-mac (the next hop behind " + cfg.in_dev + ")",
+                "pass --back-dst-mac with A's MAC", kExitUsage);
+  }
   if (cfg.wait != WaitPolicy::kSpin && cfg.wait != WaitPolicy::kPoll) {
     throw Error(std::string("--wait ") + to_string(cfg.wait) + " is not supported by the forwarder",
                 "use --wait spin or --wait poll", kExitUsage);
@@ -52,6 +64,7 @@ nlohmann::json to_json(const XskForwarderConfig& cfg) {
           {"ring_size", cfg.ring_size},
           {"need_wakeup", cfg.need_wakeup},
           {"wait", to_string(cfg.wait)},
+          {"two_way", cfg.two_way},
           {"umem", to_json(cfg.umem_config())}};
 }
 

@@ -35,6 +35,14 @@ struct XskForwarderConfig {
   WaitPolicy wait = WaitPolicy::kSpin;  // kSpin or kPoll
   bool force_replace = false;
   bool offer_force_replace = false;
+  // Both ways: frames to back_steer_port arriving on out_dev go out of in_dev too (a second
+  // steering program on out_dev, the second socket gains an RX ring, the first a TX ring).
+  bool two_way = false;
+  std::uint16_t back_steer_port = 0;   // 0: steer_port
+  MacAddr back_dst_mac{};              // the next hop behind in_dev (A's MAC); required two-way
+  std::optional<MacAddr> back_src_mac; // default: in_dev's own MAC
+
+  std::uint16_t back_port() const noexcept { return back_steer_port != 0 ? back_steer_port : steer_port; }
 
   UmemConfig umem_config() const;
 };
@@ -46,7 +54,8 @@ inline constexpr std::uint32_t kXdpPacketHeadroom = 256;
 // Throws Error (kExitUsage) with the fix for: the same device twice, a device missing in this
 // namespace, an egress MTU smaller than the ingress MTU (frames the ingress device takes could
 // not leave), frames of the ingress MTU not fitting a UMEM frame after the headroom, ring/frame
-// sizes that are not powers of two, a wait policy other than spin/poll. Looks the devices up in
+// sizes that are not powers of two, a wait policy other than spin/poll; two-way: MTUs that
+// differ (frames must leave whole both ways), no --back-dst-mac. Looks the devices up in
 // the calling thread's network namespace.
 void validate(const XskForwarderConfig& cfg);
 nlohmann::json to_json(const XskForwarderConfig& cfg);

@@ -96,6 +96,70 @@ TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
   EXPECT_FALSE(left_namespaces(r.pid));  // the run's three namespaces are gone
 }
 
+// --latency: every ping from A crosses M to B and its echo crosses M back, for each forwarder
+// (a row each, own topology): none lost or corrupted, M forwarded exactly two frames per ping
+// (warm-up included) split evenly between its two directions, the AF_XDP forwarder's UMEM frames
+// all accounted for at its exit, and the RTT percentiles in the JSON.
+TEST(ForwardCommandTest, LatencyPingsCrossMBothWays) {
+  constexpr long long kPings = 2'000;
+  for (const char* fwd : {"relay", "xsk_native", "xsk_generic"}) {
+    SCOPED_TRACE(fwd);
+    const ToolRun r = run_tool("", "copylab",
+                               {"forward", "--latency", "--forwarders", fwd, "--count",
+                                std::to_string(kPings), "--warmup", "200", "--reps", "2",
+                                "--ring-size", "256", "--frame-count", "1024"},
+                               std::chrono::seconds(180));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_TRUE(r.json.is_object()) << r.output;
+    const auto& doc = r.json;
+    EXPECT_EQ(doc.at("schema"), "copylab.forward/1");
+    EXPECT_EQ(doc.at("mode"), "latency");
+    EXPECT_EQ(doc.at("checks_failed"), 0);
+    const auto& results = doc.at("latency").at("results");
+    ASSERT_EQ(results.size(), 1U) << doc.dump(2);
+    const auto& res = results.at(0);
+    EXPECT_EQ(res.at("forwarder"), fwd);
+    EXPECT_EQ(res.at("ends"), "sock-block");
+    const auto& packets = res.at("packets");
+    EXPECT_EQ(packets.at("sent"), 2 * kPings);
+    EXPECT_EQ(packets.at("replies"), 2 * kPings);
+    EXPECT_EQ(packets.at("lost"), 0);
+    EXPECT_EQ(packets.at("corrupt"), 0);
+    EXPECT_EQ(packets.at("pong_corrupt"), 0);
+    const long long pings = res.at("pings_sent_with_warmup").get<long long>();
+    EXPECT_GE(pings, 2 * (kPings + 200));
+    EXPECT_EQ(res.at("forwarded_both_ways").get<long long>(), 2 * pings);
+    for (const char* key : {"p50_us", "p90_us", "p99_us", "max_us"}) {
+      SCOPED_TRACE(key);
+      const auto& v = res.at("rtt").at(key);
+      ASSERT_TRUE(v.is_object()) << res.at("rtt").dump();
+      EXPECT_GT(v.at("median").get<double>(), 0);
+    }
+    EXPECT_LE(res.at("rtt").at("p50_us").at("median").get<double>(),
+              res.at("rtt").at("p99_us").at("median").get<double>());
+    EXPECT_TRUE(res.at("one_way").at("p50_us").is_object()) << res.at("one_way").dump();
+    for (const auto& c : res.at("checks")) EXPECT_EQ(c.at("ok"), true) << c.dump();
+    ASSERT_EQ(res.at("runs").size(), 2U);
+    for (const auto& run : res.at("runs")) {
+      const auto& tool = run.at("forwarder_tool");
+      const auto& dirs = tool.at("counters").at("directions");
+      const long long run_pings =
+          run.at("packets").at("sent").get<long long>() + run.at("warmup_sent").get<long long>();
+      EXPECT_EQ(dirs.at("in_to_out").at("forwarded"), run_pings) << tool.dump(2);
+      EXPECT_EQ(dirs.at("out_to_in").at("forwarded"), run_pings) << tool.dump(2);
+      if (std::string(fwd) != "relay") {
+        const auto& frames = tool.at("counters").at("frames");
+        EXPECT_EQ(frames.at("invariant"), "holds");
+        EXPECT_EQ(frames.at("accounted"), frames.at("total"));
+        EXPECT_EQ(tool.at("mode").at("two_way"), true);
+        EXPECT_EQ(tool.at("mode").at("xdp_attach"),
+                  std::string(fwd) == "xsk_native" ? "native" : "generic");
+      }
+    }
+    EXPECT_FALSE(left_namespaces(r.pid));
+  }
+}
+
 TEST(ForwardCommandTest, BadInputIsOneLineWithAFixBeforeAnyNamespace) {
   const std::vector<std::vector<std::string>> cases{
       {"--forwarders", "relay,relay"},
@@ -103,6 +167,17 @@ TEST(ForwardCommandTest, BadInputIsOneLineWithAFixBeforeAnyNamespace) {
       {"--size", "1473"},
       {"--ring-size", "4096", "--frame-count", "4096"},
       {"--backend", "kmod"},
+      // --latency with an option of the throughput phases, and the other way round.
+      {"--latency", "--rate", "1000"},
+      {"--latency", "--no-unpaced"},
+      {"--latency", "--backend", "bpf"},
+      {"--latency", "--cpu-tx", "0"},
+      {"--reps", "3"},
+      {"--cpu-ping", "0"},
+      // --latency with ends M cannot sit between, a mode that does not exist, the ping's port.
+      {"--latency", "--modes", "xsk-xdptx-native"},
+      {"--latency", "--modes", "bogus"},
+      {"--latency", "--dst-port", "9000"},
   };
   for (const auto& args : cases) {
     std::vector<std::string> a{"forward"};
