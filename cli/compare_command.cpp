@@ -230,7 +230,7 @@ int run_compare(const CompareOptions& asked, const CommonOptions& common) {
   DpdkStatus dpdk;
   if (const auto why = dpdk_unavailable(t, self_bin_dir(), work.path())) {
     dpdk.reason = *why;
-    spdlog::warn("compare: DPDK pair not run: {}", *why);
+    spdlog::warn("compare: no DPDK pair: {}", *why);
   } else {
     o.with_dpdk = dpdk.ran = true;
   }

@@ -20,9 +20,7 @@ std::optional<std::string> dpdk_unavailable(const TopologyConfig& topo, const st
   for (const ToolRole role : {ToolRole::kSender, ToolRole::kReceiver}) {
     const std::string tool = tool_name(DatapathKind::kDpdk, role);
     if (access((bin_dir + "/" + tool).c_str(), X_OK) != 0) {
-      return "not built (no " + tool + " in " + bin_dir +
-             "): apt-get install libdpdk-dev librte-net-af-xdp23, then reconfigure with "
-             "-DCOPYLAB_WITH_DPDK=ON and rebuild";
+      return "not built: apt-get install libdpdk-dev librte-net-af-xdp23, rebuild";
     }
   }
   ToolLaunch l;

@@ -13,7 +13,8 @@
 namespace copylab {
 
 // nullopt when dpdk_receiver starts on (ns_b, dev_b) and reports ready; else the one-line reason
-// with its fix ("not built ...", or the tool's own error line). Starts the receiver once, for
+// with its fix ("not built: ..." when a DPDK tool is missing from `bin_dir`, or the tool's own
+// error line). Starts the receiver once, for
 // about as long as the EAL takes, and stops it; its log is `work_dir`/dpdk-probe.log.
 std::optional<std::string> dpdk_unavailable(const TopologyConfig& topo, const std::string& bin_dir,
                                             const std::string& work_dir);
