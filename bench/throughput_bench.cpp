@@ -1,5 +1,5 @@
-// Throughput benchmark: 64-byte (default) UDP frames, unpaced, over AF_XDP (native and generic)
-// and the socket path, in one run on one topology, printed as JSON with the ratios between the
+// Throughput benchmark: 64-byte (default) UDP frames, unpaced, over AF_XDP (native and generic),
+// the socket path and, where it is built and starts, DPDK's net_af_xdp PMD, in one run on one topology, printed as JSON with the ratios between the
 // paths (this VM is noisy: only ratios within one run are meaningful). With --cross-check it
 // measures what the in-kernel cross-check costs: each path without it, with the exact ledger and
 // with the ledger plus sampled stack histograms (unpaced pps), and without it and with the paced
@@ -19,6 +19,8 @@
 #include "common/error.hpp"
 #include "harness/compare_observer.hpp"
 #include "harness/compare_runner.hpp"
+#include "harness/dpdk_pairs.hpp"
+#include "common/child_process.hpp"
 #include "netns/topology.hpp"
 #include "packet/payload_size.hpp"
 
@@ -120,10 +122,15 @@ int main(int argc, char** argv) {
     const std::string dir = tmpl;
     auto topo = copylab::Topology::create_unique("bench");
     using copylab::DatapathKind;
-    const std::vector<BenchPath> paths{
+    std::vector<BenchPath> paths{
         {"af_xdp native", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kNative},
         {"af_xdp generic", {DatapathKind::kAfXdp, DatapathKind::kAfXdp}, copylab::XdpMode::kGeneric},
         {"socket", {DatapathKind::kSocket, DatapathKind::kSocket}, copylab::XdpMode::kNative}};
+    // DPDK's net_af_xdp PMD, in the same run where its tools are built and it starts here.
+    const auto dpdk_why = copylab::dpdk_unavailable(topo.config(), copylab::self_bin_dir(), dir);
+    if (!dpdk_why) {
+      paths.push_back({"dpdk", {DatapathKind::kDpdk, DatapathKind::kDpdk}, copylab::XdpMode::kNative});
+    }
     std::vector<std::optional<CheckTier>> unpaced_tiers{std::nullopt};
     std::vector<std::optional<CheckTier>> paced_tiers;
     if (with_cross_check) {
@@ -135,7 +142,7 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> pps, p50;  // "<path>|<tier>" -> per repetition
     for (int rep = 0; rep < reps; ++rep) {
       for (const auto& path : paths) {
-        const std::uint64_t n = path.pair.tx == DatapathKind::kAfXdp ? xdp_count : sock_count;
+        const std::uint64_t n = path.pair.tx == DatapathKind::kSocket ? sock_count : xdp_count;
         for (const auto& tier : unpaced_tiers) {
           Measurement m = measure(topo.config(), path, tier, opts, {"unpaced", n, 0}, dir);
           pps[path.label + "|" + tier_key(tier)].push_back(m.received_pps);
@@ -163,6 +170,10 @@ int main(int argc, char** argv) {
     ratios["af_xdp native / socket"] = pps_ratio("af_xdp native|none", "socket|none");
     ratios["af_xdp generic / socket"] = pps_ratio("af_xdp generic|none", "socket|none");
     ratios["af_xdp native / af_xdp generic"] = pps_ratio("af_xdp native|none", "af_xdp generic|none");
+    if (!dpdk_why) {
+      ratios["dpdk / af_xdp native"] = pps_ratio("dpdk|none", "af_xdp native|none");
+      ratios["dpdk / socket"] = pps_ratio("dpdk|none", "socket|none");
+    }
 
     nlohmann::json targets = nlohmann::json::array();
     bool all_met = true;
@@ -194,6 +205,8 @@ int main(int argc, char** argv) {
     std::cout << nlohmann::json{{"benchmark", "throughput"},
                                 {"unit", "frames/s received (unique, validated)"},
                                 {"reps", reps},
+                                {"dpdk", dpdk_why ? nlohmann::json{{"ran", false}, {"reason", *dpdk_why}}
+                                                  : nlohmann::json{{"ran", true}}},
                                 {"targets", targets},
                                 {"ratios", ratios},
                                 {"medians", medians},

@@ -39,6 +39,7 @@
 #include "harness/compare_observer.hpp"
 #include "report/compare_report.hpp"
 #include "harness/compare_runner.hpp"
+#include "harness/dpdk_pairs.hpp"
 
 namespace copylab {
 namespace {
@@ -166,8 +167,9 @@ std::vector<std::string> notes_for(const std::vector<RunRecord>& runs,
   return notes;
 }
 
-int run_compare(const CompareOptions& o, const CommonOptions& common) {
-  validate(o);
+int run_compare(const CompareOptions& asked, const CommonOptions& common) {
+  validate(asked);
+  CompareOptions o = asked;
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   for (const std::string& tool : all_tool_names()) {
     if (access((self_bin_dir() + "/" + tool).c_str(), X_OK) != 0) {
@@ -190,6 +192,15 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
                topo.owned() ? ", made for this run" : "");
   spdlog::info("compare: devices {} ({}) -> {} ({})", t.dev_a, t.ip_a.str(), t.dev_b,
                t.ip_b.str());
+  // The DPDK pairs run where the DPDK tools are built and the EAL and PMD start here; else one
+  // line says why and the other pairs run.
+  DpdkStatus dpdk;
+  if (const auto why = dpdk_unavailable(t, self_bin_dir(), work.path())) {
+    dpdk.reason = *why;
+    spdlog::warn("compare: no DPDK pair: {}", *why);
+  } else {
+    o.with_dpdk = dpdk.ran = true;
+  }
   std::unique_ptr<CompareObserver> observer = make_compare_observer(o, t);
   // The module stays loaded for the whole compare: there is no run without it to compare with.
   const bool calibrate =
@@ -234,6 +245,8 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
   outcome.payload_bytes = o.payload_size;
   outcome.cross_check = observer->status();
   outcome.copies = observer->summarize(records);
+  dpdk.pmd_copies = pmd_copy_lines(records);
+  outcome.dpdk = std::move(dpdk);
   flag_verdicts(outcome.copies, records);
   outcome.notes = notes_for(records, outcome.cross_check);
   outcome.runs = std::move(records);
@@ -257,8 +270,8 @@ int run_compare(const CompareOptions& o, const CommonOptions& common) {
 CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
   auto opts = std::make_shared<CompareOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "Run identical UDP traffic over the socket path and AF_XDP, cross-checked, "
-                 "and report both side by side");
+      "compare", "Run identical UDP traffic over the socket path, AF_XDP and (where built) "
+                 "DPDK's net_af_xdp PMD, cross-checked, and report them side by side");
   in_range(cmd->add_option("--size", opts->payload_size,
                            "UDP payload bytes (at most the devices' MTU - 28)"),
            kMinPayloadSize, kMaxPayloadSize)
@@ -279,7 +292,8 @@ CLI::App* register_compare_command(CLI::App& app, CommonOptions& common) {
   cmd->add_flag("--no-calibration", [opts](std::int64_t) { opts->calibrate = false; },
                 "Skip the run without the cross-check before each run with it (the cost it states)");
   cmd->add_flag("--all-pairs", opts->all_pairs,
-                "Also run the mixed pairs socket->af_xdp and af_xdp->socket");
+                "Also run the mixed pairs socket->af_xdp and af_xdp->socket (and, where the "
+                "DPDK pair runs, af_xdp->dpdk and dpdk->af_xdp)");
   add_xdp_mode_option(*cmd, "--mode", opts->xdp_mode,
                       "XDP attach mode of the AF_XDP receivers: native (drv) or generic (skb)");
   add_xsk_bind_option(*cmd, opts->xsk_bind, "the af_xdp->af_xdp pair");

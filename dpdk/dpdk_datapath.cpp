@@ -58,9 +58,18 @@ void DpdkDatapath::push_pending() {
   if (pending_.empty()) return;
   const auto offered = static_cast<std::uint16_t>(std::min<std::size_t>(pending_.size(), UINT16_MAX));
   const std::uint16_t took = rte_eth_tx_burst(port_->id(), 0, pending_.data(), offered);
+  count_tx_pools(pending_.data(), took);
   stats_.tx_frames += took;
   if (took < offered) ++stats_.tx_bursts_short;
   pending_.erase(pending_.begin(), pending_.begin() + took);
+}
+
+// After rte_eth_tx_burst: the mbufs it took keep their pool field (a freed mbuf returns to its
+// pool unchanged), so the pool each was sent from can still be read.
+void DpdkDatapath::count_tx_pools(rte_mbuf* const* mbufs, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    (mbufs[i]->pool == port_->pool() ? stats_.tx_umem_pool : stats_.tx_other_pool)++;
+  }
 }
 
 std::size_t DpdkDatapath::send(std::size_t n, PayloadFill fill) {
@@ -131,6 +140,10 @@ std::size_t DpdkDatapath::poll_rx(std::size_t max) {
                                              static_cast<std::uint16_t>(stash_.size()));
   stash_.resize(got);
   if (got == 0) ++stats_.rx_bursts_empty;
+  for (const rte_mbuf* m : stash_) {
+    (m->data_off == RTE_PKTMBUF_HEADROOM ? stats_.rx_default_offset : stats_.rx_kernel_offset)++;
+    stats_.rx_last_data_off = m->data_off;
+  }
   return got;
 }
 
@@ -168,6 +181,7 @@ std::size_t DpdkDatapath::echo(std::size_t max, PayloadSink seen) {
     scratch_[out++] = m;
   }
   const auto took = rte_eth_tx_burst(port_->id(), 0, scratch_.data(), static_cast<std::uint16_t>(out));
+  count_tx_pools(scratch_.data(), took);
   stats_.tx_frames += took;
   stats_.echoed += took;
   if (took < out) {

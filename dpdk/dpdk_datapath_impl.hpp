@@ -33,6 +33,17 @@ struct DatapathStats {
   std::uint64_t tx_alloc_failures = 0;
   std::uint64_t echoed = 0;
   std::uint64_t echo_dropped = 0;     // reflected but refused by rte_eth_tx_burst
+  // Where the PMD put each received frame: rte_pktmbuf_alloc leaves data_off at
+  // RTE_PKTMBUF_HEADROOM, where af_xdp_rx_cp copies the frame (rte_memcpy); af_xdp_rx_zc hands
+  // over the mbuf the kernel wrote into, data_off at the kernel's offset in the UMEM chunk
+  // (drivers/net/af_xdp/rte_eth_af_xdp.c).
+  std::uint64_t rx_kernel_offset = 0;   // data_off != RTE_PKTMBUF_HEADROOM
+  std::uint64_t rx_default_offset = 0;  // data_off == RTE_PKTMBUF_HEADROOM
+  std::uint64_t rx_last_data_off = 0;
+  // Mbufs handed to rte_eth_tx_burst from the PMD's UMEM pool (af_xdp_tx_zc sends them by
+  // descriptor) or from another pool (it copies them into one of its own).
+  std::uint64_t tx_umem_pool = 0;
+  std::uint64_t tx_other_pool = 0;
 };
 
 // The mbuf pool, the configured and started port, and this run's record of the PMD's XDP
@@ -86,6 +97,7 @@ class DpdkDatapath final : public Datapath {
   void push_pending();
   // Fills stash_ from rte_eth_rx_burst when it is empty; returns how many it holds.
   std::size_t poll_rx(std::size_t max);
+  void count_tx_pools(rte_mbuf* const* mbufs, std::size_t n);
   // The experiment's payload in `m`: nullopt for another flow (counted as foreign), an empty
   // span for a frame of the flow the kernel would drop.
   std::optional<std::span<std::uint8_t>> classify(rte_mbuf* m);

@@ -1,5 +1,8 @@
 // Read-back of what the DPDK datapath got (mode) and what it, the PMD and the kernel counted.
+#include <fmt/format.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
 #include <rte_version.h>
 
 #include <vector>
@@ -71,6 +74,16 @@ nlohmann::json DpdkDatapath::counters() const {
   j["echoed"] = stats_.echoed;
   j["echo_dropped"] = stats_.echo_dropped;
   j["tx_pending"] = pending_.size();
+  // The PMD's mbuf<->UMEM copies, from what the tool saw of its mbufs (see DatapathStats) and
+  // whether the PMD reserved the copy mode's own UMEM memzone (af_xdp_umem_<iface>_<queue>).
+  j["pmd_umem"] = {{"rx_kernel_offset", stats_.rx_kernel_offset},
+                   {"rx_default_offset", stats_.rx_default_offset},
+                   {"rx_last_data_off", stats_.rx_last_data_off},
+                   {"default_headroom", RTE_PKTMBUF_HEADROOM},
+                   {"tx_umem_pool", stats_.tx_umem_pool},
+                   {"tx_other_pool", stats_.tx_other_pool},
+                   {"copy_mode_memzone",
+                    rte_memzone_lookup(fmt::format("af_xdp_umem_{}_{}", cfg_.dev, cfg_.queue).c_str()) != nullptr}};
   return j;
 }
 

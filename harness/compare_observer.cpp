@@ -59,6 +59,26 @@ PairRuns find_pair_runs(const std::vector<RunRecord>& runs, const std::string& p
   return p;
 }
 
+// The dpdk->dpdk run of `phase` that carries evidence (null when absent).
+const RunRecord* find_dpdk_run(const std::vector<RunRecord>& runs, const std::string& phase) {
+  for (const RunRecord& r : runs) {
+    if (r.phase.name == phase && has_evidence(r.evidence) && r.pair.tx == PathKind::kDpdk &&
+        r.pair.rx == PathKind::kDpdk)
+      return &r;
+  }
+  return nullptr;
+}
+
+// The DPDK table of the phase the verdicts were drawn from: its socket run against its
+// dpdk->dpdk run, built by the same backend builder.
+template <typename MakeTable>
+void add_dpdk_table(CopyVerdicts& out, const std::vector<RunRecord>& runs, MakeTable&& table) {
+  if (!out.table) return;
+  const PairRuns p = find_pair_runs(runs, out.phase);
+  const RunRecord* dpdk = find_dpdk_run(runs, out.phase);
+  if (p.sock != nullptr && dpdk != nullptr) out.dpdk_table = table(*p.sock, *dpdk);
+}
+
 // The verdict table of one phase: socket vs AF_XDP copy mode, with zero-copy as a third column
 // when both binds ran (or socket vs zero-copy when only it ran). `table(sock, xsk)` is the
 // backend's builder; nullopt when a run lacks its evidence.
@@ -179,7 +199,12 @@ class TraceObserver final : public CompareObserver {
       return trace::make_verdicts(s, x, note);
     };
     for (const char* phase : {"paced", "unpaced"}) {
-      if (auto t = phase_table(find_pair_runs(runs, phase), table)) return drawn(*t, phase, topo_);
+      if (auto t = phase_table(find_pair_runs(runs, phase), table)) {
+        CopyVerdicts out = drawn(*t, phase, topo_);
+        add_dpdk_table(out, runs, table);
+        if (out.dpdk_table) trace::name_device_dma(*out.dpdk_table, driver_of(topo_));
+        return out;
+      }
     }
     return not_drawn();
   }
@@ -214,9 +239,9 @@ CheckRow module_count(const std::string& name, std::optional<std::uint64_t> obse
           "kprobe module copyprobe", note};
 }
 
-// The tools whose system calls the module's task-scoped sites count (copylab's four tools).
+// The tools whose system calls the module's task-scoped sites count (copylab's traffic tools).
 const std::vector<std::string> kToolComms{"sock_sender", "sock_receiver", "xdp_sender",
-                                          "xdp_receiver"};
+                                          "xdp_receiver", "dpdk_sender", "dpdk_receiver"};
 
 kmod::KmodAvailability kmod_availability_for(const CompareOptions& opts) {
   trace::ProbeOptions probe;
@@ -384,6 +409,8 @@ class KmodObserver final : public CompareObserver {
     for (const char* phase : {"paced", "unpaced"}) {
       if (auto t = phase_table(find_pair_runs(runs, phase), table)) {
         out = drawn(*t, phase, topo_);
+        add_dpdk_table(out, runs, table);
+        if (out.dpdk_table) trace::name_device_dma(*out.dpdk_table, driver_of(topo_));
         break;
       }
     }

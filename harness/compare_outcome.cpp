@@ -32,6 +32,13 @@ nlohmann::json to_json(const CopyVerdicts& c) {
                      {"text", c.caveat->text}};
     for (auto& row : out["rows"]) row["caveat"] = c.caveat->text;
   }
+  if (c.dpdk_table) out["dpdk"] = trace::to_json(*c.dpdk_table);
+  return out;
+}
+
+nlohmann::json to_json(const DpdkStatus& d) {
+  nlohmann::json out{{"ran", d.ran}, {"pmd_copies", d.pmd_copies}};
+  if (!d.ran) out["reason"] = d.reason;
   return out;
 }
 
@@ -47,6 +54,7 @@ nlohmann::json to_json(const CompareOutcome& o) {
           {"cross_check", to_json(o.cross_check)},
           {"runs", std::move(runs)},
           {"copies", to_json(o.copies)},
+          {"dpdk", to_json(o.dpdk)},
           {"notes", o.notes},
           {"checks_failed", failed_checks(o.runs)}};
 }

@@ -38,9 +38,21 @@ struct CopyVerdicts {
   std::string not_drawn;  // when not drawn: the sentence that says why ("Copy verdicts: ...")
   std::string preamble;   // text printed before the verdicts (the module's per-run counts)
   std::optional<VerdictCaveat> caveat;
+  // The dpdk->dpdk run of the same phase against the same socket run: the kernel's side of the
+  // net_af_xdp PMD's XSK (its rows read "af_xdp": the PMD is an AF_XDP socket to the kernel).
+  // The copies the PMD makes itself, between mbufs and UMEM frames, are in DpdkStatus.
+  std::optional<trace::VerdictTable> dpdk_table;
 
   // The plain-text block (the JSON's "text"): the caveat, the preamble, then the verdicts.
   std::string text() const;
+};
+
+// Whether the DPDK pairs ran, why not, and what was measured of the PMD's own mbuf<->UMEM
+// copies (one line each; empty when nothing was measured).
+struct DpdkStatus {
+  bool ran = false;
+  std::string reason;  // not run: why, with the fix
+  std::vector<std::string> pmd_copies;
 };
 
 struct CompareOutcome {
@@ -50,11 +62,13 @@ struct CompareOutcome {
   ObserverStatus cross_check;
   std::vector<RunRecord> runs;
   CopyVerdicts copies;
+  DpdkStatus dpdk;
   std::vector<std::string> notes;
 };
 
 nlohmann::json to_json(const ObserverStatus& s);
 nlohmann::json to_json(const CopyVerdicts& c);
+nlohmann::json to_json(const DpdkStatus& d);
 nlohmann::json to_json(const CompareOutcome& o);
 
 }  // namespace copylab

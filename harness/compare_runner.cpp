@@ -39,6 +39,9 @@ int receiver_duration_s(const PhaseSpec& phase) {
 // the kernel still holds (socket buffer, XSK ring, backlog) arrives well within it.
 constexpr double kDrainQuietS = 1.0;
 
+// The DPDK receiver's RX ring: the largest dpdk_receiver takes (--ring-size 64..4096).
+constexpr std::uint32_t kDpdkRxRing = 4096;
+
 std::vector<std::string> receiver_args(const TopologyConfig& t, const PairSpec& pair,
                                        const PhaseSpec& phase, const CompareOptions& o,
                                        const std::string& json, const std::string& ready,
@@ -55,6 +58,12 @@ std::vector<std::string> receiver_args(const TopologyConfig& t, const PairSpec& 
   if (l.path.af_xdp()) {
     l.ring_size = o.rx_ring_size;
     l.frame_count = o.rx_frame_count;
+  }
+  if (l.path.dpdk()) {
+    // The PMD's largest ring, and mbufs for it, the TX ring and the PMD's 2048 fill buffers
+    // (dpdk_receiver's --mbufs check) with room to spare.
+    l.ring_size = kDpdkRxRing;
+    l.mbufs = 4 * kDpdkRxRing;
   }
   l.duration_s = receiver_duration_s(phase);
   l.json_file = json;
@@ -114,8 +123,10 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
                             const std::function<void(const std::string&)>& progress,
                             const MiddleBox* middle) {
   RunRecord rec{pair, phase, {}, {}, {}, {}, {}, std::nullopt, std::nullopt, 0};
-  rec.counts.af_xdp_tx = pair.tx == PathKind::kAfXdp;
-  rec.counts.af_xdp_rx = pair.rx == PathKind::kAfXdp;
+  // DPDK's net_af_xdp PMD sends and receives through an AF_XDP socket: to the kernel's counters
+  // a DPDK side is an AF_XDP side.
+  rec.counts.af_xdp_tx = pair.tx != PathKind::kSocket;
+  rec.counts.af_xdp_rx = pair.rx != PathKind::kSocket;
   rec.counts.asked = phase.count;
   const std::string stem = work_dir + "/" + (middle ? middle->tag + "-" : std::string()) +
                            std::string(to_string(pair.tx)) + "-" +

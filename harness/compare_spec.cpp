@@ -4,6 +4,7 @@ namespace copylab {
 
 namespace {
 PathSpec path_of(PathKind kind, bool zero_copy, const CompareOptions& opts, int cpu) {
+  if (kind == PathKind::kDpdk) return dpdk_path().on_cpu(cpu);
   return kind == PathKind::kAfXdp ? af_xdp_path(opts.xdp_mode).with_zero_copy(zero_copy).on_cpu(cpu)
                                   : socket_path().on_cpu(cpu);
 }
@@ -34,6 +35,14 @@ std::vector<PairSpec> pairs_for(const CompareOptions& opts) {
     const bool zc = opts.xsk_bind == XskBindChoice::kZeroCopy;
     pairs.push_back({PathKind::kSocket, PathKind::kAfXdp, zc});
     pairs.push_back({PathKind::kAfXdp, PathKind::kSocket, zc});
+  }
+  if (opts.with_dpdk) {
+    pairs.push_back({PathKind::kDpdk, PathKind::kDpdk, false});
+    if (opts.all_pairs) {
+      const bool zc = opts.xsk_bind == XskBindChoice::kZeroCopy;
+      pairs.push_back({PathKind::kAfXdp, PathKind::kDpdk, zc});
+      pairs.push_back({PathKind::kDpdk, PathKind::kAfXdp, zc});
+    }
   }
   return pairs;
 }

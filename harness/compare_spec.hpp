@@ -40,6 +40,9 @@ struct CompareOptions {
   // states what the evidence cost (pps unpaced, one-way p50 paced) on this machine, now.
   bool calibrate = true;
   bool all_pairs = false;
+  // Run the DPDK pairs (net_af_xdp PMD): set by compare once the DPDK tools are built and the
+  // EAL and PMD start on the experiment's receiving device.
+  bool with_dpdk = false;
   XdpMode xdp_mode = XdpMode::kNative;  // native or generic
   XskBindChoice xsk_bind = XskBindChoice::kCopy;
   // AF_XDP receivers' RX ring (fill ring twice this) and UMEM frames: RX-only, all of them
@@ -62,7 +65,8 @@ struct CompareOptions {
 
 std::vector<PairSpec> pairs_for(const CompareOptions& opts);
 // socket->socket, then af_xdp->af_xdp per --xsk-bind (copy before zero-copy), then with
-// --all-pairs the mixed pairs (their AF_XDP side zero-copy only for --xsk-bind zero-copy).
+// --all-pairs the mixed pairs (their AF_XDP side zero-copy only for --xsk-bind zero-copy); with
+// with_dpdk then dpdk->dpdk and, with --all-pairs, af_xdp->dpdk and dpdk->af_xdp.
 // The paths a pair's sender and receiver run: the pair's datapath with the tools' default wait
 // and need_wakeup, --xdp-mode and the pair's bind on an AF_XDP side, pinned to --cpu-tx / --cpu-rx.
 PathSpec sender_path(const PairSpec& pair, const CompareOptions& opts);

@@ -5,7 +5,7 @@
 namespace copylab {
 
 std::optional<DatapathKind> parse_datapath_kind(std::string_view text) noexcept {
-  for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp}) {
+  for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp, DatapathKind::kDpdk}) {
     if (text == to_string(d)) return d;
   }
   return std::nullopt;
@@ -35,6 +35,12 @@ PathSpec make_path_spec(DatapathKind datapath, XdpMode xdp_mode, WaitPolicy wait
     throw Error("an AF_XDP path cannot wait with 'block' (an XSK has no blocking receive)",
                 "use spin, poll or busy-poll", kExitUsage);
   }
+  if (datapath == DatapathKind::kDpdk && wait != WaitPolicy::kSpin &&
+      wait != WaitPolicy::kBusyPoll) {
+    throw Error(std::string("a DPDK path cannot wait with '") + to_string(wait) +
+                    "' (the net_af_xdp PMD polls rte_eth_rx_burst: busy_budget 0 or > 0)",
+                "use spin or busy-poll", kExitUsage);
+  }
   check_cpu(cpu);
   PathSpec p;
   p.datapath_ = datapath;
@@ -55,7 +61,8 @@ PathSpec PathSpec::on_cpu(int cpu) const {
 
 PathSpec PathSpec::with_zero_copy(bool zero_copy) const {
   if (zero_copy && datapath_ != DatapathKind::kAfXdp) {
-    throw Error("a socket path cannot bind zero-copy (XDP_ZEROCOPY is an AF_XDP bind flag)",
+    throw Error(std::string("a ") + to_string(datapath_) +
+                    " path cannot bind zero-copy (XDP_ZEROCOPY is the AF_XDP tools' bind flag)",
                 "ask for zero-copy on an AF_XDP path only", kExitUsage);
   }
   PathSpec p = *this;
@@ -69,6 +76,10 @@ PathSpec socket_path(WaitPolicy wait, int cpu) {
 
 PathSpec af_xdp_path(XdpMode mode, WaitPolicy wait, bool need_wakeup, int cpu) {
   return make_path_spec(DatapathKind::kAfXdp, mode, wait, need_wakeup, cpu);
+}
+
+PathSpec dpdk_path(WaitPolicy wait, int cpu) {
+  return make_path_spec(DatapathKind::kDpdk, XdpMode::kAuto, wait, false, cpu);
 }
 
 std::string describe(const PathSpec& p) {

@@ -12,6 +12,7 @@ namespace copylab {
 const char* tool_name(DatapathKind datapath, ToolRole role) noexcept {
   const bool sender = role == ToolRole::kSender;
   if (datapath == DatapathKind::kAfXdp) return sender ? "xdp_sender" : "xdp_receiver";
+  if (datapath == DatapathKind::kDpdk) return sender ? "dpdk_sender" : "dpdk_receiver";
   return sender ? "sock_sender" : "sock_receiver";
 }
 
@@ -41,6 +42,7 @@ void refuse(bool wrong, const ToolLaunch& l, const char* flag) {
 std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l) {
   const bool sender = l.role == ToolRole::kSender;
   const bool xdp = l.path.af_xdp();
+  const bool dpdk = l.path.dpdk();
   refuse(!sender && l.src_port.has_value(), l, "--src-port");
   refuse(!sender && l.rate_pps > 0, l, "--rate");
   refuse(!sender && !l.start_after_file.empty(), l, "--start-after-file");
@@ -48,18 +50,20 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   refuse(sender && !l.stop_after_file.empty(), l, "--stop-after-file");
   refuse(sender && l.drain_s.has_value(), l, "--drain");
   refuse(sender && !l.per_second, l, "--no-per-second");
-  refuse(xdp && l.rcvbuf.has_value(), l, "--rcvbuf");
-  refuse(!xdp && l.ring_size.has_value(), l, "--ring-size");
+  refuse(l.path.datapath() != DatapathKind::kSocket && l.rcvbuf.has_value(), l, "--rcvbuf");
+  refuse(!xdp && !dpdk && l.ring_size.has_value(), l, "--ring-size");
   refuse(!xdp && l.frame_count.has_value(), l, "--frame-count");
+  refuse(!dpdk && l.mbufs.has_value(), l, "--mbufs");
 
   Args a{"--dev", sender ? t.dev_a : t.dev_b};
   // Addresses: a sender names both ends (AF_XDP also both MACs: no ARP on an XSK); a socket
-  // receiver binds B's address; the AF_XDP receiver's steering program matches the port only.
+  // receiver binds B's address; the AF_XDP receiver's steering program and the DPDK receiver
+  // match the port only.
   if (sender) {
-    if (xdp) append(a, {"--src-mac", t.mac_a.str(), "--dst-mac", t.mac_b.str()});
+    if (xdp || dpdk) append(a, {"--src-mac", t.mac_a.str(), "--dst-mac", t.mac_b.str()});
     append(a, {"--src-ip", t.ip_a.str(), "--dst-ip", t.ip_b.str()});
     if (l.src_port) append(a, {"--src-port", std::to_string(*l.src_port)});
-  } else if (!xdp) {
+  } else if (!xdp && !dpdk) {
     append(a, {"--dst-ip", t.ip_b.str()});
   }
   if (l.dst_port) append(a, {"--dst-port", std::to_string(*l.dst_port)});
@@ -82,6 +86,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   if (l.rcvbuf) append(a, {"--rcvbuf", std::to_string(*l.rcvbuf)});
   if (l.ring_size) append(a, {"--ring-size", std::to_string(*l.ring_size)});
   if (l.frame_count) append(a, {"--frame-count", std::to_string(*l.frame_count)});
+  if (l.mbufs) append(a, {"--mbufs", std::to_string(*l.mbufs)});
 
   if (!l.json_file.empty()) append(a, {"--json", l.json_file});
   if (!l.ready_file.empty()) append(a, {"--ready-file", l.ready_file});

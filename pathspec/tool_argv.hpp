@@ -1,5 +1,5 @@
 // The one factory from a PathSpec to the command line of copylab's traffic tools (xdp_sender,
-// xdp_receiver, sock_sender, sock_receiver), for traffic from a topology's side A to side B.
+// xdp_receiver, sock_sender, sock_receiver, and where DPDK is built dpdk_sender, dpdk_receiver), for traffic from a topology's side A to side B.
 // compare, hist and the tests start the tools with it, so every flag is spelled here once.
 #pragma once
 
@@ -16,9 +16,10 @@ namespace copylab {
 
 enum class ToolRole { kSender, kReceiver };
 
-// "xdp_sender", "xdp_receiver", "sock_sender", "sock_receiver".
+// "xdp_sender", "xdp_receiver", "sock_sender", "sock_receiver", "dpdk_sender", "dpdk_receiver".
 const char* tool_name(DatapathKind datapath, ToolRole role) noexcept;
-// The four tools: sock_sender, sock_receiver, xdp_sender, xdp_receiver.
+// The four tools every build has: sock_sender, sock_receiver, xdp_sender, xdp_receiver (the DPDK
+// tools are optional: tool_name(DatapathKind::kDpdk, ...)).
 std::vector<std::string> all_tool_names();
 
 // One tool's run. The sender runs on side A (dev_a, ns_a) and sends to side B; the receiver runs
@@ -39,9 +40,10 @@ struct ToolLaunch {
   bool per_second = true;  // false: --no-per-second
   // Socket only: receive buffer bytes requested (--rcvbuf).
   std::optional<int> rcvbuf;
-  // AF_XDP only: ring entries and UMEM frames.
+  // AF_XDP and DPDK: ring entries; AF_XDP only: UMEM frames; DPDK only: mbufs (the PMD's UMEM).
   std::optional<std::uint32_t> ring_size;
   std::optional<std::uint32_t> frame_count;
+  std::optional<std::uint32_t> mbufs;
   // Harness files: the JSON result, the ready file, and (sender only) the go file.
   std::string json_file;
   std::string ready_file;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -67,32 +68,11 @@ std::string per_packet_cell(const trace::VerdictCell& cell) {
   return cell.per_packet ? fmt::format("{:.2f}", *cell.per_packet) : std::string("n/a");
 }
 
-// The copy verdicts: one row per copy (what, per packet on each path, verdict), its evidence
-// wrapped under it, then the summary; with the kprobe module, each run's exact counts first.
-std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecord>& runs) {
+// A verdict table's rows: what (wrapped), per packet on each path (`names`: the two columns'
+// headers and evidence labels), the verdict; each row's evidence wrapped under it.
+std::string render_verdict_rows(const trace::VerdictTable& table,
+                                const std::array<std::string, 2>& names) {
   std::string out;
-  std::string module_lines;
-  for (const RunRecord& r : runs) {
-    const auto* ev = std::get_if<ModuleRunEvidence>(&r.evidence);
-    if (ev == nullptr || ev->lines.empty()) continue;
-    module_lines += "  " + run_name(r) + ":\n";
-    for (const std::string& l : ev->lines) module_lines += item(l, "    ", 6);
-  }
-  if (!module_lines.empty()) {
-    out += "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n" +
-           module_lines + "\n";
-  }
-  if (!copies.table || copies.table->rows.empty()) {
-    // No verdicts drawn: the observer's sentence says why.
-    return out + item(copies.not_drawn, "", 2);
-  }
-  const trace::VerdictTable& table = *copies.table;
-  if (copies.caveat) {
-    out += item("⚠ The copy verdicts below come " + copies.caveat->text +
-                    " (see above): their per-packet counts may not hold for a clean run.",
-                "", 2);
-  }
-  out += "Copy verdicts (" + copies.phase + " runs), copies per packet:\n";
   // Columns: what (wrapped), socket, af_xdp[, af_xdp zero-copy], verdict (wrapped to what is
   // left of the width; with the zero-copy column, the copy-mode verdict then the zero-copy one).
   const bool zc = table.has_zero_copy_column();
@@ -119,8 +99,8 @@ std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecor
     return l + "\n";
   };
   const std::vector<std::string> blank(columns, "");
-  out += row_line("copy", zc ? std::vector<std::string>{"socket", "copy", "zc"}
-                             : std::vector<std::string>{"socket", "af_xdp"},
+  out += row_line("copy", zc ? std::vector<std::string>{names[0], "copy", "zc"}
+                             : std::vector<std::string>{names[0], names[1]},
                   "verdict");
   for (const trace::VerdictRow& r : table.rows) {
     const auto what = lines_of(r.what, kWhat, "  ");
@@ -134,8 +114,8 @@ std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecor
       out += row_line(i < what.size() ? what[i] : "", i == 0 ? nums : blank,
                       i < verdict.size() ? verdict[i] : "");
     }
-    std::vector<std::pair<const char*, const trace::VerdictCell*>> cells{{"socket", &r.socket},
-                                                                         {"af_xdp", &r.af_xdp}};
+    std::vector<std::pair<std::string, const trace::VerdictCell*>> cells{{names[0], &r.socket},
+                                                                         {names[1], &r.af_xdp}};
     if (zc) cells.emplace_back("af_xdp zero-copy", &*r.af_xdp_zc);
     for (const auto& [side, cell] : cells) {
       out += item(cell->evidence, fmt::format("    {}{}: ", side,
@@ -143,9 +123,61 @@ std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecor
                   6);
     }
   }
+  return out;
+}
+
+// The copy verdicts: one row per copy (what, per packet on each path, verdict), its evidence
+// wrapped under it, then the summary; with the kprobe module, each run's exact counts first.
+std::string render_copies(const CopyVerdicts& copies, const std::vector<RunRecord>& runs) {
+  std::string out;
+  std::string module_lines;
+  for (const RunRecord& r : runs) {
+    const auto* ev = std::get_if<ModuleRunEvidence>(&r.evidence);
+    if (ev == nullptr || ev->lines.empty()) continue;
+    module_lines += "  " + run_name(r) + ":\n";
+    for (const std::string& l : ev->lines) module_lines += item(l, "    ", 6);
+  }
+  if (!module_lines.empty()) {
+    out += "Copy evidence per run (kprobe module copyprobe, exact per-call counts):\n" +
+           module_lines + "\n";
+  }
+  if (!copies.table || copies.table->rows.empty()) {
+    // No verdicts drawn: the observer's sentence says why.
+    return out + item(copies.not_drawn, "", 2);
+  }
+  const trace::VerdictTable& table = *copies.table;
+  if (copies.caveat) {
+    out += item("⚠ The copy verdicts below come " + copies.caveat->text +
+                    " (see above): their per-packet counts may not hold for a clean run.",
+                "", 2);
+  }
+  out += "Copy verdicts (" + copies.phase + " runs), copies per packet:\n";
+  out += render_verdict_rows(table, {"socket", "af_xdp"});
   if (!table.summary.empty()) out += "\n" + item(table.summary, "", 2);
   if (!table.summary_zc.empty()) out += item(table.summary_zc, "", 2);
   if (!table.zero_copy_note.empty()) out += item("Zero-copy: " + table.zero_copy_note, "", 2);
+  return out;
+}
+
+// The DPDK pair's block: the kernel's copies for the PMD's XSK (socket vs dpdk->dpdk, same
+// phase as the verdicts), then what was measured of the PMD's own mbuf<->UMEM copies.
+std::string render_dpdk(const CompareOutcome& o) {
+  if (!o.dpdk.ran) return item("DPDK (net_af_xdp PMD): not run: " + o.dpdk.reason, "", 2);
+  std::string out;
+  if (o.copies.dpdk_table) {
+    out += "Copy verdicts, DPDK net_af_xdp PMD vs socket (" + o.copies.phase +
+           " runs; the kernel's side of the PMD's XSK):\n";
+    out += render_verdict_rows(*o.copies.dpdk_table, {"socket", "dpdk"});
+  } else {
+    out += item("DPDK (net_af_xdp PMD): no kernel copy verdicts (they need a socket->socket and a "
+                "dpdk->dpdk run with evidence of the same phase).",
+                "", 2);
+  }
+  out += "DPDK PMD copies between mbufs and UMEM frames (counted per mbuf by the DPDK tools):\n";
+  if (o.dpdk.pmd_copies.empty()) {
+    out += item("not measured in this compare", "  – ", 4);
+  }
+  for (const std::string& l : o.dpdk.pmd_copies) out += item(l, "  - ", 4);
   return out;
 }
 
@@ -269,6 +301,7 @@ std::string render_compare_report(const CompareOutcome& outcome) {
     }
   }
   out += "\n" + render_copies(outcome.copies, runs);
+  out += "\n" + render_dpdk(outcome);
   out += "\nNotes:\n";
   for (const std::string& n : outcome.notes) out += item(n, "  - ", 4);
   return out;

@@ -33,6 +33,9 @@ long long ledger_count(const nlohmann::json& run, const std::string& id) {
 
 std::string netns_list() { return run_command({"ip", "netns", "list"}).out; }
 
+// The pairs --all-pairs runs: four, and the three DPDK pairs where the DPDK tools are built.
+constexpr std::size_t kAllPairsCount = COPYLAB_TEST_HAVE_DPDK ? 7U : 4U;
+
 // Every key path in `j`, array elements as "[]": runs[].sender.result.pps.
 void key_paths(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
   if (j.is_array()) {
@@ -98,7 +101,7 @@ std::vector<std::pair<std::string, std::regex>> documented_paths() {
 TEST(CompareTest, AllPairsEndToEndWithCrossCheck) {
   const ToolRun compare = run_compare({"--count", "5000", "--rate", "20000", "--unpaced-count",
                                         "30000", "--all-pairs"},
-                                       std::chrono::seconds(240));
+                                       std::chrono::seconds(COPYLAB_TEST_HAVE_DPDK ? 380 : 240));
   ASSERT_NE(compare.exit_code, -2) << "compare did not finish";
   const std::string& out = compare.output;
   ASSERT_TRUE(compare.json.is_object()) << out;
@@ -112,7 +115,8 @@ TEST(CompareTest, AllPairsEndToEndWithCrossCheck) {
   EXPECT_TRUE(doc.at("cross_check").at("attached").get<bool>()) << doc["cross_check"].dump();
 
   const auto& runs = doc.at("runs");
-  ASSERT_EQ(runs.size(), 8U);  // 4 pairs x (paced, unpaced)
+  // 4 pairs (7 with the DPDK pairs) x (paced, unpaced)
+  ASSERT_EQ(runs.size(), COPYLAB_TEST_HAVE_DPDK ? 14U : 8U);
   std::set<std::string> pairs;
   for (const auto& r : runs) {
     SCOPED_TRACE(r.at("pair").get<std::string>() + " " + r.at("phase").get<std::string>());
@@ -151,8 +155,10 @@ TEST(CompareTest, AllPairsEndToEndWithCrossCheck) {
               0.0)
         << cost.dump();
   }
-  EXPECT_EQ(pairs, (std::set<std::string>{"socket->socket", "af_xdp->af_xdp", "socket->af_xdp",
-                                          "af_xdp->socket"}));
+  std::set<std::string> expected{"socket->socket", "af_xdp->af_xdp", "socket->af_xdp",
+                                 "af_xdp->socket"};
+  if (COPYLAB_TEST_HAVE_DPDK) expected.insert({"dpdk->dpdk", "af_xdp->dpdk", "dpdk->af_xdp"});
+  EXPECT_EQ(pairs, expected);
   // The verdict table says "moved", with the kernel sites.
   const std::string verdicts = doc.at("/copies/text"_json_pointer).get<std::string>();
   EXPECT_NE(verdicts.find("moved to"), std::string::npos) << verdicts;
@@ -209,6 +215,69 @@ TEST(CompareTest, DefaultReportFitsAndJsonIsTheDocumentedOne) {
   }
 }
 
+// The DPDK pair: where the DPDK tools are built it runs on the same devices and traffic, with
+// its kernel copy rows and the PMD's own mbuf<->UMEM copies counted per mbuf; where they are
+// not, compare says so in one line and runs the other pairs (exit 0).
+TEST(CompareTest, DpdkPairRunsWhereBuiltElseOneLine) {
+  const ToolRun r = run_compare({"--count", "2000", "--rate", "20000", "--no-unpaced",
+                                 "--no-calibration"},
+                                std::chrono::seconds(240));
+  ASSERT_NE(r.exit_code, -2) << "compare did not finish";
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(r.json.is_object()) << r.output;
+  const auto& doc = r.json;
+  const auto& dpdk = doc.at("dpdk");
+  std::vector<const nlohmann::json*> dpdk_runs;
+  for (const auto& run : doc.at("runs")) {
+    if (run.at("pair") == "dpdk->dpdk") dpdk_runs.push_back(&run);
+  }
+  if (!COPYLAB_TEST_HAVE_DPDK) {
+    EXPECT_FALSE(dpdk.at("ran").get<bool>());
+    EXPECT_NE(dpdk.at("reason").get<std::string>().find("not built"), std::string::npos)
+        << dpdk.dump();
+    EXPECT_TRUE(dpdk_runs.empty());
+    EXPECT_EQ(r.lines_containing("no DPDK pair"), 1) << r.output;
+    EXPECT_EQ(doc.at("runs").size(), 2U) << "the other pairs still run";
+    return;
+  }
+  ASSERT_TRUE(dpdk.at("ran").get<bool>()) << dpdk.dump();
+  ASSERT_EQ(dpdk_runs.size(), 1U);
+  const auto& run = *dpdk_runs.front();
+  EXPECT_EQ(run.at("/sender/datapath"_json_pointer), "dpdk");
+  EXPECT_EQ(run.at("/receiver/datapath"_json_pointer), "dpdk");
+  const auto sent = run.at("/sender/result/sent"_json_pointer).get<long long>();
+  const auto received = run.at("/receiver/result/received"_json_pointer).get<long long>();
+  EXPECT_EQ(sent, 2000);
+  EXPECT_EQ(received, 2000) << "paced at 20k/s nothing is lost";
+  expect_checks_hold(run);
+  // The PMD's copies, per mbuf: every received frame at the kernel's offset in a UMEM chunk, none
+  // at RTE_PKTMBUF_HEADROOM; every sent mbuf from the PMD's UMEM pool.
+  const auto& rx = run.at("/receiver/counters/pmd_umem"_json_pointer);
+  const auto& tx = run.at("/sender/counters/pmd_umem"_json_pointer);
+  EXPECT_EQ(rx.at("rx_default_offset").get<long long>(), 0) << rx.dump();
+  EXPECT_GE(rx.at("rx_kernel_offset").get<long long>(), received) << rx.dump();
+  EXPECT_NE(rx.at("rx_last_data_off"), rx.at("default_headroom")) << rx.dump();
+  EXPECT_EQ(tx.at("tx_umem_pool").get<long long>(), sent) << tx.dump();
+  EXPECT_EQ(tx.at("tx_other_pool").get<long long>(), 0) << tx.dump();
+  ASSERT_EQ(dpdk.at("pmd_copies").size(), 1U) << dpdk.dump();
+  EXPECT_NE(r.output.find("DPDK PMD copies between mbufs and UMEM frames"), std::string::npos);
+  // The kernel's side of the PMD's XSK, where a cross-check is attached: one xdp_buff -> UMEM
+  // copy per frame (copy mode on veth), no user copies.
+  if (doc.at("/cross_check/attached"_json_pointer).get<bool>()) {
+    const auto& rows = doc.at("/copies/dpdk/rows"_json_pointer);
+    ASSERT_FALSE(rows.empty()) << doc.at("copies").dump();
+    for (const auto& row : rows) {
+      const auto& per = row.at("/af_xdp/copies_per_packet"_json_pointer);
+      if (row.at("id") == "xsk_rx_copy") {
+        EXPECT_EQ(per.get<double>(), 1.0) << row.dump();
+      }
+      if (row.at("id") == "copy4") {
+        EXPECT_EQ(per.get<double>(), 0.0) << row.dump();
+      }
+    }
+  }
+}
+
 TEST(CompareTest, MissingNamespaceIsOneLineAndLeavesNothing) {
   const std::string before = netns_list();
   const auto r = run_tool("", "copylab", {"compare", "--netns", "no-such-ns-a,no-such-ns-b",
@@ -233,7 +302,7 @@ TEST(CompareTest, ReusedNamespacesWithNonDefaultAddresses) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.json.is_object()) << r.output;
   const auto& doc = r.json;
-  ASSERT_EQ(doc.at("runs").size(), 4U);
+  ASSERT_EQ(doc.at("runs").size(), kAllPairsCount);
   for (const auto& run : doc.at("runs")) {
     SCOPED_TRACE(run.at("pair").get<std::string>());
     EXPECT_EQ(run.at("/sender/result/sent"_json_pointer).get<long long>(), 2000);
@@ -254,7 +323,7 @@ TEST(CompareTest, SlowSenderWithLongGapsLosesNothing) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(r.json.is_object()) << r.output;
   const auto& doc = r.json;
-  ASSERT_EQ(doc.at("runs").size(), 4U);
+  ASSERT_EQ(doc.at("runs").size(), kAllPairsCount);
   for (const auto& run : doc.at("runs")) {
     SCOPED_TRACE(run.at("pair").get<std::string>());
     EXPECT_EQ(run.at("/sender/result/sent"_json_pointer).get<long long>(), 4);

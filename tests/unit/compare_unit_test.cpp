@@ -676,6 +676,7 @@ struct BindRow {
   XskBindChoice bind;
   bool all_pairs;
   std::vector<std::string> labels;
+  bool with_dpdk = false;
 };
 
 TEST(XskBind, PairsPerBindChoice) {
@@ -687,11 +688,23 @@ TEST(XskBind, PairsPerBindChoice) {
        {"socket->socket", "af_xdp_zc->af_xdp_zc", "socket->af_xdp_zc", "af_xdp_zc->socket"}},
       {XskBindChoice::kBoth, true,
        {"socket->socket", "af_xdp->af_xdp", "af_xdp_zc->af_xdp_zc", "socket->af_xdp",
-        "af_xdp->socket"}}};
+        "af_xdp->socket"}},
+      // Where the DPDK pair can run: dpdk->dpdk after the others; --all-pairs adds its mixed
+      // pairs with AF_XDP (zero-copy on the AF_XDP side only for --xsk-bind zero-copy).
+      {XskBindChoice::kCopy, false, {"socket->socket", "af_xdp->af_xdp", "dpdk->dpdk"}, true},
+      {XskBindChoice::kCopy, true,
+       {"socket->socket", "af_xdp->af_xdp", "socket->af_xdp", "af_xdp->socket", "dpdk->dpdk",
+        "af_xdp->dpdk", "dpdk->af_xdp"},
+       true},
+      {XskBindChoice::kZeroCopy, true,
+       {"socket->socket", "af_xdp_zc->af_xdp_zc", "socket->af_xdp_zc", "af_xdp_zc->socket",
+        "dpdk->dpdk", "af_xdp_zc->dpdk", "dpdk->af_xdp_zc"},
+       true}};
   for (const BindRow& row : rows) {
     CompareOptions o;
     o.xsk_bind = row.bind;
     o.all_pairs = row.all_pairs;
+    o.with_dpdk = row.with_dpdk;
     std::vector<std::string> labels;
     for (const PairSpec& p : pairs_for(o)) {
       labels.push_back(p.label());
@@ -699,6 +712,7 @@ TEST(XskBind, PairsPerBindChoice) {
       for (const auto& [kind, path] : {std::pair{p.tx, sender_path(p, o)}, {p.rx, receiver_path(p, o)}}) {
         EXPECT_EQ(path.zero_copy(), kind == kXsk && p.zero_copy) << p.label();
         EXPECT_EQ(path.af_xdp(), kind == kXsk) << p.label();
+        EXPECT_EQ(path.dpdk(), kind == PathKind::kDpdk) << p.label();
       }
     }
     EXPECT_EQ(labels, row.labels) << to_string(row.bind) << (row.all_pairs ? " --all-pairs" : "");

@@ -69,6 +69,21 @@ TEST(PathSpec, AfXdpCannotBlock) {
   }
 }
 
+TEST(PathSpec, DpdkOnlySpinsOrBusyPolls) {
+  for (const WaitPolicy w : {WaitPolicy::kBlock, WaitPolicy::kPoll}) {
+    try {
+      dpdk_path(w);
+      FAIL() << "a DPDK path waiting with " << to_string(w) << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), kExitUsage);
+      EXPECT_NE(e.fix().find("busy-poll"), std::string::npos) << e.one_line();
+    }
+  }
+  EXPECT_TRUE(dpdk_path(WaitPolicy::kBusyPoll).dpdk());
+  EXPECT_THROW(dpdk_path().with_zero_copy(true), Error);
+  EXPECT_EQ(describe(dpdk_path().on_cpu(1)), "dpdk/spin/cpu1");
+}
+
 TEST(PathSpec, CpuBelowMinusOneIsRefused) {
   EXPECT_THROW(socket_path(WaitPolicy::kSpin, -2), Error);
   EXPECT_THROW(af_xdp_path(XdpMode::kAuto).on_cpu(-7), Error);
@@ -103,7 +118,7 @@ TEST(PathSpec, ZeroCopyIsAnAfXdpBindOnly) {
 }
 
 TEST(PathSpec, NamesRoundTrip) {
-  for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp}) {
+  for (const DatapathKind d : {DatapathKind::kSocket, DatapathKind::kAfXdp, DatapathKind::kDpdk}) {
     EXPECT_EQ(parse_datapath_kind(to_string(d)), d);
   }
   for (const WaitPolicy w : {WaitPolicy::kBlock, WaitPolicy::kSpin, WaitPolicy::kPoll, WaitPolicy::kBusyPoll}) {
@@ -194,7 +209,19 @@ INSTANTIATE_TEST_SUITE_P(
                 ToolRole::kReceiver, "xdp_receiver", {{"--mode", "native"}, {"--zero-copy", ""}},
                 {"--copy"}},
         FlagRow{"AfXdpZeroCopySender", af_xdp_path(XdpMode::kNative).with_zero_copy(true),
-                ToolRole::kSender, "xdp_sender", {{"--zero-copy", ""}}, {"--copy", "--mode"}}),
+                ToolRole::kSender, "xdp_sender", {{"--zero-copy", ""}}, {"--copy", "--mode"}},
+        // DPDK: both MACs on the sender (no ARP through the PMD), the port only on the
+        // receiver, none of the AF_XDP tools' bind or attach flags.
+        FlagRow{"DpdkSpinSender", dpdk_path(), ToolRole::kSender, "dpdk_sender",
+                {{"--dev", "cspeca"}, {"--src-mac", "02:5c:07:00:00:0a"},
+                 {"--dst-mac", "02:5c:07:00:00:0b"}, {"--src-ip", "192.168.7.17"},
+                 {"--dst-ip", "192.168.7.42"}, {"--wait", "spin"}},
+                {"--mode", "--need-wakeup", "--no-need-wakeup", "--zero-copy"}},
+        FlagRow{"DpdkBusyPollReceiverCpu1", dpdk_path(WaitPolicy::kBusyPoll, 1),
+                ToolRole::kReceiver, "dpdk_receiver",
+                {{"--dev", "cspecb"}, {"--wait", "busy-poll"}, {"--cpu", "1"}},
+                {"--dst-ip", "--src-ip", "--mode", "--need-wakeup", "--no-need-wakeup",
+                 "--frame-count"}}),
     [](const ::testing::TestParamInfo<FlagRow>& i) { return i.param.name; });
 
 // ---- every path × role parsed back by the tools' option set ----
@@ -394,6 +421,15 @@ TEST(ToolArgv, RefusesFlagsTheToolDoesNotTake) {
   xdp_rcvbuf.path = af_xdp_path(XdpMode::kNative);
   xdp_rcvbuf.rcvbuf = 1 << 20;
   EXPECT_THROW(tool_args(t, xdp_rcvbuf), Error);
+  ToolLaunch dpdk_frames;
+  dpdk_frames.path = dpdk_path();
+  dpdk_frames.role = ToolRole::kReceiver;
+  dpdk_frames.frame_count = 4096;  // the PMD's UMEM is its mbuf pool: --mbufs
+  EXPECT_THROW(tool_args(t, dpdk_frames), Error);
+  ToolLaunch xdp_mbufs;
+  xdp_mbufs.path = af_xdp_path(XdpMode::kNative);
+  xdp_mbufs.mbufs = 8192;
+  EXPECT_THROW(tool_args(t, xdp_mbufs), Error);
   ToolLaunch tx;
   tx.stop_after_file = "/tmp/done";
   EXPECT_THROW(tool_args(t, tx), Error);
@@ -420,6 +456,8 @@ TEST(ToolArgv, ToolNames) {
   EXPECT_STREQ(tool_name(DatapathKind::kSocket, ToolRole::kReceiver), "sock_receiver");
   EXPECT_STREQ(tool_name(DatapathKind::kAfXdp, ToolRole::kSender), "xdp_sender");
   EXPECT_STREQ(tool_name(DatapathKind::kAfXdp, ToolRole::kReceiver), "xdp_receiver");
+  EXPECT_STREQ(tool_name(DatapathKind::kDpdk, ToolRole::kSender), "dpdk_sender");
+  EXPECT_STREQ(tool_name(DatapathKind::kDpdk, ToolRole::kReceiver), "dpdk_receiver");
   EXPECT_EQ(all_tool_names(),
             (std::vector<std::string>{"sock_sender", "sock_receiver", "xdp_sender", "xdp_receiver"}));
 }
