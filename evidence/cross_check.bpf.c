@@ -95,7 +95,10 @@ struct {
 
 /* Where a stack is written before it is looked up as a key: per CPU, one slot per histogram event
  * and one for the cpu-clock samples, so a program interrupted on its CPU by another (a softirq's
- * tracepoint, a cpu-clock sample) never has its half-built key overwritten. */
+ * tracepoint, a cpu-clock sample) never has its half-built key overwritten. The same event nested
+ * on one CPU is skipped by kernels that check tracing programs for recursion
+ * (kernel/trace/bpf_trace.c, __bpf_trace_run); where it ran, the outer event would be counted
+ * under the inner's stack: one stack misattributed, no hit lost. */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, CL_HIST_COUNT + 1);
