@@ -25,7 +25,6 @@
 #include "common/output_file.hpp"
 #include "common/privilege.hpp"
 #include "common/run_registry.hpp"
-#include "evidence/device_probe.hpp"
 #include "xdp/device.hpp"
 #include "netns/command.hpp"
 #include "netns/discover.hpp"
