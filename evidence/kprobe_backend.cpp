@@ -43,8 +43,26 @@ const SiteDef kSites[] = {
      {"udp_recvmsg", "udpv6_recvmsg", "simple_copy_to_iter"}, ""},
     {"AF_XDP TX copy UMEM -> skb", {"skb_store_bits"}, {}, "xsk_build_skb"},
     {"AF_XDP RX copy xdp_buff -> UMEM", {"__xsk_rcv", "xsk_rcv"}, {}, "xsk_copy_xdp"},
+    // The checksumming twins of COPY #1/#4, counted into the same lines (one of the two copies
+    // a datagram): without TX checksum offload ip_generic_getfrag copies with
+    // csum_and_copy_from_iter_full (net/core/skbuff.c from 6.8; an inline around
+    // csum_and_copy_from_iter in lib/iov_iter.c before); a datagram whose checksum was not
+    // verified is received through skb_copy_and_csum_datagram -> csum_and_copy_to_iter.
+    // Same argument layout as the plain copies (buffer, bytes, ...).
+    {"COPY #1 while checksumming (csum_and_copy_from_iter_full)",
+     {"csum_and_copy_from_iter_full", "csum_and_copy_from_iter"}, {"ip_generic_getfrag"}, ""},
+    {"COPY #4 while checksumming (csum_and_copy_to_iter)", {"csum_and_copy_to_iter"},
+     {}, ""},
 };
-constexpr std::size_t kCopy1Site = 0, kCopy4Site = 1, kXskTxSite = 2, kXskRxSite = 3;
+constexpr std::size_t kCopy1Site = 0, kCopy4Site = 1, kXskTxSite = 2, kXskRxSite = 3,
+                      kCopy1CsumSite = 4, kCopy4CsumSite = 5;
+
+// The site counting into the same lines as `site`, when there is one.
+std::optional<std::size_t> twin_of(std::size_t site) {
+  if (site == kCopy1Site) return kCopy1CsumSite;
+  if (site == kCopy4Site) return kCopy4CsumSite;
+  return std::nullopt;
+}
 
 struct LineDef {
   std::string_view id;
@@ -74,8 +92,10 @@ const LineDef kLines[] = {
 
 bpf_program* site_program(copy_kprobes& s, std::size_t site) {
   switch (site) {
-    case kCopy1Site: return s.progs.cl_kp_copy_from_iter;
-    case kCopy4Site: return s.progs.cl_kp_copy_to_iter;
+    case kCopy1Site:
+    case kCopy1CsumSite: return s.progs.cl_kp_copy_from_iter;
+    case kCopy4Site:
+    case kCopy4CsumSite: return s.progs.cl_kp_copy_to_iter;
     case kXskTxSite: return s.progs.cl_kp_skb_store_bits;
     default: return s.progs.cl_kp_xsk_rcv;
   }
@@ -286,6 +306,15 @@ std::vector<LedgerLine> KprobeBackend::lines() const {
     line.tracepoint = "kprobe " + st.where;
     line.measured = Measured::kExactCopyFunction;
     line.how = st.how;
+    if (const auto twin = twin_of(d.site)) {
+      const KprobeSiteStatus& tw = impl_->sites[*twin];
+      if (tw.attached) {
+        line.tracepoint += " + kprobe " + tw.where;
+        line.how += fmt::format(" and its checksumming twin (kprobe {})", tw.where);
+      } else {
+        line.how += fmt::format("; the checksumming copy is not counted ({}: {})", tw.site, tw.detail);
+      }
+    }
     std::uint32_t key = d.line;
     if (bpf_map_lookup_elem(bpf_map__fd(s.maps.kp_ledger), &key, percpu.data()) == 0) {
       for (const cl_counter& c : percpu) {

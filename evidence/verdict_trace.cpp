@@ -181,6 +181,7 @@ class TraceCopyCounts final : public CopyCounts {
     // Zero-copy: the verdict is the builder's, from the cell (gone only when counted 0).
     if (mode.zero_copy) return m;
     m.verdict = kp && kp->count > 0                       ? "added (copy mode; counted at the copy)"
+                : kp                                      ? "none on this run (0 at the copy)"
                 : site_samples(x_, "skb_store_bits") > 0  ? "added (copy mode; seen in samples)"
                 : x_.copy_sites.total_samples == 0        ? "added (copy mode; not sampled)"
                                                           : "copy mode, but no sample caught it";

@@ -18,7 +18,7 @@
 namespace copylab::kmod {
 
 struct SiteCounters {
-  std::string site;    // COPY1, COPY2, COPY4, XSK_TX, XSK_XMIT, XSK_RX, XDP_COW, XDP_EXPAND
+  std::string site;    // COPY1, COPY1_CSUM, COPY2, COPY4, COPY4_CSUM, XSK_TX, XSK_XMIT, XSK_RX, ...
   std::string symbol;  // the kernel function the kprobe sits on
   std::string scope;   // "task" (comm/pid filter applies) or "all" (softirq sites: every task)
   std::string state;   // "attached" or "unavailable(err=N)"

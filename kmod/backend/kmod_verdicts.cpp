@@ -35,6 +35,25 @@ VerdictCell site_cell(const KmodPathRun& run, const char* site_name, std::uint64
                       packets, site->per_sent ? "sent" : "received", s->nmissed)};
 }
 
+// A user copy's cell: its plain and checksumming copy functions together (one of the two copies
+// each datagram, depending on checksum offload).
+VerdictCell user_copy_cell(const KmodPathRun& run, const UserCopySites& sites, std::uint64_t payload) {
+  const SiteCounters* k = run.counters->site(sites.csum);
+  if (k == nullptr || !k->attached()) return site_cell(run, sites.plain, payload);
+  const ProbeSite* site = find_probe_site(sites.plain);
+  const UserCopyHits h = user_copy_hits(*run.counters, sites, payload);
+  if (site == nullptr || !h.hits) return site_cell(run, sites.plain, payload);
+  const std::uint64_t packets = site->per_sent ? run.sent : run.received;
+  std::optional<double> per;
+  if (packets > 0) per = static_cast<double>(*h.hits) / static_cast<double>(packets);
+  const SiteCounters* p = run.counters->site(sites.plain);
+  return {per,
+          "exact at the copy functions (kprobe module copyprobe: " + h.symbols + ")",
+          fmt::format("{} calls of {} B at {} for {} packets {} (nmissed {})", *h.hits, payload,
+                      h.symbols, packets, site->per_sent ? "sent" : "received",
+                      p->nmissed + k->nmissed)};
+}
+
 // copyprobe's counts at the copy functions themselves, site by site.
 class ModuleCopyCounts final : public trace::CopyCounts {
  public:
@@ -44,8 +63,12 @@ class ModuleCopyCounts final : public trace::CopyCounts {
   trace::RowMeasure measure(trace::CopyRow row, const trace::AfXdpRunMode& mode) const override {
     using trace::CopyRow;
     switch (row) {
-      case CopyRow::kCopy1: return both("COPY1");
-      case CopyRow::kCopy4: return both("COPY4");
+      case CopyRow::kCopy1:
+        return {user_copy_cell(socket_, kCopy1Sites, payload_),
+                user_copy_cell(af_xdp_, kCopy1Sites, payload_), ""};
+      case CopyRow::kCopy4:
+        return {user_copy_cell(socket_, kCopy4Sites, payload_),
+                user_copy_cell(af_xdp_, kCopy4Sites, payload_), ""};
       case CopyRow::kXskTx: return both("XSK_TX");
       case CopyRow::kXskRx: return both("XSK_RX");
       case CopyRow::kHeadroom:
@@ -63,7 +86,8 @@ class ModuleCopyCounts final : public trace::CopyCounts {
 
   std::string native_headroom_function() const override { return "skb_copy_bits"; }
   std::string how_user_copies_counted() const override {
-    return "exact at _copy_from_iter/_copy_to_iter, counted by the kprobe module copyprobe";
+    return "exact at _copy_from_iter/_copy_to_iter (and their checksumming twins where "
+           "attached), counted by the kprobe module copyprobe";
   }
   std::string why_user_copies_not_counted() const override {
     return "see the rows' evidence: a kprobe that did not attach or a length table that overflowed";

@@ -10,8 +10,10 @@ const std::vector<ProbeSite>& probe_sites() {
   // generic XDP's pskb_expand_head the Ethernet header is already pulled (+28).
   static const std::vector<ProbeSite> sites{
       {"COPY1", "COPY #1 user buffer -> kernel skb (send)", 0, true, true},
+      {"COPY1_CSUM", "COPY #1 user buffer -> kernel skb while checksumming (send)", 0, true, true},
       {"COPY2", "skb handed to the device, socket path", 42, true, false},
       {"COPY4", "COPY #4 kernel skb -> user buffer (receive)", 0, false, true},
+      {"COPY4_CSUM", "COPY #4 kernel skb -> user buffer while checksumming (receive)", 0, false, true},
       {"XSK_TX", "AF_XDP TX copy: UMEM frame -> skb", 42, true, true},
       {"XSK_XMIT", "skb handed to the device, AF_XDP path", 42, true, false},
       {"XSK_RX", "AF_XDP RX copy: xdp_buff -> UMEM frame", 42, false, true},
@@ -32,6 +34,24 @@ std::optional<std::uint64_t> payload_hits(const CopyprobeCounters& c, const Prob
   const SiteCounters* s = c.site(site.site);
   if (s == nullptr || !s->attached()) return std::nullopt;
   return s->hits_of_len(payload + site.header_bytes);
+}
+
+UserCopyHits user_copy_hits(const CopyprobeCounters& c, const UserCopySites& sites,
+                            std::uint64_t payload) {
+  UserCopyHits out;
+  const ProbeSite* plain = find_probe_site(sites.plain);
+  const SiteCounters* p = c.site(sites.plain);
+  if (plain == nullptr || p == nullptr || !p->attached()) return out;
+  out.hits = payload_hits(c, *plain, payload);
+  out.symbols = p->symbol;
+  const ProbeSite* csum = find_probe_site(sites.csum);
+  const SiteCounters* k = c.site(sites.csum);
+  if (csum == nullptr || k == nullptr || !k->attached()) return out;
+  out.csum_counted = true;
+  out.symbols += " + " + k->symbol;
+  const auto n = payload_hits(c, *csum, payload);
+  out.hits = out.hits && n ? std::optional<std::uint64_t>(*out.hits + *n) : std::nullopt;
+  return out;
 }
 
 std::string measured_at(const ProbeSite& site, const SiteCounters& s) {

@@ -28,6 +28,28 @@ const ProbeSite* find_probe_site(const std::string& site);
 std::optional<std::uint64_t> payload_hits(const CopyprobeCounters& c, const ProbeSite& site,
                                           std::uint64_t payload);
 
+// COPY #1 and COPY #4 each have two copy functions: the plain copy (_copy_from_iter,
+// _copy_to_iter) and the checksumming copy the kernel uses instead when the checksum is not
+// offloaded or not yet verified (csum_and_copy_from_iter_full, csum_and_copy_to_iter). Exactly
+// one of them copies a given datagram, so the copy's count is their sum.
+struct UserCopySites {
+  const char* plain;  // COPY1 / COPY4
+  const char* csum;   // COPY1_CSUM / COPY4_CSUM
+};
+inline constexpr UserCopySites kCopy1Sites{"COPY1", "COPY1_CSUM"};
+inline constexpr UserCopySites kCopy4Sites{"COPY4", "COPY4_CSUM"};
+
+struct UserCopyHits {
+  std::optional<std::uint64_t> hits;  // payload-length calls of both; nullopt: not countable
+  bool csum_counted = false;          // the checksumming copy's site was attached too
+  std::string symbols;                // "_copy_from_iter + csum_and_copy_from_iter_full"
+};
+
+// The payload-length calls of a user copy's sites: the plain site must be attached; the
+// checksumming site is added when attached (a module built before it existed has only the plain).
+UserCopyHits user_copy_hits(const CopyprobeCounters& c, const UserCopySites& sites,
+                            std::uint64_t payload);
+
 // "exact at the copy function (kprobe module copyprobe: _copy_from_iter)", or "… at the device
 // hand-off (…: __dev_queue_xmit)" for the sites that are not copies.
 std::string measured_at(const ProbeSite& site, const SiteCounters& s);

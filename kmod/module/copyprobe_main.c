@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * copyprobe: kprobes at COPY1/COPY2/COPY4, plus the AF_XDP copy-mode sites.
+ * copyprobe: kprobes at COPY1/COPY2/COPY4 (plain and checksumming copies), plus the AF_XDP
+ * copy-mode sites.
  *
  * Rules: every pointer is checked before it is read, and struct
  * fields are read with get_kernel_nofault() so a bad pointer costs a skipped line, never an oops;
@@ -58,12 +59,25 @@ struct copyprobe_site copyprobe_sites[] = {
 	{ .name = "COPY1", .kind = CP_COPY_FROM_ITER, .scope = CP_SCOPE_TASK,
 	  .candidates = { "_copy_from_iter" },
 	  .what = "user buffer -> kernel (udp_sendmsg -> ip_generic_getfrag)" },
+	/* Without TX checksum offload udp_sendmsg copies while checksumming (net/ipv4/ip_output.c
+	 * ip_generic_getfrag -> csum_and_copy_from_iter_full; a function in net/core/skbuff.c from
+	 * 6.8 on, an inline around csum_and_copy_from_iter in lib/iov_iter.c before): COPY #1 then
+	 * happens here instead of in _copy_from_iter. Same argument layout (to, bytes, ...). */
+	{ .name = "COPY1_CSUM", .kind = CP_COPY_FROM_ITER, .scope = CP_SCOPE_TASK,
+	  .candidates = { "csum_and_copy_from_iter_full", "csum_and_copy_from_iter" },
+	  .what = "user buffer -> kernel while checksumming (no TX checksum offload)" },
 	{ .name = "COPY2", .kind = CP_SKB_XMIT, .scope = CP_SCOPE_TASK,
 	  .candidates = { "__dev_queue_xmit" },
 	  .what = "skb handed to the device, socket path (len includes the Ethernet header)" },
 	{ .name = "COPY4", .kind = CP_COPY_TO_ITER, .scope = CP_SCOPE_TASK,
 	  .candidates = { "_copy_to_iter" },
 	  .what = "kernel -> user buffer (udp_recvmsg -> copy_linear_skb)" },
+	/* A datagram whose checksum was not verified before the copy is copied while checksumming
+	 * (net/ipv4/udp.c udp_recvmsg -> skb_copy_and_csum_datagram_msg -> csum_and_copy_to_iter,
+	 * net/core/datagram.c; lib/iov_iter.c before 6.8): COPY #4 then happens here. */
+	{ .name = "COPY4_CSUM", .kind = CP_COPY_TO_ITER, .scope = CP_SCOPE_TASK,
+	  .candidates = { "csum_and_copy_to_iter" },
+	  .what = "kernel -> user buffer while checksumming (checksum not verified before the copy)" },
 	{ .name = "XSK_TX", .kind = CP_SKB_STORE_BITS, .scope = CP_SCOPE_TASK,
 	  .candidates = { "skb_store_bits" },
 	  .what = "UMEM -> skb, AF_XDP copy-mode transmit (xsk_build_skb, inlined into __xsk_generic_xmit)" },

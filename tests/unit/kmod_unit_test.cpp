@@ -45,6 +45,21 @@ site=XDP_COW symbol=skb_copy_bits scope=all state=attached calls=1000 hits=1000 
 site=XDP_EXPAND symbol=pskb_expand_head scope=all state=attached calls=4 hits=4 bytes=5776 printed=0 suppressed=4 nmissed=0 lens=200:0,242:0,228:0,1444:2,1452:1,1436:1 lens_other=0
 )";
 
+// kmod/lab report (Debian 7.3 guest, virtio_net behind a qemu hub: no checksum offload), section
+// zc-counters-socket: COPY #1 made by the checksumming copy, COPY #4 by the plain one.
+constexpr const char* kVirtioSocketRun = R"(# copyprobe comm=sock_sender,sock_receiver pid=0 burst=0
+site=COPY1 symbol=_copy_from_iter scope=task state=attached calls=6 hits=1 bytes=36 printed=0 suppressed=1 nmissed=0 lens=200:0,242:0,228:0,36:1 lens_other=0
+site=COPY1_CSUM symbol=csum_and_copy_from_iter_full scope=task state=attached calls=1000 hits=1000 bytes=200000 printed=0 suppressed=1000 nmissed=0 lens=200:1000,242:0,228:0 lens_other=0
+site=COPY2 symbol=__dev_queue_xmit scope=task state=attached calls=1000 hits=1000 bytes=242000 printed=0 suppressed=1000 nmissed=0 lens=200:0,242:1000,228:0 lens_other=0
+site=COPY4 symbol=_copy_to_iter scope=task state=attached calls=1095 hits=1027 bytes=219944 printed=0 suppressed=1027 nmissed=0 lens=200:1000,242:0,228:0,832:20,784:4,32:2,104:1 lens_other=0
+site=COPY4_CSUM symbol=csum_and_copy_to_iter scope=task state=attached calls=0 hits=0 bytes=0 printed=0 suppressed=0 nmissed=0 lens=200:0,242:0,228:0 lens_other=0
+site=XSK_TX symbol=skb_store_bits scope=task state=attached calls=0 hits=0 bytes=0 printed=0 suppressed=0 nmissed=0 lens=200:0,242:0,228:0 lens_other=0
+site=XSK_XMIT symbol=__dev_direct_xmit scope=task state=attached calls=0 hits=0 bytes=0 printed=0 suppressed=0 nmissed=0 lens=200:0,242:0,228:0 lens_other=0
+site=XSK_RX symbol=__xsk_rcv scope=all state=attached calls=0 hits=0 bytes=0 printed=0 suppressed=0 nmissed=0 lens=200:0,242:0,228:0 lens_other=0
+site=XDP_COW symbol=skb_copy_bits scope=all state=attached calls=0 hits=0 bytes=0 printed=0 suppressed=0 nmissed=0 lens=200:0,242:0,228:0 lens_other=0
+site=XDP_EXPAND symbol=pskb_expand_head scope=all state=attached calls=1 hits=1 bytes=104 printed=0 suppressed=1 nmissed=0 lens=200:0,242:0,228:0,104:1 lens_other=0
+)";
+
 const trace::VerdictRow& row(const trace::VerdictTable& t, const std::string& id) {
   for (const auto& r : t.rows)
     if (r.id == id) return r;
@@ -140,6 +155,58 @@ TEST(KmodVerdicts, LabRunsGiveMovedNotGone) {
   EXPECT_NE(t.summary.find("Copies moved, not gone"), std::string::npos) << t.summary;
   // The shared formatter prints it (no fork of trace's table).
   EXPECT_NE(trace::format_verdicts(t).find("COPY #1"), std::string::npos);
+}
+
+// COPY #1/#4 = the plain copy + the checksumming copy, when the module has the latter.
+TEST(ProbeSites, UserCopyHitsAddTheChecksummingCopy) {
+  std::string csum_overflow = kVirtioSocketRun;
+  const std::string full = "lens=200:1000,242:0,228:0 lens_other=0";
+  csum_overflow.replace(csum_overflow.find(full), full.size(), "lens=242:0,228:0 lens_other=1000");
+  std::string plain_absent = kVirtioSocketRun;
+  const std::string att = "symbol=_copy_from_iter scope=task state=attached";
+  plain_absent.replace(plain_absent.find(att), att.size(), "symbol=_copy_from_iter scope=task state=err-22");
+  struct Row {
+    const char* name;
+    std::string text;
+    UserCopySites sites;
+    std::optional<std::uint64_t> hits;
+    bool csum_counted;
+    const char* symbols;
+  };
+  const Row rows[] = {
+      {"veth module without the csum sites: the plain copy alone", kSocketRun, kCopy1Sites, 1000,
+       false, "_copy_from_iter"},
+      {"virtio: COPY #1 in the checksumming copy", kVirtioSocketRun, kCopy1Sites, 1000, true,
+       "_copy_from_iter + csum_and_copy_from_iter_full"},
+      {"virtio: COPY #4 in the plain copy, csum site 0", kVirtioSocketRun, kCopy4Sites, 1000, true,
+       "_copy_to_iter + csum_and_copy_to_iter"},
+      {"csum length table overflowed: not countable", csum_overflow, kCopy1Sites, std::nullopt,
+       true, "_copy_from_iter + csum_and_copy_from_iter_full"},
+      {"plain site not attached: not countable", plain_absent, kCopy1Sites, std::nullopt, false, ""},
+  };
+  for (const Row& r : rows) {
+    const CopyprobeCounters c = parse_copyprobe_counters(r.text);
+    const UserCopyHits h = user_copy_hits(c, r.sites, 200);
+    EXPECT_EQ(h.hits, r.hits) << r.name;
+    EXPECT_EQ(h.csum_counted, r.csum_counted) << r.name;
+    EXPECT_EQ(h.symbols, r.symbols) << r.name;
+  }
+}
+
+TEST(KmodVerdicts, VirtioSocketRunCountsCopy1AtTheChecksummingCopy) {
+  const CopyprobeCounters s = parse_copyprobe_counters(kVirtioSocketRun);
+  const CopyprobeCounters x = parse_copyprobe_counters(kXdpNativeRun);
+  const trace::VerdictTable t = make_kmod_verdicts({1000, 1000, &s, std::nullopt, false},
+                                                   {1000, 1000, &x, XdpMode::kNative, false}, 200, "");
+  const trace::VerdictRow& c1 = row(t, "copy1");
+  ASSERT_TRUE(c1.socket.per_packet);
+  EXPECT_DOUBLE_EQ(*c1.socket.per_packet, 1.0);  // 0 at _copy_from_iter alone
+  EXPECT_NE(c1.socket.measured.find("_copy_from_iter + csum_and_copy_from_iter_full"), std::string::npos)
+      << c1.socket.measured;
+  EXPECT_NE(c1.socket.evidence.find("1000 calls of 200 B"), std::string::npos) << c1.socket.evidence;
+  // The AF_XDP run's module had no checksumming site: its plain count stands alone.
+  EXPECT_DOUBLE_EQ(*c1.af_xdp.per_packet, 0.0);
+  EXPECT_DOUBLE_EQ(*row(t, "copy4").socket.per_packet, 1.0);
 }
 
 TEST(KmodVerdicts, NeedsBothRuns) {

@@ -362,6 +362,20 @@ TEST(Verdicts, PreferKprobeLinesWhenPresent) {
   const VerdictRow rx = row("xsk_rx_copy");
   EXPECT_EQ(rx.af_xdp.per_packet, 1.0);
   EXPECT_EQ(rx.socket.per_packet, 0.0);
+
+  // A copy-mode run whose kprobe counted 0 at skb_store_bits (a driver with
+  // IFF_TX_SKB_NO_LINEAR: the skb points at the UMEM page) says so, not "no sample caught it".
+  CrossCheckResult no_linear = xsk;
+  no_linear.ledger.lines[2] = kp(ledger_id::kKpXskTxCopy, 0, 0);
+  const VerdictTable nl = make_verdicts({"socket", 100, 100, &sock, std::nullopt, false},
+                                        {"af_xdp", 100, 100, &no_linear, copylab::XdpMode::kNative, false}, "");
+  bool seen = false;
+  for (const VerdictRow& r : nl.rows) {
+    if (r.id != "xsk_tx_copy") continue;
+    seen = true;
+    EXPECT_EQ(r.verdict, "none on this run (0 at the copy)");
+  }
+  EXPECT_TRUE(seen);
 }
 
 }  // namespace

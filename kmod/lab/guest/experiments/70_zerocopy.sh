@@ -168,15 +168,22 @@ if sock_tools_select >/dev/null && [ "$SOCK_STANDIN" = 0 ]; then
         c_copy=$(hist_hits /tmp/zc_csum_hist.txt)
       fi
       p_from=$(cp_len COPY1 "$SIZE") p_to=$(cp_len COPY4 "$SIZE")
-      info "payload copies of $SIZE B: _copy_from_iter $p_from, _copy_to_iter $p_to, csum_partial_copy_generic ${c_copy:-0} (checksumming copy, any task)"
+      k_from=$(cp_len COPY1_CSUM "$SIZE") k_to=$(cp_len COPY4_CSUM "$SIZE")
+      info "payload copies of $SIZE B: _copy_from_iter $p_from, $(cp_field COPY1_CSUM symbol) $k_from, _copy_to_iter $p_to, $(cp_field COPY4_CSUM symbol) $k_to; csum_partial_copy_generic ${c_copy:-0} (checksumming copy routine, any task)"
+      # Exactly one copy function copies each datagram, at each end: the module's sites for both.
+      for s in COPY1_CSUM COPY4_CSUM; do
+        cp_attached $s && pass "copyprobe $s attached at $(cp_field $s symbol)" ||
+          fail "copyprobe $s not attached: $(cp_field $s state)"
+      done
+      check "COPY #1 (_copy_from_iter + $(cp_field COPY1_CSUM symbol), $SIZE B, copylab's sender) == datagrams sent" \
+        "$((p_from + k_from))" -eq "$N"
+      check "COPY #4 (_copy_to_iter + $(cp_field COPY4_CSUM symbol), $SIZE B, copylab's receiver) == datagrams received" \
+        "$((p_to + k_to))" -eq "${received:-0}"
+      check "COPY #1 done by the checksumming copy (no TX checksum offload behind a hub port): every datagram" "$k_from" -eq "$N"
       if [ -n "$csum_probe" ]; then
-        check "COPY #1 + COPY #4 (payload copies user<->kernel, plain or checksumming) == sent + received" \
-          "$((p_from + p_to + ${c_copy:-0}))" -eq "$((N + ${received:-0}))"
-      else
-        # COPY #1 then runs where nothing here can count it (the checksumming copy is not
-        # probe-able through tracefs and copyprobe.ko has no site for it): said, not asserted.
-        check "COPY #4 (_copy_to_iter of $SIZE B) == datagrams received" "$p_to" -eq "${received:-0}"
-        info "COPY #1 on virtio-net without checksum offload: not at _copy_from_iter ($p_from calls of $SIZE B): csum_and_copy_from_iter_full copies it; not counted here"
+        # Independent of the module: the copy routine underneath both checksumming copies.
+        check "csum_partial_copy_generic calls of $SIZE B (tracefs kprobe) == the module's checksumming copies" \
+          "${c_copy:-0}" -eq "$((k_from + k_to))"
       fi
       check "COPY2 (__dev_queue_xmit) frames of $FRAME bytes == datagrams sent" "$(cp_len COPY2 "$FRAME")" -eq "$N"
       check "XSK_RX (__xsk_rcv) calls on the socket path" "$(cp_field XSK_RX calls)" -eq 0
@@ -247,8 +254,10 @@ for bind in copy zero-copy; do
   done
   cat /proc/copyprobe > /tmp/zc_counters_$bind.txt
   section zc-counters-$bind < /tmp/zc_counters_$bind.txt
-  check "COPY1 (_copy_from_iter) calls of $SIZE bytes (payload user->kernel)" "$(cp_len COPY1 "$SIZE")" -eq 0
-  check "COPY4 (_copy_to_iter) calls of $SIZE bytes (payload kernel->user)" "$(cp_len COPY4 "$SIZE")" -eq 0
+  check "COPY1 (_copy_from_iter + $(cp_field COPY1_CSUM symbol)) calls of $SIZE bytes (payload user->kernel)" \
+    "$(( $(cp_len COPY1 "$SIZE") + $(cp_len COPY1_CSUM "$SIZE") ))" -eq 0
+  check "COPY4 (_copy_to_iter + $(cp_field COPY4_CSUM symbol)) calls of $SIZE bytes (payload kernel->user)" \
+    "$(( $(cp_len COPY4 "$SIZE") + $(cp_len COPY4_CSUM "$SIZE") ))" -eq 0
   # A virtio-net frame arrives by interrupt: when it lands while a transmit-path probe's handler
   # runs (ftrace-based kprobes run handlers with interrupts on), its softirq's __xsk_rcv hit is
   # counted by kprobes as nmissed (kernel/kprobes.c: one per hit whose handler could not run).
@@ -289,7 +298,7 @@ for bind in copy zero-copy; do
     fi
   fi
   dmesg_take /tmp/dmesg_zc_$bind.txt
-  grep -vE '\[(COPY[124]|XSK_[A-Z]+|XDP_[A-Z]+)\]' /tmp/dmesg_zc_$bind.txt | tail -n 20 | section zc-dmesg-$bind
+  grep -vE '\[(COPY[124](_CSUM)?|XSK_[A-Z]+|XDP_[A-Z]+)\]' /tmp/dmesg_zc_$bind.txt | tail -n 20 | section zc-dmesg-$bind
   mod_unload
 done
 XDP_RX_REFUSAL_OK=0
@@ -462,6 +471,42 @@ if [ -n "$COPYLAB" ]; then
     grep -q 'virtio_net' /tmp/zc_cmp_zc.txt && grep -q 'EOPNOTSUPP' /tmp/zc_cmp_zc.txt &&
       pass "compare's refusal names the driver and errno: $(grep -m1 'EOPNOTSUPP' /tmp/zc_cmp_zc.txt | cut -c1-200)" ||
       fail "compare's zero-copy refusal lacks virtio_net/EOPNOTSUPP: $(tail -n 1 /tmp/zc_cmp_zc.txt)"
+  fi
+  # The same three columns from copylab's own BPF backend (no module): the kprobe BPF programs
+  # count at the copy functions (evidence/copy_kprobes.bpf.c), the tracepoint ledger beside them.
+  TAG="[virtio-net compare, BPF kprobes]"
+  NB=$((NC < 300 ? NC : 300))
+  $COPYLAB $CMP --backend bpf --xsk-bind $xb --count $NB --rate 2000 --no-unpaced --no-calibration \
+    --json /tmp/zc_cmpb.json > /tmp/zc_cmpb.txt 2>&1
+  rc=$?
+  section zc-compare-bpf-$xb < /tmp/zc_cmpb.txt
+  check "copylab compare --backend bpf --xsk-bind $xb (paced) exit status (every check agrees)" $rc -eq 0
+  if [ -s /tmp/zc_cmpb.json ]; then
+    # row ID COLUMN FIELD: one cell field of compare's copies table
+    row() { jq -r --arg id "$1" --arg c "$2" --arg f "$3" '[.copies.rows[]? | select(.id == $id) | .[$c][$f] | tostring] | first // "none"' /tmp/zc_cmpb.json; }
+    kp_active=$(jq -r '[.runs[].copy_evidence.backends[]? | select(.name | test("kprobe")) | .active] | all' /tmp/zc_cmpb.json)
+    check "kprobe BPF backend attached in every run" "$kp_active" = true
+    for id in copy1 copy4; do
+      check "$id socket column: counted at the copy functions [$(row $id socket measured)]" "$(row $id socket measured | cut -c1-34)" = "exact at the copy function (kprobe"
+      check "$id socket column: copies per packet" "$(row $id socket copies_per_packet)" = 1
+      check "$id AF_XDP copy-mode column: copies per packet" "$(row $id af_xdp copies_per_packet)" = 0
+    done
+    check "xsk_rx_copy AF_XDP copy-mode column: one __xsk_rcv copy per frame (kprobe)" "$(row xsk_rx_copy af_xdp copies_per_packet)" = 1
+    check "xsk_tx_copy AF_XDP copy-mode column: no skb_store_bits (IFF_TX_SKB_NO_LINEAR)" "$(row xsk_tx_copy af_xdp copies_per_packet)" = 0
+    if [ $xb = both ]; then
+      for id in copy1 copy4 xsk_tx_copy xsk_rx_copy; do
+        check "$id zero-copy column: copies per packet (kprobe)" "$(row $id af_xdp_zc copies_per_packet)" = 0
+        check "$id zero-copy column: counted at the copy function [$(row $id af_xdp_zc measured)]" "$(row $id af_xdp_zc measured | cut -c1-34)" = "exact at the copy function (kprobe"
+      done
+      for id in xsk_tx_copy xsk_rx_copy; do
+        v=$(jq -r --arg id $id '[.copies.rows[]? | select(.id == $id) | .verdict_zc] | first // "none"' /tmp/zc_cmpb.json)
+        check "compare's zero-copy verdict for $id from the BPF kprobes" "$v" = "gone (0 at the copy)"
+      done
+      jq -r '[.copies.rows[]? | "\(.id): socket \(.socket.copies_per_packet) | copy \(.af_xdp.copies_per_packet) (\(.verdict)) | zero-copy \(.af_xdp_zc.copies_per_packet) (\(.verdict_zc))"] | .[]' /tmp/zc_cmpb.json |
+        head -n 8 | while read -r l; do info "BPF kprobe copies per packet: $l"; done
+    fi
+  else
+    fail "copylab compare --backend bpf wrote no JSON: $(tail -n 1 /tmp/zc_cmpb.txt)"
   fi
   TAG="[virtio-net latency]"
   $COPYLAB latency --netns $NS_TX,$NS_RX --dev $DEV_TX,$DEV_RX --modes sock-block,xsk-poll-native \
