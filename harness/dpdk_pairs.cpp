@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
@@ -37,9 +38,13 @@ std::optional<std::string> dpdk_unavailable(const TopologyConfig& topo, const st
   } catch (const Error& e) {
     probe.stop();
     if (stop_requested()) throw;  // interrupted: not a reason to skip
-    const std::string why = last_line_of(log);
-    return "the EAL or the net_af_xdp PMD did not start on " + topo.dev_b + " (" +
-           (why.empty() ? std::string(e.what()) : why) + ")";
+    // The probe's command line and log stay at -v: the warning is one line that fits a terminal.
+    spdlog::debug("compare: DPDK probe on {}: {} (log {})", topo.dev_b, e.one_line(), log);
+    std::string why = last_line_of(log);
+    if (why.empty()) why = "not ready within 30 s";
+    constexpr std::size_t kMaxWhy = 32;  // "warning: compare: no DPDK pair: " + this <= 120 columns
+    if (why.size() > kMaxWhy) why = why.substr(0, kMaxWhy - 3) + "...";
+    return "net_af_xdp did not start on " + topo.dev_b + ": " + why + " (see -v)";
   }
   probe.stop();
   return std::nullopt;

@@ -1,5 +1,7 @@
 #include "packet/validator.hpp"
 
+#include <algorithm>
+
 namespace copylab {
 
 bool Validator::test_and_set(std::uint64_t seq) {
@@ -35,6 +37,12 @@ PayloadStatus Validator::observe(std::span<const std::uint8_t> payload, PayloadH
   const auto seq = static_cast<std::int64_t>(h.seq);
   if (seq < counts_.highest_seq) {
     ++counts_.reordered;
+    counts_.max_reorder_distance = std::max(counts_.max_reorder_distance,
+                                            static_cast<std::uint64_t>(counts_.highest_seq - seq));
+    if (counts_.first_reordered_seq < 0) {
+      counts_.first_reordered_seq = seq;
+      counts_.first_reordered_after = counts_.highest_seq;
+    }
   } else {
     counts_.highest_seq = seq;
   }
@@ -59,7 +67,10 @@ nlohmann::json Validator::to_json() const {
   return {{"received", counts_.received},     {"unique", counts_.unique},
           {"duplicates", counts_.duplicates}, {"reordered", counts_.reordered},
           {"corrupt", counts_.corrupt},       {"bytes", counts_.bytes},
-          {"highest_seq", counts_.highest_seq}};
+          {"highest_seq", counts_.highest_seq},
+          {"max_reorder_distance", counts_.max_reorder_distance},
+          {"first_reordered_seq", counts_.first_reordered_seq},
+          {"first_reordered_after", counts_.first_reordered_after}};
 }
 
 }  // namespace copylab

@@ -17,6 +17,10 @@ struct ValidatorCounts {
   std::uint64_t unique = 0;      // distinct valid sequence numbers
   std::uint64_t duplicates = 0;  // valid payloads whose seq was already seen
   std::uint64_t reordered = 0;   // valid, new, but lower than the highest seq seen
+  // The most a reordered frame came late by: the highest seq seen minus its seq (0: none).
+  std::uint64_t max_reorder_distance = 0;
+  std::int64_t first_reordered_seq = -1;   // the first reordered frame's seq (-1: none)
+  std::int64_t first_reordered_after = -1; // the highest seq seen when it arrived
   std::uint64_t corrupt = 0;     // failed header, length or fill checks (or unparsable frame)
   std::uint64_t bytes = 0;       // payload bytes of valid payloads
   std::int64_t highest_seq = -1;

@@ -243,6 +243,9 @@ TEST(Validator, CountsLossDuplicatesReorderingCorruption) {
   EXPECT_EQ(c.unique, 6U);       // 0 1 2 3 5 6
   EXPECT_EQ(c.duplicates, 1U);   // the second 2
   EXPECT_EQ(c.reordered, 1U);    // 2 after 3
+  EXPECT_EQ(c.max_reorder_distance, 1U);  // 3 - 2
+  EXPECT_EQ(c.first_reordered_seq, 2);
+  EXPECT_EQ(c.first_reordered_after, 3);
   EXPECT_EQ(c.corrupt, 3U);      // flipped fill, empty, wrong length
   EXPECT_EQ(c.highest_seq, 6);
   EXPECT_EQ(v.gaps(), 1U);       // 4 never arrived

@@ -94,6 +94,6 @@ xdp_rx_start() {
 # xdp_tx MODE COUNT OUT
 xdp_tx() {
   ip netns exec $NS_TX $XDP_TX_EXE --dev $DEV_TX --mode "$1" ${XDP_TX_BIND:-${XDP_BIND:+--$XDP_BIND}} --wait poll --src-mac $MAC_TX --dst-mac $MAC_RX \
-    --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" --count "$2" \
+    --src-ip $IP_TX --dst-ip $IP_RX --dst-port $PORT --size "$SIZE" --count "$2" $XDP_TX_EXTRA \
     --json "$3.json" > "$3" 2>&1
 }
