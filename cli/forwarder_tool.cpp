@@ -11,6 +11,7 @@
 #include "cli/help_format.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/options_traffic.hpp"
+#include "cli/sched_fifo.hpp"
 #include "common/cli_checks.hpp"
 #include "common/clock.hpp"
 #include "common/cpu.hpp"
@@ -86,6 +87,7 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
   CommonOptions common;
   RunOutputOptions out;
   ForwardLimits limits;
+  int fifo_priority = 0;
   add_common_options(app, common);
   add_run_output_options(app, out);
   in_range<std::uint64_t>(app.add_option("--count", limits.count,
@@ -97,10 +99,19 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
            0.0, kMaxSeconds)
       ->capture_default_str();
   app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
+  add_sched_fifo_option(app, fifo_priority);
   spec.add_options(app);
   return run_main(app, argc, argv, common, [&] {
+    check_sched_fifo(fifo_priority, spec.spins());
     pin_current_thread(out.cpu);
     const std::unique_ptr<Forwarder> fwd = spec.make();
+    // Set up as SCHED_OTHER; only the forwarding loop runs real-time.
+    apply_sched_fifo(fifo_priority);
+    const nlohmann::json sched = sched_json();
+    if (fifo_priority != 0) {
+      spdlog::info("{}: forwarding loop runs as {} priority {}", spec.name,
+                   sched["policy"].get<std::string>(), sched["priority"].get<int>());
+    }
     signal_ready(out);
     // From ready to the end: the forwarding loop's CPU time, not the setup's.
     const CpuTimes cpu_start = CpuTimes::now();
@@ -117,6 +128,7 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
                                          {"pps", r.pps()},
                                          {"stopped_by", r.stopped_by}}},
                              {"cpu", to_json(cpu)},
+                             {"sched", sched},
                              {"counters", fwd->counters()}};
     write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
     return r.stopped_by == "signal" ? 128 + stop_signal() : 0;

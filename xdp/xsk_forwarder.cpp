@@ -36,6 +36,12 @@ struct Stats {
   std::uint64_t rx_wakeups = 0;
   std::uint64_t tx_kicks = 0;
   std::uint64_t tx_kicks_again = 0;  // EAGAIN/EBUSY/ENOBUFS: the kernel wants another kick
+  // High-water mark of descriptors waiting on the RX ring when the loop came back to it: how far
+  // the forwarder fell behind (at ring_size the kernel drops and counts rx_ring_full).
+  std::uint64_t rx_backlog_max = 0;
+  // Low-water mark of frames left on the fill ring at the same moments (at 0 the kernel drops
+  // and counts rx_fill_ring_empty_descs).
+  std::uint64_t fill_low = UINT64_MAX;
 
   Stats& operator+=(const Stats& o) {
     rx_frames += o.rx_frames;
@@ -45,6 +51,8 @@ struct Stats {
     rx_wakeups += o.rx_wakeups;
     tx_kicks += o.tx_kicks;
     tx_kicks_again += o.tx_kicks_again;
+    rx_backlog_max = std::max(rx_backlog_max, o.rx_backlog_max);
+    fill_low = std::min(fill_low, o.fill_low);
     return *this;
   }
 };
@@ -53,7 +61,8 @@ nlohmann::json to_json(const Stats& s) {
   return {{"rx_frames", s.rx_frames},   {"forwarded", s.forwarded},
           {"short_frames", s.short_frames}, {"tx_completions", s.completions},
           {"rx_wakeups", s.rx_wakeups}, {"tx_kicks", s.tx_kicks},
-          {"tx_kicks_again", s.tx_kicks_again}};
+          {"tx_kicks_again", s.tx_kicks_again}, {"rx_backlog_max", s.rx_backlog_max},
+          {"fill_ring_low", s.fill_low == UINT64_MAX ? 0 : s.fill_low}};
 }
 
 // One way through the forwarder: descriptors read from `rx`'s RX ring (its device's fill ring
@@ -269,6 +278,9 @@ std::size_t XskForwarder::forward(Direction& d, std::size_t max) {
     return 0;
   }
   xsk_ring_cons* rx = d.rx->rx();
+  const std::uint32_t backlog = xsk_cons_nb_avail(rx, cfg_.ring_size);
+  d.stats.rx_backlog_max = std::max<std::uint64_t>(d.stats.rx_backlog_max, backlog);
+  d.stats.fill_low = std::min(d.stats.fill_low, d.on_fill - backlog);
   std::uint32_t idx = 0;
   const std::uint32_t got = xsk_ring_cons__peek(rx, want, &idx);
   if (got == 0) {

@@ -1,0 +1,28 @@
+// The middle box's real-time option (--sched-fifo PRIO, what `chrt -f PRIO` does): a forwarder
+// that shares its CPU with busy SCHED_OTHER tasks waits for the CPU after every wakeup, and
+// while it waits its ingress ring or socket buffer fills at the sender's rate; as SCHED_FIFO it
+// runs as soon as poll(2) wakes it. Only with a waiting (poll/block) forwarder: a SCHED_FIFO
+// thread that spins never gives its CPU to the CFS tasks there (ksoftirqd, a receiver) beyond
+// the kernel's RT throttling remainder (sched_rt_runtime_us).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace copylab {
+
+// --sched-fifo PRIO (1..99; 0, the default: keep SCHED_OTHER).
+void add_sched_fifo_option(CLI::App& app, int& priority);
+
+// Error (kExitUsage) when `priority` is set and the forwarder spins instead of waiting.
+void check_sched_fifo(int priority, bool spins);
+
+// Makes the calling thread SCHED_FIFO at `priority` (nothing for 0); Error naming the fix when
+// the kernel refuses (EPERM: no CAP_SYS_NICE, or a cgroup without an RT budget).
+void apply_sched_fifo(int priority);
+
+// The calling thread's policy and priority as the kernel reports them (sched_getscheduler,
+// sched_getparam): {"policy": "SCHED_FIFO"|"SCHED_OTHER"|..., "priority": N}.
+nlohmann::json sched_json();
+
+}  // namespace copylab
