@@ -1,10 +1,13 @@
 // bench: the latency mode table as JSON. Makes its own namespace pair, runs every default mode
-// (64 B, pinned ping CPU 0 / pong CPU 1, interleaved repetitions) and prints per mode the median
+// (64 B, pinned ping CPU 0 / pong CPU 1, interleaved repetitions; DPDK's dpdk-spin where its tools
+// are built and the PMD starts, else "dpdk" says why) and prints the same-run RTT p50 ratios
+// DPDK / AF_XDP / socket, and per mode the median
 // of the runs' p50/p99 and the ratio of p50 to the floor mode and to socket-blocking measured in
 // the same run, next to reference values measured on this VM with hand-written C probes.
 // Target (same run): the floor mode's p50 is at most every other mode's p50, each mode taken as its
 // best run (the lowest p50 of the interleaved repetitions: interference only makes a run slower).
 // Exit 3 when a target is missed.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -12,8 +15,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common_options.hpp"
+#include "cli/work_dir.hpp"
+#include "common/child_process.hpp"
 #include "common/cpu.hpp"
+#include "harness/dpdk_pairs.hpp"
 #include "latency/experiment.hpp"
+#include "latency/tool_sides.hpp"
 #include "netns/topology.hpp"
 
 using namespace copylab;
@@ -34,9 +41,19 @@ int main(int argc, char** argv) {
   return run_main(app, argc, argv, common, [&] {
     o.cpu_pong = online_cpu_count() > 1 ? 1 : 0;
     o.rx_timestamps = !no_rx_ts;
-    const LatencyPlan plan = validate(o, online_cpu_count());
+    LatencyPlan plan = validate(o, online_cpu_count());
     std::optional<Topology> topo;
     topo.emplace(Topology::create_unique("lb"));
+    // DPDK's mode, in the same run where its tools are built and the PMD starts here.
+    std::optional<std::string> dpdk_why;
+    if (std::any_of(plan.modes.begin(), plan.modes.end(), uses_dpdk)) {
+      dpdk_why = pingpong_tool_missing(self_bin_dir());
+      if (!dpdk_why) {
+        const WorkDir probe(CompareOptions{}, "latency-bench");
+        dpdk_why = dpdk_unavailable(topo->config(), self_bin_dir(), probe.path());
+      }
+      if (dpdk_why) std::erase_if(plan.modes, uses_dpdk);
+    }
     const LatencyResults r = run_experiment(plan, o, topo->config(), [](const std::string& l) {
       std::cerr << l << "\n";
     });
@@ -67,6 +84,7 @@ int main(int argc, char** argv) {
         m["ratio_to_floor"] = ratio(r.p50_ratio(c, kFloorMode));
         m["ratio_to_sock_block"] = ratio(r.p50_ratio(c, kBaselineMode));
         m["ratio_to_sock_spin"] = ratio(r.p50_ratio(c, "sock-spin"));
+        m["ratio_to_xsk_spin_native"] = ratio(r.p50_ratio(c, "xsk-spin-native"));
         m["lost"] = c.packets.lost;
         // The kernel RX timestamp split and where it was taken (socket: software RX stamp;
         // AF_XDP: the steering program's XDP-hook stamp: different points), or why not.
@@ -125,7 +143,23 @@ int main(int argc, char** argv) {
          {"floor_best_p50_us",
           floor && best_p50(*floor) ? nlohmann::json(*best_p50(*floor) / 1000.0) : nlohmann::json(nullptr)},
          {"modes_below_floor", slower}});
+    // DPDK / AF_XDP / socket RTT p50 from this run (spinning on both sides in each).
+    nlohmann::json ratios = nlohmann::json::object();
+    const auto p50_ratio = [&](const std::string& a, std::string_view b) {
+      const ConfigResult* c = r.find(a, r.base_size, 0);
+      return c ? ratio(r.p50_ratio(*c, b)) : nlohmann::json(nullptr);
+    };
+    ratios["xsk-spin-native / sock-spin"] = p50_ratio("xsk-spin-native", "sock-spin");
+    ratios["xsk-spin-native / sock-block"] = p50_ratio("xsk-spin-native", kBaselineMode);
+    if (!dpdk_why) {
+      ratios["dpdk-spin / xsk-spin-native"] = p50_ratio("dpdk-spin", "xsk-spin-native");
+      ratios["dpdk-spin / sock-spin"] = p50_ratio("dpdk-spin", "sock-spin");
+      ratios["dpdk-spin / sock-block"] = p50_ratio("dpdk-spin", kBaselineMode);
+    }
     nlohmann::json out{{"bench", "latency_modes"},
+                       {"dpdk", dpdk_why ? nlohmann::json{{"ran", false}, {"reason", *dpdk_why}}
+                                         : nlohmann::json{{"ran", true}}},
+                       {"rtt_p50_ratios", ratios},
                        {"targets", targets},
                        {"payload_bytes", 64},
                        {"count", o.count},

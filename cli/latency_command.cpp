@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -19,6 +20,9 @@
 #include <tuple>
 
 #include "cli/option_checks.hpp"
+#include "cli/work_dir.hpp"
+#include "common/child_process.hpp"
+#include "harness/dpdk_pairs.hpp"
 #include "packet/payload_size.hpp"
 #include "common/clock.hpp"
 #include "common/cpu.hpp"
@@ -31,6 +35,7 @@
 #include "cli/log_once.hpp"
 #include "latency/sides.hpp"
 #include "latency/sockperf.hpp"
+#include "latency/tool_sides.hpp"
 #include "cli/xsk_bind_option.hpp"
 #include "netns/discover.hpp"
 #include "netns/netns_scope.hpp"
@@ -69,6 +74,33 @@ nlohmann::json options_json(const LatencyOptions& o, const LatencyPlan& plan) {
           {"rx_timestamps", o.rx_timestamps}, {"xsk_bind", to_string(o.xsk_bind)}};
 }
 
+// The DPDK mode where DPDK cannot run (`why`): named in --modes, a usage error with the fix;
+// taken in through "default" or "all", left out with one line saying why.
+void settle_dpdk_modes(LatencyPlan& plan, const LatencyOptions& opts,
+                       const std::optional<std::string>& why) {
+  if (!why) return;
+  std::string left_out;
+  for (auto it = plan.modes.begin(); it != plan.modes.end();) {
+    if (!uses_dpdk(*it)) {
+      ++it;
+      continue;
+    }
+    if (names_mode(opts.modes, it->name)) {
+      throw Error("--modes " + it->name + ": DPDK cannot run here: " + *why,
+                  "apt-get install libdpdk-dev librte-net-af-xdp23 and rebuild, or leave " +
+                      it->name + " out of --modes",
+                  kExitUsage);
+    }
+    left_out += (left_out.empty() ? "" : ", ") + it->name;
+    it = plan.modes.erase(it);
+  }
+  if (left_out.empty() || opts.quiet) return;
+  // Within the report width ("info: " + text), like the progress lines.
+  for (const auto& l : wrap_hanging(left_out + " left out: " + *why, "    ", kReportWidth - 6)) {
+    spdlog::info("{}", l);
+  }
+}
+
 }  // namespace
 
 std::string list_modes_text() {
@@ -82,7 +114,9 @@ std::string list_modes_text() {
 
 int run_latency(const LatencyOptions& opts) {
   const int cpus = online_cpu_count();
-  const LatencyPlan plan = validate(opts, cpus);
+  LatencyPlan plan = validate(opts, cpus);
+  const bool wants_dpdk = std::any_of(plan.modes.begin(), plan.modes.end(), uses_dpdk);
+  if (wants_dpdk) settle_dpdk_modes(plan, opts, pingpong_tool_missing(self_bin_dir()));
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
   require_capability(Privilege::kBpf, "load the XDP programs");
   if (opts.cpu_ping == opts.cpu_pong) {
@@ -129,6 +163,11 @@ int run_latency(const LatencyOptions& opts) {
     topo.emplace(Topology::create_unique("lat"));
   }
   const TopologyConfig& cfg = topo->config();
+  // The EAL and the net_af_xdp PMD must start on the pong's device, before any traffic.
+  if (std::any_of(plan.modes.begin(), plan.modes.end(), uses_dpdk)) {
+    const WorkDir probe(CompareOptions{}, "latency");
+    settle_dpdk_modes(plan, opts, dpdk_unavailable(cfg, self_bin_dir(), probe.path()));
+  }
   // Reused devices: every size of the sweep against both devices' MTU, before any side is
   // built. The smaller MTU goes into the results.
   unsigned mtu = 0;
@@ -221,7 +260,9 @@ CLI::App* register_latency_command(CLI::App& app, CommonOptions& common) {
   auto rates = std::make_shared<std::string>();
   auto list = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand(
-      "latency", "Ping-pong RTT and one-way latency: sockets vs AF_XDP vs the XDP_TX floor");
+      "latency",
+      "Ping-pong RTT and one-way latency: sockets vs AF_XDP vs the XDP_TX floor (and DPDK's "
+      "net_af_xdp PMD, mode dpdk-spin, where DPDK is built)");
   sub->add_option("--modes", opts->modes,
                   "comma list of modes, 'default' or 'all' (see --list-modes)")
       ->capture_default_str();

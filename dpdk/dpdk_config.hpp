@@ -34,6 +34,11 @@ struct DpdkConfig {
   bool force_copy = false;          // the PMD's force_copy (bind with XDP_COPY)
   std::string eal_args = kDefaultEalArgs;
   FrameSpec frame = standard_frame_spec();
+  // The UDP destination port of the received frames kept; 0: frame.dst_port (a receiver's flow).
+  // A pinger keeps its echoes, which come back to its source port.
+  std::uint16_t rx_port = 0;
+
+  std::uint16_t flow_port() const noexcept { return rx_port != 0 ? rx_port : frame.dst_port; }
 
   // The PMD's busy_budget devarg: 0 (no busy polling) unless --wait busy-poll.
   std::uint32_t busy_budget() const noexcept {

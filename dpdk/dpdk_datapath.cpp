@@ -109,7 +109,7 @@ std::size_t DpdkDatapath::flush() {
 
 std::optional<std::span<std::uint8_t>> DpdkDatapath::classify(rte_mbuf* m) {
   const std::span<std::uint8_t> frame = mbuf_bytes(m);
-  if (!of_flow(frame, cfg_.frame.dst_port)) {
+  if (!of_flow(frame, cfg_.flow_port())) {
     ++stats_.rx_foreign;
     return std::nullopt;
   }

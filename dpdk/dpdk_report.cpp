@@ -37,7 +37,7 @@ nlohmann::json DpdkDatapath::mode() const {
   j["batch"] = cfg_.batch;
   j["rings"] = {{"rx", cfg_.ring_size}, {"tx", cfg_.ring_size}};
   j["mbufs"] = cfg_.mbufs;
-  j["steered_udp_port"] = cfg_.frame.dst_port;
+  j["steered_udp_port"] = cfg_.flow_port();
   return j;
 }
 

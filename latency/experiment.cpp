@@ -13,6 +13,7 @@
 #include "common/stop.hpp"
 #include "xdp/reflector.hpp"
 #include "latency/sides.hpp"
+#include "latency/tool_sides.hpp"
 #include "netns/netns_scope.hpp"
 #include "sock/rx_timestamp.hpp"
 
@@ -53,11 +54,12 @@ RunParams run_params_for(const LatencyOptions& opts, std::size_t payload_bytes, 
   return p;
 }
 
-OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
-                              const RunParams& params) {
+namespace {
+
+// Both sides as threads of this process (the socket, AF_XDP and XDP_TX sides).
+void run_thread_sides(const ModeSpec& mode, const TopologyConfig& topo, const RunParams& params,
+                      OnceOutcome& out) {
   const TopologyConfig& pong_topo = params.pong_topo != nullptr ? *params.pong_topo : topo;
-  const int digits = params.ping.significant_digits;
-  OnceOutcome out(digits);
   std::atomic<bool> done{false};
   // Set by the pong once its datapath delivered a kernel RX timestamp (or when it has none to
   // deliver): the ping's warm-up lasts until then.
@@ -141,6 +143,22 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   pong.join();
   if (pong_error) std::rethrow_exception(pong_error);
   if (ping_error) std::rethrow_exception(ping_error);
+  out.record.ping_mode = std::move(ping_mode);
+  out.record.pong_mode = std::move(pong_mode);
+  out.record.ping_counters = std::move(ping_counters);
+  out.record.pong_counters = std::move(pong_counters);
+}
+
+}  // namespace
+
+OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
+                              const RunParams& params) {
+  OnceOutcome out(params.ping.significant_digits);
+  if (uses_dpdk(mode)) {
+    run_tool_sides(mode, topo, params, out);
+  } else {
+    run_thread_sides(mode, topo, params, out);
+  }
 
   LatencyRun& rec = out.record;
   rec.rtt = summarize(out.ping.rtt);
@@ -163,10 +181,6 @@ OnceOutcome run_pingpong_once(const ModeSpec& mode, const TopologyConfig& topo,
   rec.stop_reason = out.ping.stop_reason;
   rec.warmup_sent = out.ping.warmup_sent;
   rec.warmup_note = out.ping.warmup_note;
-  rec.ping_mode = std::move(ping_mode);
-  rec.pong_mode = std::move(pong_mode);
-  rec.ping_counters = std::move(ping_counters);
-  rec.pong_counters = std::move(pong_counters);
   return out;
 }
 
@@ -233,6 +247,12 @@ nlohmann::json method_json(const LatencyOptions& opts) {
       {"xdp_tx", "reflect.bpf.c swaps MAC/IP/ports and sets the UDP checksum to 0 (socket "
                  "senders leave CHECKSUM_PARTIAL frames); the peer veth gets a native "
                  "pass-through program because XDP_TX into a veth needs one"},
+      {"dpdk", "dpdk-spin: each side is dpdk_pingpong in its own process and namespace (the "
+               "EAL starts once per process; file prefix copylab-<pid>-<start time>), DPDK's "
+               "net_af_xdp PMD on queue 0 with busy_budget=0, busy-polling rte_eth_rx_burst; "
+               "frames built in mbufs of the pool the PMD uses as its UMEM; the pong reflects "
+               "each frame in place in its mbuf; its histograms come back as JSON; no kernel RX "
+               "timestamp reaches an mbuf (split not measured)"},
       {"pinning", "ping thread on CPU " + std::to_string(opts.cpu_ping) + ", pong thread on CPU " +
                       std::to_string(opts.cpu_pong)},
   };

@@ -49,6 +49,41 @@ LatencyHistogram::LatencyHistogram(int significant_digits, std::uint64_t highest
                  0);
 }
 
+nlohmann::json LatencyHistogram::to_json() const {
+  nlohmann::json counts = nlohmann::json::array();
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] != 0) counts.push_back({i, counts_[i]});
+  }
+  return {{"digits", digits_}, {"highest", highest_}, {"total", total_}, {"clamped", clamped_},
+          {"min", min()},      {"max", max_},         {"counts", std::move(counts)}};
+}
+
+LatencyHistogram LatencyHistogram::from_json(const nlohmann::json& j, int digits) {
+  const auto bad = [](const std::string& why) {
+    return Error("a histogram document " + why, "use the same copylab build for every side");
+  };
+  try {
+    if (j.at("digits").get<int>() != digits) throw bad("has other significant digits");
+    LatencyHistogram h(digits, j.at("highest").get<std::uint64_t>());
+    std::uint64_t sum = 0;
+    for (const auto& slot : j.at("counts")) {
+      const auto index = slot.at(0).get<std::size_t>();
+      const auto count = slot.at(1).get<std::uint64_t>();
+      if (index >= h.counts_.size()) throw bad("has a slot out of range");
+      h.counts_[index] += count;
+      sum += count;
+    }
+    h.total_ = j.at("total").get<std::uint64_t>();
+    if (sum != h.total_) throw bad("has counts that do not add up to its total");
+    h.clamped_ = j.at("clamped").get<std::uint64_t>();
+    h.max_ = j.at("max").get<std::uint64_t>();
+    h.min_ = h.total_ != 0 ? j.at("min").get<std::uint64_t>() : UINT64_MAX;
+    return h;
+  } catch (const nlohmann::json::exception& e) {
+    throw bad(std::string("is malformed: ") + e.what());
+  }
+}
+
 int LatencyHistogram::bucket_of(std::uint64_t value) const noexcept {
   const int pow2_ceiling = 64 - std::countl_zero(value | sub_bucket_mask_);
   return pow2_ceiling - (sub_bucket_half_count_magnitude_ + 1);

@@ -3,6 +3,8 @@
 // within a relative error of 10^-digits while the memory stays bounded for a huge range.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <ostream>
@@ -26,6 +28,14 @@ class LatencyHistogram {
   // Adds every count of `other` (which must have the same digits; values are re-bucketed).
   void merge(const LatencyHistogram& other);
   void reset();
+
+  // Every count with its exact extremes, for a histogram recorded in another process (the
+  // out-of-process sides of a ping-pong): {"digits","highest","total","clamped","min","max",
+  // "counts":[[index,count],...]} with only the non-zero slots.
+  nlohmann::json to_json() const;
+  // The histogram to_json() wrote; throws Error for a document that is not one (or whose
+  // digits/highest differ from `digits`, which every side of one experiment shares).
+  static LatencyHistogram from_json(const nlohmann::json& j, int digits);
 
   std::uint64_t count() const noexcept { return total_; }
   std::uint64_t clamped() const noexcept { return clamped_; }

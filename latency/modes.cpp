@@ -11,6 +11,7 @@ namespace {
 SideSpec sock(WaitPolicy w) { return {socket_path(w), false}; }
 SideSpec xsk(WaitPolicy w, XdpMode m, bool wakeup = false) { return {af_xdp_path(m, w, wakeup), false}; }
 // The reflector spins in no user-space loop; its path carries the attach mode only.
+SideSpec dpdk(WaitPolicy w) { return {dpdk_path(w), false}; }
 SideSpec reflector(XdpMode m) { return {af_xdp_path(m, WaitPolicy::kSpin, false), true}; }
 
 constexpr auto kNative = XdpMode::kNative;
@@ -53,8 +54,37 @@ const std::vector<ModeSpec>& all_modes() {
        sock(WaitPolicy::kBlock), reflector(kNative), false},
       {"xdp-tx-generic", "spinning UDP socket against the XDP_TX reflector (generic XDP)",
        sock(WaitPolicy::kSpin), reflector(kGeneric), false},
+      {std::string(kDpdkMode),
+       "DPDK's net_af_xdp PMD busy-polling rte_eth_rx_burst on both sides (each side its own "
+       "process and EAL; where DPDK is built and starts)",
+       dpdk(WaitPolicy::kSpin), dpdk(WaitPolicy::kSpin), true},
   };
   return modes;
+}
+
+namespace {
+
+// Calls fn(item) for each blank-trimmed, non-empty item of a comma list.
+template <typename Fn>
+void for_each_item(std::string_view text, Fn&& fn) {
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = text.find(',', pos);
+    std::string_view item =
+        text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) fn(item);
+  }
+}
+
+}  // namespace
+
+bool names_mode(std::string_view text, std::string_view mode) {
+  bool named = false;
+  for_each_item(text, [&](std::string_view item) { named = named || item == mode; });
+  return named;
 }
 
 std::vector<ModeSpec> parse_modes(std::string_view text) {
@@ -65,15 +95,7 @@ std::vector<ModeSpec> parse_modes(std::string_view text) {
       out.push_back(m);
   };
   std::string unknown;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const std::size_t comma = text.find(',', pos);
-    std::string_view item =
-        text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for_each_item(text, [&](std::string_view item) {
     if (item == "all") {
       for (const auto& m : table) add(m);
     } else if (item == "default") {
@@ -89,7 +111,7 @@ std::vector<ModeSpec> parse_modes(std::string_view text) {
         add(*it);
       }
     }
-  }
+  });
   if (!unknown.empty() || out.empty()) {
     std::string names;
     for (const auto& m : table) names += (names.empty() ? "" : ",") + m.name;
@@ -151,6 +173,7 @@ const char* to_string(SideKind k) noexcept {
     case SideKind::kSocket: return "socket";
     case SideKind::kAfXdp: return "af_xdp";
     case SideKind::kXdpTxReflector: return "xdp_tx";
+    case SideKind::kDpdk: return "dpdk";
   }
   return "?";
 }
@@ -164,7 +187,7 @@ nlohmann::json to_json(const SideSpec& s) {
   const SideKind kind = s.kind();
   nlohmann::json j{{"kind", to_string(kind)}};
   if (kind != SideKind::kXdpTxReflector) j["wait"] = to_string(s.path.wait());
-  if (kind != SideKind::kSocket) j["xdp_mode"] = to_string(s.path.xdp_mode());
+  if (kind == SideKind::kAfXdp || kind == SideKind::kXdpTxReflector) j["xdp_mode"] = to_string(s.path.xdp_mode());
   if (kind == SideKind::kAfXdp) {
     j["need_wakeup"] = s.path.need_wakeup();
     j["zero_copy_requested"] = s.path.zero_copy();
@@ -177,6 +200,9 @@ bool uses_af_xdp(const ModeSpec& m) noexcept {
 }
 bool uses_reflector(const ModeSpec& m) noexcept {
   return m.pong.kind() == SideKind::kXdpTxReflector;
+}
+bool uses_dpdk(const ModeSpec& m) noexcept {
+  return m.ping.kind() == SideKind::kDpdk || m.pong.kind() == SideKind::kDpdk;
 }
 bool needs_peer_pass_through(const ModeSpec& m) noexcept {
   return uses_reflector(m) &&

@@ -16,6 +16,7 @@ enum class SideKind {
   kSocket,       // UDP socket (sock/)
   kAfXdp,        // AF_XDP socket behind the steering program (xdp/)
   kXdpTxReflector,  // pong only: reflect.bpf.c answers with XDP_TX, no user space at all
+  kDpdk,         // DPDK's net_af_xdp PMD, in its own process (dpdk_pingpong: one EAL per process)
 };
 
 // One side of a ping-pong: a path (datapath, wait, XDP mode, need_wakeup; PathSpec checks it),
@@ -26,6 +27,7 @@ struct SideSpec {
   bool xdp_tx_reflector = false;
   SideKind kind() const noexcept {
     if (xdp_tx_reflector) return SideKind::kXdpTxReflector;
+    if (path.dpdk()) return SideKind::kDpdk;
     return path.af_xdp() ? SideKind::kAfXdp : SideKind::kSocket;
   }
 };
@@ -45,8 +47,15 @@ inline constexpr std::string_view kBaselineMode = "sock-block";
 // pinger against the XDP_TX reflector). Every mode's ratio to it is reported when it ran.
 inline constexpr std::string_view kFloorMode = "xsk-xdptx-native";
 
+// The DPDK mode: in the default set, run where the DPDK tools are built and start (else skipped
+// with one line saying why); named explicitly, its absence is a usage error.
+inline constexpr std::string_view kDpdkMode = "dpdk-spin";
+
 // "all", "default", or a comma list of names; unknown names → Error(kExitUsage) listing them.
 std::vector<ModeSpec> parse_modes(std::string_view text);
+
+// True when `text` (the --modes value) names `mode` itself, not through "all" or "default".
+bool names_mode(std::string_view text, std::string_view mode);
 
 // The name suffix of a mode bound zero-copy: "xsk-poll-native-zc".
 inline constexpr std::string_view kZeroCopySuffix = "-zc";
@@ -65,6 +74,8 @@ std::string describe(const SideSpec& s);
 nlohmann::json to_json(const SideSpec& s);
 bool uses_af_xdp(const ModeSpec& m) noexcept;
 bool uses_reflector(const ModeSpec& m) noexcept;
+// A side runs DPDK: the mode runs out of process (latency/tool_sides).
+bool uses_dpdk(const ModeSpec& m) noexcept;
 // The reflector's peer (the ping device) needs a native XDP program, and the ping side does not
 // bring one: anything but an AF_XDP pinger in native mode.
 bool needs_peer_pass_through(const ModeSpec& m) noexcept;

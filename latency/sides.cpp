@@ -78,10 +78,12 @@ std::unique_ptr<Datapath> build_side_datapath(const SideSpec& spec, const SideCo
         }
       }
     case SideKind::kXdpTxReflector:
+    case SideKind::kDpdk:
       break;
   }
-  throw Error(std::string("a ") + to_string(spec.kind()) + " side has no datapath to build",
-              "run it as the XDP_TX reflector (XdpReflector), not through make_side_datapath");
+  throw Error(std::string("a ") + to_string(spec.kind()) + " side has no datapath to build here",
+              "run the XDP_TX reflector as XdpReflector and a DPDK side through run_tool_sides, "
+              "not through make_side_datapath");
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "latency/experiment.hpp"
 #include "cli/latency_command.hpp"
 #include "latency/modes.hpp"
+#include "latency/tool_sides.hpp"
 #include "xdp/reflector.hpp"
 #include "netns/netns_scope.hpp"
 #include "netns/command.hpp"
@@ -79,6 +80,11 @@ TEST_P(LatencyMode, ShortPingPongIsSane) {
   ASSERT_TRUE(LatencyEnv::topo.has_value());
   const TopologyConfig& t = LatencyEnv::topo->config();
   const ModeSpec mode = parse_modes(GetParam()).front();
+  if (uses_dpdk(mode)) {
+    if (const auto why = pingpong_tool_missing(COPYLAB_TEST_BIN_DIR)) {
+      GTEST_SKIP() << "DPDK is not built: " << *why;
+    }
+  }
   RunParams p = short_run();
   p.ping.payload_len = 64;
   OnceOutcome out = run_pingpong_once(mode, t, p);

@@ -204,3 +204,33 @@ TEST(LatencyHistogram, PercentileDistributionHasHdrHistogramShape) {
   EXPECT_EQ(footer[2].rfind("#[Buckets = ", 0), 0u);
   EXPECT_NE(footer[2].find(", SubBuckets     = "), std::string::npos);
 }
+
+// The JSON a side in another process hands back: every count, the exact extremes and the
+// percentiles survive; a document that is not such a histogram is refused (rows).
+TEST(LatencyHistogram, JsonRoundTripKeepsEveryCount) {
+  LatencyHistogram h(3);
+  for (std::uint64_t v : {1ULL, 999ULL, 1000ULL, 123457ULL, 5'000'000'001ULL}) h.record(v);
+  h.record(7777, 5);
+  const LatencyHistogram back = LatencyHistogram::from_json(h.to_json(), 3);
+  EXPECT_EQ(back.count(), h.count());
+  EXPECT_EQ(back.min(), 1u);
+  EXPECT_EQ(back.max(), 5'000'000'001ULL);
+  EXPECT_DOUBLE_EQ(back.mean(), h.mean());
+  for (double p : {0.0, 25.0, 50.0, 90.0, 99.0, 100.0}) {
+    EXPECT_EQ(back.value_at_percentile(p), h.value_at_percentile(p)) << p;
+  }
+  const LatencyHistogram empty = LatencyHistogram::from_json(LatencyHistogram(3).to_json(), 3);
+  EXPECT_EQ(empty.count(), 0u);
+  EXPECT_EQ(empty.min(), 0u);
+
+  nlohmann::json wrong_total = h.to_json();
+  wrong_total["total"] = h.count() + 1;
+  nlohmann::json out_of_range = h.to_json();
+  out_of_range["counts"].push_back({1u << 30, 1});
+  nlohmann::json missing = h.to_json();
+  missing.erase("counts");
+  for (const nlohmann::json& bad : {wrong_total, out_of_range, missing, nlohmann::json("x")}) {
+    EXPECT_THROW(LatencyHistogram::from_json(bad, 3), Error) << bad.dump();
+  }
+  EXPECT_THROW(LatencyHistogram::from_json(h.to_json(), 2), Error);  // other digits
+}

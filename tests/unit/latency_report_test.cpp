@@ -166,6 +166,7 @@ TEST(LatencyModes, ModesArePathSpecs) {
        af_xdp_path(XdpMode::kNative, WaitPolicy::kSpin, false), true, "xdp_tx/native"},
       {"xdp-tx-generic", socket_path(WaitPolicy::kSpin),
        af_xdp_path(XdpMode::kGeneric, WaitPolicy::kSpin, false), true, "xdp_tx/generic"},
+      {"dpdk-spin", dpdk_path(WaitPolicy::kSpin), dpdk_path(WaitPolicy::kSpin), false, "dpdk/spin"},
   };
   for (const ModePaths& r : rows) {
     const auto modes = parse_modes(r.mode);
@@ -179,6 +180,38 @@ TEST(LatencyModes, ModesArePathSpecs) {
     // The table's paths are unpinned: --cpu-ping/--cpu-pong pin them at run time.
     EXPECT_EQ(m.ping.path.cpu(), -1) << r.mode;
   }
+}
+
+// The DPDK mode: its sides are DPDK (run out of process), in the default set, named only when
+// --modes names it itself (so its absence is a usage error then, a skipped line otherwise).
+TEST(LatencyModes, DpdkModeSidesAndExplicitNaming) {
+  const ModeSpec m = parse_modes(std::string(kDpdkMode)).front();
+  EXPECT_EQ(m.ping.kind(), SideKind::kDpdk);
+  EXPECT_EQ(m.pong.kind(), SideKind::kDpdk);
+  EXPECT_TRUE(uses_dpdk(m));
+  EXPECT_FALSE(uses_af_xdp(m));
+  EXPECT_FALSE(zero_copy_applies(m));
+  EXPECT_EQ(to_json(m.pong)["kind"], "dpdk");
+  EXPECT_FALSE(to_json(m.pong).contains("xdp_mode"));
+  for (const char* other : {"sock-block", "xsk-spin-native", "xdp-tx-native"}) {
+    EXPECT_FALSE(uses_dpdk(parse_modes(other).front())) << other;
+  }
+  struct Row {
+    const char* text;
+    bool named;
+  };
+  for (const Row& r : {Row{"dpdk-spin", true}, Row{"sock-block, dpdk-spin ", true},
+                       Row{"default", false}, Row{"all", false}, Row{"dpdk-spin-x", false},
+                       Row{"sock-block", false}, Row{"", false}}) {
+    EXPECT_EQ(names_mode(r.text, kDpdkMode), r.named) << "'" << r.text << "'";
+  }
+  const auto defaults = parse_modes("default");
+  EXPECT_TRUE(std::any_of(defaults.begin(), defaults.end(), [](const ModeSpec& d) { return uses_dpdk(d); }));
+  // --xsk-bind zero-copy leaves the DPDK mode as it is next to a native AF_XDP mode.
+  const auto both = apply_xsk_bind(parse_modes("dpdk-spin,xsk-spin-native"), XskBindChoice::kZeroCopy);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].name, "dpdk-spin");
+  EXPECT_FALSE(both[0].ping.path.zero_copy());
 }
 
 // --xsk-bind on latency's modes: which modes run, under which names, bound how (rows).
@@ -216,7 +249,8 @@ TEST(LatencyModes, XskBindNamesAndBindsTheNativeAfXdpSides) {
 }
 
 TEST(LatencyModes, ZeroCopyWithNoNativeAfXdpModeIsABadInput) {
-  for (const char* modes : {"sock-block", "xsk-spin-generic,sock-spin"}) {
+  // The DPDK mode has no socket copylab binds: --xsk-bind zero-copy alone with it is refused.
+  for (const char* modes : {"sock-block", "xsk-spin-generic,sock-spin", "dpdk-spin"}) {
     for (const XskBindChoice b : {XskBindChoice::kZeroCopy, XskBindChoice::kBoth}) {
       EXPECT_THROW(apply_xsk_bind(parse_modes(modes), b), Error) << modes;
     }
