@@ -6,7 +6,7 @@
 # cannot run here.
 set(COPYLAB_LAB_ACCEL_TEST "${CMAKE_CURRENT_LIST_DIR}/lab_accel/lab_accel_test.sh")
 add_test(NAME lab_accel_fallback COMMAND "${COPYLAB_LAB_ACCEL_TEST}" functions)
-set_tests_properties(lab_accel_fallback PROPERTIES LABELS "lab;unit" TIMEOUT 120)
+set_tests_properties(lab_accel_fallback PROPERTIES LABELS "lab;unit" TIMEOUT 600)
 add_test(NAME lab_accel_fallback_boot
          COMMAND "${COPYLAB_LAB_ACCEL_TEST}" boot "${COPYLAB_BIN_DIR}"
                  "${CMAKE_BINARY_DIR}/kmod-lab-accel")

@@ -495,8 +495,8 @@ if [ -n "$COPYLAB" ]; then
   check "copylab compare --backend bpf --xsk-bind $xb (paced) exit status (every check agrees)" $rc -eq 0
   # On a failure, each receiver's own counters (the steering program's: redirected, no XSK in the
   # map, other port...; the socket's XDP_STATISTICS) and mode, from compare's JSON.
-  [ $rc -eq 0 ] || jq -c '.runs[] | {pair, mode: .receiver.mode, counters: .receiver.counters}' /tmp/zc_cmpb.json 2>/dev/null |
-    cut -c1-600 | while read -r l; do info "compare --backend bpf receiver: $l"; done
+  [ $rc -eq 0 ] || jq -c '.runs[] | select(.receiver.mode.datapath == "af_xdp") | {pair, prog: .receiver.mode.xdp_prog_id, counters: .receiver.counters, xs: .receiver.result.xdp_statistics}' /tmp/zc_cmpb.json 2>/dev/null |
+    cut -c1-900 | while read -r l; do info "compare --backend bpf receiver: $l"; done
   if [ -s /tmp/zc_cmpb.json ]; then
     # row ID COLUMN FIELD: one cell field of compare's copies table
     row() { jq -r --arg id "$1" --arg c "$2" --arg f "$3" '[.copies.rows[]? | select(.id == $id) | .[$c][$f] | tostring] | first // "none"' /tmp/zc_cmpb.json; }
