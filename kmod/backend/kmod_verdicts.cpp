@@ -38,20 +38,18 @@ VerdictCell site_cell(const KmodPathRun& run, const char* site_name, std::uint64
 // A user copy's cell: its plain and checksumming copy functions together (one of the two copies
 // each datagram, depending on checksum offload).
 VerdictCell user_copy_cell(const KmodPathRun& run, const UserCopySites& sites, std::uint64_t payload) {
-  const SiteCounters* k = run.counters->site(sites.csum);
-  if (k == nullptr || !k->attached()) return site_cell(run, sites.plain, payload);
-  const ProbeSite* site = find_probe_site(sites.plain);
   const UserCopyHits h = user_copy_hits(*run.counters, sites, payload);
-  if (site == nullptr || !h.hits) return site_cell(run, sites.plain, payload);
-  const std::uint64_t packets = site->per_sent ? run.sent : run.received;
+  if (!h.csum_counted || !h.hits) return site_cell(run, sites.plain, payload);
+  // Both sites are attached and known here (user_copy_hits checked them).
+  const ProbeSite& site = *find_probe_site(sites.plain);
+  const std::uint64_t packets = site.per_sent ? run.sent : run.received;
   std::optional<double> per;
   if (packets > 0) per = static_cast<double>(*h.hits) / static_cast<double>(packets);
-  const SiteCounters* p = run.counters->site(sites.plain);
   return {per,
           "exact at the copy functions (kprobe module copyprobe: " + h.symbols + ")",
           fmt::format("{} calls of {} B at {} for {} packets {} (nmissed {})", *h.hits, payload,
-                      h.symbols, packets, site->per_sent ? "sent" : "received",
-                      p->nmissed + k->nmissed)};
+                      h.symbols, packets, site.per_sent ? "sent" : "received",
+                      run.counters->site(sites.plain)->nmissed + run.counters->site(sites.csum)->nmissed)};
 }
 
 // copyprobe's counts at the copy functions themselves, site by site.
