@@ -76,6 +76,20 @@ std::optional<LossAccount> explain_loss(const RunCounts& run) {
                                    "XSK on the queue yet)",
                                    with_commas(n)));
   }
+  // The steering program counts every frame its hook sees. None at all while frames went missing
+  // and turned up in B's stack: they reached the device only after the receiver had detached the
+  // program, i.e. they were held before the driver's XDP hook (in the device, or the hypervisor's
+  // queue in front of a virtual NIC) for the receiver's whole run.
+  const auto seen_by_program = [](const SteerCounts& s) {
+    return s.redirected + s.passed_no_xsk + s.passed_other_port + s.passed_not_udp +
+           s.passed_truncated;
+  };
+  if (rx.steer && seen_by_program(*rx.steer) == 0 && lost > 0 && b.udp.no_ports.value_or(0) > 0) {
+    acc.also.push_back(fmt::format(
+        "the XDP program saw no frame while the receiver ran (every counter 0), yet {} reached "
+        "B's stack: they arrived at the device only after the program was detached",
+        with_commas(b.udp.no_ports.value_or(0))));
+  }
   if (const long long n = rx.xdp_statistics ? rx.xdp_statistics->rx_fill_ring_empty_descs : 0;
       n != 0) {
     acc.also.push_back(fmt::format("the fill ring was found empty {} times", with_commas(n)));
