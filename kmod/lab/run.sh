@@ -74,6 +74,10 @@ for e in ${ONLY//,/ }; do
     { echo "copylab lab: --only: no experiment '$e'. Fix: choose from $(ls "$LAB_DIR/guest/experiments" | sed 's/^[0-9]*_//; s/\.sh$//' | paste -sd, -)" >&2; exit 2; }
 done
 ((SIZE >= 40 && SIZE <= 1400)) || { echo "copylab lab: --size $SIZE out of range. Fix: use 40..1400 bytes" >&2; exit 2; }
+case ${COPYLAB_LAB_NIC_LINK:-hub} in
+  hub | socket) ;;
+  *) echo "copylab lab: COPYLAB_LAB_NIC_LINK='$COPYLAB_LAB_NIC_LINK' is not a NIC link. Fix: hub (default) or socket" >&2; exit 2 ;;
+esac
 
 T0=$(date +%s.%N)
 log() { ((QUIET)) || printf '[lab %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }

@@ -81,17 +81,39 @@ lab_qemu_run() {
 # two virtio-net-pci devices on one qemu hub (-netdev hubport, hubid 0): a frame one sends arrives at the other, nothing reaches
 # the host's network. MACs 52:54:00:00:00:0{1,2}. COPYLAB_LAB_NIC_PROPS appends device properties
 # (e.g. iommu_platform=on,mrg_rxbuf=off) to both.
+# COPYLAB_LAB_NIC_LINK=socket joins the two NICs with a TCP stream on the host's loopback instead
+# (-netdev socket listen/connect, a free port): no hub, so no second queue between them. When the
+# receiving NIC has no RX buffer, qemu queues a frame in that NIC's own queue and the frames after
+# it in the hub port's, and on the NIC's next RX kick flushes the hub port first (net/net.c,
+# qemu_flush_or_purge_queued_packets; net/queue.c, qemu_net_queue_send_iov delivers a new frame
+# ahead of the ones queued): frames arrive out of order. The socket link keeps their order.
+lab_free_port() {
+  local port used
+  used=$(ss -Htln 2>/dev/null | awk '{ sub(/.*:/, "", $4); print $4 }')
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    grep -qx "$port" <<<"$used" || { echo "$port"; return 0; }
+  done
+  return 1
+}
+
 lab_nic_args() {
-  local i props=${COPYLAB_LAB_NIC_PROPS:+,$COPYLAB_LAB_NIC_PROPS}
+  local i props=${COPYLAB_LAB_NIC_PROPS:+,$COPYLAB_LAB_NIC_PROPS} link=${COPYLAB_LAB_NIC_LINK:-hub} port=""
   LAB_NIC_ARGS=()
+  if [[ $link == socket ]] && ((${LAB_NICS:-0} > 0)); then port=$(lab_free_port) || return 1; fi
   for ((i = 1; i <= ${LAB_NICS:-0}; i++)); do
-    LAB_NIC_ARGS+=(-netdev "hubport,id=nic$i,hubid=0"
-      -device "virtio-net-pci,netdev=nic$i,mac=52:54:00:00:00:0$i,romfile=$props")
+    case $link:$i in
+      hub:*) LAB_NIC_ARGS+=(-netdev "hubport,id=nic$i,hubid=0") ;;
+      socket:1) LAB_NIC_ARGS+=(-netdev "socket,id=nic$i,listen=127.0.0.1:$port") ;;
+      socket:*) LAB_NIC_ARGS+=(-netdev "socket,id=nic$i,connect=127.0.0.1:$port") ;;
+    esac
+    LAB_NIC_ARGS+=(-device "virtio-net-pci,netdev=nic$i,mac=52:54:00:00:00:0$i,romfile=$props")
   done
 }
 
 lab_boot() {
-  lab_nic_args
+  lab_nic_args || die "no free TCP port on 127.0.0.1 for COPYLAB_LAB_NIC_LINK=socket" \
+    "free one, or leave COPYLAB_LAB_NIC_LINK unset (the NICs then share a qemu hub)"
   local kvm_dev=${COPYLAB_LAB_KVM_DEV:-/dev/kvm} why="" rc=1 start i err
   lab_accels
   local -a accels=("${LAB_ACCELS[@]}")
@@ -109,7 +131,7 @@ lab_boot() {
       *) LAB_ACCEL_WHY=${why:-${COPYLAB_LAB_ACCELS:+COPYLAB_LAB_ACCELS=$COPYLAB_LAB_ACCELS}} ;;
     esac
     log "qemu: accel $LAB_ACCEL (${LAB_ACCEL_WHY:-first in the list}); booting $LAB_KVER" \
-      "(-smp $SMP, timeout ${TIMEOUT}s), console in $CONSOLE"
+      "(-smp $SMP, timeout ${TIMEOUT}s$( ((${LAB_NICS:-0} > 0)) && echo ", $LAB_NICS virtio-net NICs joined by ${COPYLAB_LAB_NIC_LINK:-hub}")), console in $CONSOLE"
     start=$(date +%s.%N)
     rc=0
     lab_qemu_run "$LAB_ACCEL" "$WORK_DIR/qemu-$LAB_ACCEL.stderr" || rc=$?

@@ -308,9 +308,11 @@ XDP_RX_REFUSAL_OK=0
 # NIC's counters meanwhile. Measured (7.3 guest): on an idle host only adjacent swaps, the first
 # frame of a sender batch right after the second, in runs where the receiving NIC refilled its RX
 # virtqueue more often (extra rx_kicks); under heavy host load (TCG starved) hundreds per 4000,
-# up to 65 frames late. Only with a zero-copy sender. Cause not established: a candidate outside
-# the guest is qemu's queue between the two NICs, which on a refill flushes the hub's other ports
-# before the NIC's own incoming queue (net/net.c, qemu_flush_or_purge_queued_packets).
+# up to 65 frames late. Only with a zero-copy sender. The cause is qemu's hub between the NICs: with
+# no free RX buffer it keeps a frame in the NIC's own queue and the next ones in the hub port's, and
+# on the NIC's RX kick flushes the hub port first (net/net.c, qemu_flush_or_purge_queued_packets).
+# Booted with COPYLAB_LAB_NIC_LINK=socket (no hub: a TCP stream joins the NICs) every run here
+# keeps its order.
 if [ "$zc_advertised" = true ]; then
   TAG="[virtio-net order]"
   for binds in "--zero-copy --copy 64" "--copy --zero-copy 64" "--zero-copy --zero-copy 64" "--zero-copy --zero-copy 64" \
