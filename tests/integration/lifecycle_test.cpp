@@ -442,6 +442,8 @@ struct UnwindCase {
 
 void PrintTo(const UnwindCase& c, std::ostream* os) { *os << c.cmd; }
 
+std::string unwind_case_name(const ::testing::TestParamInfo<UnwindCase>& p) { return p.param.cmd; }
+
 class KilledWhileUnwinding : public ::testing::TestWithParam<UnwindCase> {};
 
 TEST_P(KilledWhileUnwinding, LeavesNoWorkDir) {
@@ -507,7 +509,7 @@ INSTANTIATE_TEST_SUITE_P(
                                              "--no-unpaced", "--backend", "none"}},
                       UnwindCase{"forward", {"--count", "3000000", "--rate", "20000",
                                              "--no-unpaced", "--backend", "none"}}),
-    [](const ::testing::TestParamInfo<UnwindCase>& info) { return info.param.cmd; });
+    unwind_case_name);
 
 // The XDP program a killed receiver left is copylab's, even when no record names it: the next
 // run reclaims it in one line instead of calling it someone else's; while its run lives, the

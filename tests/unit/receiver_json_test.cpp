@@ -55,6 +55,8 @@ struct KeyRow {
   long long value;  // what distinct_counts() put in the field the key carries
 };
 
+std::string key_name(const ::testing::TestParamInfo<KeyRow>& p) { return p.param.key; }
+
 class ValidatorKey : public ::testing::TestWithParam<KeyRow> {};
 
 TEST_P(ValidatorKey, CarriesItsCount) {
@@ -70,7 +72,7 @@ INSTANTIATE_TEST_SUITE_P(
                       KeyRow{"first_reordered_seq", 106}, KeyRow{"first_reordered_after", 107},
                       KeyRow{"corrupt", 108}, KeyRow{"payload_bytes", 109},
                       KeyRow{"highest_seq", 110}),
-    [](const ::testing::TestParamInfo<KeyRow>& info) { return std::string(info.param.key); });
+    key_name);
 
 // Validator::to_json() is the same builder: one set of keys wherever the counts are written.
 TEST(ReceiverJson, ValidatorsOwnJsonIsTheReceivers) {
