@@ -31,9 +31,9 @@ WorkDir::~WorkDir() {
   }
 }
 
-void WorkDir::keep() {
-  keep_ = true;
-  record_.forget();  // kept for the user to read: not stale state
-}
+// The record stays until the WorkDir goes: a run killed between keep() and its end (e.g. a
+// harness killing a failed child and then the run) never said where its logs are, and the next
+// run reclaims the directory as any killed run's. Once the run ends, it is the user's.
+void WorkDir::keep() { keep_ = true; }
 
 }  // namespace copylab

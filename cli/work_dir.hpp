@@ -1,5 +1,7 @@
 // The work directory of a compare or forward run: --work-dir (kept), or a temporary one that is
 // removed at the end unless kept (--keep-logs, or keep() when a run failed and its logs matter).
+// A temporary one is in the run's record (common/run_registry.hpp) until the WorkDir goes, kept or
+// not: the next run removes the directory of a run that was killed.
 #pragma once
 
 #include <string>

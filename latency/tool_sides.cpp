@@ -30,8 +30,8 @@ namespace fs = std::filesystem;
 constexpr std::chrono::milliseconds kPongGrace{5000};
 
 // One run's ready, go, JSON and log files in a fresh temporary directory: removed when it goes,
-// unless keep() (a side failed and its log is named in the error). In the run's record
-// meanwhile, so a killed run's directory is removed by the next run.
+// unless keep() (a side failed and its log is named in the error). In the run's record until it
+// goes, kept or not, so a killed run's directory is removed by the next run.
 class RunFiles {
  public:
   RunFiles() {
@@ -47,10 +47,7 @@ class RunFiles {
   RunFiles(const RunFiles&) = delete;
   RunFiles& operator=(const RunFiles&) = delete;
   std::string operator()(const std::string& name) const { return dir_ + "/" + name; }
-  void keep() noexcept {
-    keep_ = true;
-    record_.forget();  // kept for the user to read: not stale state
-  }
+  void keep() noexcept { keep_ = true; }
 
  private:
   std::string dir_;

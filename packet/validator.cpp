@@ -63,14 +63,17 @@ bool Validator::intact(std::uint64_t sent) const noexcept {
          counts_.corrupt == 0 && counts_.highest_seq + 1 == static_cast<std::int64_t>(sent);
 }
 
-nlohmann::json Validator::to_json() const {
-  return {{"received", counts_.received},     {"unique", counts_.unique},
-          {"duplicates", counts_.duplicates}, {"reordered", counts_.reordered},
-          {"corrupt", counts_.corrupt},       {"bytes", counts_.bytes},
-          {"highest_seq", counts_.highest_seq},
-          {"max_reorder_distance", counts_.max_reorder_distance},
-          {"first_reordered_seq", counts_.first_reordered_seq},
-          {"first_reordered_after", counts_.first_reordered_after}};
+nlohmann::json to_json(const ValidatorCounts& c) {
+  return {{"received", c.received},
+          {"unique", c.unique},
+          {"duplicates", c.duplicates},
+          {"reordered", c.reordered},
+          {"corrupt", c.corrupt},
+          {"payload_bytes", c.bytes},
+          {"highest_seq", c.highest_seq},
+          {"max_reorder_distance", c.max_reorder_distance},
+          {"first_reordered_seq", c.first_reordered_seq},
+          {"first_reordered_after", c.first_reordered_after}};
 }
 
 }  // namespace copylab

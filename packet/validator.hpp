@@ -26,6 +26,10 @@ struct ValidatorCounts {
   std::int64_t highest_seq = -1;
 };
 
+// The counts as every receiver's result JSON carries them (`result.validator`, documented in
+// report/COMPARE_JSON.md; `bytes` is `payload_bytes` there).
+nlohmann::json to_json(const ValidatorCounts& c);
+
 class Validator {
  public:
   // `expected_len`: payload length every frame must have (0 = any length >= header).
@@ -41,7 +45,7 @@ class Validator {
   std::uint64_t gaps() const noexcept;
   // Sequence is intact: every seq 0..sent-1 seen exactly once, in order, nothing corrupt.
   bool intact(std::uint64_t sent) const noexcept;
-  nlohmann::json to_json() const;
+  nlohmann::json to_json() const { return copylab::to_json(counts_); }
 
  private:
   bool test_and_set(std::uint64_t seq);

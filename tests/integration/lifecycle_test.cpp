@@ -3,17 +3,21 @@
 // state (the handshake is its ready file or its own run record, never a sleep). Then: a closed
 // stdout must end it normally with 141 and nothing of it left; after SIGKILL its child tools
 // must be gone (parent-death signal) and the next run or `copylab cleanup` must reclaim every
-// namespace, XDP program, mount, work dir and record of it, saying so in one line.
+// namespace, XDP program, mount, work dir and record of it, saying so in one line. A run whose
+// children a harness killed first is killed while it unwinds, and still leaves no work dir.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +27,7 @@
 #include <thread>
 
 #include "common/bpf_prog_owner.hpp"
+#include "common/output_file.hpp"
 #include "common/run_registry.hpp"
 #include "netns/topology.hpp"
 #include "tests/integration/tool_harness.hpp"
@@ -53,11 +58,19 @@ std::string slurp(const std::string& path) {
 
 // A tool started as a shell pipeline starts it: stdout into a pipe whose read end the test
 // holds (closing it is `head` exiting), stderr into a log. Killed and reaped if the test fails.
+// With `stderr_pipe`, stderr goes into a pipe the test reads one write at a time, not the log.
 class Launched {
  public:
-  Launched(const std::vector<std::string>& argv, std::string log) : log_(std::move(log)) {
+  Launched(const std::vector<std::string>& argv, std::string log, bool stderr_pipe = false)
+      : log_(std::move(log)) {
     int fds[2];
+    int err[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+    if (stderr_pipe) {
+      if (::pipe2(err, O_CLOEXEC | O_DIRECT) != 0) throw std::runtime_error("pipe2");
+      ::fcntl(err[0], F_SETPIPE_SZ, 4096);
+      ::fcntl(err[0], F_SETFL, ::fcntl(err[0], F_GETFL) | O_NONBLOCK);
+    }
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
@@ -65,16 +78,21 @@ class Launched {
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(fds[1], STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
+      ::dup2(stderr_pipe ? err[1] : log_fd, STDERR_FILENO);
       ::execvp(cargv[0], cargv.data());
       ::_exit(127);
     }
     ::close(fds[1]);
     ::close(log_fd);
     reader_ = fds[0];
+    err_reader_ = err[0];
+    err_writer_ = err[1];
   }
   ~Launched() {
     close_stdout_reader();
+    for (int fd : {err_reader_, err_writer_}) {
+      if (fd >= 0) ::close(fd);
+    }
     if (!status_) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
@@ -101,7 +119,43 @@ class Launched {
     wait_until([&] { return !running(); }, bound);
     return status_;
   }
-  std::string log() const { return slurp(log_); }
+  std::string log() const { return err_reader_ >= 0 ? err_text_ : slurp(log_); }
+
+  // The stderr pipe is one page in packet mode: it holds one write, the run's next write to
+  // stderr blocks until the test takes one (pass_one_write) or everything (drain_stderr).
+  void drain_stderr() {
+    while (pass_one_write()) {
+    }
+  }
+  // Takes what the run wrote and puts a line of the test's own in the pipe: the run's next write
+  // blocks. Written through a second open file description of the pipe, whose O_NONBLOCK (the
+  // run may have filled the pipe meanwhile) leaves the run's writes blocking.
+  void hold_stderr() {
+    drain_stderr();
+    const int fd = ::open(("/proc/self/fd/" + std::to_string(err_writer_)).c_str(),
+                          O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << "reopening the stderr pipe: " << std::strerror(errno);
+    // A packet of its own (O_DIRECT), or the run's next line would merge into it.
+    ::fcntl(fd, F_SETFL, O_NONBLOCK | O_DIRECT);
+    const char held[] = "(stderr held by the test)\n";
+    [[maybe_unused]] const ssize_t n = ::write(fd, held, sizeof(held) - 1);  // EAGAIN: held
+    ::close(fd);
+  }
+  bool pass_one_write() {
+    char buf[4096];
+    const ssize_t n = ::read(err_reader_, buf, sizeof(buf));
+    if (n > 0) err_text_.append(buf, static_cast<std::size_t>(n));
+    return n > 0;
+  }
+  // True while the run's main thread is in write(2) on its stderr (/proc/<pid>/syscall: the
+  // number, then the arguments in hex).
+  bool writing_stderr() const {
+    std::istringstream in(slurp("/proc/" + std::to_string(pid_) + "/syscall"));
+    std::string nr;
+    std::string fd;
+    in >> nr >> fd;
+    return nr == std::to_string(SYS_write) && fd == "0x2";
+  }
 
  private:
   void poll() {
@@ -111,6 +165,9 @@ class Launched {
   std::string log_;
   pid_t pid_ = -1;
   int reader_ = -1;
+  int err_reader_ = -1;
+  int err_writer_ = -1;  // kept to put the test's own line in the pipe (hold_stderr)
+  std::string err_text_;
   std::optional<int> status_;
 };
 
@@ -371,6 +428,88 @@ INSTANTIATE_TEST_SUITE_P(
                       LifeCase{"hist", Ending::kClosedStdout},
                       LifeCase{"hist", Ending::kKill9}),
     case_name);
+
+// A harness that kills a run's tree from the leaves kills its child tools first: the run sees
+// them fail, keeps its work dir for the user ("logs kept in ...") and unwinds, and is killed
+// halfway. It never ended, so its work dir is stale state like the rest: `copylab cleanup`
+// removes it, naming it in the run's one line. The handshake is the run's stderr, a pipe that
+// holds one write: the test lets the run's lines through one by one until the run, its children
+// reaped, blocks on the next one (the "logs kept in" line, after keep()), and kills it there.
+struct UnwindCase {
+  std::string cmd;  // the subcommand; its work dirs are <tmp>/copylab-<cmd>-*
+  std::vector<std::string> args;
+};
+
+void PrintTo(const UnwindCase& c, std::ostream* os) { *os << c.cmd; }
+
+std::string unwind_case_name(const ::testing::TestParamInfo<UnwindCase>& p) { return p.param.cmd; }
+
+class KilledWhileUnwinding : public ::testing::TestWithParam<UnwindCase> {};
+
+TEST_P(KilledWhileUnwinding, LeavesNoWorkDir) {
+  const UnwindCase& c = GetParam();
+  std::vector<std::string> argv{bin("copylab"), c.cmd};
+  argv.insert(argv.end(), c.args.begin(), c.args.end());
+  Launched run(argv, temp_path(c.cmd + "-unwind.log"), /*stderr_pipe=*/true);
+  const auto children = [&] {
+    std::vector<pid_t> pids;
+    const json rec = record_of(run.pid());
+    if (!rec.is_object()) return pids;
+    for (const json& item : rec.value("items", json::array())) {
+      if (item.value("kind", "") == "process") pids.push_back(item.value("pid", 0));
+    }
+    return pids;
+  };
+  // Mid-traffic: its sender and receiver both run.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        run.drain_stderr();
+        return children().size() >= 2 || !run.running();
+      },
+      seconds(120)));
+  ASSERT_TRUE(run.running()) << run.log();
+  Holdings held;
+  collect(run.pid(), held);
+  const std::string work_prefix = temp_dir() + "/copylab-" + c.cmd + "-";
+  ASSERT_TRUE(std::any_of(held.paths.begin(), held.paths.end(),
+                          [&](const std::string& p) { return p.rfind(work_prefix, 0) == 0; }))
+      << "no " << work_prefix << "* in the run's record: " << record_of(run.pid());
+
+  run.hold_stderr();
+  for (pid_t child : children()) ::kill(child, SIGKILL);
+  // One line at a time until the run blocks on a line with no child left in its record.
+  bool unwinding = false;
+  for (int lines = 0; lines < 1000 && !unwinding; ++lines) {
+    ASSERT_TRUE(wait_until([&] { return run.writing_stderr() || !run.running(); }, seconds(60)))
+        << "the run neither wrote nor ended:\n" << record_of(run.pid());
+    ASSERT_TRUE(run.running()) << "ended by itself:\n" << run.log();
+    unwinding = children().empty();
+    if (!unwinding) run.pass_one_write();
+  }
+  ASSERT_TRUE(unwinding) << run.log();
+  // It keeps its work dir for the user now, and the dir is still in its record until it ends.
+  EXPECT_TRUE(record_has(run.pid(), "work_dir")) << record_of(run.pid());
+  run.kill9();
+
+  const ToolRun cleanup = run_tool("", "copylab", {"cleanup"}, seconds(60), false);
+  EXPECT_EQ(cleanup.exit_code, 0) << cleanup.output;
+  EXPECT_EQ(lines_with(cleanup.output, "run " + std::to_string(run.pid()) + " ("), 1)
+      << cleanup.output;
+  for (const std::string& p : held.paths) {
+    if (p.rfind(work_prefix, 0) == 0) {
+      EXPECT_EQ(lines_with(cleanup.output, "work dir " + p), 1) << cleanup.output;
+    }
+  }
+  expect_nothing_left(held);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lifecycle, KilledWhileUnwinding,
+    ::testing::Values(UnwindCase{"compare", {"--count", "3000000", "--rate", "20000",
+                                             "--no-unpaced", "--backend", "none"}},
+                      UnwindCase{"forward", {"--count", "3000000", "--rate", "20000",
+                                             "--no-unpaced", "--backend", "none"}}),
+    unwind_case_name);
 
 // The XDP program a killed receiver left is copylab's, even when no record names it: the next
 // run reclaims it in one line instead of calling it someone else's; while its run lives, the

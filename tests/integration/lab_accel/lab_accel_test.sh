@@ -16,9 +16,51 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../../.." && pwd)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/copylab-lab-accel.XXXXXX")
-trap '[[ -n ${KEEP:-} ]] || rm -rf "$TMP"' EXIT
 FAILS=0
+
+# Every program this run starts carries LAB_ACCEL_TEST_TMP=$TMP in its environment, so the EXIT
+# trap finds the ones bash does not wait for (a qemu, fake or real, whose parent ended first, or
+# any left by an interrupted run), kills them and waits until they are gone before it removes
+# $TMP: nothing writes into it while or after it is removed, and a failed removal says so.
+lab_accel_pids() {
+  local p kv
+  for p in /proc/[0-9]*; do
+    [[ ${p#/proc/} != "$$" ]] || continue
+    while IFS= read -r -d '' kv; do
+      [[ $kv == "LAB_ACCEL_TEST_TMP=$1" ]] && echo "${p#/proc/}" && break
+    done 2>/dev/null <"$p/environ" || true
+  done
+}
+
+lab_accel_cleanup() {
+  local pids i
+  [[ -n ${KEEP:-} ]] && return
+  for ((i = 0; i < 100; i++)); do
+    pids=$(lab_accel_pids "$TMP")
+    [[ -n $pids ]] || break
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.1
+  done
+  [[ -z $pids ]] || echo "lab_accel_test: processes $pids outlived SIGKILL; $TMP may not be removed" >&2
+  rm -rf "$TMP" || echo "lab_accel_test: could not remove $TMP" >&2
+}
+
+# A run killed outright (SIGKILL, a ctest timeout) leaves its directory: the next run removes the
+# ones whose owner (pid and start time, from /proc/<pid>/stat) is gone, one line each.
+lab_accel_start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+for old in "${TMPDIR:-/tmp}"/copylab-lab-accel.*; do
+  [[ -f $old/owner ]] || continue
+  read -r pid start <"$old/owner" || continue
+  [[ -n $pid && $(lab_accel_start_time "$pid") == "$start" ]] && continue
+  [[ -n $(lab_accel_pids "$old") ]] && continue
+  rm -rf "$old" && echo "lab_accel_test: removed $old of run $pid (no longer running)"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/copylab-lab-accel.XXXXXX")
+trap lab_accel_cleanup EXIT
+echo "$$ $(lab_accel_start_time $$)" >"$TMP/owner"
+export LAB_ACCEL_TEST_TMP="$TMP"
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 expect_eq() { [[ $2 == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
