@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/option_checks.hpp"
+#include "cli/sched_fifo.hpp"
 #include "cli/work_dir.hpp"
 #include "common/child_process.hpp"
 #include "common/cli_checks.hpp"
@@ -99,6 +100,7 @@ void validate(ForwardCli& c) {
     o.forwarders.push_back(k);
   }
   if (o.latency_mode) validate_latency(c);
+  check_sched_fifo(o.sched_fifo, o.forwarder_wait == WaitPolicy::kSpin);
   require_usable_cpu("--cpu-tx", o.traffic.cpu_tx);
   require_usable_cpu("--cpu-m", o.cpu_m);
   require_usable_cpu("--cpu-rx", o.traffic.cpu_rx);
@@ -164,7 +166,8 @@ std::vector<std::string> latency_notes() {
       "All veth ends send full UDP checksums (TX checksum offload off): the AF_XDP forwarder "
       "passes frames on as they are, so a partial checksum from a socket end would arrive "
       "unfinished.",
-      "Each repetition starts its own forwarder in M (poll(2), pinned to --cpu-m); the checks "
+      "Each repetition starts its own forwarder in M (poll(2), pinned to --cpu-m, with "
+      "--sched-fifo's policy); the checks "
       "compare what it forwarded with the pings A sent and, for AF_XDP, its UMEM accounting at "
       "exit.",
       "No cross-check in M: with one ping in flight the ledger is the throughput mode's."};
@@ -210,6 +213,7 @@ int run_forward(ForwardCli& c, const CommonOptions& common) {
   validate(c);
   const ForwardOptions& o = c.opts;
   require_capability(Privilege::kNetAdmin, "create namespaces and attach XDP programs");
+  check_sched_fifo_allowed(o.sched_fifo, "--sched-fifo 0");
   // --latency pings from copylab's own threads: only the forwarders run as tools.
   const std::vector<std::string> tools =
       o.latency_mode ? std::vector<std::string>{"xdp_forwarder", "sock_forwarder"}
@@ -334,6 +338,12 @@ CLI::App* register_forward_command(CLI::App& app, CommonOptions& common) {
   online_cpu(cmd->add_option("--cpu-rx", tr.cpu_rx, "Pin the receiver in B to this CPU"))
       ->type_name("CPU")
       ->capture_default_str();
+  add_sched_fifo_option(
+      *cmd, c->opts.sched_fifo,
+      "Run M's forwarder (relay and AF_XDP alike, both waiting in poll(2)) as SCHED_FIFO at this "
+      "priority (1-99, as chrt -f does; 0 = SCHED_OTHER): as SCHED_OTHER, CPU-bound tasks on "
+      "its CPU delay it after each wakeup until its ingress ring or socket buffer overflows and "
+      "the paced phase loses frames in M");
   LatencyOptions& lo = c->opts.latency;
   lo.modes = "sock-block";
   cmd->add_flag("--latency", c->opts.latency_mode,

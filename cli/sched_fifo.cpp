@@ -4,19 +4,20 @@
 
 #include <cerrno>
 #include <string>
+#include <thread>
 
 #include "cli/option_checks.hpp"
 #include "common/error.hpp"
 
 namespace copylab {
 
-void add_sched_fifo_option(CLI::App& app, int& priority) {
-  in_range(app.add_option("--sched-fifo", priority,
-                          "Run the forwarding loop as SCHED_FIFO at this priority (1-99, as "
-                          "chrt -f does) so busy tasks on its CPU cannot delay it while its "
-                          "ingress fills; needs a waiting --wait (0 = SCHED_OTHER)"),
-           0, 99)
-      ->capture_default_str();
+const char* const kSchedFifoHelp =
+    "Run the forwarding loop as SCHED_FIFO at this priority (1-99, as chrt -f does) so busy "
+    "tasks on its CPU cannot delay it while its ingress fills; needs a waiting --wait "
+    "(0 = SCHED_OTHER)";
+
+CLI::Option* add_sched_fifo_option(CLI::App& app, int& priority, const std::string& help) {
+  return in_range(app.add_option("--sched-fifo", priority, help), 0, 99)->capture_default_str();
 }
 
 void check_sched_fifo(int priority, bool spins) {
@@ -38,6 +39,25 @@ void apply_sched_fifo(int priority) {
                 err == EPERM ? "run as root (CAP_SYS_NICE) in a cgroup with an RT budget "
                                "(cpu.rt_runtime_us), or leave out --sched-fifo"
                              : "");
+  }
+}
+
+void check_sched_fifo_allowed(int priority, const std::string& fix_option) {
+  if (priority == 0) return;
+  int err = 0;
+  // The probe's thread alone changes policy (sched_setscheduler(0) acts on the calling thread).
+  std::thread([&] {
+    const sched_param p{priority};
+    if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) err = errno;
+  }).join();
+  if (err != 0) {
+    throw Error("--sched-fifo " + std::to_string(priority) +
+                    ": the kernel refuses SCHED_FIFO here (sched_setscheduler: " + errno_text(err) +
+                    ")",
+                err == EPERM ? "run as root (CAP_SYS_NICE) in a cgroup with an RT budget "
+                               "(cpu.rt_runtime_us), or give " + fix_option
+                             : "give " + fix_option,
+                kExitUnsupported);
   }
 }
 

@@ -9,10 +9,17 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace copylab {
 
-// --sched-fifo PRIO (1..99; 0, the default: keep SCHED_OTHER).
-void add_sched_fifo_option(CLI::App& app, int& priority);
+// The forwarder tools' help text of --sched-fifo.
+extern const char* const kSchedFifoHelp;
+
+// --sched-fifo PRIO (1..99; 0: keep SCHED_OTHER), with `help` as its description; `priority`'s
+// value is the default shown.
+CLI::Option* add_sched_fifo_option(CLI::App& app, int& priority,
+                                   const std::string& help = kSchedFifoHelp);
 
 // Error (kExitUsage) when `priority` is set and the forwarder spins instead of waiting.
 void check_sched_fifo(int priority, bool spins);
@@ -20,6 +27,10 @@ void check_sched_fifo(int priority, bool spins);
 // Makes the calling thread SCHED_FIFO at `priority` (nothing for 0); Error naming the fix when
 // the kernel refuses (EPERM: no CAP_SYS_NICE, or a cgroup without an RT budget).
 void apply_sched_fifo(int priority);
+
+// Error (kExitUnsupported, before anything is made) when the kernel would refuse apply_sched_fifo
+// (`priority`), tried on a thread of its own; `fix_option` is the option that avoids it.
+void check_sched_fifo_allowed(int priority, const std::string& fix_option);
 
 // The calling thread's policy and priority as the kernel reports them (sched_getscheduler,
 // sched_getparam): {"policy": "SCHED_FIFO"|"SCHED_OTHER"|..., "priority": N}.

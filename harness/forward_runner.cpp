@@ -195,9 +195,9 @@ std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind k
     a.insert(a.end(), {"--two-way", "--back-dst-mac", t.mac_a.str(), "--back-dst-port",
                        std::to_string(*back_port)});
   }
-  // poll(2) rather than spinning: M shares its CPU with B's receiver on a small machine.
-  a.insert(a.end(), {"--wait", "poll", "--cpu", std::to_string(o.cpu_m), "--no-per-second",
-                     "--json", json, "--ready-file", ready});
+  a.insert(a.end(), {"--wait", to_string(o.forwarder_wait), "--sched-fifo",
+                     std::to_string(o.sched_fifo), "--cpu", std::to_string(o.cpu_m),
+                     "--no-per-second", "--json", json, "--ready-file", ready});
   return a;
 }
 
@@ -253,6 +253,7 @@ ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
   rec.forwarder_doc = nlohmann::json::parse(f);
   rec.forwarded = rec.forwarder_doc["result"].value("forwarded", std::uint64_t{0});
   rec.forwarded_pps = rec.forwarder_doc["result"].value("pps", 0.0);
+  rec.sched = rec.forwarder_doc.value("sched", nlohmann::json());
   if (rec.forwarded > 0 && rec.forwarder_doc.contains("cpu")) {
     const auto& cpu = rec.forwarder_doc["cpu"];
     rec.cpu_ns_per_packet = (cpu.value("user_s", 0.0) + cpu.value("system_s", 0.0)) * 1e9 /
@@ -285,6 +286,7 @@ nlohmann::json to_json(const ForwardRecord& r) {
           {"forwarded", r.forwarded},
           {"forwarded_pps", r.forwarded_pps},
           {"cpu_ns_per_packet", opt(r.cpu_ns_per_packet)},
+          {"sched_m", r.sched},
           {"one_way_p50_us", opt(r.run.counts.receiver.one_way_p50_us)},
           {"one_way_p99_us", opt(r.run.counts.receiver.one_way_p99_us)},
           {"ledger_m", {{"copy1_user_to_kernel", opt(r.copy1)},

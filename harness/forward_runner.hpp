@@ -41,6 +41,9 @@ struct ForwardRecord {
   std::uint64_t forwarded = 0;
   double forwarded_pps = 0;                 // the forwarder's own rate, first to last batch
   std::optional<double> cpu_ns_per_packet;  // the forwarder's CPU time (user + system) / forwarded
+  // The forwarding loop's scheduling policy as the kernel reported it to the forwarder
+  // ({"policy": "SCHED_FIFO", "priority": 10}); null when the forwarder did not write it.
+  nlohmann::json sched;
 };
 
 // The forwarder tool's command line in M (ip netns exec ...). With `back_port` it forwards both

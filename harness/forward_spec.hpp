@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "datapath/wait_policy.hpp"
 #include "harness/compare_spec.hpp"
 #include "latency/options.hpp"
 
@@ -23,6 +24,15 @@ const char* forwarder_tool(ForwarderKind k) noexcept;
 ForwarderKind parse_forwarder_kind(const std::string& s);
 bool is_xsk(ForwarderKind k) noexcept;
 
+// M's forwarder runs SCHED_FIFO at this priority unless told otherwise (both forwarders alike):
+// as SCHED_OTHER, CPU-bound tasks on its CPU (compiles, a VM) delay it after each wakeup long
+// enough for its ingress to fill while the paced phase runs (the AF_XDP forwarder's RX ring holds
+// 164 ms at 50,000 frames/s). Measured with 1,000,000 paced frames at 50,000/s next to a qemu
+// guest and compiles (load average 6-9, copylab at nice 10): as SCHED_OTHER the relay lost
+// 358,704 in M and the native forwarder 44,480 (RX ring full, backlog high-water mark 8032 of
+// 8192); as SCHED_FIFO 10 neither lost one (backlog high-water mark 861).
+inline constexpr int kDefaultForwarderFifo = 10;
+
 struct ForwardOptions {
   // The traffic, the phases, the sender's and receiver's CPUs, the work directory and the
   // backend, as compare takes them (netns/devs and the pairs are not used).
@@ -30,6 +40,12 @@ struct ForwardOptions {
   std::vector<ForwarderKind> forwarders{ForwarderKind::kRelay, ForwarderKind::kXskNative,
                                         ForwarderKind::kXskGeneric};
   int cpu_m = 1;
+  // How the forwarder in M waits (--wait of both tools): poll(2), since M shares its CPU with
+  // B's receiver on a small machine.
+  WaitPolicy forwarder_wait = WaitPolicy::kPoll;
+  // --sched-fifo of both tools: the forwarding loop as SCHED_FIFO at this priority (0: as
+  // SCHED_OTHER). See kDefaultForwarderFifo.
+  int sched_fifo = kDefaultForwarderFifo;
   // The AF_XDP forwarder's RX/TX rings (fill and completion twice this) and UMEM frames: a
   // descheduled fraction of a second of frames at the unpaced rate.
   std::uint32_t ring_size = 8192;

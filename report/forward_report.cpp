@@ -19,6 +19,14 @@ std::string opt_num(const std::optional<double>& v, const char* spec) {
   return v ? fmt::format(fmt::runtime(spec), *v) : std::string("n/a");
 }
 
+// "SCHED_FIFO 10", "SCHED_OTHER", as the forwarder read its policy back; "n/a" without it.
+std::string sched_text(const nlohmann::json& sched) {
+  if (!sched.is_object() || !sched.contains("policy")) return "n/a";
+  const std::string policy = sched.value("policy", "");
+  const int prio = sched.value("priority", 0);
+  return prio != 0 ? fmt::format("{} {}", policy, prio) : policy;
+}
+
 std::vector<std::string> phases_of(const ForwardOutcome& o) {
   std::vector<std::string> out;
   for (const ForwardRecord& r : o.runs) {
@@ -52,6 +60,7 @@ std::string render_phase(const ForwardOutcome& o, const std::string& phase) {
   row("forwarded by M", [](const ForwardRecord& r) { return std::to_string(r.forwarded); });
   row("received in B", [](const ForwardRecord& r) { return opt_count(r.run.counts.receiver.received); });
   row("forwarded frames/s", [](const ForwardRecord& r) { return fmt::format("{:.0f}", r.forwarded_pps); });
+  row("M's policy (kernel)", [](const ForwardRecord& r) { return sched_text(r.sched); });
   row("CPU in M ns/packet", [](const ForwardRecord& r) { return opt_num(r.cpu_ns_per_packet, "{:.0f}"); });
   row("one-way p50 A->B us", [](const ForwardRecord& r) { return opt_num(r.run.counts.receiver.one_way_p50_us, "{:.1f}"); });
   row("one-way p99 A->B us", [](const ForwardRecord& r) { return opt_num(r.run.counts.receiver.one_way_p99_us, "{:.1f}"); });

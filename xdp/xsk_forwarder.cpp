@@ -28,6 +28,12 @@ namespace {
 // (TX_BATCH_SIZE in net/xdp/xsk.c) and returns EAGAIN when more remain.
 constexpr std::uint32_t kKernelTxBudget = 32;
 
+// The longest a poll wait sleeps while frames are out on a TX ring (posted and not yet taken by
+// the kernel, or sent and not yet completed). No wakeup reaches a waiter when the kernel
+// completes a frame or could take more (its completion ring, a stopped device queue, the
+// socket's send buffer freeing up), so the loop looks again this often to reap, refill and kick.
+constexpr int kTxRecheckMs = 1;
+
 struct Stats {
   std::uint64_t rx_frames = 0;
   std::uint64_t forwarded = 0;       // put on the other socket's TX ring
@@ -98,6 +104,7 @@ class XskForwarder final : public Forwarder {
   void refill(Direction& d, std::uint32_t n);
   void kick_tx(Direction& d);
   std::uint32_t tx_pending(Direction& d);
+  void poll_sockets(int timeout_ms, bool rx);
   Stats totals() const;
 
   XskForwarderConfig cfg_;
@@ -246,6 +253,7 @@ void XskForwarder::kick_tx(Direction& d) {
   while (pending != 0 && tries-- != 0) {
     if (cfg_.need_wakeup && !xsk_ring_prod__needs_wakeup(tx)) break;
     ++d.stats.tx_kicks;
+    const std::uint64_t completed = d.stats.completions;
     if (sendto(d.tx->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
       const int err = errno;
       if (err != EAGAIN && err != EBUSY && err != ENOBUFS && err != EINTR) {
@@ -257,7 +265,11 @@ void XskForwarder::kick_tx(Direction& d) {
       ++d.stats.tx_kicks_again;
       reap(d);  // a full completion ring stops the kernel's transmit
     }
-    pending = tx_pending(d);
+    const std::uint32_t left = tx_pending(d);
+    // The kernel took nothing and nothing completed: it is held up (the socket's send buffer,
+    // a stopped device queue) and another kick now would be refused the same way.
+    if (left == pending && d.stats.completions == completed) break;
+    pending = left;
   }
 }
 
@@ -326,19 +338,41 @@ std::size_t XskForwarder::forward(Direction& d, std::size_t max) {
   return reserved;
 }
 
+// Sleeps in poll(2) until a frame is on an RX ring (`rx`) or `timeout_ms` passed. Each
+// direction's TX socket is polled too: in copy mode with need_wakeup the kernel transmits what is
+// on its TX ring whenever poll(2) looks at it (xsk_poll), on entry and on every wakeup of that
+// socket (sent frames freeing its send buffer). It asks for POLLOUT only while the TX ring is more
+// than half full: the kernel reports POLLOUT as soon as the ring is at most half full, so below
+// that it would end the sleep at once.
+void XskForwarder::poll_sockets(int timeout_ms, bool rx) {
+  std::array<pollfd, 2> pfd{};  // both ways use the same two sockets
+  nfds_t n = 0;
+  const auto add = [&](int fd, short events) {
+    for (nfds_t i = 0; i < n; ++i) {
+      if (pfd[i].fd == fd) {
+        pfd[i].events = static_cast<short>(pfd[i].events | events);
+        return;
+      }
+    }
+    pfd[n++] = {fd, events, 0};
+  };
+  constexpr short kNone = 0, kIn = POLLIN, kOut = POLLOUT;
+  for (Direction& d : dirs_) {
+    add(d.rx->fd(), rx ? kIn : kNone);
+    add(d.tx->fd(), tx_pending(d) > cfg_.ring_size / 2 ? kOut : kNone);
+  }
+  if (poll(pfd.data(), n, timeout_ms) < 0 && errno != EINTR) throw_errno("poll", cfg_.in_dev, errno);
+}
+
 void XskForwarder::wait(std::chrono::milliseconds timeout) {
   for (Direction& d : dirs_) {
-    if (tx_pending(d) != 0 || xsk_cons_nb_avail(d.rx->rx(), 1) != 0) return;
+    if (xsk_cons_nb_avail(d.rx->rx(), 1) != 0) return;  // frames to read
   }
-  if (cfg_.wait == WaitPolicy::kPoll) {
-    std::array<pollfd, 2> pfd{};
-    for (std::size_t i = 0; i < dirs_.size(); ++i) pfd[i] = {dirs_[i].rx->fd(), POLLIN, 0};
-    if (poll(pfd.data(), static_cast<nfds_t>(dirs_.size()), static_cast<int>(timeout.count())) < 0 &&
-        errno != EINTR) {
-      throw_errno("poll", cfg_.in_dev, errno);
-    }
-  }
-  // Spin: the caller polls the rings again at once.
+  if (cfg_.wait != WaitPolicy::kPoll) return;  // spin: the caller looks at the rings again
+  // Frames out on a TX ring: sleep, but not past the next look at them.
+  int ms = static_cast<int>(timeout.count());
+  if (umem_->frames().count(FramePlace::kTx) != 0) ms = std::min(ms, kTxRecheckMs);
+  poll_sockets(ms, true);
 }
 
 void XskForwarder::finish(std::chrono::milliseconds timeout) {
@@ -348,6 +382,8 @@ void XskForwarder::finish(std::chrono::milliseconds timeout) {
       kick_tx(d);
       reap(d);
     }
+    // Sleep between looks (frames arriving now are not read).
+    if (umem_->frames().count(FramePlace::kTx) != 0) poll_sockets(kTxRecheckMs, false);
   }
   refill();
 }

@@ -96,6 +96,53 @@ TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
   EXPECT_FALSE(left_namespaces(r.pid));  // the run's three namespaces are gone
 }
 
+// --sched-fifo reaches both forwarders in M: each run's forwarder reads its policy back from the
+// kernel (its own JSON's "sched"), and the forward JSON reports it as runs[].sched_m. A row per
+// policy: the default (SCHED_FIFO 10), another priority, and 0 for SCHED_OTHER.
+struct SchedRow {
+  const char* name;
+  std::vector<std::string> args;
+  const char* policy;
+  int priority;
+};
+
+TEST(ForwardCommandTest, SchedFifoReachesBothForwardersInM) {
+  constexpr long long kCount = 5'000;
+  const SchedRow rows[] = {{"default", {}, "SCHED_FIFO", 10},
+                           {"priority 7", {"--sched-fifo", "7"}, "SCHED_FIFO", 7},
+                           {"0", {"--sched-fifo", "0"}, "SCHED_OTHER", 0}};
+  for (const SchedRow& row : rows) {
+    SCOPED_TRACE(row.name);
+    std::vector<std::string> args{"forward", "--forwarders", "relay,xsk_native", "--count",
+                                  std::to_string(kCount), "--rate", "20000", "--no-unpaced",
+                                  "--backend", "none", "--ring-size", "1024", "--frame-count",
+                                  "2048"};
+    args.insert(args.end(), row.args.begin(), row.args.end());
+    const ToolRun r = run_tool("", "copylab", args, std::chrono::seconds(180));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_TRUE(r.json.is_object()) << r.output;
+    ASSERT_EQ(r.json.at("runs").size(), 2U) << r.json.dump(2);
+    for (const auto& run : r.json.at("runs")) {
+      SCOPED_TRACE(run.at("forwarder").get<std::string>());
+      const auto& tool = run.at("forwarder_tool");
+      EXPECT_EQ(run.at("sched_m"), tool.at("sched"));
+      EXPECT_EQ(run.at("sched_m").at("policy"), row.policy) << run.at("sched_m").dump();
+      EXPECT_EQ(run.at("sched_m").at("priority"), row.priority) << run.at("sched_m").dump();
+      EXPECT_EQ(run.at("forwarded"), kCount) << tool.dump(2);
+    }
+    // The text report's row, one cell per forwarder.
+    const std::string cell = row.priority != 0
+                                 ? std::string(row.policy) + " " + std::to_string(row.priority)
+                                 : std::string(row.policy);
+    const auto line = r.output.find("M's policy (kernel)");
+    ASSERT_NE(line, std::string::npos) << r.output;
+    const std::string text = r.output.substr(line, r.output.find('\n', line) - line);
+    ASSERT_NE(text.find(cell), std::string::npos) << text;
+    EXPECT_NE(text.find(cell), text.rfind(cell)) << text;  // both columns
+    EXPECT_FALSE(left_namespaces(r.pid));
+  }
+}
+
 // --latency: every ping from A crosses M to B and its echo crosses M back, for each forwarder
 // (a row each, own topology): none lost or corrupted, M forwarded exactly two frames per ping
 // (warm-up included) split evenly between its two directions, the AF_XDP forwarder's UMEM frames
@@ -167,6 +214,8 @@ TEST(ForwardCommandTest, BadInputIsOneLineWithAFixBeforeAnyNamespace) {
       {"--size", "1473"},
       {"--ring-size", "4096", "--frame-count", "4096"},
       {"--backend", "kmod"},
+      // SCHED_FIFO priorities are 1..99 (0: SCHED_OTHER).
+      {"--sched-fifo", "100"},
       // --latency with an option of the throughput phases, and the other way round.
       {"--latency", "--rate", "1000"},
       {"--latency", "--no-unpaced"},

@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "netns/command.hpp"
@@ -267,6 +271,108 @@ TEST_F(ForwardTest, BadInputIsOneLineWithAFixAndAttachesNothing) {
   EXPECT_NE(mtu.last_line().find("MTU 1400"), std::string::npos) << mtu.output;
   EXPECT_NE(mtu.last_line().find("mtu 1500"), std::string::npos) << mtu.output;
   EXPECT_EQ(attached_xdp(t().ns_m, t().dev_ma), "");
+}
+
+// CPU seconds (user + system) process `pid` has used so far (/proc/<pid>/stat fields 14, 15).
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat{std::istreambuf_iterator<char>(f), {}};
+  // Fields after the command name's closing parenthesis, starting with field 3 (state).
+  std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+  const std::vector<std::string> fields{std::istream_iterator<std::string>(rest), {}};
+  if (fields.size() < 13) return -1;
+  return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Frames `dev` in `ns` transmitted, as its link statistics count them.
+long long tx_packets(const std::string& ns, const std::string& dev) {
+  const CommandResult r = run_command({"ip", "-n", ns, "-j", "-s", "link", "show", "dev", dev});
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_array() || j.empty()) return -1;
+  return j[0]["stats64"]["tx"].value("packets", -1LL);
+}
+
+// --wait poll really sleeps while frames wait on the TX ring. B's veth hands every frame to a
+// token bucket that lets about ten a second through (its ingress redirected to an ifb device
+// with a tbf root), so the skbs M's egress socket sent stay alive holding that socket's send
+// buffer, and the kernel refuses to take the rest of its TX ring until they are freed. While
+// that lasts and nothing arrives, the SCHED_FIFO forwarder must sleep in poll(2): its CPU time
+// over 2 s stays below 0.5 s (a forwarder whose wait() returns at once while TX descriptors are
+// pending loops for all 2 s: measured 2.01 s). Then the hold is lifted and every frame must
+// leave M, each UMEM frame accounted for.
+TEST_F(ForwardTest, PollWaitSleepsWhileItsTxRingIsHeldUp) {
+  constexpr std::uint64_t n = 3000;
+  constexpr double kStretchS = 2.0;
+  const std::string hold = "clhold0";  // in B's namespace: it goes with the namespace
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"ip", "-n", t().ns_b, "link", "add", hold, "type", "ifb"},
+           {"ip", "-n", t().ns_b, "link", "set", hold, "up"},
+           {"tc", "-n", t().ns_b, "qdisc", "add", "dev", hold, "root", "tbf", "rate", "8kbit",
+            "burst", "2000", "limit", "10000000"},
+           {"tc", "-n", t().ns_b, "qdisc", "add", "dev", t().dev_b, "ingress"},
+           {"tc", "-n", t().ns_b, "filter", "add", "dev", t().dev_b, "parent", "ffff:", "protocol",
+            "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev",
+            hold}}) {
+    const CommandResult r = run_command(cmd);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  std::vector<std::string> fargs = xdp_forwarder_args(XdpMode::kNative);
+  fargs.insert(fargs.end(), {"--ring-size", "4096", "--frame-count", "8192", "--wait", "poll",
+                             "--no-per-second", "--sched-fifo", kForwarderFifoPriority});
+  auto fwd = start_tool(t().ns_m, "xdp_forwarder", fargs);
+  ASSERT_TRUE(fwd.process.running()) << fwd.finish().output;
+
+  TopologyConfig via = t();
+  via.mac_b = t().mac_ma;
+  ToolLaunch tx;
+  tx.role = ToolRole::kSender;
+  tx.path = af_xdp_path(XdpMode::kAuto);
+  tx.count = n;
+  tx.size = 64;
+  tx.rate_pps = 50'000;
+  const LaunchCommand tc = launch_command(via, tx);
+  const ToolRun sent = run_tool(tc.ns, tc.tool, tc.args, seconds(60));
+  ASSERT_EQ(sent.exit_code, 0) << sent.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // M has read all n by now
+
+  const long long out_before = tx_packets(t().ns_m, t().dev_mb);
+  const double cpu_before = cpu_seconds(fwd.process.pid());
+  std::this_thread::sleep_for(std::chrono::duration<double>(kStretchS));
+  const double cpu = cpu_seconds(fwd.process.pid()) - cpu_before;
+  const long long out_after = tx_packets(t().ns_m, t().dev_mb);
+  // The stretch had frames waiting to leave M all along.
+  EXPECT_GE(out_before, 0);
+  EXPECT_LT(out_after, static_cast<long long>(n) / 2) << "the hold did not hold";
+  EXPECT_GE(cpu_before, 0);
+  EXPECT_LT(cpu, 0.5) << "CPU seconds of the forwarder over " << kStretchS
+                      << " s with its TX ring held up and nothing arriving";
+
+  // Lift the hold: the token bucket's skbs are freed (completions), the rest leaves.
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"tc", "-n", t().ns_b, "qdisc", "del", "dev", t().dev_b, "ingress"},
+           {"tc", "-n", t().ns_b, "qdisc", "del", "dev", hold, "root"}}) {
+    const CommandResult r = run_command(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  for (int i = 0; i < 100 && tx_packets(t().ns_m, t().dev_mb) < static_cast<long long>(n); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  fwd.process.signal(SIGINT);
+  const ToolRun f = fwd.finish(seconds(30));
+  EXPECT_EQ(f.exit_code, 128 + SIGINT) << f.output;
+  ASSERT_TRUE(f.json.is_object()) << f.output;
+  EXPECT_EQ(f.json["sched"]["policy"], "SCHED_FIFO") << f.json["sched"].dump();
+  const auto& c = f.json["counters"];
+  EXPECT_EQ(c["rx_frames"], n) << c.dump(2);
+  EXPECT_EQ(c["forwarded"], n) << c.dump(2);
+  EXPECT_EQ(c["tx_completions"], n) << c.dump(2);
+  EXPECT_GT(c["tx_kicks_again"].get<std::uint64_t>(), 0U) << c.dump(2);  // the kernel refused
+  const auto& fr = c["frames"];
+  EXPECT_EQ(fr["invariant"], "holds") << fr.dump();
+  EXPECT_EQ(fr["accounted"], fr["total"]) << fr.dump();
+  EXPECT_EQ(fr["tx"], 0) << fr.dump();
+  EXPECT_EQ(fr["rx"], 0) << fr.dump();
+  EXPECT_EQ(tx_packets(t().ns_m, t().dev_mb), static_cast<long long>(n));
 }
 
 // SIGINT: exit 130, nothing attached, every frame accounted for. SIGKILL: the program stays on
