@@ -78,10 +78,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   copylab::add_sched_fifo_option(app, opts.sched_fifo,
                                  "Run M's forwarder (relay and AF_XDP alike) as SCHED_FIFO at this "
-                                 "priority (0 = SCHED_OTHER; B's receiver then starves if it shares M's CPU)");
+                                 "priority (0 = SCHED_OTHER, the default: a SCHED_FIFO forwarder starves B's "
+                                 "receiver when they share a CPU)");
   return copylab::run_main(app, argc, argv, common, [&] {
     opts.traffic.payload_size = size;
-    copylab::check_sched_fifo(opts.sched_fifo, opts.forwarder_wait == copylab::WaitPolicy::kSpin);
     copylab::check_sched_fifo_allowed(opts.sched_fifo, "--sched-fifo 0");
     char tmpl[] = "/tmp/copylab-bench-fwd-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) copylab::throw_errno("mkdtemp", tmpl, errno);

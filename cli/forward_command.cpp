@@ -100,7 +100,6 @@ void validate(ForwardCli& c) {
     o.forwarders.push_back(k);
   }
   if (o.latency_mode) validate_latency(c);
-  check_sched_fifo(o.sched_fifo, o.forwarder_wait == WaitPolicy::kSpin);
   require_usable_cpu("--cpu-tx", o.traffic.cpu_tx);
   require_usable_cpu("--cpu-m", o.cpu_m);
   require_usable_cpu("--cpu-rx", o.traffic.cpu_rx);

@@ -195,7 +195,9 @@ std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind k
     a.insert(a.end(), {"--two-way", "--back-dst-mac", t.mac_a.str(), "--back-dst-port",
                        std::to_string(*back_port)});
   }
-  a.insert(a.end(), {"--wait", to_string(o.forwarder_wait), "--sched-fifo",
+  // poll(2) rather than spinning: M shares its CPU with B's receiver on a small machine (and a
+  // spinning SCHED_FIFO forwarder would keep it from B; the tools refuse that pair).
+  a.insert(a.end(), {"--wait", "poll", "--sched-fifo",
                      std::to_string(o.sched_fifo), "--cpu", std::to_string(o.cpu_m),
                      "--no-per-second", "--json", json, "--ready-file", ready});
   return a;

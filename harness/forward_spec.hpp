@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "datapath/wait_policy.hpp"
 #include "harness/compare_spec.hpp"
 #include "latency/options.hpp"
 
@@ -40,9 +39,6 @@ struct ForwardOptions {
   std::vector<ForwarderKind> forwarders{ForwarderKind::kRelay, ForwarderKind::kXskNative,
                                         ForwarderKind::kXskGeneric};
   int cpu_m = 1;
-  // How the forwarder in M waits (--wait of both tools): poll(2), since M shares its CPU with
-  // B's receiver on a small machine.
-  WaitPolicy forwarder_wait = WaitPolicy::kPoll;
   // --sched-fifo of both tools: the forwarding loop as SCHED_FIFO at this priority (0: as
   // SCHED_OTHER). See kDefaultForwarderFifo.
   int sched_fifo = kDefaultForwarderFifo;
