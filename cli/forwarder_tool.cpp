@@ -18,6 +18,7 @@
 #include "common/stop.hpp"
 #include "traffic/run_output.hpp"
 #include "traffic/run_report.hpp"
+#include "traffic/stop_file_drain.hpp"
 
 namespace copylab {
 namespace {
@@ -26,12 +27,17 @@ struct ForwardLimits {
   std::uint64_t count = 0;  // 0: until --duration or a signal
   double duration_s = 0;
   bool per_second = true;
+  // The harness's end of the run: once this file exists, forward until nothing arrived for
+  // drain_s, so what M still holds when the sender finishes reaches B (traffic/stop_file_drain).
+  std::string stop_after_file;
+  double drain_s = 1.0;
 };
 
 struct ForwardResult {
   std::uint64_t forwarded = 0;
   double active_s = 0;  // first to last forwarded batch
   std::string stopped_by;
+  double drained_s = 0;  // stop file seen -> exit (0 when never seen)
   double pps() const { return active_s > 0 ? static_cast<double>(forwarded) / active_s : 0; }
 };
 
@@ -43,6 +49,7 @@ ForwardResult run_forwarder(Forwarder& fwd, const ForwardLimits& limits, const c
   std::uint64_t last = 0;
   std::uint64_t next_report = start + kSecond;
   std::uint64_t reported = 0;
+  StopFileDrain drain(limits.stop_after_file, limits.drain_s);
   ForwardResult r;
   for (;;) {
     const std::uint64_t done = fwd.forwarded();
@@ -69,11 +76,15 @@ ForwardResult run_forwarder(Forwarder& fwd, const ForwardLimits& limits, const c
     if (fwd.forward(max) != 0) {
       last = now_ns();
       if (first == 0) first = now;
+    } else if (const char* why = drain.idle(now_ns(), last)) {
+      r.stopped_by = why;
+      break;
     } else {
-      fwd.wait(std::chrono::milliseconds(100));
+      fwd.wait(std::chrono::milliseconds(drain.enabled() ? 50 : 100));
     }
   }
   fwd.finish(std::chrono::seconds(1));
+  r.drained_s = drain.drained_s(now_ns());
   r.forwarded = fwd.forwarded();
   r.active_s = first != 0 ? static_cast<double>(last - first) / 1e9 : 0;
   return r;
@@ -99,6 +110,7 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
            0.0, kMaxSeconds)
       ->capture_default_str();
   app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
+  add_drain_options(app, limits.stop_after_file, limits.drain_s, "");
   add_sched_fifo_option(app, fifo_priority);
   spec.add_options(app);
   return run_main(app, argc, argv, common, [&] {
@@ -126,7 +138,8 @@ int forwarder_tool_main(int argc, char** argv, const ForwarderToolSpec& spec) {
                              {"result", {{"forwarded", r.forwarded},
                                          {"active_s", r.active_s},
                                          {"pps", r.pps()},
-                                         {"stopped_by", r.stopped_by}}},
+                                         {"stopped_by", r.stopped_by},
+                                         {"drained_s", r.drained_s}}},
                              {"cpu", to_json(cpu)},
                              {"sched", sched},
                              {"counters", fwd->counters()}};

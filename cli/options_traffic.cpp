@@ -40,15 +40,20 @@ void add_receiver_limit_options(CLI::App& app, ReceiverLimits& limits) {
                            "has finished)"),
            0.0, kMaxSeconds)
       ->capture_default_str();
-  app.add_option("--stop-after-file", limits.stop_after_file,
-                 "A harness creates this file when its sender has finished: then drain (receive "
-                 "until --count frames are in or none arrived for --drain seconds) and exit");
-  in_range(app.add_option("--drain", limits.drain_s,
+  add_drain_options(app, limits.stop_after_file, limits.drain_s, "--count frames are in or ");
+  app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
+}
+
+void add_drain_options(CLI::App& app, std::string& stop_after_file, double& drain_s,
+                       const std::string& until) {
+  app.add_option("--stop-after-file", stop_after_file,
+                 "A harness creates this file when everything before this tool has finished: "
+                 "then drain (go on until " + until + "none arrived for --drain seconds) and exit");
+  in_range(app.add_option("--drain", drain_s,
                           "With --stop-after-file: seconds without a frame that end the drain "
                           "(the drain lasts at most 10 times this)"),
            0.01, 60.0)
       ->capture_default_str();
-  app.add_flag("!--no-per-second", limits.per_second, "Don't print a stats line every second");
 }
 
 void add_run_output_options(CLI::App& app, RunOutputOptions& opts) {

@@ -36,10 +36,6 @@ double sender_bound_s(const PhaseSpec& phase) { return expected_seconds(phase) *
 // takes the receiver with it (parent-death signal).
 double receiver_bound_s(const PhaseSpec& phase) { return sender_bound_s(phase) + 90; }
 
-// Seconds without a frame, after the sender has finished, that end the receiver's drain: what
-// the kernel still holds (socket buffer, XSK ring, backlog) arrives well within it.
-constexpr double kDrainQuietS = 1.0;
-
 // The DPDK receiver's RX ring: the largest dpdk_receiver takes (--ring-size 64..4096).
 constexpr std::uint32_t kDpdkRxRing = 4096;
 
@@ -155,12 +151,13 @@ RunRecord run_compare_phase(const TopologyConfig& topo, const PairSpec& pair,
   std::ofstream(go) << "go\n";
 
   const int tx_rc = wait_child(sender, sender_bound_s(phase), "sender", progress);
-  // The receiver drains what is still on its way, then exits (it never stops on a gap while the
-  // sender runs). Told even when the sender failed, so the receiver exits promptly.
+  // Stage by stage: a middle box drains and exits first, then the receiver drains what is still
+  // on its way and exits (it never stops on a gap while the stages before it run). Told even when
+  // the sender failed, so the receiver exits promptly.
+  if (middle != nullptr) middle->stop();
   std::ofstream(sender_done) << "done\n";
   const int rx_rc = wait_child(receiver, receiver_bound_s(phase), "receiver", progress);
   rec.wall_s = static_cast<double>(now_ns() - start) * 1e-9;
-  if (middle != nullptr) middle->stop();
   if (observer != nullptr) rec.evidence = observer->after_traffic();
   if (tx_rc != 0) {
     throw Error("sender exited with " + std::to_string(tx_rc) + ": " +

@@ -50,9 +50,16 @@ struct RunRecord {
   double wall_s = 0;
 };
 
+// Seconds without a frame, after everything upstream has finished, that end a tool's drain (the
+// receiver's; a middle box's forwarder's): what the kernel still holds (socket buffer, XSK ring,
+// backlog) arrives well within it.
+inline constexpr double kDrainQuietS = 1.0;
+
 // A middle box between A and B (copylab forward): the sender's view of the topology (it
 // addresses M), a name for the run's files, and the box started once the receiver is ready and
-// stopped once the receiver has exited (before the observer's evidence is read).
+// stopped once the sender has finished, before the receiver is told to drain: `stop` returns once
+// M has forwarded what it still held and exited, so a box that fell behind (a stalled or starved
+// forwarder with a full socket buffer) delivers the rest to B instead of dropping it on exit.
 struct MiddleBox {
   TopologyConfig sender_topology;
   std::string tag;

@@ -1,5 +1,6 @@
 #include "harness/forward_runner.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -210,8 +211,8 @@ ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
   ForwardRecord rec;
   rec.kind = kind;
   const std::string stem = work_dir + "/" + to_string(kind) + "-" + phase.name + ".forwarder";
-  const std::string json = stem + ".json", ready = stem + ".ready";
-  for (const auto& f : {json, ready}) std::filesystem::remove(f);
+  const std::string json = stem + ".json", ready = stem + ".ready", done = stem + ".done";
+  for (const auto& f : {json, ready, done}) std::filesystem::remove(f);
 
   pid_t forwarder_pid = 0;
   std::optional<ChildProcess> forwarder;
@@ -225,15 +226,21 @@ ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
   box.start = [&] {
     in_before = read_kernel_counters(topo.ns_m, topo.dev_ma);
     out_before = read_kernel_counters(topo.ns_m, topo.dev_mb);
-    forwarder.emplace(ChildProcess::start(forwarder_argv(topo, kind, opts, json, ready),
-                                          stem + ".log"));
+    std::vector<std::string> argv = forwarder_argv(topo, kind, opts, json, ready);
+    argv.insert(argv.end(), {"--stop-after-file", done, "--drain", fmt::format("{}", kDrainQuietS)});
+    forwarder.emplace(ChildProcess::start(argv, stem + ".log"));
     wait_for_ready_file(ready, *forwarder, std::chrono::seconds(30));
     forwarder_pid = forwarder->pid();
   };
   box.stop = [&] {
-    // The receiver has drained what reached B: what M still holds is not coming.
-    forwarder->signal(SIGINT);
-    const auto rc = forwarder->wait_for(std::chrono::seconds(30));
+    // The sender has finished: M forwards what it still holds until its ingress has been quiet
+    // for the drain period, then exits (bounded by ten periods and its one-second finish).
+    std::ofstream(done) << "done\n";
+    auto rc = forwarder->wait_for(std::chrono::seconds(30));
+    if (!rc) {
+      forwarder->signal(SIGINT);
+      rc = forwarder->wait_for(std::chrono::seconds(10));
+    }
     forwarder_rc = rc ? *rc : forwarder->stop();
     rec.m_in = counters_delta(in_before, read_kernel_counters(topo.ns_m, topo.dev_ma));
     rec.m_out = counters_delta(out_before, read_kernel_counters(topo.ns_m, topo.dev_mb));

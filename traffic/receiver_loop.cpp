@@ -1,13 +1,12 @@
 #include "traffic/receiver_loop.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
 #include "common/clock.hpp"
 #include "common/stop.hpp"
 #include "packet/frame.hpp"
+#include "traffic/stop_file_drain.hpp"
 
 namespace copylab {
 namespace {
@@ -15,12 +14,6 @@ namespace {
 // Enough for exact percentiles of any run copylab's defaults make; beyond it the first samples
 // stand for the run (the summary says how many).
 constexpr std::size_t kMaxLatencySamples = 4'000'000;
-
-// How often an idle receiver looks for --stop-after-file: rarely enough that the check adds no
-// measurable system calls per packet, often enough that the drain starts promptly.
-constexpr std::uint64_t kStopFilePollNs = 10'000'000ULL;
-// The drain lasts at most this many quiet periods after the stop file appeared.
-constexpr double kMaxDrainPeriods = 10;
 
 }  // namespace
 
@@ -35,13 +28,10 @@ ReceiveResult run_receiver(Datapath& dp, const TrafficConfig& cfg, const Receive
   const std::uint64_t start = now_ns();
   const std::uint64_t deadline =
       cfg.duration_s > 0 ? start + static_cast<std::uint64_t>(cfg.duration_s * 1e9) : UINT64_MAX;
-  const bool stop_file = !limits.stop_after_file.empty();
+  StopFileDrain drain(limits.stop_after_file, limits.drain_s);
   const auto idle_ns =
-      stop_file ? 0 : static_cast<std::uint64_t>(limits.idle_timeout_s * 1e9);
-  const auto drain_ns = static_cast<std::uint64_t>(limits.drain_s * 1e9);
-  const auto max_drain_ns = static_cast<std::uint64_t>(limits.drain_s * kMaxDrainPeriods * 1e9);
+      drain.enabled() ? 0 : static_cast<std::uint64_t>(limits.idle_timeout_s * 1e9);
   std::uint64_t first = 0, last = 0, second_start = 0, second_frames = 0, second_bytes = 0;
-  std::uint64_t stop_seen = 0, stop_checked = 0;  // when the stop file appeared / was looked for
 
   auto sink = [&](std::span<const std::uint8_t> payload) {
     const std::uint64_t t = now_ns();
@@ -93,20 +83,10 @@ ReceiveResult run_receiver(Datapath& dp, const TrafficConfig& cfg, const Receive
         r.stopped_by = "idle";
         break;
       }
-      if (stop_file && stop_seen == 0 && now - stop_checked >= kStopFilePollNs) {
-        stop_checked = now;
-        if (access(limits.stop_after_file.c_str(), F_OK) == 0) stop_seen = now;
-      }
-      if (stop_seen != 0) {
-        // The sender has finished: what is still queued arrives within the quiet period.
-        if (now - std::max(stop_seen, last) >= drain_ns) {
-          r.stopped_by = "drain";
-          break;
-        }
-        if (now - stop_seen >= max_drain_ns) {
-          r.stopped_by = "drain bound";
-          break;
-        }
+      // Once the sender has finished, what is still queued arrives within the quiet period.
+      if (const char* why = drain.idle(now, last)) {
+        r.stopped_by = why;
+        break;
       }
       dp.wait_rx(std::chrono::milliseconds(50));
     }
@@ -124,7 +104,7 @@ ReceiveResult run_receiver(Datapath& dp, const TrafficConfig& cfg, const Receive
   r.lost = r.loss_from_count ? validator.lost(cfg.count) : validator.gaps();
   r.active_s = last > first ? static_cast<double>(last - first) * 1e-9 : 0;
   r.one_way = summarize_latency(latency);
-  r.drained_s = stop_seen != 0 ? static_cast<double>(now_ns() - stop_seen) * 1e-9 : 0;
+  r.drained_s = drain.drained_s(now_ns());
   return r;
 }
 
