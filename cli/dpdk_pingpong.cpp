@@ -83,5 +83,6 @@ int main(int argc, char** argv) {
          if (role == Role::kPing) cfg.rx_port = cfg.frame.src_port;
          validate(cfg);
          return make_dpdk_datapath(cfg);
-       }});
+       },
+       /*spins=*/{}});
 }

@@ -16,5 +16,6 @@ int main(int argc, char** argv) {
          cfg.payload_size = traffic.payload_size;
          copylab::validate(cfg);
          return copylab::make_dpdk_datapath(cfg);
-       }});
+       },
+       /*spins=*/{}});  // unset: a poll-mode driver spins
 }

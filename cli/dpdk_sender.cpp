@@ -15,5 +15,6 @@ int main(int argc, char** argv) {
          cfg.payload_size = traffic.payload_size;
          copylab::validate(cfg);
          return copylab::make_dpdk_datapath(cfg);
-       }});
+       },
+       /*spins=*/{}});
 }

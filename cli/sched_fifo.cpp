@@ -16,6 +16,11 @@ const char* const kSchedFifoHelp =
     "tasks on its CPU cannot delay it while its ingress fills; needs a waiting --wait "
     "(0 = SCHED_OTHER)";
 
+const char* const kReceiverSchedFifoHelp =
+    "Run the receiving loop as SCHED_FIFO at this priority (1-99, as chrt -f does) so busy tasks "
+    "on its CPU cannot delay it while its socket buffer or ring fills; needs a --wait that "
+    "sleeps (0 = SCHED_OTHER)";
+
 CLI::Option* add_sched_fifo_option(CLI::App& app, int& priority, const std::string& help) {
   return in_range(app.add_option("--sched-fifo", priority, help), 0, 99)->capture_default_str();
 }
@@ -23,9 +28,10 @@ CLI::Option* add_sched_fifo_option(CLI::App& app, int& priority, const std::stri
 void check_sched_fifo(int priority, bool spins) {
   if (priority != 0 && spins) {
     throw Error("--sched-fifo " + std::to_string(priority) +
-                    " with --wait spin: a spinning SCHED_FIFO thread keeps its CPU from every "
-                    "other task there (ksoftirqd, a receiver) beyond the kernel's RT throttling",
-                "use --wait poll with --sched-fifo", kExitUsage);
+                    " with a --wait that spins: a spinning SCHED_FIFO thread keeps its CPU from "
+                    "every other task there (ksoftirqd, a receiver) beyond the kernel's RT "
+                    "throttling",
+                "use --wait poll (or block) with --sched-fifo", kExitUsage);
   }
 }
 

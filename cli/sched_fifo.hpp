@@ -13,15 +13,16 @@
 
 namespace copylab {
 
-// The forwarder tools' help text of --sched-fifo.
+// The forwarder tools' and the receiver tools' help texts of --sched-fifo.
 extern const char* const kSchedFifoHelp;
+extern const char* const kReceiverSchedFifoHelp;
 
 // --sched-fifo PRIO (1..99; 0: keep SCHED_OTHER), with `help` as its description; `priority`'s
 // value is the default shown.
 CLI::Option* add_sched_fifo_option(CLI::App& app, int& priority,
                                    const std::string& help = kSchedFifoHelp);
 
-// Error (kExitUsage) when `priority` is set and the forwarder spins instead of waiting.
+// Error (kExitUsage) when `priority` is set and the tool spins instead of waiting.
 void check_sched_fifo(int priority, bool spins);
 
 // Makes the calling thread SCHED_FIFO at `priority` (nothing for 0); Error naming the fix when

@@ -55,6 +55,6 @@ int main(int argc, char** argv) {
                        0, kMaxSockBuf)
              ->capture_default_str();
        },
-       [&] { return cfg.wait == WaitPolicy::kSpin; },
+       [&] { return spins(cfg.wait); },
        [&] { return make_udp_relay(cfg); }});
 }

@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
          cfg.payload_size = traffic.payload_size;
          copylab::validate(cfg, traffic.payload_size);
          return copylab::make_socket_datapath(cfg);
-       }});
+       },
+       [&] { return copylab::spins(cfg.wait); }});
 }

@@ -5,6 +5,7 @@
 
 #include "cli/common_options.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/sched_fifo.hpp"
 #include "common/cpu.hpp"
 #include "cli/help_format.hpp"
 #include "common/stop.hpp"
@@ -25,21 +26,27 @@ int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const Datapa
   add_run_output_options(app, out);
   if (spec.add_options) spec.add_options(app, out);
   binding.add_options(app);
+  int fifo_priority = 0;
+  if (!spec.sender) add_sched_fifo_option(app, fifo_priority, kReceiverSchedFifoHelp);
   return run_main(app, argc, argv, common, [&] {
     validate(traffic);
+    check_sched_fifo(fifo_priority, !binding.spins || binding.spins());
     pin_current_thread(out.cpu);
     const auto dp = binding.make(traffic);
+    // Set up as SCHED_OTHER; only the receiving loop runs real-time.
+    apply_sched_fifo(fifo_priority);
     // The whole mode object is one long line: -v shows it (the JSON result always holds it).
     spdlog::debug("{}: {} datapath, mode {}", spec.name, dp->name(), dp->mode().dump());
     signal_ready(out);
     const ToolLoopResult r = spec.loop(*dp, traffic, out);
-    const nlohmann::json doc{{"tool", spec.name},
+    nlohmann::json doc{{"tool", spec.name},
                              {"pid", getpid()},
                              {"datapath", dp->name()},
                              {"mode", dp->mode()},
                              {"traffic", to_json(traffic)},
                              {"result", r.result},
                              {"counters", dp->counters()}};
+    if (!spec.sender) doc["sched"] = sched_json();
     write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
     return r.stopped_by_signal ? 128 + stop_signal() : 0;
   });

@@ -21,6 +21,10 @@ struct DatapathBinding {
   std::function<void(CLI::App&)> add_options;
   // Validates the datapath's options against the traffic (payload vs frame/MTU...) and builds it.
   std::function<std::unique_ptr<Datapath>(const TrafficConfig&)> make;
+  // Whether the datapath, as its options set it, spins (polls without sleeping) while it waits
+  // for data; unset: it does (DPDK's poll-mode driver). A receiver's --sched-fifo needs one that
+  // sleeps.
+  std::function<bool()> spins;
 };
 
 struct ToolLoopResult {

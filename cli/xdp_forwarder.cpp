@@ -82,6 +82,6 @@ int main(int argc, char** argv) {
                       "Replace an XDP program someone else attached to --in-dev (it is not restored)");
          cfg.offer_force_replace = std::getenv("COPYLAB_PARENT") == nullptr;
        },
-       [&] { return cfg.wait == WaitPolicy::kSpin; },
+       [&] { return spins(cfg.wait); },
        [&] { return make_xsk_forwarder(cfg); }});
 }

@@ -27,6 +27,11 @@ constexpr const char* to_string(WaitPolicy w) noexcept {
   return "?";
 }
 
+// Whether a datapath waiting this way keeps its CPU while no data comes (polls without sleeping).
+constexpr bool spins(WaitPolicy w) noexcept {
+  return w == WaitPolicy::kSpin || w == WaitPolicy::kBusyPoll;
+}
+
 // The exact names to_string prints; nullopt for anything else.
 constexpr std::optional<WaitPolicy> parse_wait_policy(std::string_view text) noexcept {
   constexpr std::array<WaitPolicy, 4> kAll{WaitPolicy::kBlock, WaitPolicy::kSpin,

@@ -52,6 +52,7 @@ std::vector<std::string> receiver_args(const TopologyConfig& t, const PairSpec& 
   l.stop_after_file = sender_done;
   l.drain_s = kDrainQuietS;
   l.per_second = false;
+  l.sched_fifo = o.rx_sched_fifo;
   if (l.path.af_xdp()) {
     l.ring_size = o.rx_ring_size;
     l.frame_count = o.rx_frame_count;

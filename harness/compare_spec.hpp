@@ -55,6 +55,9 @@ struct CompareOptions {
   std::uint16_t src_port = topology_defaults::kSrcPort;
   int cpu_tx = 0;
   int cpu_rx = 1;
+  // The receiver's --sched-fifo (0: SCHED_OTHER). copylab forward sets it above M's forwarder's
+  // priority when the two share a CPU; compare leaves it 0.
+  int rx_sched_fifo = 0;
   std::vector<std::string> netns;  // reuse: A,B
   std::vector<std::string> devs;   // reuse: X,Y
   std::string work_dir;            // logs and per-run JSON (default: a temp dir, removed)

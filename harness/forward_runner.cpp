@@ -77,6 +77,13 @@ Count taken_in(const ForwardRecord& r) {
                                         is_xsk(r.kind) ? "/counters/rx_frames" : "/counters/received"));
 }
 
+// The traffic options of a run through M, with B's receiver's policy (receiver_sched_fifo).
+CompareOptions with_receiver_fifo(const ForwardOptions& o, const PhaseSpec& phase) {
+  CompareOptions c = o.traffic;
+  c.rx_sched_fifo = receiver_sched_fifo(o.sched_fifo, phase);
+  return c;
+}
+
 // compare's loss row puts every lost frame in B's socket buffer; with a middle box they are lost
 // in M or after it, each where its own counter says (loss_checks).
 constexpr std::string_view kCompareLossRow = "lost = Udp RcvbufErrors";
@@ -171,6 +178,11 @@ void add_moved(ForwardRecord& r) {
 
 }  // namespace
 
+int receiver_sched_fifo(int forwarder_priority, const PhaseSpec& phase) {
+  if (forwarder_priority == 0 || phase.rate_pps <= 0) return 0;
+  return std::min(forwarder_priority + 1, 99);
+}
+
 std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind kind,
                                         const ForwardOptions& o, const std::string& json,
                                         const std::string& ready,
@@ -246,7 +258,7 @@ ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
     rec.m_out = counters_delta(out_before, read_kernel_counters(topo.ns_m, topo.dev_mb));
   };
   MiddleObserver observer(topo, kind, forwarder_pid);
-  rec.run = run_compare_phase(topo, forward_pair(), phase, opts.traffic, work_dir,
+  rec.run = run_compare_phase(topo, forward_pair(), phase, with_receiver_fifo(opts, phase), work_dir,
                               cross_check ? &observer : nullptr, progress, &box);
   if (forwarder_rc != 0 && forwarder_rc != 128 + SIGINT) {
     throw Error(std::string(forwarder_tool(kind)) + " exited with " +
@@ -263,6 +275,7 @@ ForwardRecord run_forward_phase(const TopologyConfig& topo, ForwarderKind kind,
   rec.forwarded = rec.forwarder_doc["result"].value("forwarded", std::uint64_t{0});
   rec.forwarded_pps = rec.forwarder_doc["result"].value("pps", 0.0);
   rec.sched = rec.forwarder_doc.value("sched", nlohmann::json());
+  rec.sched_b = rec.run.receiver_doc.value("sched", nlohmann::json());
   if (rec.forwarded > 0 && rec.forwarder_doc.contains("cpu")) {
     const auto& cpu = rec.forwarder_doc["cpu"];
     rec.cpu_ns_per_packet = (cpu.value("user_s", 0.0) + cpu.value("system_s", 0.0)) * 1e9 /
@@ -296,6 +309,7 @@ nlohmann::json to_json(const ForwardRecord& r) {
           {"forwarded_pps", r.forwarded_pps},
           {"cpu_ns_per_packet", opt(r.cpu_ns_per_packet)},
           {"sched_m", r.sched},
+          {"sched_b", r.sched_b},
           {"one_way_p50_us", opt(r.run.counts.receiver.one_way_p50_us)},
           {"one_way_p99_us", opt(r.run.counts.receiver.one_way_p99_us)},
           {"ledger_m", {{"copy1_user_to_kernel", opt(r.copy1)},

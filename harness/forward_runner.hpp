@@ -44,7 +44,19 @@ struct ForwardRecord {
   // The forwarding loop's scheduling policy as the kernel reported it to the forwarder
   // ({"policy": "SCHED_FIFO", "priority": 10}); null when the forwarder did not write it.
   nlohmann::json sched;
+  // B's receiver's policy as the kernel reported it to the receiver; null when it did not write it.
+  nlohmann::json sched_b;
 };
+
+// B's receiver's SCHED_FIFO priority in `phase` for a forwarder in M at `forwarder_priority`
+// (0: SCHED_OTHER). Paced: one above the forwarder (at most 99), so where the two share a CPU the
+// receiver runs as soon as M's frames wake it and takes every frame M forwards, however busy the
+// CPU is otherwise (as SCHED_OTHER it shares what M leaves with every busy task there and its
+// socket buffer can overflow). Unpaced: SCHED_OTHER, because M is overloaded by design there and
+// a receiver that preempts it on every datagram would make M's rate a count of context switches
+// (measured: the relay's 348k frames/s fell to 61k); B then takes what the CPU leaves it and the
+// rest is counted as lost after M.
+int receiver_sched_fifo(int forwarder_priority, const PhaseSpec& phase);
 
 // The forwarder tool's command line in M (ip netns exec ...). With `back_port` it forwards both
 // ways: datagrams to that UDP port go back from B to A (the relay sends them from its egress

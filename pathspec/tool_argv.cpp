@@ -50,6 +50,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   refuse(sender && !l.stop_after_file.empty(), l, "--stop-after-file");
   refuse(sender && l.drain_s.has_value(), l, "--drain");
   refuse(sender && !l.per_second, l, "--no-per-second");
+  refuse(sender && l.sched_fifo != 0, l, "--sched-fifo");
   refuse(l.path.datapath() != DatapathKind::kSocket && l.rcvbuf.has_value(), l, "--rcvbuf");
   refuse(!xdp && !dpdk && l.ring_size.has_value(), l, "--ring-size");
   refuse(!xdp && l.frame_count.has_value(), l, "--frame-count");
@@ -83,6 +84,7 @@ std::vector<std::string> tool_args(const TopologyConfig& t, const ToolLaunch& l)
   if (!l.stop_after_file.empty()) append(a, {"--stop-after-file", l.stop_after_file});
   if (l.drain_s) append(a, {"--drain", fmt::format("{}", *l.drain_s)});
   if (!l.per_second) a.emplace_back("--no-per-second");
+  if (l.sched_fifo != 0) append(a, {"--sched-fifo", std::to_string(l.sched_fifo)});
   if (l.rcvbuf) append(a, {"--rcvbuf", std::to_string(*l.rcvbuf)});
   if (l.ring_size) append(a, {"--ring-size", std::to_string(*l.ring_size)});
   if (l.frame_count) append(a, {"--frame-count", std::to_string(*l.frame_count)});

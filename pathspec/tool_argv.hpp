@@ -38,6 +38,7 @@ struct ToolLaunch {
   std::string stop_after_file;
   std::optional<double> drain_s;
   bool per_second = true;  // false: --no-per-second
+  int sched_fifo = 0;      // --sched-fifo PRIO (0: none, the tool stays SCHED_OTHER)
   // Socket only: receive buffer bytes requested (--rcvbuf).
   std::optional<int> rcvbuf;
   // AF_XDP and DPDK: ring entries; AF_XDP only: UMEM frames; DPDK only: mbufs (the PMD's UMEM).

@@ -61,6 +61,7 @@ std::string render_phase(const ForwardOutcome& o, const std::string& phase) {
   row("received in B", [](const ForwardRecord& r) { return opt_count(r.run.counts.receiver.received); });
   row("forwarded frames/s", [](const ForwardRecord& r) { return fmt::format("{:.0f}", r.forwarded_pps); });
   row("M's policy (kernel)", [](const ForwardRecord& r) { return sched_text(r.sched); });
+  row("B's policy (kernel)", [](const ForwardRecord& r) { return sched_text(r.sched_b); });
   row("CPU in M ns/packet", [](const ForwardRecord& r) { return opt_num(r.cpu_ns_per_packet, "{:.0f}"); });
   row("one-way p50 A->B us", [](const ForwardRecord& r) { return opt_num(r.run.counts.receiver.one_way_p50_us, "{:.1f}"); });
   row("one-way p99 A->B us", [](const ForwardRecord& r) { return opt_num(r.run.counts.receiver.one_way_p99_us, "{:.1f}"); });

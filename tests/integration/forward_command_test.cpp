@@ -103,20 +103,22 @@ TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
 }
 
 // --sched-fifo reaches both forwarders in M: each run's forwarder reads its policy back from the
-// kernel (its own JSON's "sched"), and the forward JSON reports it as runs[].sched_m. A row per
-// policy: the default (SCHED_FIFO 10), another priority, and 0 for SCHED_OTHER.
+// kernel (its own JSON's "sched"), and the forward JSON reports it as runs[].sched_m; B's
+// receiver in the paced run reads back one priority above (runs[].sched_b). A row per policy:
+// the default (SCHED_FIFO 10), another priority, and 0 for SCHED_OTHER.
 struct SchedRow {
   const char* name;
   std::vector<std::string> args;
   const char* policy;
   int priority;
+  int b_priority;  // B's receiver in the paced run: one above M (0: SCHED_OTHER)
 };
 
 TEST(ForwardCommandTest, SchedFifoReachesBothForwardersInM) {
   constexpr long long kCount = 5'000;
-  const SchedRow rows[] = {{"default", {}, "SCHED_FIFO", 10},
-                           {"priority 7", {"--sched-fifo", "7"}, "SCHED_FIFO", 7},
-                           {"0", {"--sched-fifo", "0"}, "SCHED_OTHER", 0}};
+  const SchedRow rows[] = {{"default", {}, "SCHED_FIFO", 10, 11},
+                           {"priority 7", {"--sched-fifo", "7"}, "SCHED_FIFO", 7, 8},
+                           {"0", {"--sched-fifo", "0"}, "SCHED_OTHER", 0, 0}};
   for (const SchedRow& row : rows) {
     SCOPED_TRACE(row.name);
     std::vector<std::string> args{"forward", "--forwarders", "relay,xsk_native", "--count",
@@ -134,6 +136,10 @@ TEST(ForwardCommandTest, SchedFifoReachesBothForwardersInM) {
       EXPECT_EQ(run.at("sched_m"), tool.at("sched"));
       EXPECT_EQ(run.at("sched_m").at("policy"), row.policy) << run.at("sched_m").dump();
       EXPECT_EQ(run.at("sched_m").at("priority"), row.priority) << run.at("sched_m").dump();
+      // B's receiver read its own policy back; the forward JSON carries it as sched_b.
+      EXPECT_EQ(run.at("sched_b"), run.at("run").at("receiver").at("sched"));
+      EXPECT_EQ(run.at("sched_b").at("policy"), row.b_priority != 0 ? "SCHED_FIFO" : "SCHED_OTHER");
+      EXPECT_EQ(run.at("sched_b").at("priority"), row.b_priority) << run.at("sched_b").dump();
       EXPECT_EQ(run.at("forwarded"), kCount) << tool.dump(2);
     }
     // The text report's row, one cell per forwarder.

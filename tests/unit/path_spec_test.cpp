@@ -15,6 +15,7 @@
 #include "cli/options_af_xdp.hpp"
 #include "cli/options_socket.hpp"
 #include "cli/options_traffic.hpp"
+#include "cli/sched_fifo.hpp"
 #include "common/error.hpp"
 #include "pathspec/path_spec.hpp"
 #include "pathspec/tool_argv.hpp"
@@ -238,6 +239,7 @@ struct Parsed {
   std::uint16_t src_port = 0, dst_port = 0;
   std::uint32_t ring_size = 0, frame_count = 0;  // AF_XDP
   int rcvbuf = 0;                                // socket
+  int sched_fifo = 0;                            // receiver
   TrafficConfig traffic;
   ReceiverLimits limits;
   RunOutputOptions out;
@@ -260,6 +262,7 @@ Parsed parse_as_tool(const PathSpec& path, ToolRole role, Args args) {
     add_start_after_option(app, p.out);
   } else {
     add_receiver_limit_options(app, p.limits);
+    add_sched_fifo_option(app, p.sched_fifo, kReceiverSchedFifoHelp);
   }
   if (path.af_xdp()) {
     add_af_xdp_options(app, xcfg, sender);
@@ -325,6 +328,7 @@ TEST_P(ToolArgvParsesBack, TheToolReadsWhatTheSpecSays) {
     l.stop_after_file = "/tmp/done";
     l.drain_s = 0.5;
     l.per_second = false;
+    l.sched_fifo = 11;
     if (xdp) {
       l.ring_size = 8192;
       l.frame_count = 8192;
@@ -373,6 +377,7 @@ TEST_P(ToolArgvParsesBack, TheToolReadsWhatTheSpecSays) {
     EXPECT_EQ(p.limits.stop_after_file, "/tmp/done");
     EXPECT_DOUBLE_EQ(p.limits.drain_s, 0.5);
     EXPECT_FALSE(p.limits.per_second);
+    EXPECT_EQ(p.sched_fifo, 11);
     if (xdp) {
       EXPECT_EQ(p.ring_size, 8192u);
       EXPECT_EQ(p.frame_count, 8192u);
@@ -433,6 +438,9 @@ TEST(ToolArgv, RefusesFlagsTheToolDoesNotTake) {
   ToolLaunch tx;
   tx.stop_after_file = "/tmp/done";
   EXPECT_THROW(tool_args(t, tx), Error);
+  ToolLaunch tx_fifo;
+  tx_fifo.sched_fifo = 10;
+  EXPECT_THROW(tool_args(t, tx_fifo), Error);
   ToolLaunch rx_port;
   rx_port.role = ToolRole::kReceiver;
   rx_port.src_port = 1;
