@@ -23,14 +23,24 @@ lab_apt_candidate() {
 
 # lab_apt_update: `apt-get update` of the list's apt configuration, once per configuration and run
 # (a fresh machine may have no indexes, or stale ones that name versions the archive no longer has).
+# Labs with other caches may update the same (the host's) lists: they take turns on a flock of the
+# lists directory; apt's own lock on it, held by another apt outside the lab, is waited for (apt-get
+# update cannot wait for it itself).
 lab_apt_update() {
-  local key="${APT_OPTS[*]:-host}"
+  local key="${APT_OPTS[*]:-host}" which="the host's sources" lists="" err try
   [[ " ${LAB_APT_UPDATED:-} " == *" $key "* ]] && return 0
-  local which="the host's sources"
   ((${#APT_OPTS[@]} == 0)) || which="the list's private sources"
   log "packages: running apt-get update ($which)"
-  apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root update -qq >/dev/null ||
-    die "apt-get update failed" "check the network / sources.list"
+  eval "$(apt-config "${APT_OPTS[@]}" shell lists Dir::State::lists/d)"
+  for ((try = 1; ; try++)); do
+    err=$(flock -w 600 "${lists:-/var/lib/apt/lists}" \
+      apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root update -qq 2>&1 >/dev/null) && break
+    if [[ $err != *"Could not get lock"* ]] || ((try == 60)); then
+      printf '%s\n' "$err" >&2
+      die "apt-get update failed" "check the network / sources.list"
+    fi
+    sleep 5
+  done
   LAB_APT_UPDATED+=" $key"
 }
 
