@@ -5,6 +5,8 @@
 # into the private cache), then again offline from that cache.
 set(COPYLAB_LAB_PIN_TEST "${CMAKE_CURRENT_LIST_DIR}/lab_pin/lab_pin_test.sh")
 add_test(NAME lab_pin_resolve COMMAND "${COPYLAB_LAB_PIN_TEST}" resolve)
-set_tests_properties(lab_pin_resolve PROPERTIES LABELS "lab;integration" TIMEOUT 300)
+# (three apt-get updates of the host's lists: a minute or more under load, more when another apt
+# holds their lock, which the lab waits for)
+set_tests_properties(lab_pin_resolve PROPERTIES LABELS "lab;integration" TIMEOUT 900)
 add_test(NAME lab_pin_fetch COMMAND "${COPYLAB_LAB_PIN_TEST}" fetch)
 set_tests_properties(lab_pin_fetch PROPERTIES LABELS "lab;integration" TIMEOUT 900)

@@ -39,6 +39,7 @@ lab_apt_update() {
       printf '%s\n' "$err" >&2
       die "apt-get update failed" "check the network / sources.list"
     fi
+    log "packages: another apt holds the lock on $lists; waiting (try $try of 60)"
     sleep 5
   done
   LAB_APT_UPDATED+=" $key"
@@ -150,7 +151,7 @@ lab_resolve_list() {
     [[ $cand == "$ver" ]] || parts+=("$name $ver -> $cand")
   done
   LAB_RESOLVED[i]=$(printf '%s\n' "${out[@]}")
-  local why="the archive's current ones, checked by apt's signed index"
+  local why="the archive's current versions, checked by apt's signed index"
   ((sha_dropped)) && why+="; the list's sha256 pins do not apply"
   LAB_RESOLVE_NOTE="${LAB_RESOLVE_LIST##*/} pins versions that have left Debian's archive; using $(lab_join ', ' "${parts[@]}") ($why)"
   lab_note_resolved "$LAB_RESOLVE_NOTE"
