@@ -9,16 +9,27 @@
 # The kernel flavour the lab boots: package names are linux-image-<ABI>-amd64 and so on.
 LAB_FLAVOUR=amd64
 
+# lab_apt_cache ARG...: apt-cache with the list's apt configuration and a binary cache of the indexes
+# of its own under the lab's cache (hosts built as containers often set Dir::Cache::pkgcache "", and
+# then every apt-cache call parses all the indexes again: tens of seconds each under load).
+lab_apt_cache() {
+  local dir
+  dir="$LAB_CACHE/apt/pkgcache-$(basename "${LAB_RESOLVE_LIST:-host}" .txt)"
+  ((${#APT_OPTS[@]})) || dir="$LAB_CACHE/apt/pkgcache-host"
+  mkdir -p "$dir"
+  apt-cache "${APT_OPTS[@]}" -o "Dir::Cache::pkgcache=$dir/pkgcache.bin" -o Dir::Cache::srcpkgcache= "$@"
+}
+
 # lab_apt_versions NAME...: "name version" for every version of the NAMEs the archive's indexes
 # (APT_OPTS) list, one a line; nothing for a name they do not know.
 lab_apt_versions() {
-  apt-cache "${APT_OPTS[@]}" madison "$@" 2>/dev/null |
+  lab_apt_cache madison "$@" 2>/dev/null |
     awk -F' *[|] *' '$3 ~ /Packages$/ { sub(/^ +/, "", $1); print $1, $2 }'
 }
 
 # lab_apt_candidate NAME: the version apt would download for NAME (empty when it has none).
 lab_apt_candidate() {
-  apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '^(none)$' || true
+  lab_apt_cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '^(none)$' || true
 }
 
 # lab_apt_update: `apt-get update` of the list's apt configuration, once per configuration and run
@@ -66,7 +77,7 @@ lab_resolve_abi() {
   [[ $abi =~ ^([0-9]+\.[0-9]+)[.] ]] || die "kernel ABI '$abi' has no major.minor" "fix the linux-image line"
   series=${BASH_REMATCH[1]}
   # The flavour's images of the series (not -cloud, -rt, -dbg, -unsigned).
-  mapfile -t cand < <(apt-cache "${APT_OPTS[@]}" pkgnames "linux-image-$series." 2>/dev/null |
+  mapfile -t cand < <(lab_apt_cache pkgnames "linux-image-$series." 2>/dev/null |
     sed -n "s/^linux-image-\\(${series//./\\.}\\.[0-9]*\\(-[0-9]*\\)\\{0,1\\}\\(+[a-z0-9]*\\)\\{0,1\\}\\)-$LAB_FLAVOUR\$/\\1/p")
   for a in "${cand[@]}"; do
     for name in "$@"; do names+=("${name//"$abi"/"$a"}"); done

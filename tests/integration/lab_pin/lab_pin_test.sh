@@ -17,8 +17,18 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../../.." && pwd)
 RUN="$SRC/kmod/lab/run.sh"
 FAILS=0
+# A run killed outright (a ctest timeout) leaves its directory: the next run removes the ones whose
+# owner (pid and start time, from /proc/<pid>/stat) is gone, one line each.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+for old in "${TMPDIR:-/tmp}"/lab-pin-test.*; do
+  [[ -f $old/owner ]] || continue
+  read -r pid start <"$old/owner" || continue
+  [[ -n $pid && $(start_time "$pid") == "$start" ]] && continue
+  rm -rf "$old" && echo "lab_pin_test: removed $old of run $pid (no longer running)"
+done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lab-pin-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+echo "$$ $(start_time $$)" >"$TMP/owner"
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 expect_eq() { [[ $2 == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
