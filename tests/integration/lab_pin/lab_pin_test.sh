@@ -118,7 +118,9 @@ case_series() {
   expect_eq "series: stderr lines" "$(wc -l <"$TMP/err")" 1
   expect_match "series: message" "$(cat "$TMP/err")" \
     "^copylab lab: packages: series\\.txt pins kernel 5\\.99\\.0-1, .* no complete 5\\.99 kernel .*Fix: update"
-  left=$(find "$TMP/cache-series" -mindepth 1 ! -name .lock)
+  # (apt/ is apt's state for the lists: its binary cache of the indexes may stay)
+  left=$(find "$TMP/cache-series" -mindepth 1 ! -name .lock ! -path "$TMP/cache-series/apt" \
+    ! -path "$TMP/cache-series/apt/*")
   expect_eq "series: left in the cache" "$left" ""
 }
 
