@@ -35,12 +35,15 @@ usage: $0 [options]
   --standin        when a copylab tool is missing, run the socket experiments with the stand-in
                     kmod/lab/standin/udpx.c instead of skipping them (lines are marked [stand-in])
   --fetch-only      download and extract the packages, then stop
+  --resolve-only    print the package specs the lab would use (a pin that left Debian's archive
+                    replaced by the archive's current version), download nothing, stop
+  --packages FILE   use FILE instead of the kernel's package list (tests: a list with stale pins)
   --quiet           print only the FAIL lines, the totals and the report path (no progress)
 EOF
 }
 
 BIN_DIR="" WORK_DIR="$PWD/copylab-lab" REPORT="" ONLY="" COUNT=1000 FLOOD=100000 SIZE=200
-TIMEOUT=600 SMP=1 FETCH_ONLY=0 QUIET=0 STANDIN=0 KERNEL=6.1
+TIMEOUT=600 SMP=1 FETCH_ONLY=0 QUIET=0 STANDIN=0 KERNEL=6.1 PACKAGES="" LAB_RESOLVE_ONLY=0
 LAB_CACHE=${COPYLAB_LAB_CACHE:-${HOME:-/root}/.cache/copylab-lab}
 while (($#)); do
   case $1 in
@@ -56,6 +59,8 @@ while (($#)); do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --smp) SMP=$2; shift 2 ;;
     --fetch-only) FETCH_ONLY=1; shift ;;
+    --resolve-only) LAB_RESOLVE_ONLY=1; shift ;;
+    --packages) PACKAGES=$2; shift 2 ;;
     --standin) STANDIN=1; shift ;;
     --quiet) QUIET=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -82,6 +87,8 @@ esac
 T0=$(date +%s.%N)
 log() { ((QUIET)) || printf '[lab %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
 die() { echo "copylab lab: $1.${2:+ Fix: $2}" >&2; exit "${3:-3}"; }
+# note: a line the terminal gets even with --quiet (what the lab used instead of what was asked).
+note() { if ((QUIET)); then echo "copylab lab: $*" >&2; else log "$*"; fi; }
 
 # The package lists: the kernel's first (lib/fetch.sh takes every line of it and the non-kernel
 # lines of the others: qemu, firmware and busybox are shared).
@@ -92,8 +99,10 @@ case $KERNEL in
     COPYLAB_LAB_NIC_PROPS=${COPYLAB_LAB_NIC_PROPS:-disable-legacy=on,iommu_platform=on} ;;
   *) echo "copylab lab: --kernel '$KERNEL' is not a lab kernel. Fix: use 6.1, 6.12 or 7.3" >&2; exit 2 ;;
 esac
-LAB_KVER=$(sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' "${LAB_PACKAGE_LISTS[0]}")
-LAB_ROOT="$LAB_CACHE/root-$LAB_KVER"
+if [[ -n $PACKAGES ]]; then
+  [[ -f $PACKAGES ]] || { echo "copylab lab: --packages $PACKAGES is not a file. Fix: pass a package list" >&2; exit 2; }
+  LAB_PACKAGE_LISTS[0]=$(cd "$(dirname "$PACKAGES")" && pwd)/$(basename "$PACKAGES")
+fi
 mkdir -p "$WORK_DIR" "$LAB_CACHE"
 WORK_DIR=$(cd "$WORK_DIR" && pwd)
 REPORT=${REPORT:-$WORK_DIR/report.txt}
@@ -108,6 +117,15 @@ done
 exec 9>"$LAB_CACHE/.lock"
 flock 9
 lab_fetch
+if ((LAB_RESOLVE_ONLY)); then
+  lab_package_specs
+  exit 0
+fi
+# The guest kernel's release (its boot/vmlinuz-<release>, the headers' directory, the root's name)
+# from the specs the fetch used: the pinned image, or the one that replaced it.
+LAB_KVER=$(lab_package_specs | sed -n 's/^linux-image-\([^=]*\)=.*/\1/p' | head -n1)
+[[ -n $LAB_KVER ]] || die "no linux-image line in ${LAB_PACKAGE_LISTS[0]}" "pin the guest kernel's image" 2
+LAB_ROOT="$LAB_CACHE/root-$LAB_KVER"
 lab_extract
 flock -u 9
 ((FETCH_ONLY)) && { log "fetch-only: done"; exit 0; }

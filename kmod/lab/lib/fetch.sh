@@ -1,17 +1,31 @@
 # shellcheck shell=bash
 # Stage 1 of the lab: download the pinned Debian packages (apt-get download, nothing installed on the
 # host) into the cache and extract them into a private root. Both steps are cached: a warm run only
-# checks stamps. Sourced by run.sh; uses LAB_CACHE, LAB_PACKAGE_LISTS, LAB_ROOT, log/die from run.sh.
+# checks stamps. A pinned version that has left Debian's archive is replaced by the archive's current
+# one (lib/resolve.sh); every later stage reads the specs through lab_package_specs, so it gets the
+# replacement. Sourced by run.sh; uses LAB_CACHE, LAB_PACKAGE_LISTS, LAB_RESOLVE_ONLY, log/note/die
+# from run.sh.
 
-# The pinned package specs for this kernel, one "name=version [sha256] [@DIR]" per line: every line
-# of the first list in LAB_PACKAGE_LISTS, and the non-kernel (qemu, firmware, busybox) lines of the
-# others.
+# shellcheck source=lib/resolve.sh
+. "$LAB_DIR/lib/resolve.sh"
+
+# The package specs for this kernel, one "name=version [sha256] [@DIR]" per line: every line of the
+# first list in LAB_PACKAGE_LISTS, and the non-kernel (qemu, firmware, busybox) lines of the others;
+# a list's resolved specs (LAB_RESOLVED) instead of its pins when lab_fetch resolved it.
 lab_package_specs() {
   local i
   for i in "${!LAB_PACKAGE_LISTS[@]}"; do lab_list_selected "$i"; done
 }
-# lab_list_selected I: the specs list number I of LAB_PACKAGE_LISTS contributes.
+# lab_list_selected I: the specs list number I of LAB_PACKAGE_LISTS contributes (resolved or pinned).
 lab_list_selected() {
+  if [[ -n ${LAB_RESOLVED[$1]:-} ]]; then
+    printf '%s\n' "${LAB_RESOLVED[$1]}"
+  else
+    lab_list_pinned "$1"
+  fi
+}
+# lab_list_pinned I: the pinned specs list number I contributes.
+lab_list_pinned() {
   if (($1 == 0)); then
     lab_list_specs "${LAB_PACKAGE_LISTS[$1]}"
   else
@@ -66,36 +80,49 @@ lab_apt_opts() {
 
 lab_fetch() {
   local i
+  LAB_RESOLVED=()
+  LAB_PACKAGE_NOTES=()
   for i in "${!LAB_PACKAGE_LISTS[@]}"; do lab_fetch_list "$i"; done
 }
 
-# lab_fetch_list I: downloads the missing packages list number I contributes.
-lab_fetch_list() {
-  local list=${LAB_PACKAGE_LISTS[$1]} debs="$LAB_CACHE/debs" missing=() names=() spec tmp deb
-  mkdir -p "$debs"
+# The specs on stdin whose .deb is not in the cache, one a line.
+lab_specs_missing() {
+  local spec
   while read -r spec; do
     # shellcheck disable=SC2086  # the glob is meant to expand
-    compgen -G "$debs/$(lab_deb_glob "$spec")" >/dev/null || missing+=("$spec")
-  done < <(lab_list_selected "$1")
+    compgen -G "$LAB_CACHE/debs/$(lab_deb_glob "$spec")" >/dev/null || echo "$spec"
+  done
+}
+
+# lab_fetch_list I: downloads the missing packages list number I contributes. With every pinned .deb
+# in the cache nothing else happens (no network); else a replacement resolved earlier whose .debs
+# are all cached is reused, or the pins are checked against the archive and the ones that left it
+# resolved (lab_resolve_list) before the download.
+lab_fetch_list() {
+  local list=${LAB_PACKAGE_LISTS[$1]} debs="$LAB_CACHE/debs" missing=() names=() spec tmp deb
+  mapfile -t missing < <(lab_list_pinned "$1" | lab_specs_missing)
   if ((${#missing[@]} == 0)); then
     log "packages: $(basename "$list"): all cached in $debs"
     return 0
   fi
-  for spec in "${missing[@]}"; do names+=("${spec%% *}"); done
-  lab_apt_opts "$list"
-  log "packages: downloading ${#missing[@]} of $(basename "$list") from Debian's archive into $debs"
-  # A fresh CI machine may have no package lists, or stale ones that no longer name the pinned versions.
-  if ! apt-cache "${APT_OPTS[@]}" show "${names[0]}" >/dev/null 2>&1; then
-    log "packages: apt lists do not know ${names[0]}; running apt-get update"
-    apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root update -qq >/dev/null || die "apt-get update failed" "check the network / sources.list"
+  if lab_reuse_resolved "$1"; then
+    log "packages: $(basename "$list"): all cached in $debs (the versions resolved earlier)"
+    return 0
   fi
+  lab_apt_opts "$list"
+  lab_resolve_list "$1"
+  ((LAB_RESOLVE_ONLY)) && return 0
+  mapfile -t missing < <(lab_list_selected "$1" | lab_specs_missing)
+  for spec in "${missing[@]}"; do names+=("${spec%% *}"); done
+  log "packages: downloading ${#missing[@]} of $(basename "$list") from Debian's archive into $debs"
   # Download into a temp dir first so an interrupted download never leaves a half file in the cache.
+  mkdir -p "$debs"
   tmp=$(mktemp -d "$debs/.dl.XXXXXX")
   if ! (cd "$tmp" && apt-get "${APT_OPTS[@]}" download -q -o APT::Sandbox::User=root "${names[@]}" >"$tmp/apt.log" 2>&1); then
     cat "$tmp/apt.log" >&2
     rm -rf "$tmp"
     die "apt-get download failed for: ${names[*]}" \
-      "the pinned versions in $list may have left the archive: update them, or copy the .debs into $debs"
+      "check the network; or copy the .debs into $debs"
   fi
   for spec in "${missing[@]}"; do
     deb=$(compgen -G "$tmp/$(lab_deb_glob "$spec")" | head -n1)
@@ -104,15 +131,22 @@ lab_fetch_list() {
   done
   mv "$tmp"/*.deb "$debs/"
   rm -rf "$tmp"
+  lab_save_resolved "$1"
 }
 
-# Extracts every package into $LAB_ROOT once (stamped with the package lists' checksum); a pinned
+# Extracts every package into $LAB_ROOT once (stamped with the checksum of the package lists and of
+# the specs resolved for them, so a root of other versions is never reused); a pinned
 # sha256 is checked again before extracting. From the kernel image only boot/* and the NIC drivers
 # the guest loads are taken (the rest is 400 MB the guest never uses); xz-compressed modules are
 # decompressed (busybox insmod reads plain ELF).
 lab_extract() {
   local sum stamp="$LAB_ROOT/.extracted" spec deb dest
-  sum=$(cat "${LAB_PACKAGE_LISTS[@]}" | sha256sum | cut -d' ' -f1)
+  sum=$({
+    cat "${LAB_PACKAGE_LISTS[@]}"
+    # Nothing when every list's pins are used, so a root extracted before resolving existed stays valid.
+    local i
+    for i in "${!LAB_PACKAGE_LISTS[@]}"; do [[ -z ${LAB_RESOLVED[$i]:-} ]] || echo "${LAB_RESOLVED[$i]}"; done
+  } | sha256sum | cut -d' ' -f1)
   if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then
     log "extract: cached in $LAB_ROOT"
     return 0

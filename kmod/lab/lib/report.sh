@@ -15,10 +15,12 @@ lab_section() {
 lab_sections() { sed -n 's/^KLAB: SECTION //p' "$CONSOLE" | awk '!seen[$0]++'; }
 
 lab_write_report() {
-  local boot_rc=$1 name bpf
+  local boot_rc=$1 name bpf note
   {
     echo "copylab kernel lab report"
     echo "guest kernel: $LAB_KVER (Debian stock), -smp $SMP"
+    # A pin that left Debian's archive was replaced (lib/resolve.sh): the versions differ from the list.
+    for note in "${LAB_PACKAGE_NOTES[@]}"; do echo "packages: resolved, not pinned: $note"; done
     echo "qemu: accel ${LAB_ACCEL:-?}${LAB_ACCEL_WHY:+ ($LAB_ACCEL_WHY)}"
     echo "host: $(uname -r), date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "copylab binaries: ${BIN_DIR:-not given}: found ${LAB_TOOLS_FOUND:-?}; missing ${LAB_TOOLS_MISSING:-?}"
@@ -62,7 +64,7 @@ lab_write_report() {
 # The verdict summary the terminal gets (the report file has everything): the run's facts, one
 # line per experiment with its counts, every FAIL line, the totals and where the report is.
 lab_summary() {
-  grep -E '^(guest|qemu|wall clock):' "$REPORT" || true
+  grep -E '^(guest|packages|qemu|wall clock):' "$REPORT" || true
   awk '/^KLAB: (PASS|FAIL|SKIP) / {
          x = $3; sub(/:$/, "", x)
          if (!(x in seen)) { seen[x] = 1; order[++n] = x }
@@ -85,7 +87,7 @@ lab_report() {
   lab_write_report "$boot_rc"
   fails=$(grep -c '^KLAB: FAIL' "$CONSOLE" || true)
   if ((QUIET)); then
-    grep -E '^(FAIL|guest:|qemu:)' "$REPORT" || true
+    grep -E '^(FAIL|guest:|packages:|qemu:)' "$REPORT" || true
     grep '^Summary:' "$REPORT"
     echo "report: $REPORT"
   else
