@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "kmod/backend/module_build.hpp"
@@ -23,13 +25,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The guest kernel's release, from the lab's pinned package list (linux-image-<release>=...).
-std::string lab_release() {
-  std::ifstream in(std::string(COPYLAB_SOURCE_DIR) + "/kmod/lab/packages.txt");
+// Runs kmod/lab/run.sh with `args` and a throw-away work dir.
+CommandResult lab_run(std::vector<std::string> args) {
+  const fs::path work =
+      fs::temp_directory_path() / ("copylab-kbuild-lab-" + std::to_string(getpid()));
+  args.insert(args.begin(), std::string(COPYLAB_SOURCE_DIR) + "/kmod/lab/run.sh");
+  args.insert(args.end(), {"--quiet", "--work-dir", work.string()});
+  auto r = run_command(args);
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  return r;
+}
+
+// The guest kernel's release as the lab uses it (linux-image-<release>=... among the specs
+// `run.sh --resolve-only` prints: the pinned one, or the archive's current one of the same
+// series when the pin has left Debian's archive).
+std::string lab_release(std::string& why) {
+  const CommandResult r = lab_run({"--resolve-only"});
+  std::istringstream in(r.out);
   const std::string prefix = "linux-image-";
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size(), line.find('=') - prefix.size());
   }
+  why = r.out + r.err;
   return "";
 }
 
@@ -42,16 +60,12 @@ std::string lab_cache() {
 class KmodBuild : public ::testing::Test {
  protected:
   void SetUp() override {
-    release_ = lab_release();
-    ASSERT_FALSE(release_.empty()) << "no linux-image line in kmod/lab/packages.txt";
+    std::string why;
+    release_ = lab_release(why);
+    ASSERT_FALSE(release_.empty()) << "run.sh --resolve-only named no linux-image: " << why;
     tree_ = lab_cache() + "/root-" + release_ + "/usr/src/linux-headers-" + release_;
     if (!fs::exists(tree_ + "/Makefile")) {
-      const fs::path work =
-          fs::temp_directory_path() / ("copylab-kbuild-fetch-" + std::to_string(getpid()));
-      const auto r = run_command({std::string(COPYLAB_SOURCE_DIR) + "/kmod/lab/run.sh",
-                                  "--fetch-only", "--quiet", "--work-dir", work.string()});
-      std::error_code ec;
-      fs::remove_all(work, ec);
+      const CommandResult r = lab_run({"--fetch-only"});
       ASSERT_TRUE(fs::exists(tree_ + "/Makefile"))
           << "kmod/lab/run.sh --fetch-only did not provide " << tree_ << ": " << r.out << r.err;
     }
