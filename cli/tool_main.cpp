@@ -40,12 +40,12 @@ int datapath_tool_main(int argc, char** argv, const ToolSpec& spec, const Datapa
     signal_ready(out);
     const ToolLoopResult r = spec.loop(*dp, traffic, out);
     nlohmann::json doc{{"tool", spec.name},
-                             {"pid", getpid()},
-                             {"datapath", dp->name()},
-                             {"mode", dp->mode()},
-                             {"traffic", to_json(traffic)},
-                             {"result", r.result},
-                             {"counters", dp->counters()}};
+                       {"pid", getpid()},
+                       {"datapath", dp->name()},
+                       {"mode", dp->mode()},
+                       {"traffic", to_json(traffic)},
+                       {"result", r.result},
+                       {"counters", dp->counters()}};
     if (!spec.sender) doc["sched"] = sched_json();
     write_json_result(common.json_file, doc.dump(2) + '\n', spec.name);
     return r.stopped_by_signal ? 128 + stop_signal() : 0;
