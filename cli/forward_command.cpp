@@ -342,8 +342,8 @@ CLI::App* register_forward_command(CLI::App& app, CommonOptions& common) {
       "Run M's forwarder (relay and AF_XDP alike, both waiting in poll(2)) as SCHED_FIFO at this "
       "priority (1-99, as chrt -f does; 0 = SCHED_OTHER): as SCHED_OTHER, CPU-bound tasks on "
       "its CPU delay it after each wakeup until its ingress ring or socket buffer overflows and "
-      "the paced phase loses frames in M. In the paced run B's receiver runs one priority above "
-      "it, so it takes every frame M forwards (unpaced: SCHED_OTHER)");
+      "the paced phase loses frames in M. In the paced run B's receiver runs at the same "
+      "priority, so busy tasks cannot starve it either (unpaced: SCHED_OTHER)");
   LatencyOptions& lo = c->opts.latency;
   lo.modes = "sock-block";
   cmd->add_flag("--latency", c->opts.latency_mode,

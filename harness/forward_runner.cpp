@@ -179,8 +179,7 @@ void add_moved(ForwardRecord& r) {
 }  // namespace
 
 int receiver_sched_fifo(int forwarder_priority, const PhaseSpec& phase) {
-  if (forwarder_priority == 0 || phase.rate_pps <= 0) return 0;
-  return std::min(forwarder_priority + 1, 99);
+  return phase.rate_pps > 0 ? forwarder_priority : 0;
 }
 
 std::vector<std::string> forwarder_argv(const TopologyConfig& t, ForwarderKind kind,

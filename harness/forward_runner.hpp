@@ -49,13 +49,14 @@ struct ForwardRecord {
 };
 
 // B's receiver's SCHED_FIFO priority in `phase` for a forwarder in M at `forwarder_priority`
-// (0: SCHED_OTHER). Paced: one above the forwarder (at most 99), so where the two share a CPU the
-// receiver runs as soon as M's frames wake it and takes every frame M forwards, however busy the
-// CPU is otherwise (as SCHED_OTHER it shares what M leaves with every busy task there and its
-// socket buffer can overflow). Unpaced: SCHED_OTHER, because M is overloaded by design there and
-// a receiver that preempts it on every datagram would make M's rate a count of context switches
-// (measured: the relay's 348k frames/s fell to 61k); B then takes what the CPU leaves it and the
-// rest is counted as lost after M.
+// (0: SCHED_OTHER). Paced: the forwarder's own, so where the two share a CPU busy SCHED_OTHER
+// tasks there delay neither (as SCHED_OTHER the receiver shares what M leaves with all of them
+// and its socket buffer can overflow), and neither preempts the other: the receiver runs when
+// the forwarder waits, which a paced forwarder does between frames, and takes a batch. One
+// priority above would preempt the relay on every datagram it sends (its rate fell from 348k
+// to 61k frames/s). Unpaced: SCHED_OTHER, because M never waits there and a real-time receiver
+// at its priority would never run; B takes what the CPU leaves it and the rest is counted as
+// lost after M.
 int receiver_sched_fifo(int forwarder_priority, const PhaseSpec& phase);
 
 // The forwarder tool's command line in M (ip netns exec ...). With `back_port` it forwards both

@@ -104,20 +104,20 @@ TEST(ForwardCommandTest, LedgerInMMatchesItsCounters) {
 
 // --sched-fifo reaches both forwarders in M: each run's forwarder reads its policy back from the
 // kernel (its own JSON's "sched"), and the forward JSON reports it as runs[].sched_m; B's
-// receiver in the paced run reads back one priority above (runs[].sched_b). A row per policy:
+// receiver in the paced run reads back the same policy (runs[].sched_b). A row per policy:
 // the default (SCHED_FIFO 10), another priority, and 0 for SCHED_OTHER.
 struct SchedRow {
   const char* name;
   std::vector<std::string> args;
   const char* policy;
   int priority;
-  int b_priority;  // B's receiver in the paced run: one above M (0: SCHED_OTHER)
+  int b_priority;  // B's receiver in the paced run: M's priority (0: SCHED_OTHER)
 };
 
 TEST(ForwardCommandTest, SchedFifoReachesBothForwardersInM) {
   constexpr long long kCount = 5'000;
-  const SchedRow rows[] = {{"default", {}, "SCHED_FIFO", 10, 11},
-                           {"priority 7", {"--sched-fifo", "7"}, "SCHED_FIFO", 7, 8},
+  const SchedRow rows[] = {{"default", {}, "SCHED_FIFO", 10, 10},
+                           {"priority 7", {"--sched-fifo", "7"}, "SCHED_FIFO", 7, 7},
                            {"0", {"--sched-fifo", "0"}, "SCHED_OTHER", 0, 0}};
   for (const SchedRow& row : rows) {
     SCOPED_TRACE(row.name);
